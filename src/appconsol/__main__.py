@@ -1,0 +1,3 @@
+from appconsol.cli import main
+
+main()

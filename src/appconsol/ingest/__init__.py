@@ -1,0 +1,1 @@
+"""Reading inventories: sniff, read, find the header, map, normalise, prepare for the store."""

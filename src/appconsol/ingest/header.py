@@ -1,0 +1,136 @@
+"""Find the header row of an inventory grid: below title rows, possibly two rows with merged groups.
+
+Hand-made registers put a title and a date above the table, and group columns under merged cells
+("Annual costs (£)" over Licence / Support / Hosting). The header is the row (or pair of rows)
+whose labels match the most schema fields; for a pair, a column's label is its group and its own
+label together when that reads as a field ("Annual costs Hosting" -> cost_hosting), else its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from appconsol.errors import InventoryNotFoundError, Location
+from appconsol.ingest.layout import MergedRange, column_letter
+from appconsol.ingest.mapping import FUZZY_THRESHOLD, header_score, match_header
+from appconsol.ingest.read import ROW_COLUMN, RawGrid
+
+SCAN_ROWS = 30
+MIN_HEADER_SCORE = 2.0
+
+
+@dataclass(frozen=True)
+class HeaderChoice:
+    index: int  # position in the grid of the (last) header row; data starts at index + 1
+    row_number: int  # 1-based sheet/file row of the (last) header row
+    headers: tuple[str, ...]  # one label per grid column, unique, never empty
+    two_row: bool
+    score: float
+
+
+def _cells(frame: pl.DataFrame, index: int, width: int) -> list[str | None]:
+    row = frame.row(index)[:width]
+    return [str(v).strip() if v is not None and str(v).strip() else None for v in row]
+
+
+def _group_labels(
+    top: list[str | None], row_number: int, merges: tuple[MergedRange, ...], first_col: int
+) -> list[str | None]:
+    """Spread each merged group label over the columns its merge covers."""
+    groups = list(top)
+    for merge in merges:
+        if merge.first_row <= row_number <= merge.last_row:
+            label = top[merge.first_col - first_col] if 0 <= merge.first_col - first_col < len(top) else None
+            for col in range(merge.first_col, merge.last_col + 1):
+                if 0 <= col - first_col < len(groups) and label:
+                    groups[col - first_col] = label
+    return groups
+
+
+def _combine(groups: list[str | None], labels: list[str | None]) -> list[str | None]:
+    combined: list[str | None] = []
+    for group, label in zip(groups, labels, strict=False):
+        if group and label and group != label:
+            joined = f"{group} {label}"
+            match = match_header(joined)
+            combined.append(joined if match.field and match.confidence >= FUZZY_THRESHOLD else label)
+        else:
+            combined.append(label or group)
+    return combined
+
+
+def _unique_labels(labels: list[str | None], first_col: int) -> tuple[str, ...]:
+    seen: dict[str, int] = {}
+    result = []
+    for i, label in enumerate(labels):
+        text = " ".join(label.split()) if label else f"Column {column_letter(first_col + i)}"
+        count = seen.get(text.lower(), 0) + 1
+        seen[text.lower()] = count
+        result.append(text if count == 1 else f"{text} ({count})")
+    return tuple(result)
+
+
+def _trailing_width(frame: pl.DataFrame) -> int:
+    """Grid width without trailing columns that are empty in every row."""
+    width = frame.width - 1
+    counts = frame.select(pl.all().exclude(ROW_COLUMN).is_not_null().sum()).row(0)
+    while width > 0 and counts[width - 1] == 0:
+        width -= 1
+    return width
+
+
+def find_header(
+    grid: RawGrid, path: object, header_row: int | None = None, known_headers: frozenset[str] = frozenset()
+) -> HeaderChoice:
+    """Choose the header row (or row pair); `header_row` (1-based) overrides the search.
+
+    `known_headers` (normalised) are the headers a user's mapping names: each counts as a match.
+    """
+    frame = grid.frame
+    width = _trailing_width(frame)
+    rows = frame.get_column(ROW_COLUMN).to_list()
+    location = Location(file=str(path), sheet=grid.sheet)
+    if width == 0 or frame.height == 0:
+        raise InventoryNotFoundError("the sheet is empty", location=location)
+    if header_row is not None:
+        if header_row not in rows:
+            raise InventoryNotFoundError(
+                f"--header-row {header_row} is outside the table (rows {rows[0]}-{rows[-1]})",
+                location=location,
+            )
+        index = rows.index(header_row)
+        labels = _cells(frame, index, width)
+        return HeaderChoice(
+            index, header_row, _unique_labels(labels, grid.first_col), False, header_score(labels)
+        )
+    best: HeaderChoice | None = None
+    limit = min(frame.height, SCAN_ROWS)
+    for index in range(limit):
+        labels = _cells(frame, index, width)
+        filled = sum(1 for v in labels if v)
+        if filled < 2:
+            continue
+        single = header_score(labels, known_headers)
+        candidate = HeaderChoice(index, rows[index], _unique_labels(labels, grid.first_col), False, single)
+        if index + 1 < frame.height:
+            below = _cells(frame, index + 1, width)
+            if sum(1 for v in below if v) > filled:
+                groups = _group_labels(labels, rows[index], grid.merges, grid.first_col)
+                combined = _combine(groups, below)
+                pair_score = header_score(combined, known_headers)
+                # Two rows must beat both rows read alone, or a title above a header would win.
+                if pair_score > max(single, header_score(below, known_headers)):
+                    candidate = HeaderChoice(
+                        index + 1, rows[index + 1], _unique_labels(combined, grid.first_col), True, pair_score
+                    )
+        if best is None or candidate.score > best.score:
+            best = candidate
+    if best is None or best.score < MIN_HEADER_SCORE:
+        raise InventoryNotFoundError(
+            "no row in the first 30 looks like an inventory header (name, owner, supplier, ...)",
+            hint="pass --header-row N, or a mapping file with --mapping",
+            location=location,
+        )
+    return best

@@ -1,0 +1,482 @@
+"""Turn a raw grid into the rows the store takes: applications, capabilities, components, rejects.
+
+This is where row accounting happens: every data row below the header ends up either in
+`applications` (or, for Konveyor dependency records, `app_dependencies`) or in `rejected_rows`
+with a reason, and blank rows are counted apart. Cell problems that do not sink a row become
+warnings against the row and column. All work is column-wise in polars, so a million rows take
+seconds, not minutes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from appconsol.ingest import normalise as norm
+from appconsol.ingest.components import component_rows
+from appconsol.ingest.header import HeaderChoice
+from appconsol.ingest.mapping import LEANIX_PHASE_COLUMNS, ColumnMatch, Profile, normalise_header
+from appconsol.ingest.read import ROW_COLUMN, RawGrid
+from appconsol.schema import APPLICATION_FIELDS, Field, Kind
+
+_REASON = "__reason"
+_ORIGINALS_COLUMN = "originals"
+
+# Konveyor tag categories that carry a schema field.
+KONVEYOR_TAG_FIELDS: dict[str, str] = {
+    "capability": "capabilities",
+    "business capability": "capabilities",
+    "language": "languages",
+    "operating system": "components_os",
+    "os": "components_os",
+    "database": "components_database",
+    "runtime": "components_runtime",
+    "framework": "components_runtime",
+    "hosting": "hosting_model",
+    "owner": "business_owner",
+    "vendor": "vendor",
+    "supplier": "vendor",
+    "criticality": "business_criticality",
+    "business criticality": "business_criticality",
+    "lifecycle": "lifecycle",
+    "data classification": "data_classification",
+}
+
+
+@dataclass
+class LoadOptions:
+    organisation: str | None = None
+    day_first: bool = True
+    as_of: dt.date = field(default_factory=dt.date.today)
+    currency: str = "GBP"
+    constants: dict[str, str] = field(default_factory=dict)  # field -> value, from a mapping file
+
+
+@dataclass
+class PreparedLoad:
+    """Everything one file (sheet) contributes to the store, not yet written."""
+
+    applications: pl.DataFrame
+    capabilities: pl.DataFrame
+    components: pl.DataFrame
+    dependencies: pl.DataFrame
+    rejected: pl.DataFrame
+    warnings: pl.DataFrame
+    matches: list[ColumnMatch]
+    rows_read: int
+    rows_blank: int
+    organisations: list[str]
+
+    @property
+    def rows_loaded(self) -> int:
+        return self.applications.height + self.dependencies.height
+
+    @property
+    def rows_rejected(self) -> int:
+        return self.rejected.height
+
+
+def _slug(expr: pl.Expr) -> pl.Expr:
+    return expr.str.to_lowercase().str.replace_all(r"[^0-9a-z]+", "-").str.strip_chars("-")
+
+
+def _parse(fld: Field, series: pl.Series, options: LoadOptions) -> norm.Parsed:
+    kind = fld.kind
+    if kind is Kind.MONEY:
+        return norm.parse_money(series)
+    if kind is Kind.DATE:
+        return norm.parse_date(series, day_first=options.day_first)
+    if kind is Kind.BOOLEAN:
+        return norm.parse_bool(series)
+    if kind is Kind.INTEGER:
+        if fld.name == "notice_period_days":
+            return norm.parse_duration_days(series)
+        return norm.parse_integer(series)
+    if kind is Kind.ENUM:
+        return norm.parse_enum(series, fld.vocabulary, fld.name)
+    if kind is Kind.FIT:
+        return norm.parse_fit(series, fld.vocabulary, fld.name)
+    if kind in (Kind.LIST, Kind.COMPONENTS):
+        return norm.split_list(series)
+    return norm.clean_text(series)
+
+
+class _Builder:
+    """Collects parsed field columns, warnings and originals for one grid."""
+
+    def __init__(self, data: pl.DataFrame, options: LoadOptions):
+        self.data = data
+        self.options = options
+        self.values: dict[str, pl.Series] = {}
+        self.originals: dict[str, pl.Series] = {}
+        self.warnings: list[pl.DataFrame] = []
+
+    def add(self, fld: Field, source: pl.Series, header: str) -> pl.Series:
+        parsed = _parse(fld, source, self.options)
+        problems = pl.DataFrame(
+            {ROW_COLUMN: self.data[ROW_COLUMN], "problem": parsed.problems, "value": source.cast(pl.String)}
+        )
+        problems = problems.filter(pl.col("problem").is_not_null())
+        if problems.height:
+            self.warnings.append(
+                problems.with_columns(pl.lit(header).alias("source_column"), pl.lit(fld.name).alias("field"))
+            )
+        if fld.kind not in (Kind.LIST, Kind.COMPONENTS, Kind.TEXT) and parsed.changed.any():
+            original = pl.Series(fld.name, source.cast(pl.String)).zip_with(
+                parsed.changed.fill_null(False), pl.Series([None], dtype=pl.String)
+            )
+            self.originals[fld.name] = original
+        return parsed.values.rename(fld.name)
+
+
+def _leanix_lifecycle(data: pl.DataFrame, columns: dict[str, str], options: LoadOptions) -> pl.Series:
+    """The LeanIX phase current on the as-of date: the latest phase whose start date has passed."""
+    current = pl.Series("lifecycle", [None] * data.height, dtype=pl.String)
+    best = pl.Series("best", [None] * data.height, dtype=pl.Date)
+    for phase in ("plan", "phase-in", "active", "phase-out", "retired"):
+        column = columns.get(phase)
+        if column is None:
+            continue
+        dates = norm.parse_date(data[column], day_first=options.day_first).values
+        started = dates.is_not_null() & (dates <= options.as_of) & (best.is_null() | (dates >= best))
+        current = pl.select(pl.when(started).then(pl.lit(phase)).otherwise(current)).to_series()
+        best = pl.select(pl.when(started).then(dates).otherwise(best)).to_series()
+    return current.rename("lifecycle")
+
+
+def _konveyor_tags(data: pl.DataFrame, headers: tuple[str, ...]) -> dict[str, pl.Series]:
+    """Gather Konveyor's Tag Category N / Tag N pairs into field columns (lists joined with ';')."""
+    pairs = []
+    for i, header in enumerate(headers):
+        m = re.fullmatch(r"tag category (\d+)", normalise_header(header))
+        if m:
+            tag_index = next(
+                (j for j, h in enumerate(headers) if normalise_header(h) == f"tag {m.group(1)}"), None
+            )
+            if tag_index is not None:
+                pairs.append((f"c{i}", f"c{tag_index}"))
+    if not pairs:
+        return {}
+    long = pl.concat(
+        [
+            data.select(
+                pl.col(ROW_COLUMN),
+                pl.col(cat).str.strip_chars().str.to_lowercase().alias("category"),
+                pl.col(tag).str.strip_chars().alias("tag"),
+            )
+            for cat, tag in pairs
+        ]
+    ).filter(pl.col("tag").is_not_null() & (pl.col("tag") != ""))
+    long = long.with_columns(
+        pl.col("category")
+        .replace_strict(KONVEYOR_TAG_FIELDS, default=None, return_dtype=pl.String)
+        .alias("field")
+    )
+    grouped = (
+        long.filter(pl.col("field").is_not_null())
+        .group_by(ROW_COLUMN, "field")
+        .agg(pl.col("tag").str.join("; "))
+    )
+    result = {}
+    for fld in grouped.get_column("field").unique().to_list():
+        part = grouped.filter(pl.col("field") == fld).select(ROW_COLUMN, pl.col("tag").alias(fld))
+        result[fld] = data.select(ROW_COLUMN).join(part, on=ROW_COLUMN, how="left").get_column(fld)
+    return result
+
+
+def _json_of(frame: pl.DataFrame, columns: dict[str, str]) -> pl.Expr | None:
+    """A JSON object per row of the given grid columns, keyed by their source headers."""
+    if not columns:
+        return None
+    return pl.struct([pl.col(col).alias(header) for col, header in columns.items()]).struct.json_encode()
+
+
+def prepare_grid(
+    grid: RawGrid,
+    header: HeaderChoice,
+    matches: list[ColumnMatch],
+    profile: Profile | None,
+    source: Path,
+    options: LoadOptions,
+) -> PreparedLoad:
+    width = len(header.headers)
+    grid_cols = [f"c{i}" for i in range(width)]
+    body = grid.frame.slice(header.index + 1).select([*grid_cols, ROW_COLUMN])
+    text = [pl.col(c).str.strip_chars(" \t\r\n\u00a0") for c in grid_cols]
+    blank = ~pl.any_horizontal([t.is_not_null() & (t != "") for t in text]) if grid_cols else pl.lit(True)
+    rows_blank = body.filter(blank).height
+    data = body.filter(~blank)
+    builder = _Builder(data, options)
+    by_field: dict[str, list[tuple[str, str]]] = {}
+    for i, m in enumerate(matches[:width]):
+        if m.field is not None:
+            by_field.setdefault(m.field, []).append((f"c{i}", m.header))
+    unmapped = {f"c{i}": m.header for i, m in enumerate(matches[:width]) if m.field is None}
+
+    for fld_name, value in options.constants.items():
+        if fld_name not in by_field:
+            data = data.with_columns(pl.lit(value, pl.String).alias(f"__const_{fld_name}"))
+            by_field[fld_name] = [(f"__const_{fld_name}", f"constant {fld_name}")]
+    builder.data = data
+
+    konveyor = profile is not None and profile.name == "konveyor"
+    tag_columns = _konveyor_tags(data, header.headers) if konveyor else {}
+    if konveyor:
+        unmapped = {
+            c: h for c, h in unmapped.items() if not re.fullmatch(r"tag( category)? \d+", normalise_header(h))
+        }
+        for fld_name, _series in tag_columns.items():
+            by_field.setdefault(fld_name, []).append((f"__tag_{fld_name}", f"Tag: {fld_name}"))
+        data = data.with_columns([s.alias(f"__tag_{name}") for name, s in tag_columns.items()])
+        builder.data = data
+
+    columns: dict[str, pl.Series] = {}
+    component_frames: list[pl.DataFrame] = []
+    phase_columns = {
+        LEANIX_PHASE_COLUMNS[normalise_header(h)]: c
+        for c, h in by_field.get("lifecycle", [])
+        if normalise_header(h) in LEANIX_PHASE_COLUMNS
+    }
+    for fld in APPLICATION_FIELDS:
+        sources = by_field.get(fld.name, [])
+        if not sources:
+            continue
+        if fld.name == "lifecycle" and phase_columns:
+            columns["lifecycle"] = _leanix_lifecycle(data, phase_columns, options)
+            continue
+        if fld.kind is Kind.COMPONENTS:
+            for col, hdr in sources:
+                items = builder.add(fld, data[col], hdr)
+                frame = (
+                    pl.DataFrame({ROW_COLUMN: data[ROW_COLUMN], "raw": items})
+                    .explode("raw")
+                    .drop_nulls("raw")
+                )
+                frame = component_rows(frame, fld.component_kind or "product").with_columns(
+                    pl.lit(hdr).alias("source_column")
+                )
+                component_frames.append(frame)
+            continue
+        if fld.kind is Kind.LIST:
+            lists = [builder.add(fld, data[col], hdr) for col, hdr in sources]
+            merged = lists[0]
+            for extra in lists[1:]:
+                merged = pl.select(
+                    pl.concat_list(merged.fill_null([]), extra.fill_null([])).list.unique(maintain_order=True)
+                ).to_series()
+            columns[fld.name] = merged.rename(fld.name)
+            continue
+        col, hdr = sources[0]
+        columns[fld.name] = builder.add(fld, data[col], hdr)
+
+    apps = data.select(ROW_COLUMN).with_columns(list(columns.values()))
+    default_org = options.organisation or source.stem
+    if "organisation" in apps.columns:
+        apps = apps.with_columns(pl.col("organisation").fill_null(pl.lit(default_org)))
+    else:
+        apps = apps.with_columns(pl.lit(default_org).alias("organisation"))
+    if "name" not in apps.columns:
+        apps = apps.with_columns(pl.lit(None, pl.String).alias("name"))
+
+    dependencies = _konveyor_dependencies(data, header.headers) if konveyor else None
+
+    # Rejections, in order of precedence: ragged rows, Konveyor dependency records, no name, duplicate id.
+    ragged_long = {row: n for row, n in grid.field_counts.items() if n > grid.width}
+    reasons = pl.lit(None, pl.String)
+    if ragged_long:
+        counts = pl.col(ROW_COLUMN).replace_strict(ragged_long, default=None, return_dtype=pl.Int64)
+        reasons = (
+            pl.when(counts.is_not_null())
+            .then(pl.format("row has {} fields but the header has {}", counts, pl.lit(grid.width)))
+            .otherwise(reasons)
+        )
+    dependency_rows = (
+        set(dependencies.get_column(ROW_COLUMN).to_list()) if dependencies is not None else set()
+    )
+    is_dependency = pl.col(ROW_COLUMN).is_in(list(dependency_rows))
+    reasons = (
+        pl.when(reasons.is_null() & ~is_dependency & pl.col("name").is_null())
+        .then(pl.lit("no application name"))
+        .otherwise(reasons)
+    )
+    apps = apps.with_columns(reasons.alias(_REASON))
+
+    explicit_ids = "app_id" in apps.columns
+    if not explicit_ids:
+        apps = apps.with_columns(pl.lit(None, pl.String).alias("app_id"))
+    apps = apps.with_columns(pl.col("app_id").is_null().alias("app_id_generated"))
+    live = pl.col(_REASON).is_null() & ~is_dependency
+    generated = pl.concat_str(pl.lit("name:"), _slug(pl.col("name")))
+    apps = apps.with_columns(
+        pl.when(pl.col("app_id_generated")).then(generated).otherwise(pl.col("app_id")).alias("app_id")
+    )
+    # Same name twice in one body is a data-quality finding, not a reason to lose a row: the later
+    # ones get a numbered id, stable for the same file.
+    occurrence = pl.int_range(pl.len()).over(pl.col("organisation"), pl.col("app_id"), live)
+    apps = apps.with_columns(
+        pl.when(pl.col("app_id_generated") & live & (occurrence > 0))
+        .then(pl.concat_str(pl.col("app_id"), pl.lit("-"), (occurrence + 1).cast(pl.String)))
+        .otherwise(pl.col("app_id"))
+        .alias("app_id")
+    )
+    first_row = pl.col(ROW_COLUMN).first().over(pl.col("organisation"), pl.col("app_id"), live)
+    duplicate = (
+        live
+        & ~pl.col("app_id_generated")
+        & (pl.int_range(pl.len()).over(pl.col("organisation"), pl.col("app_id"), live) > 0)
+    )
+    apps = apps.with_columns(
+        pl.when(duplicate)
+        .then(
+            pl.format(
+                "duplicate app_id '{}' in organisation '{}' (first at row {})",
+                pl.col("app_id"),
+                pl.col("organisation"),
+                first_row,
+            )
+        )
+        .otherwise(pl.col(_REASON))
+        .alias(_REASON)
+    )
+
+    raw_json = _json_of(data, {c: h for c, h in zip(grid_cols, header.headers, strict=False)})
+    rejected_mask = apps.get_column(_REASON).is_not_null()
+    rejected = (
+        data.with_columns(raw_json.alias("raw") if raw_json is not None else pl.lit("{}").alias("raw"))
+        .select(ROW_COLUMN, "raw")
+        .with_columns(apps.get_column(_REASON).alias("reason"), apps.get_column("organisation"))
+        .filter(rejected_mask)
+    )
+    keep = ~rejected_mask & ~pl.Series(data[ROW_COLUMN].is_in(list(dependency_rows)))
+    extras = []
+    unmapped_json = _json_of(data, unmapped)
+    extras.append((unmapped_json if unmapped_json is not None else pl.lit(None, pl.String)).alias("unmapped"))
+    originals = {name: s for name, s in builder.originals.items()}
+    if originals:
+        extras.append(
+            pl.struct([s.alias(name) for name, s in originals.items()])
+            .struct.json_encode()
+            .alias(_ORIGINALS_COLUMN)
+        )
+    else:
+        extras.append(pl.lit(None, pl.String).alias(_ORIGINALS_COLUMN))
+    apps = (
+        apps.with_columns(data.with_columns(extras).select("unmapped", _ORIGINALS_COLUMN))
+        .filter(keep)
+        .drop(_REASON)
+    )
+    apps = apps.with_columns(pl.lit(options.currency).alias("currency"))
+
+    ids = apps.select(ROW_COLUMN, "organisation", "app_id")
+    capabilities = pl.DataFrame(
+        schema={ROW_COLUMN: pl.Int64, "organisation": pl.String, "app_id": pl.String, "capability": pl.String}
+    )
+    if "capabilities" in apps.columns:
+        capabilities = (
+            apps.select(ROW_COLUMN, "organisation", "app_id", pl.col("capabilities").alias("capability"))
+            .explode("capability")
+            .drop_nulls("capability")
+        )
+        apps = apps.drop("capabilities")
+    components = (
+        pl.concat(component_frames)
+        if component_frames
+        else pl.DataFrame(
+            schema={
+                ROW_COLUMN: pl.Int64,
+                "raw": pl.String,
+                "product": pl.String,
+                "version": pl.String,
+                "kind": pl.String,
+                "source_column": pl.String,
+            }
+        )
+    )
+    components = components.join(ids, on=ROW_COLUMN, how="inner")
+
+    warnings = _warnings(builder.warnings, grid, header, data, apps, width)
+    if dependencies is None:
+        dependencies = pl.DataFrame(
+            schema={
+                ROW_COLUMN: pl.Int64,
+                "app_name": pl.String,
+                "depends_on": pl.String,
+                "direction": pl.String,
+            }
+        )
+    dependencies = dependencies.with_columns(pl.lit(default_org).alias("organisation"))
+    return PreparedLoad(
+        applications=apps,
+        capabilities=capabilities,
+        components=components,
+        dependencies=dependencies,
+        rejected=rejected,
+        warnings=warnings,
+        matches=matches,
+        rows_read=data.height,
+        rows_blank=rows_blank,
+        organisations=sorted(
+            set(apps.get_column("organisation").to_list()) | {default_org} if apps.height else {default_org}
+        ),
+    )
+
+
+def _warnings(
+    parts: list[pl.DataFrame],
+    grid: RawGrid,
+    header: HeaderChoice,
+    data: pl.DataFrame,
+    apps: pl.DataFrame,
+    width: int,
+) -> pl.DataFrame:
+    schema = {
+        ROW_COLUMN: pl.Int64,
+        "problem": pl.String,
+        "value": pl.String,
+        "source_column": pl.String,
+        "field": pl.String,
+    }
+    frames = [p.select(list(schema)).cast(schema) for p in parts]  # type: ignore[arg-type]
+    data_rows = set(data.get_column(ROW_COLUMN).to_list())
+    extra = []
+    for problem in grid.cell_problems:
+        if problem.row in data_rows and problem.column < width:
+            extra.append((problem.row, problem.problem, None, header.headers[problem.column], None))
+    for row, count in grid.field_counts.items():
+        if count < grid.width and row in data_rows:
+            extra.append(
+                (
+                    row,
+                    f"row has {count} fields but the header has {grid.width}; missing cells read as blank",
+                    None,
+                    None,
+                    None,
+                )
+            )
+    if extra:
+        frames.append(pl.DataFrame(extra, schema=schema, orient="row"))
+    warnings = pl.concat(frames) if frames else pl.DataFrame(schema=schema)
+    # Error cells also surface as parse problems of blank values in some readers; keep one per cell.
+    warnings = warnings.unique(subset=[ROW_COLUMN, "source_column", "problem"], maintain_order=True)
+    return warnings.join(apps.select(ROW_COLUMN, "organisation", "app_id"), on=ROW_COLUMN, how="left")
+
+
+def _konveyor_dependencies(data: pl.DataFrame, headers: tuple[str, ...]) -> pl.DataFrame | None:
+    """Konveyor record type 2 rows are dependencies between applications, not applications."""
+    keys = [normalise_header(h) for h in headers]
+    try:
+        record, name, dep, direction = (
+            keys.index(k) for k in ("record type 1", "application name", "dependency", "dependency direction")
+        )
+    except ValueError:
+        return None
+    return data.filter(pl.col(f"c{record}").str.strip_chars() == "2").select(
+        pl.col(ROW_COLUMN),
+        pl.col(f"c{name}").str.strip_chars().alias("app_name"),
+        pl.col(f"c{dep}").str.strip_chars().alias("depends_on"),
+        pl.col(f"c{direction}").str.strip_chars().str.to_lowercase().alias("direction"),
+    )

@@ -1,0 +1,179 @@
+"""Read a sheet or a delimited file into a raw grid of text, with every row's real row number.
+
+The raw grid keeps title rows, header rows and blank rows: deciding which row is the header is
+the next step's job (`header.py`), and blank rows must be counted, not lost. Cells that a reader
+would silently turn into blanks (Excel error cells, fields beyond a short or long CSV row) are
+recorded as problems beside the grid.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from appconsol.errors import InputFileError, Location
+
+ROW_COLUMN = "__row"
+DELIMITERS = (",", ";", "\t", "|")
+
+
+@dataclass(frozen=True)
+class CellProblem:
+    row: int  # 1-based row number in the file or sheet
+    column: int  # 0-based column index in the grid
+    problem: str
+
+
+@dataclass
+class RawGrid:
+    """Every row of one sheet or file as text, columns `c0..cN` plus `__row` (1-based)."""
+
+    frame: pl.DataFrame
+    sheet: str | None
+    cell_problems: list[CellProblem] = field(default_factory=list)
+    field_counts: dict[int, int] = field(default_factory=dict)  # row -> fields, only for ragged CSV rows
+    first_col: int = 0  # 0-based sheet column of grid column c0 (for column letters)
+    merges: tuple = ()
+    delimiter: str | None = None
+    encoding: str | None = None
+
+    @property
+    def width(self) -> int:
+        return self.frame.width - 1
+
+
+def _grid_columns(n: int) -> list[str]:
+    return [f"c{i}" for i in range(n)]
+
+
+def read_workbook_sheet(path: Path, sheet: str) -> RawGrid:
+    """Read one worksheet as text with fastexcel (calamine), keeping its true row numbers."""
+    import fastexcel
+
+    from appconsol.ingest.layout import read_sheet_layout
+
+    layout = read_sheet_layout(path, sheet)
+    try:
+        reader = fastexcel.read_excel(path)
+        table = reader.load_sheet(sheet, header_row=None, dtypes="string")
+        batch, errors = table.to_arrow_with_errors()
+    except Exception as exc:  # calamine's errors are not a stable hierarchy; all mean "unreadable"
+        raise InputFileError(
+            f"could not read the sheet: {exc}",
+            hint="check the file opens in Excel or LibreOffice",
+            location=Location(file=path, sheet=sheet),
+        ) from exc
+    frame = pl.from_arrow(batch)
+    assert isinstance(frame, pl.DataFrame)
+    frame = frame.rename(dict(zip(frame.columns, _grid_columns(frame.width), strict=False)))
+    frame = frame.with_row_index(ROW_COLUMN, offset=layout.first_row).with_columns(
+        pl.col(ROW_COLUMN).cast(pl.Int64)
+    )
+    frame = frame.select([*_grid_columns(frame.width - 1), ROW_COLUMN])
+    problems = []
+    for error in errors.errors if errors is not None else []:
+        row, col = error.position
+        detail = error.detail
+        kind = detail.split("'Error(")[-1].rstrip(")'") if "Error(" in detail else detail
+        problems.append(CellProblem(layout.first_row + row, col, f"error cell {_excel_error_text(kind)}"))
+    return RawGrid(frame, sheet, problems, first_col=layout.first_col, merges=layout.merges)
+
+
+_EXCEL_ERRORS = {
+    "NA": "#N/A",
+    "Ref": "#REF!",
+    "Value": "#VALUE!",
+    "Div0": "#DIV/0!",
+    "Name": "#NAME?",
+    "Null": "#NULL!",
+    "Num": "#NUM!",
+    "GettingData": "#GETTING_DATA",
+}
+
+
+def _excel_error_text(kind: str) -> str:
+    return _EXCEL_ERRORS.get(kind, f"#{kind}")
+
+
+def _decoded_utf8(path: Path, encoding: str) -> bytes | Path:
+    """Polars reads UTF-8 only; other encodings are transcoded in memory first."""
+    if encoding in ("utf-8", "utf8"):
+        return path
+    if encoding == "utf-8-sig":
+        data = path.read_bytes()
+        return data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    return path.read_bytes().decode(encoding, errors="replace").encode("utf-8")
+
+
+def sniff_delimiter(sample: str) -> str:
+    """Pick the delimiter whose field count is most consistent (and > 1) over the sample's lines."""
+    lines = [line for line in sample.splitlines()[:50] if line.strip()]
+    best, best_score = ",", -1.0
+    for delimiter in DELIMITERS:
+        counts = [len(row) for row in csv.reader(lines, delimiter=delimiter)]
+        if not counts:
+            continue
+        mode = max(set(counts), key=counts.count)
+        if mode < 2:
+            continue
+        score = counts.count(mode) / len(counts) + mode / 1000
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _count_fields(source: bytes | Path, delimiter: str) -> list[int]:
+    """Fields per record, by the csv module; polars pads or refuses ragged rows without saying which."""
+    if isinstance(source, Path):
+        with source.open(newline="", encoding="utf-8", errors="replace") as handle:
+            return [len(row) for row in csv.reader(handle, delimiter=delimiter)]
+    text = io.StringIO(source.decode("utf-8", errors="replace"), newline="")
+    return [len(row) for row in csv.reader(text, delimiter=delimiter)]
+
+
+def _sample_text(source: bytes | Path) -> str:
+    head = source[: 256 * 1024] if isinstance(source, bytes) else source.open("rb").read(256 * 1024)
+    return head.decode("utf-8", errors="ignore")
+
+
+def read_delimited(path: Path, encoding: str, delimiter: str | None = None) -> RawGrid:
+    """Read a CSV/TSV as text; ragged rows are recorded, never silently padded or cut."""
+    source = _decoded_utf8(path, encoding)
+    delimiter = delimiter or sniff_delimiter(_sample_text(source))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # The field count runs in Python while polars parses natively; on two cores they overlap.
+        counting = pool.submit(_count_fields, source, delimiter)
+        try:
+            frame = pl.read_csv(
+                io.BytesIO(source) if isinstance(source, bytes) else source,
+                has_header=False,
+                infer_schema=False,
+                separator=delimiter,
+                truncate_ragged_lines=True,
+                raise_if_empty=False,
+            )
+        except pl.exceptions.PolarsError as exc:
+            raise InputFileError(
+                f"could not parse as delimited text: {exc}".splitlines()[0],
+                hint="check the delimiter and quoting, or pass --delimiter",
+                location=Location(file=path),
+            ) from exc
+        counts = counting.result()
+    if len(counts) != frame.height:
+        raise InputFileError(
+            f"rows could not be counted consistently ({len(counts)} records vs {frame.height} parsed)",
+            hint="the file may mix quoting styles; save it again from a spreadsheet as CSV",
+            location=Location(file=path),
+        )
+    frame = frame.rename(dict(zip(frame.columns, _grid_columns(frame.width), strict=False)))
+    frame = frame.with_row_index(ROW_COLUMN, offset=1).with_columns(pl.col(ROW_COLUMN).cast(pl.Int64))
+    frame = frame.select([*_grid_columns(frame.width - 1), ROW_COLUMN])
+    width = frame.width - 1
+    # A blank line has no fields at all; it is a blank row, not a ragged one.
+    ragged = {row: n for row, n in enumerate(counts, start=1) if n not in (0, width)}
+    return RawGrid(frame, None, field_counts=ragged, delimiter=delimiter, encoding=encoding)

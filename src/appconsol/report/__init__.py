@@ -1,0 +1,1 @@
+"""Outputs: workbooks and machine-readable reports built from the store."""

@@ -1,0 +1,1030 @@
+"""The canonical schema: the one contract between ingest, the store, the rules and the reports.
+
+Everything about an inventory field lives here: its stored type, what it means, the words it is
+known by in exports (header aliases) and, for controlled fields, the vocabulary its values are
+mapped onto. The store's DDL, the loader's mapping and normalisation, and `docs/schema.md` are all
+generated from these definitions, so changing a field here changes it everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+SCHEMA_VERSION = 1
+DEFAULT_CURRENCY = "GBP"
+
+
+class Kind(str, Enum):
+    """How a field's values are parsed and stored."""
+
+    TEXT = "text"
+    INTEGER = "integer"
+    MONEY = "money"
+    DATE = "date"
+    BOOLEAN = "boolean"
+    ENUM = "enum"
+    FIT = "fit"
+    LIST = "list"
+    COMPONENTS = "components"
+
+
+SQL_TYPES: dict[Kind, str] = {
+    Kind.TEXT: "VARCHAR",
+    Kind.INTEGER: "BIGINT",
+    Kind.MONEY: "DECIMAL(18,2)",
+    Kind.DATE: "DATE",
+    Kind.BOOLEAN: "BOOLEAN",
+    Kind.ENUM: "VARCHAR",
+    Kind.FIT: "TINYINT",
+    Kind.LIST: "VARCHAR[]",
+    Kind.COMPONENTS: "VARCHAR",
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    """One canonical application field."""
+
+    name: str
+    kind: Kind
+    description: str
+    aliases: tuple[str, ...] = ()
+    vocabulary: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    component_kind: str | None = None  # for COMPONENTS fields: os, database, runtime, product, mixed
+    stored: bool = True  # COMPONENTS and capability lists go to their own tables
+
+    @property
+    def sql_type(self) -> str:
+        return SQL_TYPES[self.kind]
+
+
+LIFECYCLE = {
+    "plan": ("plan", "planned", "planning", "ideation", "proposed", "design", "pipeline", "future"),
+    "phase-in": (
+        "phase in",
+        "phase-in",
+        "phasein",
+        "development",
+        "implementation",
+        "in build",
+        "build",
+        "pilot",
+        "being implemented",
+        "onboarding",
+        "transition",
+    ),
+    "active": (
+        "active",
+        "live",
+        "in use",
+        "operational",
+        "production",
+        "in production",
+        "current",
+        "in service",
+        "deployed",
+        "running",
+        "business as usual",
+        "bau",
+    ),
+    "phase-out": (
+        "phase out",
+        "phase-out",
+        "phaseout",
+        "sunset",
+        "sunsetting",
+        "being retired",
+        "decommissioning",
+        "retiring",
+        "end of life planned",
+        "to be retired",
+        "legacy",
+        "being decommissioned",
+        "deprecated",
+    ),
+    "retired": (
+        "retired",
+        "decommissioned",
+        "end of life",
+        "eol",
+        "archived",
+        "switched off",
+        "closed",
+        "inactive",
+        "obsolete",
+        "end-of-life",
+    ),
+}
+
+CRITICALITY = {
+    "mission-critical": (
+        "mission critical",
+        "missioncritical",
+        "1 - most critical",
+        "1",
+        "tier 1",
+        "tier 0",
+        "critical",
+        "very high",
+        "gold",
+        "essential",
+    ),
+    "business-critical": (
+        "business critical",
+        "businesscritical",
+        "2 - somewhat critical",
+        "2",
+        "tier 2",
+        "high",
+        "silver",
+        "important",
+    ),
+    "business-operational": (
+        "business operational",
+        "businessoperational",
+        "3 - less critical",
+        "3",
+        "tier 3",
+        "medium",
+        "bronze",
+        "moderate",
+    ),
+    "administrative": (
+        "administrative service",
+        "administrativeservice",
+        "administrative",
+        "4 - not critical",
+        "4",
+        "tier 4",
+        "low",
+        "not critical",
+        "minor",
+    ),
+}
+
+HOSTING = {
+    "on-premises": (
+        "on premises",
+        "on-premises",
+        "on premise",
+        "on-premise",
+        "onprem",
+        "on prem",
+        "data centre",
+        "data center",
+        "datacentre",
+        "in house",
+        "in-house",
+        "local server",
+        "council data centre",
+        "server room",
+        "physical",
+        "virtual machine on premises",
+        "server",
+        "desktop",
+        "client server",
+        "installed",
+    ),
+    "private-cloud": (
+        "private cloud",
+        "private-cloud",
+        "hosted",
+        "managed hosting",
+        "co-location",
+        "colocation",
+        "colo",
+        "supplier hosted",
+        "vendor hosted",
+        "hosted by supplier",
+        "cloud-hosted",
+    ),
+    "iaas": (
+        "iaas",
+        "infrastructure as a service",
+        "azure vm",
+        "aws ec2",
+        "ec2",
+        "public cloud iaas",
+        "cloud vm",
+        "public cloud",
+    ),
+    "paas": (
+        "paas",
+        "platform as a service",
+        "azure app service",
+        "aws elastic beanstalk",
+        "app service",
+        "serverless",
+    ),
+    "saas": (
+        "saas",
+        "software as a service",
+        "cloud",
+        "cloud service",
+        "hosted service",
+        "web service",
+        "subscription",
+    ),
+    "unknown": ("unknown", "not known", "tbc", "tbd", "n/a", "other", "hybrid"),
+}
+
+DATA_CLASSIFICATION = {
+    "public": ("public", "unclassified", "open", "not protectively marked", "npm"),
+    "official": ("official", "internal", "restricted", "protect", "confidential - low"),
+    "official-sensitive": (
+        "official-sensitive",
+        "official sensitive",
+        "official: sensitive",
+        "sensitive",
+        "confidential",
+        "highly sensitive",
+        "official-sensitive personal",
+    ),
+    "secret": ("secret",),
+    "top-secret": ("top secret", "top-secret"),
+}
+
+# LeanIX's four-level scales, stored as 1 (worst) .. 4 (best) so rules can compare them.
+FUNCTIONAL_FIT = {
+    "1": ("unreasonable", "1", "poor", "very poor"),
+    "2": ("insufficient", "2", "fair", "partial"),
+    "3": ("appropriate", "3", "good", "adequate"),
+    "4": ("perfect", "4", "excellent", "very good"),
+}
+TECHNICAL_FIT = {
+    "1": ("inappropriate", "1", "poor", "very poor"),
+    "2": ("unreasonable", "2", "fair", "partial"),
+    "3": ("adequate", "3", "good", "appropriate"),
+    "4": ("fully appropriate", "fullyappropriate", "4", "excellent", "perfect", "very good"),
+}
+
+
+def _f(name: str, kind: Kind, description: str, *aliases: str, **kwargs: object) -> Field:
+    return Field(name, kind, description, tuple(aliases), **kwargs)  # type: ignore[arg-type]
+
+
+APPLICATION_FIELDS: tuple[Field, ...] = (
+    _f(
+        "organisation",
+        Kind.TEXT,
+        "The body that runs the application. From a column when the export has one, else `--org`, "
+        "else the file name.",
+        "organisation",
+        "organization",
+        "org",
+        "body",
+        "council",
+        "trust",
+        "authority",
+        "agency",
+        "owning organisation",
+        "company",
+    ),
+    _f(
+        "app_id",
+        Kind.TEXT,
+        "Identifier unique within the organisation. When the export has none it is derived stably "
+        "from the normalised name (`name:` + slug), so reloading gives the same ids.",
+        "app id",
+        "application id",
+        "id",
+        "number",
+        "app ref",
+        "reference",
+        "ref",
+        "asset id",
+        "asset number",
+        "ci id",
+        "sys id",
+        "application number",
+        "apm id",
+        "system id",
+        "record id",
+        "app no",
+    ),
+    _f(
+        "name",
+        Kind.TEXT,
+        "The application's name as the organisation knows it. A row without one is rejected.",
+        "name",
+        "application",
+        "application name",
+        "app name",
+        "system",
+        "system name",
+        "display name",
+        "service name",
+        "business application",
+        "software",
+        "title",
+    ),
+    _f(
+        "description",
+        Kind.TEXT,
+        "What the application does.",
+        "description",
+        "short description",
+        "purpose",
+        "summary",
+        "what it does",
+        "notes",
+        "business purpose",
+        "comments",
+    ),
+    _f(
+        "vendor",
+        Kind.TEXT,
+        "Supplier or vendor, as written in the export (resolved to a product key by later analyses).",
+        "vendor",
+        "supplier",
+        "provider",
+        "manufacturer",
+        "publisher",
+        "company name",
+        "supplier name",
+        "vendor name",
+    ),
+    _f(
+        "product",
+        Kind.TEXT,
+        "The commercial product the application is an instance of, when the export names it apart "
+        "from the application's local name.",
+        "product",
+        "product name",
+        "package",
+        "software product",
+        "commercial product",
+        "model",
+    ),
+    _f(
+        "version",
+        Kind.TEXT,
+        "Product version.",
+        "version",
+        "release",
+        "product version",
+        "current version",
+        "binary version",
+    ),
+    _f(
+        "lifecycle",
+        Kind.ENUM,
+        "Lifecycle phase. LeanIX-style phase-date columns are turned into the phase current at load.",
+        "lifecycle",
+        "lifecycle stage",
+        "lifecycle status",
+        "status",
+        "life cycle",
+        "life cycle stage",
+        "operational status",
+        "state",
+        "lifecycle phase",
+        "phase",
+        "stage",
+        vocabulary=LIFECYCLE,
+    ),
+    _f(
+        "business_criticality",
+        Kind.ENUM,
+        "Business criticality (LeanIX scale; ServiceNow's 1-4 map onto it).",
+        "business criticality",
+        "criticality",
+        "critical",
+        "service criticality",
+        "tier",
+        "service tier",
+        "priority",
+        "importance",
+        vocabulary=CRITICALITY,
+    ),
+    _f(
+        "hosting_model",
+        Kind.ENUM,
+        "Where and how it runs.",
+        "hosting",
+        "hosting model",
+        "hosting type",
+        "install type",
+        "deployment",
+        "deployment model",
+        "hosted",
+        "hosting location",
+        "platform type",
+        "delivery model",
+        "where hosted",
+        vocabulary=HOSTING,
+    ),
+    _f(
+        "hosting_country",
+        Kind.TEXT,
+        "Country where the application and its data are hosted (ISO name or code as given).",
+        "hosting country",
+        "data location",
+        "data residency",
+        "country",
+        "region",
+        "data centre location",
+        "hosting region",
+    ),
+    _f(
+        "user_count",
+        Kind.INTEGER,
+        "Number of people who use it.",
+        "users",
+        "user count",
+        "number of users",
+        "no of users",
+        "active users",
+        "user base",
+        "users supported",
+        "no. of users",
+    ),
+    _f(
+        "licensed_users",
+        Kind.INTEGER,
+        "Number of user licences held.",
+        "licensed users",
+        "licences",
+        "licenses",
+        "number of licences",
+        "licence count",
+        "seats",
+        "license count",
+    ),
+    _f(
+        "data_classification",
+        Kind.ENUM,
+        "Government Security Classification of the data it holds.",
+        "data classification",
+        "classification",
+        "security classification",
+        "protective marking",
+        "gsc",
+        "information classification",
+        vocabulary=DATA_CLASSIFICATION,
+    ),
+    _f(
+        "personal_data",
+        Kind.BOOLEAN,
+        "Holds personal data (UK GDPR).",
+        "personal data",
+        "pii",
+        "holds personal data",
+        "contains personal data",
+        "gdpr",
+        "personal information",
+    ),
+    _f(
+        "special_category_data",
+        Kind.BOOLEAN,
+        "Holds special-category personal data (health, ethnicity, ...; UK GDPR Art. 9).",
+        "special category data",
+        "special category",
+        "sensitive personal data",
+        "special category personal data",
+        "health data",
+    ),
+    _f(
+        "internet_facing",
+        Kind.BOOLEAN,
+        "Reachable from the internet.",
+        "internet facing",
+        "external facing",
+        "internet accessible",
+        "public facing",
+        "externally accessible",
+    ),
+    _f(
+        "citizen_facing",
+        Kind.BOOLEAN,
+        "Used directly by the public.",
+        "citizen facing",
+        "customer facing",
+        "public use",
+        "resident facing",
+        "patient facing",
+        "used by public",
+    ),
+    _f(
+        "sso",
+        Kind.BOOLEAN,
+        "Sign-in through the organisation's single sign-on.",
+        "sso",
+        "single sign on",
+        "single sign-on",
+        "sso enabled",
+        "uses sso",
+        "saml",
+    ),
+    _f(
+        "mfa",
+        Kind.BOOLEAN,
+        "Multi-factor authentication enforced.",
+        "mfa",
+        "2fa",
+        "multi factor",
+        "multi-factor authentication",
+        "mfa enabled",
+        "two factor",
+    ),
+    _f(
+        "functional_fit",
+        Kind.FIT,
+        "LeanIX functional fit, 1 = unreasonable, 2 = insufficient, 3 = appropriate, 4 = perfect.",
+        "functional fit",
+        "business fit",
+        "functional suitability",
+        "fit for purpose",
+        vocabulary=FUNCTIONAL_FIT,
+    ),
+    _f(
+        "technical_fit",
+        Kind.FIT,
+        "LeanIX technical fit, 1 = inappropriate, 2 = unreasonable, 3 = adequate, 4 = fully appropriate.",
+        "technical fit",
+        "technical suitability",
+        "technical condition",
+        "technical health",
+        vocabulary=TECHNICAL_FIT,
+    ),
+    _f(
+        "business_owner",
+        Kind.TEXT,
+        "Person or role accountable for the application in the business.",
+        "business owner",
+        "owner",
+        "service owner",
+        "application owner",
+        "information asset owner",
+        "iao",
+        "responsible",
+        "managed by",
+        "accountable",
+        "subscriptions: responsible",
+    ),
+    _f(
+        "technical_owner",
+        Kind.TEXT,
+        "Person or team who runs it technically.",
+        "technical owner",
+        "it owner",
+        "it application owner",
+        "support team",
+        "support group",
+        "technical contact",
+        "it contact",
+        "system administrator",
+        "managed by group",
+        "it lead",
+    ),
+    _f(
+        "department",
+        Kind.TEXT,
+        "Directorate, department or business unit that uses it.",
+        "department",
+        "directorate",
+        "service area",
+        "business unit",
+        "division",
+        "team",
+        "service",
+        "business area",
+    ),
+    _f(
+        "languages",
+        Kind.LIST,
+        "Programming languages it is written in.",
+        "languages",
+        "language",
+        "programming language",
+        "development language",
+        "technology",
+        "code language",
+    ),
+    _f(
+        "contract_end",
+        Kind.DATE,
+        "Date the current contract ends.",
+        "contract end",
+        "contract end date",
+        "contract expiry",
+        "contract expiry date",
+        "renewal date",
+        "expiry date",
+        "contract renewal",
+        "end of contract",
+        "contract expires",
+    ),
+    _f(
+        "notice_period_days",
+        Kind.INTEGER,
+        'Contract notice period in days ("3 months" is read as 90).',
+        "notice period",
+        "notice period days",
+        "notice",
+        "termination notice",
+    ),
+    _f(
+        "auto_renew",
+        Kind.BOOLEAN,
+        "The contract renews automatically unless notice is given.",
+        "auto renew",
+        "auto-renew",
+        "auto renewal",
+        "automatic renewal",
+        "rolling contract",
+        "evergreen",
+    ),
+    _f(
+        "go_live",
+        Kind.DATE,
+        "Date it went live.",
+        "go live",
+        "go-live",
+        "go live date",
+        "go-live date",
+        "live date",
+        "implemented",
+        "implementation date",
+        "install date",
+        "date installed",
+        "in service date",
+    ),
+    _f(
+        "integration_count",
+        Kind.INTEGER,
+        "Number of interfaces to other systems.",
+        "integrations",
+        "integration count",
+        "interfaces",
+        "number of interfaces",
+        "no of interfaces",
+        "interface count",
+    ),
+    _f(
+        "cost_licence",
+        Kind.MONEY,
+        "Annual licence or subscription cost.",
+        "licence cost",
+        "license cost",
+        "licence",
+        "license",
+        "annual licence",
+        "subscription",
+        "subscription cost",
+        "licence fee",
+        "annual licence cost",
+        "licensing",
+    ),
+    _f(
+        "cost_support",
+        Kind.MONEY,
+        "Annual support and maintenance cost.",
+        "support cost",
+        "support",
+        "maintenance",
+        "support and maintenance",
+        "annual support",
+        "maintenance cost",
+        "s&m",
+        "support & maintenance",
+    ),
+    _f(
+        "cost_hosting",
+        Kind.MONEY,
+        "Annual hosting or infrastructure cost.",
+        "hosting cost",
+        "infrastructure cost",
+        "annual hosting",
+        "hosting charges",
+        "infrastructure",
+        "cloud cost",
+        "hosting costs",
+    ),
+    _f(
+        "cost_staff",
+        Kind.MONEY,
+        "Annual internal staff cost to run it.",
+        "internal staff cost",
+        "staff cost",
+        "internal cost",
+        "staff",
+        "fte cost",
+        "internal staff",
+        "people cost",
+    ),
+    _f(
+        "cost_other",
+        Kind.MONEY,
+        "Other annual costs.",
+        "other cost",
+        "other costs",
+        "other",
+        "misc cost",
+        "additional costs",
+    ),
+    _f(
+        "cost_total",
+        Kind.MONEY,
+        "Annual total cost as stated in the export (kept so rules can check it against the lines).",
+        "total cost",
+        "annual cost",
+        "total annual cost",
+        "cost",
+        "tco",
+        "annual tco",
+        "yearly cost",
+        "total",
+        "annual running cost",
+        "cost per year",
+    ),
+    _f(
+        "capabilities",
+        Kind.LIST,
+        "Business capabilities it serves; stored one row each in `app_capabilities`.",
+        "capability",
+        "capabilities",
+        "business capability",
+        "business capabilities",
+        "function",
+        "business function",
+        "service area served",
+        "category",
+        "process",
+        "business process",
+        stored=False,
+    ),
+    _f(
+        "components_os",
+        Kind.COMPONENTS,
+        "Operating system(s); parsed into `app_components` (kind `os`).",
+        "operating system",
+        "os",
+        "server os",
+        "platform",
+        "operating systems",
+        "server operating system",
+        component_kind="os",
+        stored=False,
+    ),
+    _f(
+        "components_database",
+        Kind.COMPONENTS,
+        "Database product(s); parsed into `app_components` (kind `database`).",
+        "database",
+        "database platform",
+        "db",
+        "dbms",
+        "database version",
+        "rdbms",
+        component_kind="database",
+        stored=False,
+    ),
+    _f(
+        "components_runtime",
+        Kind.COMPONENTS,
+        "Runtime or language platform(s) (Java 8, .NET Framework 4.8); parsed into `app_components` "
+        "(kind `runtime`).",
+        "runtime",
+        "framework",
+        "runtime platform",
+        "application server",
+        "middleware",
+        "technology stack",
+        "tech stack",
+        component_kind="runtime",
+        stored=False,
+    ),
+    _f(
+        "components",
+        Kind.COMPONENTS,
+        'Mixed software list (LeanIX "IT Components"): each item is classified as os, database, '
+        "runtime or product and parsed into `app_components`.",
+        "it components",
+        "components",
+        "software components",
+        "technology components",
+        "technologies",
+        "dependencies",
+        component_kind="mixed",
+        stored=False,
+    ),
+)
+
+FIELDS_BY_NAME: dict[str, Field] = {f.name: f for f in APPLICATION_FIELDS}
+COST_LINE_FIELDS: tuple[str, ...] = (
+    "cost_licence",
+    "cost_support",
+    "cost_hosting",
+    "cost_staff",
+    "cost_other",
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a store table that is not an inventory field (provenance, derived, ...)."""
+
+    name: str
+    sql_type: str
+    description: str
+
+
+PROVENANCE_COLUMNS: tuple[Column, ...] = (
+    Column("load_id", "VARCHAR", "The load that stored this row (see `loads`)."),
+    Column("source_file", "VARCHAR", "Path of the input file as given."),
+    Column("source_sheet", "VARCHAR", "Sheet name for workbooks; NULL for CSV."),
+    Column("source_row", "BIGINT", "1-based row number in the file or sheet, as a spreadsheet shows it."),
+)
+
+APPLICATION_EXTRA_COLUMNS: tuple[Column, ...] = (
+    Column("app_id_generated", "BOOLEAN", "True when `app_id` was derived from the name."),
+    Column("currency", "VARCHAR", "Currency of every cost column (one per store; default GBP)."),
+    Column("originals", "JSON", "Original text of every field whose value parsing changed, by field."),
+    Column("unmapped", "JSON", "Source columns that map to no field, by source header; never dropped."),
+)
+
+
+@dataclass(frozen=True)
+class Table:
+    """A store table: its columns, and what one row is."""
+
+    name: str
+    grain: str
+    columns: tuple[Column, ...]
+
+
+def application_columns() -> tuple[Column, ...]:
+    stored = tuple(Column(f.name, f.sql_type, f.description) for f in APPLICATION_FIELDS if f.stored)
+    return stored + APPLICATION_EXTRA_COLUMNS + PROVENANCE_COLUMNS
+
+
+TABLES: tuple[Table, ...] = (
+    Table("applications", "one row per application per organisation", application_columns()),
+    Table(
+        "app_capabilities",
+        "one row per application and capability it serves",
+        (
+            Column("organisation", "VARCHAR", "Organisation of the application."),
+            Column("app_id", "VARCHAR", "Application id within the organisation."),
+            Column("capability", "VARCHAR", "Capability as written in the export (trimmed)."),
+        )
+        + PROVENANCE_COLUMNS,
+    ),
+    Table(
+        "app_components",
+        "one row per application and piece of software it runs on",
+        (
+            Column("organisation", "VARCHAR", "Organisation of the application."),
+            Column("app_id", "VARCHAR", "Application id within the organisation."),
+            Column("kind", "VARCHAR", "os, database, runtime or product."),
+            Column("product", "VARCHAR", 'Product name as parsed ("Windows Server", "SQL Server").'),
+            Column("version", "VARCHAR", 'Version as parsed ("2012 R2", "2014"); NULL when none given.'),
+            Column("raw", "VARCHAR", "The item exactly as it appeared in the export."),
+            Column("source_column", "VARCHAR", "Source header the item came from."),
+        )
+        + PROVENANCE_COLUMNS,
+    ),
+    Table(
+        "app_dependencies",
+        "one row per dependency an export records between two applications (Konveyor record type 2)",
+        (
+            Column("organisation", "VARCHAR", "Organisation of both applications."),
+            Column("app_name", "VARCHAR", "Name of the application that has the dependency."),
+            Column("depends_on", "VARCHAR", "Name of the application on the other end."),
+            Column("direction", "VARCHAR", "northbound or southbound, as exported."),
+        )
+        + PROVENANCE_COLUMNS,
+    ),
+    Table(
+        "rejected_rows",
+        "one row per input row that was not loaded",
+        (
+            Column("organisation", "VARCHAR", "Organisation the row would have belonged to."),
+            Column("reason", "VARCHAR", "Why the row was not loaded (no name, duplicate id, ...)."),
+            Column("raw", "JSON", "The row's values by source header, exactly as read."),
+        )
+        + PROVENANCE_COLUMNS,
+    ),
+    Table(
+        "load_warnings",
+        "one row per cell-level problem that did not sink its row",
+        (
+            Column("organisation", "VARCHAR", "Organisation of the row."),
+            Column("app_id", "VARCHAR", "Application id of the row (NULL when the row was rejected)."),
+            Column("source_column", "VARCHAR", "Source header of the cell."),
+            Column("field", "VARCHAR", "Canonical field the column maps to."),
+            Column("value", "VARCHAR", "The cell's text as read."),
+            Column(
+                "problem", "VARCHAR", "What was wrong (unparseable date, error cell, unknown value, ...)."
+            ),
+        )
+        + PROVENANCE_COLUMNS,
+    ),
+    Table(
+        "loads",
+        "one row per file (sheet) loaded",
+        (
+            Column("load_id", "VARCHAR", "Identifier of the load."),
+            Column("source_file", "VARCHAR", "Path as given."),
+            Column("file_name", "VARCHAR", "File name without directories: the identity used for reloads."),
+            Column("content_hash", "VARCHAR", "SHA-256 of the file's bytes."),
+            Column("source_sheet", "VARCHAR", "Sheet read (NULL for CSV)."),
+            Column("header_row", "BIGINT", "1-based row number of the (last) header row."),
+            Column("organisation", "VARCHAR", "Organisation the rows were loaded for."),
+            Column("profile", "VARCHAR", "Mapping profile detected or chosen (servicenow, leanix, ...)."),
+            Column("mapping", "JSON", "Source header -> field mapping used, with confidences."),
+            Column("loaded_at", "TIMESTAMP", "When the load committed (UTC)."),
+            Column("rows_read", "BIGINT", "Data rows read (excluding blank rows)."),
+            Column("rows_blank", "BIGINT", "Blank rows skipped."),
+            Column("rows_loaded", "BIGINT", "Rows stored in `applications` or `app_dependencies`."),
+            Column("rows_rejected", "BIGINT", "Rows stored in `rejected_rows`."),
+            Column("warnings", "BIGINT", "Cell-level warnings stored in `load_warnings`."),
+            Column("tool_version", "VARCHAR", "appconsol version that loaded it."),
+        ),
+    ),
+    Table(
+        "organisations",
+        "one row per organisation in the store",
+        (
+            Column("organisation", "VARCHAR", "Organisation name as used in `applications`."),
+            Column("org_type", "VARCHAR", "Kind of body when known (county council, NHS trust, ...)."),
+        ),
+    ),
+    Table(
+        "partnerships",
+        "one row per organisation and partnership it belongs to",
+        (
+            Column("partnership", "VARCHAR", "Name of the group of cooperating bodies."),
+            Column("organisation", "VARCHAR", "A member organisation."),
+        ),
+    ),
+    Table(
+        "store_meta",
+        "key/value facts about the store",
+        (
+            Column("key", "VARCHAR", "schema_version, currency, created_by, ..."),
+            Column("value", "VARCHAR", "The value as text."),
+        ),
+    ),
+)
+
+TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
+
+
+def render_schema_markdown() -> str:
+    """Render docs/schema.md; a test compares the committed file to this output."""
+    lines = [
+        "# The canonical schema",
+        "",
+        "Generated from `src/appconsol/schema.py` by `appconsol schema -f markdown`; do not edit by "
+        "hand (a test fails when this file is stale).",
+        "",
+        f"Schema version: **{SCHEMA_VERSION}**. Money is stored as `DECIMAL(18,2)` in one currency per "
+        f"store (default {DEFAULT_CURRENCY}); an unknown amount is NULL, never 0.",
+        "",
+        "## Inventory fields",
+        "",
+        "Each field, its stored type, what it means and the headers it is recognised by (case, "
+        "punctuation and spacing are ignored; fuzzy matching covers near misses).",
+        "",
+        "| field | kind | stored as | meaning | recognised headers |",
+        "|---|---|---|---|---|",
+    ]
+    for f in APPLICATION_FIELDS:
+        where = (
+            f"`{f.sql_type}`"
+            if f.stored
+            else ("`app_capabilities`" if f.kind is Kind.LIST else "`app_components`")
+        )
+        aliases = ", ".join(f.aliases)
+        lines.append(f"| `{f.name}` | {f.kind.value} | {where} | {f.description} | {aliases} |")
+    lines += [
+        "",
+        "## Vocabularies",
+        "",
+        "Controlled fields map the values below onto the canonical term; the original text is kept in `originals`.",
+        "",
+    ]
+    for f in APPLICATION_FIELDS:
+        if not f.vocabulary:
+            continue
+        lines += [f"### `{f.name}`", "", "| stored value | accepted values |", "|---|---|"]
+        for canonical, words in f.vocabulary.items():
+            lines.append(f"| `{canonical}` | {', '.join(words)} |")
+        lines.append("")
+    lines += ["## Tables", ""]
+    for t in TABLES:
+        lines += [
+            f"### `{t.name}`",
+            "",
+            f"Grain: {t.grain}.",
+            "",
+            "| column | type | meaning |",
+            "|---|---|---|",
+        ]
+        for c in t.columns:
+            lines.append(f"| `{c.name}` | `{c.sql_type}` | {c.description} |")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"

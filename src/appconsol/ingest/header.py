@@ -14,7 +14,7 @@ import polars as pl
 
 from appconsol.errors import InventoryNotFoundError, Location
 from appconsol.ingest.layout import MergedRange, column_letter
-from appconsol.ingest.mapping import FUZZY_THRESHOLD, header_score, match_header
+from appconsol.ingest.mapping import FUZZY_THRESHOLD, best_alias, header_score, normalise_header
 from appconsol.ingest.read import ROW_COLUMN, RawGrid
 
 SCAN_ROWS = 30
@@ -50,12 +50,19 @@ def _group_labels(
 
 
 def _combine(groups: list[str | None], labels: list[str | None]) -> list[str | None]:
+    """Join group and label where the group changes the meaning: "Annual costs" + "Hosting" matches
+    the alias "hosting cost", which holds words of both; "Application" + "Supplier" matches only the
+    group's word, so the label stands alone."""
     combined: list[str | None] = []
     for group, label in zip(groups, labels, strict=False):
         if group and label and group != label:
             joined = f"{group} {label}"
-            match = match_header(joined)
-            combined.append(joined if match.field and match.confidence >= FUZZY_THRESHOLD else label)
+            alias, score = best_alias(normalise_header(joined))
+            alias_words = set(alias.split()) if alias else set()
+            uses_both = bool(alias_words & set(normalise_header(group).split())) and bool(
+                alias_words & set(normalise_header(label).split())
+            )
+            combined.append(joined if uses_both and score >= FUZZY_THRESHOLD else label)
         else:
             combined.append(label or group)
     return combined
@@ -120,10 +127,18 @@ def find_header(
                 groups = _group_labels(labels, rows[index], grid.merges, grid.first_col)
                 combined = _combine(groups, below)
                 pair_score = header_score(combined, known_headers)
-                # Two rows must beat both rows read alone, or a title above a header would win.
-                if pair_score > max(single, header_score(below, known_headers)):
+                # A merged group label above is structural proof of a two-row header; without one, the
+                # pair must beat both rows read alone, or a title above a header would win.
+                grouped = any(m.first_row == rows[index] and m.last_col > m.first_col for m in grid.merges)
+                below_score = header_score(below, known_headers)
+                if (grouped and pair_score >= below_score * 0.7) or pair_score > max(single, below_score):
+                    # The pair stands for both rows, so it ranks at least as high as its lower row alone.
                     candidate = HeaderChoice(
-                        index + 1, rows[index + 1], _unique_labels(combined, grid.first_col), True, pair_score
+                        index + 1,
+                        rows[index + 1],
+                        _unique_labels(combined, grid.first_col),
+                        True,
+                        max(pair_score, below_score + 0.01),
                     )
         if best is None or candidate.score > best.score:
             best = candidate

@@ -166,16 +166,21 @@ def detect_profile(headers: Sequence[str]) -> Profile | None:
 
 def _blended_score(query: str, choice: str, **_: object) -> float:
     """token_sort for near spellings; a discounted token_set for headers that add words to an alias
-    ("Supplier (Primary EPR)" holds "supplier"), discounted so an exact alias always ranks higher."""
+    ("Supplier (Primary EPR)" holds "supplier"). The discount shrinks as the alias covers more of the
+    header, so "annual cost hosting" prefers "hosting cost" to "hosting"; an exact alias always wins."""
     from rapidfuzz import fuzz
 
-    return max(fuzz.token_sort_ratio(query, choice), 0.88 * fuzz.token_set_ratio(query, choice))
+    coverage = min(1.0, len(choice.split()) / max(1, len(query.split())))
+    return max(
+        fuzz.token_sort_ratio(query, choice), (0.84 + 0.06 * coverage) * fuzz.token_set_ratio(query, choice)
+    )
 
 
 _ALIAS_KEYS = list(ALIASES)
 
 
-def _fuzzy_match(normalised: str) -> tuple[str | None, float]:
+def best_alias(normalised: str) -> tuple[str | None, float]:
+    """The alias closest to a normalised header, and its score 0..1."""
     from rapidfuzz import process
 
     if not normalised:
@@ -183,8 +188,12 @@ def _fuzzy_match(normalised: str) -> tuple[str | None, float]:
     hit = process.extractOne(normalised, _ALIAS_KEYS, scorer=_blended_score)
     if hit is None:
         return None, 0.0
-    alias, score, _ = hit
-    return ALIASES[alias], round(score / 100, 2)
+    return hit[0], round(hit[1] / 100, 2)
+
+
+def _fuzzy_match(normalised: str) -> tuple[str | None, float]:
+    alias, score = best_alias(normalised)
+    return (ALIASES[alias] if alias else None), score
 
 
 def match_header(header: str, profile: Profile | None = None) -> ColumnMatch:

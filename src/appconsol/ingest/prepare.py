@@ -285,13 +285,15 @@ def prepare_grid(
     dependencies = _konveyor_dependencies(data, header.headers) if konveyor else None
 
     # Rejections, in order of precedence: ragged rows, Konveyor dependency records, no name, duplicate id.
-    ragged_long = {row: n for row, n in grid.field_counts.items() if n > grid.width}
+    header_fields = grid.field_counts.get(header.row_number, grid.width)
+    fields_in_row = pl.col(ROW_COLUMN).replace_strict(
+        grid.field_counts, default=grid.width, return_dtype=pl.Int64
+    )
     reasons = pl.lit(None, pl.String)
-    if ragged_long:
-        counts = pl.col(ROW_COLUMN).replace_strict(ragged_long, default=None, return_dtype=pl.Int64)
+    if grid.field_counts:
         reasons = (
-            pl.when(counts.is_not_null())
-            .then(pl.format("row has {} fields but the header has {}", counts, pl.lit(grid.width)))
+            pl.when(fields_in_row > header_fields)
+            .then(pl.format("row has {} fields but the header has {}", fields_in_row, pl.lit(header_fields)))
             .otherwise(reasons)
         )
     dependency_rows = (
@@ -446,17 +448,13 @@ def _warnings(
     for problem in grid.cell_problems:
         if problem.row in data_rows and problem.column < width:
             extra.append((problem.row, problem.problem, None, header.headers[problem.column], None))
+    header_fields = grid.field_counts.get(header.row_number, grid.width)
     for row, count in grid.field_counts.items():
-        if count < grid.width and row in data_rows:
-            extra.append(
-                (
-                    row,
-                    f"row has {count} fields but the header has {grid.width}; missing cells read as blank",
-                    None,
-                    None,
-                    None,
-                )
+        if 0 < count < header_fields and row in data_rows:
+            message = (
+                f"row has {count} fields but the header has {header_fields}; missing cells read as blank"
             )
+            extra.append((row, message, None, None, None))
     if extra:
         frames.append(pl.DataFrame(extra, schema=schema, orient="row"))
     warnings = pl.concat(frames) if frames else pl.DataFrame(schema=schema)

@@ -137,7 +137,11 @@ def _count_fields(source: bytes | Path, delimiter: str) -> list[int]:
 
 
 def _sample_text(source: bytes | Path) -> str:
-    head = source[: 256 * 1024] if isinstance(source, bytes) else source.open("rb").read(256 * 1024)
+    if isinstance(source, bytes):
+        head = source[: 256 * 1024]
+    else:
+        with source.open("rb") as handle:
+            head = handle.read(256 * 1024)
     return head.decode("utf-8", errors="ignore")
 
 
@@ -164,12 +168,10 @@ def read_delimited(path: Path, encoding: str, delimiter: str | None = None) -> R
                 location=Location(file=path),
             ) from exc
         counts = counting.result()
-    if len(counts) != frame.height:
-        raise InputFileError(
-            f"rows could not be counted consistently ({len(counts)} records vs {frame.height} parsed)",
-            hint="the file may mix quoting styles; save it again from a spreadsheet as CSV",
-            location=Location(file=path),
-        )
+    if max(counts, default=0) > frame.width or len(counts) != frame.height:
+        # polars sizes the grid from the first record; a title line above the header makes it too
+        # narrow. Such hand-made files are small, so the csv module builds the grid instead.
+        frame = _grid_from_csv(source, delimiter, max(counts, default=0))
     frame = frame.rename(dict(zip(frame.columns, _grid_columns(frame.width), strict=False)))
     frame = frame.with_row_index(ROW_COLUMN, offset=1).with_columns(pl.col(ROW_COLUMN).cast(pl.Int64))
     frame = frame.select([*_grid_columns(frame.width - 1), ROW_COLUMN])
@@ -177,3 +179,18 @@ def read_delimited(path: Path, encoding: str, delimiter: str | None = None) -> R
     # A blank line has no fields at all; it is a blank row, not a ragged one.
     ragged = {row: n for row, n in enumerate(counts, start=1) if n not in (0, width)}
     return RawGrid(frame, None, field_counts=ragged, delimiter=delimiter, encoding=encoding)
+
+
+def _grid_from_csv(source: bytes | Path, delimiter: str, width: int) -> pl.DataFrame:
+    if isinstance(source, Path):
+        with source.open(newline="", encoding="utf-8", errors="replace") as handle:
+            records = list(csv.reader(handle, delimiter=delimiter))
+    else:
+        records = list(
+            csv.reader(io.StringIO(source.decode("utf-8", errors="replace"), newline=""), delimiter=delimiter)
+        )
+    columns = _grid_columns(width)
+    padded = [
+        [(v if v != "" else None) for v in r[:width]] + [None] * (width - min(len(r), width)) for r in records
+    ]
+    return pl.DataFrame(padded, schema=dict.fromkeys(columns, pl.String), orient="row")

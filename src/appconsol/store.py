@@ -106,10 +106,11 @@ class Store:
     def _check_or_create_schema(self) -> None:
         has_meta = self.con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = 'store_meta'"
-        ).fetchone()
-        if has_meta and has_meta[0]:
-            row = self.con.execute("SELECT value FROM store_meta WHERE key = 'schema_version'").fetchone()
-            version = int(row[0]) if row else 0
+        ).fetchall()
+        if has_meta and has_meta[0][0]:
+            # fetchall, not fetchone: DuckDB 2 refuses new work while a result is half read.
+            rows = self.con.execute("SELECT value FROM store_meta WHERE key = 'schema_version'").fetchall()
+            version = int(rows[0][0]) if rows else 0
             if version > SCHEMA_VERSION:
                 raise StoreVersionError(
                     f"store '{self.path}' has schema version {version}, newer than this appconsol's "

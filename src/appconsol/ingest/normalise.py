@@ -1,0 +1,463 @@
+"""Turn raw cell values into typed values, a whole column at a time.
+
+Each parser takes a column as a reader gave it (text most often; fastexcel may give floats, dates,
+datetimes or booleans) and returns a `Parsed`: the typed values, a problem where a non-blank cell
+could not be read, and a `changed` flag where the stored value's text differs from the cell's, so
+the loader can keep the original. The work is polars expressions over the column; Python loops
+only over vocabularies, never over cells, so a million rows take well under a second.
+
+Choices the brief left open:
+- A non-blank cell that ends up NULL (an unknown token such as "TBC", or a problem) is `changed`,
+  so the difference between "TBC" and "n/a" survives in `originals`.
+- Hedged amounts and counts ("about 5k", "~300", "300+") are read as the number they name.
+- A count given as a range ("100-200") is read as its midpoint (150); a notice period given as a
+  range is a problem, because its midpoint would understate how early notice must be given.
+- "nil" alone is an unknown token (NULL); "nil cost", "free", "no charge", "included" and "£0" are an
+  explicit 0. Amounts in another currency ("$300", "USD 300") are problems, not pounds.
+- Whole numbers 1900..2100 in a date column are years, not Excel serials (which fall in 1905).
+- List items are de-duplicated ignoring case; the first spelling is kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+UNKNOWN_TOKENS: frozenset[str] = frozenset(
+    {
+        *("", "-", "--", "---", "–", "—", "?", "??", "???", ".", "x/a"),
+        *("tbc", "tbd", "tba", "t.b.c.", "to be confirmed", "to be determined", "to be advised"),
+        *("n/a", "n.a.", "na", "n/k", "nk", "n/a.", "not applicable", "not known", "unknown"),
+        *("none", "null", "nil", "not set", "unspecified", "not specified", "not recorded"),
+    }
+)
+ERROR_CELLS: frozenset[str] = frozenset(
+    {
+        *("#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!", "#GETTING_DATA"),
+        *("#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"),
+    }
+)
+
+_ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+_SPACES = "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
+_STRIP = " \t\n\r\v\f" + _SPACES + _ZERO_WIDTH
+_UNKNOWN = sorted(UNKNOWN_TOKENS)
+_ERRORS = sorted(ERROR_CELLS)
+# Columns of every parser's frame: trimmed text, its matching key, and the parsed value.
+_t, _k, _v = pl.col("t"), pl.col("k"), pl.col("v")
+_KEY = _t.str.to_lowercase().str.replace_all(r"\s+", " ")
+# Thousands must be grouped in threes, so a European "1,5" is a problem rather than 15.
+_NUMBER = r"(\d{1,3}(?:[, ]\d{3})+|\d+)?(\.\d+)?"
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """One column parsed: typed values, a problem per unreadable cell, and which cells changed."""
+
+    values: pl.Series
+    problems: pl.Series
+    changed: pl.Series
+
+
+def _to_text(s: pl.Series) -> pl.Series:
+    """Render any column as the text a spreadsheet would show (12.0 as "12", dates as ISO)."""
+    x, dtype = pl.col("x"), s.dtype
+    if dtype == pl.String:
+        return s
+    if dtype.is_float():
+        whole = x.is_finite() & (x == x.floor()) & (x.abs() < 1e15)
+        expr = (
+            pl.when(whole).then(x.cast(pl.Int64, strict=False).cast(pl.String)).otherwise(x.cast(pl.String))
+        )
+    elif dtype == pl.Date:
+        expr = x.dt.to_string("%Y-%m-%d")
+    elif isinstance(dtype, pl.Datetime):
+        midnight = x.dt.time() == pl.time(0)
+        expr = (
+            pl.when(midnight).then(x.dt.to_string("%Y-%m-%d")).otherwise(x.dt.to_string("%Y-%m-%d %H:%M:%S"))
+        )
+    else:
+        try:
+            return s.cast(pl.String)
+        except Exception:  # nested or object columns: rare and small, and parsers must never raise
+            return pl.Series(s.name, [None if v is None else str(v) for v in s.to_list()], dtype=pl.String)
+    return s.to_frame("x").select(expr).to_series().rename(s.name)
+
+
+def _trimmed(s: pl.Series) -> pl.Series:
+    return _to_text(s).str.strip_chars(_STRIP)
+
+
+def _distinct(text: pl.Series) -> pl.Series:
+    """The values a parser needs to see: each distinct one once when the column repeats itself.
+
+    Inventories repeat ("Live", "TBC", the same few dates), so parsing distinct values and joining
+    back is much faster there; a column of mostly different values is parsed row by row instead.
+    """
+    repetitive = text.approx_n_unique() * 2 <= len(text)  # HyperLogLog: ~10 ms for a million rows
+    return text.unique(maintain_order=True) if repetitive else text
+
+
+def _frame(s: pl.Series) -> tuple[pl.Series, pl.LazyFrame]:
+    """The column's trimmed text, and a frame of the values to parse `t` with a matching key `k`."""
+    text = _trimmed(s)
+    return text, pl.LazyFrame({"t": _distinct(text)}).with_columns(k=_KEY)
+
+
+def _finish(
+    text: pl.Series, frame: pl.LazyFrame, value: pl.Expr, unchanged: pl.Expr, what: str | None
+) -> Parsed:
+    """Mask blanks and error cells, word the problems, work out `changed`, and align to the rows.
+
+    An unknown token is NULL without a problem unless the parser recognised it (a vocabulary may
+    map "TBC" to a real value). `unchanged` compares the cell text with the value's canonical text.
+    """
+    blank = _t.is_null() | (_t == "")
+    error = _t.str.to_uppercase().is_in(_ERRORS)
+    problem = pl.when(error).then(pl.format("error cell {}", _t))
+    if what is not None:
+        problem = problem.when(~blank & _v.is_null() & ~_k.is_in(_UNKNOWN)).then(
+            pl.format(f"{what} '{{}}'", _t)
+        )
+    parsed = frame.with_columns(v=pl.when(blank | error).then(None).otherwise(value)).select(
+        _t,
+        values=_v,
+        problems=problem.otherwise(pl.lit(None, pl.String)),
+        changed=~blank & (_v.is_null() | ~unchanged.fill_null(False)),
+    )
+    out = parsed.collect()
+    if out.height != len(text):  # else parsed row by row, or every value distinct and in row order
+        out = text.to_frame("t").join(out, on="t", how="left", nulls_equal=True, maintain_order="left")
+    return Parsed(*(out.get_column(c).rename(text.name) for c in ("values", "problems", "changed")))
+
+
+def _typed(values: pl.Series) -> Parsed:
+    """A column that already has the wanted type: nothing to report, nothing changed."""
+    n = len(values)
+    return Parsed(
+        values,
+        pl.Series(values.name, [None] * n, dtype=pl.String),
+        pl.Series(values.name, [False] * n, dtype=pl.Boolean),
+    )
+
+
+def _number(groups: pl.Expr, whole: str, fraction: str) -> pl.Expr:
+    digits = groups.struct.field(whole).fill_null("").str.replace_all(r"[, ]", "")
+    return (digits + groups.struct.field(fraction).fill_null("")).cast(pl.Float64, strict=False)
+
+
+def clean_text(s: pl.Series) -> Parsed:
+    """Trim text; unknown tokens become NULL and error cells NULL with a problem."""
+    # Zero-width characters are invisible but would make "Sage" and "Sage\u200b" two vendors.
+    text = _trimmed(s).str.replace_all(f"[{_ZERO_WIDTH}]", "")
+    frame = pl.LazyFrame({"t": text}).with_columns(k=_KEY)
+    return _finish(text, frame, pl.when(_k.is_in(_UNKNOWN)).then(None).otherwise(_t), pl.lit(True), None)
+
+
+_MONEY_NOISE = (
+    r"gbp|£|~|≈|\(\s*\)|/\s*(?:yr|year|annum|pa)\b|(?:\+|\bplus|\bex(?:cl?)?\.?|\binc(?:l)?\.?)\s*vat\b"
+    r"|\b(?:about|approx(?:imately)?\.?|around|circa|roughly|est(?:imated)?\.?|c\.)"
+    r"|\bp\.a\.|\b(?:per annum|per year|per yr|a year|annually|annual|yearly|p\.a\.?|pa)\b"
+)
+_MULTIPLIERS = {
+    "": 1.0,
+    "k": 1e3,
+    "thousand": 1e3,
+    "m": 1e6,
+    "mn": 1e6,
+    "million": 1e6,
+    "bn": 1e9,
+    "billion": 1e9,
+}
+_ZERO_MONEY = r"^(?:free|free of charge|nil cost|no cost|no charge|zero|included)$"
+
+
+def parse_money(s: pl.Series) -> Parsed:
+    """Read amounts such as "£12,500.00", "12.5k", "(500)" or "GBP 300 pa" as pounds to 2 dp."""
+    if s.dtype.is_numeric():
+        return _typed(s.cast(pl.Float64).fill_nan(None).round(2))
+    text, frame = _frame(s)
+    frame = frame.with_columns(c=_k.str.replace_all(_MONEY_NOISE, " ").str.strip_chars(" "))
+    c = pl.col("c")
+    negative = c.str.contains(r"^[-−–]") | c.str.contains(r"^\(.*\)$")
+    frame = frame.with_columns(
+        neg=negative, g=c.str.strip_chars(" ()-−–").str.extract_groups(rf"^{_NUMBER}\s*([a-z]*)$")
+    )
+    g = pl.col("g")
+    multiplier = g.struct.field("3").replace_strict(_MULTIPLIERS, default=None, return_dtype=pl.Float64)
+    amount = _number(g, "1", "2") * multiplier * pl.when(pl.col("neg")).then(-1.0).otherwise(1.0)
+    value = pl.when(_k.str.contains(_ZERO_MONEY)).then(0.0).otherwise(amount).round(2)
+    unchanged = _t.str.contains(r"^-?\d+(?:\.\d+)?$") & (_t.cast(pl.Float64, strict=False) == _v)
+    return _finish(text, frame, value, unchanged, "unparseable amount")
+
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_MONTH_NUMBER = pl.col("mon").replace_strict(_MONTHS, default=None, return_dtype=pl.Int32)
+_TIME = r"(?:[ t]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?: ?[ap]m)?(?:z|[+-]\d{2}:?\d{2})?)?"
+# Each shape is anchored and they cannot overlap, so their parts can simply be coalesced.
+_DATE_SHAPES = {
+    "iso": (rf"^(?<y>\d{{4}})[-/.](?<m>\d{{1,2}})[-/.](?<d>\d{{1,2}}){_TIME}$"),
+    "numeric": (rf"^(?<a>\d{{1,2}})[-/.](?<b>\d{{1,2}})[-/.](?<y>\d{{4}}|\d{{2}}){_TIME}$"),
+    "day_month": r"^(?<d>\d{1,2})(?:st|nd|rd|th)?[ \-/.]*(?<mon>[a-z]+)\.?,?[ \-/.]*(?<y>\d{4}|\d{2})$",
+    "month_day": r"^(?<mon>[a-z]+)\.? (?<d>\d{1,2})(?:st|nd|rd|th)?,? (?<y>\d{4})$",
+    "month_name": r"^(?<mon>[a-z]+)\.?[ \-/.,']*(?<y>\d{4}|\d{2})$",
+    "year_month": r"^(?<y>\d{4})[-/.](?<m>\d{1,2})$",
+    "month_year": r"^(?<m>\d{1,2})[-/.](?<y>\d{4})$",
+}
+
+
+def _part(name: str, shapes: Sequence[str]) -> pl.Expr:
+    return pl.coalesce(pl.col(shape).struct.field(name) for shape in shapes).cast(pl.Int32, strict=False)
+
+
+def parse_date(s: pl.Series, *, day_first: bool = True) -> Parsed:
+    """Read dates in the shapes UK spreadsheets use, Excel serial numbers included."""
+    if s.dtype == pl.Date:
+        return _typed(s)
+    if isinstance(s.dtype, pl.Datetime):
+        return _typed(s.dt.date())
+    from_number = s.dtype.is_numeric()
+    text, frame = _frame(s)
+    frame = frame.with_columns(
+        *(_k.str.extract_groups(pattern).alias(shape) for shape, pattern in _DATE_SHAPES.items()),
+        serial=_k.str.extract(r"^(\d+)(?:\.\d+)?$").cast(pl.Int64, strict=False),
+    )
+    numeric = pl.col("numeric")
+    first, second = (numeric.struct.field("a"), numeric.struct.field("b"))
+    if not day_first:
+        first, second = second, first
+    frame = frame.with_columns(
+        numeric=numeric.struct.with_fields(d=first, m=second),
+        mon=pl.coalesce(pl.col(c).struct.field("mon") for c in ("day_month", "month_day", "month_name")),
+    )
+    y = _part("y", list(_DATE_SHAPES))
+    y = pl.when(y < 100).then(y + pl.when(y < 69).then(2000).otherwise(1900)).otherwise(y)
+    month = pl.coalesce(_part("m", ["iso", "numeric", "year_month", "month_year"]), _MONTH_NUMBER)
+    day = _part("d", ["iso", "numeric", "day_month", "month_day"]).fill_null(1)
+    serial = pl.col("serial")
+    year_only = serial.is_between(1900, 2100) & (_k.str.len_chars() == 4)
+    month = pl.when(year_only).then(1).otherwise(month)
+    y = pl.when(year_only).then(serial).otherwise(y)
+    plausible = (serial > 0) & (serial < 2958466) if from_number else serial.is_between(20000, 80000)
+    # Excel's 1900 system counts a 29 February 1900 that never was: serial 60 is no date at all.
+    epoch = pl.when(serial > 60).then(pl.date(1899, 12, 30)).when(serial < 60).then(pl.date(1899, 12, 31))
+    from_serial = pl.when(plausible & ~year_only).then(epoch + pl.duration(days=serial))
+    ok = y.is_between(1000, 9999) & month.is_between(1, 12) & day.is_between(1, 31)
+    first_of_month = pl.date(pl.when(ok).then(y).otherwise(2000), pl.when(ok).then(month).otherwise(1), 1)
+    valid = ok & (day <= first_of_month.dt.month_end().dt.day())
+    from_parts = pl.when(valid).then(first_of_month + pl.duration(days=day - 1))
+    value = pl.coalesce(from_serial, from_parts)
+    return _finish(text, frame, value, _t == _v.dt.to_string("%Y-%m-%d"), "unparseable date")
+
+
+_TRUE = ("y", "yes", "true", "t", "1", "1.0", "✓", "✔", "☑", "☒", "x", "enabled", "on", "ticked", "checked")
+_FALSE = ("n", "no", "false", "f", "0", "0.0", "✗", "✘", "☐", "disabled", "off", "unticked", "unchecked")
+_BOOLS = {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}
+
+
+def parse_bool(s: pl.Series) -> Parsed:
+    """Read yes/no columns: Y/N, TRUE/FALSE, 1/0, ticks and crosses, on/off, enabled/disabled."""
+    if s.dtype == pl.Boolean:
+        return _typed(s)
+    value = _k.replace_strict(_BOOLS, default=None, return_dtype=pl.Boolean)
+    unchanged = _t == pl.when(_v).then(pl.lit("true")).otherwise(pl.lit("false"))
+    return _finish(*_frame(s), value, unchanged, "unparseable yes/no")
+
+
+# Hedges and lower bounds are read as the number they qualify.
+_COUNT_HEDGE = (
+    r"^(?:~|≈|c\.|ca\.?|approx\.?|approximately|about|around|circa|roughly|over|more than|at least|up to)\s*"
+)
+
+
+def _whole(x: pl.Expr) -> pl.Expr:
+    x = x.round(6)  # 1.1 * 1000 is 1100.0000000000002 in binary floating point
+    return pl.when(x == x.round(0)).then(x.cast(pl.Int64, strict=False))
+
+
+def parse_integer(s: pl.Series) -> Parsed:
+    """Read counts such as "1,200", "~300", "300+" or "1.2k"; a range "100-200" reads as 150."""
+    if s.dtype.is_integer():
+        return _typed(s.cast(pl.Int64))
+    c = _k.str.replace(_COUNT_HEDGE, "").str.replace(r"\s*\+$", "")
+    text, frame = _frame(s)
+    frame = frame.with_columns(
+        one=c.str.extract_groups(rf"^(-)?{_NUMBER}\s*(k|m)?$"),
+        range=c.str.extract_groups(rf"^{_NUMBER}\s*(?:-|–|—|to)\s*{_NUMBER}$"),
+    )
+    one, span = pl.col("one"), pl.col("range")
+    sign = pl.when(one.struct.field("1").is_null()).then(1.0).otherwise(-1.0)
+    multiplier = (
+        one.struct.field("4")
+        .replace_strict({"k": 1e3, "m": 1e6}, default=1.0, return_dtype=pl.Float64)
+        .fill_null(1.0)
+    )
+    low, high = _number(span, "1", "2"), _number(span, "3", "4")
+    midpoint = pl.when(low <= high).then(((low + high) / 2).round(0, mode="half_away_from_zero"))
+    value = _whole(pl.coalesce(_number(one, "2", "3") * multiplier * sign, midpoint))
+    return _finish(text, frame, value, _t == _v.cast(pl.String), "unparseable number")
+
+
+_DAYS_PER_UNIT = {
+    **dict.fromkeys(("d", "day", "days", "calendar day", "calendar days"), 1.0),
+    # Notice in working days runs over weekends: five working days are a calendar week.
+    **dict.fromkeys(("working day", "working days", "business day", "business days"), 1.4),
+    **dict.fromkeys(("w", "wk", "wks", "week", "weeks"), 7.0),
+    **dict.fromkeys(("m", "mo", "mos", "mth", "mths", "mnth", "mnths", "month", "months"), 30.0),
+    **dict.fromkeys(("calendar month", "calendar months"), 30.0),
+    **dict.fromkeys(("y", "yr", "yrs", "year", "years"), 365.0),
+}
+_WORD_NUMBERS = {
+    w: float(n)
+    for n, w in enumerate(
+        (
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+        )
+    )
+} | {"a": 1.0, "an": 1.0}
+_DURATION_NOISE = r"'s?|\bnotice(?: period)?\b|\b(?:written|prior|in advance|approx(?:imately)?|about)\b|~"
+
+
+def parse_duration_days(s: pl.Series) -> Parsed:
+    """Read a notice period as days: "90", "6 weeks" (42), "3 months" (90), "1 year" (365)."""
+    if s.dtype.is_integer():
+        return _typed(s.cast(pl.Int64))
+    c = _k.str.replace_all(_DURATION_NOISE, " ").str.replace_all(r"\s+", " ").str.strip_chars(" .")
+    # Longest word first, so "an" is not read as "a" followed by a unit "n".
+    words = "|".join(sorted(_WORD_NUMBERS, key=len, reverse=True))
+    text, frame = _frame(s)
+    frame = frame.with_columns(g=c.str.extract_groups(rf"^(?:({words})|{_NUMBER})\s*([a-z]+(?: [a-z]+)?)?$"))
+    g = pl.col("g")
+    unit = g.struct.field("4")
+    per_unit = unit.replace_strict(_DAYS_PER_UNIT, default=None, return_dtype=pl.Float64)
+    word = g.struct.field("1").replace_strict(_WORD_NUMBERS, default=None, return_dtype=pl.Float64)
+    # A word alone ("a", "one") is not a period; with a unit it is ("a year", "three months").
+    amount = pl.coalesce(_number(g, "2", "3"), pl.when(unit.is_not_null()).then(word))
+    days = amount * pl.when(unit.is_null()).then(1.0).otherwise(per_unit)
+    value = _whole(days.round(0, mode="half_away_from_zero"))
+    return _finish(text, frame, value, _t == _v.cast(pl.String), "unparseable notice period")
+
+
+def _vocabulary_key(text: pl.Expr, *, split_camel: bool) -> pl.Expr:
+    if split_camel:
+        text = text.str.replace_all(r"([a-z])([A-Z])", "${1} ${2}")
+    return text.str.to_lowercase().str.replace_all(r"[\s_\-–—:]+", " ").str.strip_chars(" .,;:!?*'\"()[]{}")
+
+
+def _vocabulary_lookup(vocabulary: Mapping[str, Sequence[str]]) -> dict[str, str]:
+    """Normalised term -> canonical key; canonical keys win over synonyms, then first one wins."""
+    terms = [(key, key) for key in vocabulary] + [
+        (w, key) for key, words in vocabulary.items() for w in words
+    ]
+    keys = pl.select(
+        _vocabulary_key(pl.lit(pl.Series([t for t, _ in terms], dtype=pl.String)), split_camel=False)
+    )
+    lookup: dict[str, str] = {}
+    for normalised, (_, key) in zip(keys.to_series().to_list(), terms, strict=True):
+        lookup.setdefault(normalised, key)
+    return lookup
+
+
+def _parse_vocabulary(
+    s: pl.Series, vocabulary: Mapping[str, Sequence[str]], field_name: str, dtype: pl.DataType
+) -> Parsed:
+    lookup = _vocabulary_lookup(vocabulary)
+
+    def match(split_camel: bool) -> pl.Expr:
+        key = _vocabulary_key(_t, split_camel=split_camel)
+        return key.replace_strict(lookup, default=None, return_dtype=pl.String)
+
+    # Try the text as written first, so "SaaS" is not split into "saa s" as camel case would.
+    value = pl.coalesce(match(False), match(True)).cast(dtype, strict=False)
+    return _finish(*_frame(s), value, _t == _v.cast(pl.String), f"unknown {field_name} value")
+
+
+def parse_enum(s: pl.Series, vocabulary: Mapping[str, Sequence[str]], field_name: str) -> Parsed:
+    """Map a controlled field's values onto the canonical keys of its vocabulary."""
+    return _parse_vocabulary(s, vocabulary, field_name, pl.String())
+
+
+def parse_fit(s: pl.Series, vocabulary: Mapping[str, Sequence[str]], field_name: str) -> Parsed:
+    """Map a LeanIX-style fit scale onto 1 (worst) .. 4 (best)."""
+    return _parse_vocabulary(s, vocabulary, field_name, pl.Int8())
+
+
+_SEPARATORS = r"[;,|\r\n]"
+_PAREN_COMMA = r"(\([^(),]*),([^()]*\))"
+_INNER_PARENS = r"\(([^()]*)\)"
+_BULLET = r"^[•·▪◦*\-–]\s+"
+
+
+def _pieces(text: pl.Series) -> pl.Series:
+    # Hide commas inside parentheses, innermost pair first, then hide that pair's own parentheses
+    # so the pair around it becomes innermost; unbalanced parentheses are left alone.
+    for _ in range(100):
+        if text.str.contains(_PAREN_COMMA).any():
+            text = text.str.replace_all(_PAREN_COMMA, "${1}\x1e${2}")
+        elif text.str.contains(_INNER_PARENS).any():
+            text = text.str.replace_all(_INNER_PARENS, "\x02${1}\x03")
+        else:
+            break
+    text = text.str.replace_all(_SEPARATORS, "\x1f")
+    return text.str.replace_many(["\x1e", "\x02", "\x03"], [",", "(", ")"]).str.split("\x1f")
+
+
+def split_list(s: pl.Series) -> Parsed:
+    """Split a multi-value cell on ; , | and newlines (not on '/', nor on commas in parentheses)."""
+    if isinstance(s.dtype, pl.List):
+        text = _trimmed(s.list.eval(pl.element().cast(pl.String, strict=False)).list.join("\x1f"))
+        distinct = _distinct(text)
+        pieces = distinct.str.split("\x1f")
+    else:
+        text = _trimmed(s)
+        distinct = _distinct(text)
+        pieces = _pieces(distinct)
+    e = pl.element()
+    items = pl.col("p").list.eval(e.str.strip_chars(_STRIP))
+    keep = (e != "") & ~e.str.to_lowercase().is_in(_UNKNOWN) & ~e.str.to_uppercase().is_in(_ERRORS)
+    first = e.str.to_lowercase().is_first_distinct()
+    frame = pl.LazyFrame({"t": distinct, "p": pieces}).with_columns(
+        k=_KEY,
+        items=items.list.eval(e.str.replace(_BULLET, ""))
+        .list.eval(e.filter(keep))
+        .list.eval(e.filter(first)),
+        bullets=items.list.eval(e.str.contains(_BULLET)).list.any(),
+    )
+    found = pl.col("items")
+    value = pl.when(found.list.len() > 0).then(found)
+    unchanged = (found.list.len() == pl.col("p").list.len()) & ~pl.col("bullets")
+    return _finish(text, frame, value, unchanged, None)

@@ -208,9 +208,9 @@ def match_header(header: str, profile: Profile | None = None) -> ColumnMatch:
         return ColumnMatch(header, "lifecycle", 1.0, "profile")
     if key in ALIASES:
         return ColumnMatch(header, ALIASES[key], 1.0, "alias")
-    target, confidence = _fuzzy_match(key)
-    if target is not None and confidence >= FUZZY_THRESHOLD:
-        return ColumnMatch(header, target, confidence, "fuzzy")
+    fuzzy_target, confidence = _fuzzy_match(key)
+    if fuzzy_target is not None and confidence >= FUZZY_THRESHOLD:
+        return ColumnMatch(header, fuzzy_target, confidence, "fuzzy")
     return ColumnMatch(header, None, confidence, "none")
 
 

@@ -444,7 +444,7 @@ def _warnings(
     }
     frames = [p.select(list(schema)).cast(schema) for p in parts]  # type: ignore[arg-type]
     data_rows = set(data.get_column(ROW_COLUMN).to_list())
-    extra = []
+    extra: list[tuple[int, str, str | None, str | None, str | None]] = []
     for problem in grid.cell_problems:
         if problem.row in data_rows and problem.column < width:
             extra.append((problem.row, problem.problem, None, header.headers[problem.column], None))

@@ -961,6 +961,61 @@ TABLES: tuple[Table, ...] = (
         ),
     ),
     Table(
+        "capability_taxonomy",
+        "one row per capability of a taxonomy (reference data; empty until a taxonomy is loaded)",
+        (
+            Column("taxonomy", "VARCHAR", "Name of the taxonomy (an organisation's own, or a shared one)."),
+            Column("code", "VARCHAR", "The capability's code in the taxonomy."),
+            Column("name", "VARCHAR", "The capability's name."),
+            Column("aliases", "VARCHAR[]", "Other names an inventory may use for it."),
+        ),
+    ),
+    Table(
+        "findings",
+        "one row per finding of the last rule run (recomputed wholesale by each run)",
+        (
+            Column("run_id", "VARCHAR", "The run that made the finding (see `rule_runs`)."),
+            Column(
+                "finding_key",
+                "VARCHAR",
+                "Stable key: rule code and the identity of what the finding is about, joined by `|` "
+                "(`DQ001|Wessex County Council|APP-001`), so two runs can be compared.",
+            ),
+            Column("subject", "VARCHAR", "The identity part of the key (the key without the rule code)."),
+            Column("rule_code", "VARCHAR", "Code of the rule (`DQ001`)."),
+            Column("rule_name", "VARCHAR", "Dotted name of the rule (`data-quality.required-fields`)."),
+            Column("category", "VARCHAR", "data-quality, overlap, legacy, cloud, cyber, finance, ..."),
+            Column("severity", "VARCHAR", "error, warning or info, after configuration overrides."),
+            Column("organisation", "VARCHAR", "Organisation the finding is about, when it is about one."),
+            Column("app_id", "VARCHAR", "Application the finding is about, when it is about one."),
+            Column("application", "VARCHAR", "Name of that application."),
+            Column("message", "VARCHAR", "What is wrong, in one sentence."),
+            Column("evidence", "JSON", "The rule's evidence columns for this finding, by column name."),
+            Column("source_file", "VARCHAR", "Input file that holds the row the finding points at."),
+            Column("source_sheet", "VARCHAR", "Sheet of that file (NULL for CSV)."),
+            Column("source_row", "BIGINT", "1-based row number in that file or sheet."),
+            Column("waived", "BOOLEAN", "True when a waiver in appconsol.toml covers the finding."),
+            Column("waiver_reason", "VARCHAR", "The waiver's reason, when waived."),
+            Column("as_of", "DATE", "The date the run judged the data as of."),
+        ),
+    ),
+    Table(
+        "rule_runs",
+        "one row per analysis step and rule executed by the last run, with its timing",
+        (
+            Column("run_id", "VARCHAR", "Identifier of the run."),
+            Column("kind", "VARCHAR", "`step` (a Python analysis) or `rule`."),
+            Column("code", "VARCHAR", "Rule code or step name."),
+            Column("source", "VARCHAR", "File the rule was read from (NULL for steps)."),
+            Column("status", "VARCHAR", "`ok` or `failed`."),
+            Column("findings", "BIGINT", "Findings the rule made (NULL for steps)."),
+            Column("seconds", "DOUBLE", "Wall-clock time it took."),
+            Column("error", "VARCHAR", "Why it failed, when it did."),
+            Column("as_of", "DATE", "The run's as-of date."),
+            Column("started_at", "TIMESTAMP", "When the run started (UTC)."),
+        ),
+    ),
+    Table(
         "store_meta",
         "key/value facts about the store",
         (
@@ -971,6 +1026,84 @@ TABLES: tuple[Table, ...] = (
 )
 
 TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
+
+
+@dataclass(frozen=True)
+class View:
+    """A canonical view: the contract rules are written against (`docs/schema.md` lists them)."""
+
+    name: str
+    description: str
+    sql: str
+    derived: tuple[Column, ...] = ()  # columns the view adds to the table it reads
+
+
+LIVE_LIFECYCLES: tuple[str, ...] = ("phase-in", "active", "phase-out")
+_COST_LINES_TOTAL = (
+    "CAST(CASE WHEN "
+    + " AND ".join(f"{c} IS NULL" for c in COST_LINE_FIELDS)
+    + " THEN NULL ELSE "
+    + " + ".join(f"coalesce({c}, 0)" for c in COST_LINE_FIELDS)
+    + " END AS DECIMAL(18,2))"
+)
+
+VIEWS: tuple[View, ...] = (
+    View(
+        "v_applications",
+        "Every column of `applications`, plus the flags and sums rules keep needing.",
+        "SELECT a.*,\n"
+        "  (a.lifecycle IS NULL OR a.lifecycle IN ("
+        + ", ".join(f"'{v}'" for v in LIVE_LIFECYCLES)
+        + ")) AS is_live,\n"
+        f"  {_COST_LINES_TOTAL} AS cost_lines_total,\n"
+        "  ("
+        + " + ".join(f"({c} IS NOT NULL)::INTEGER" for c in COST_LINE_FIELDS)
+        + ") AS cost_lines_count\n"
+        "FROM applications a",
+        (
+            Column(
+                "is_live",
+                "BOOLEAN",
+                "True when the lifecycle is phase-in, active or phase-out, **or unknown (NULL)**: an "
+                "application listed in an inventory without a lifecycle is taken to be in use, so the "
+                "rules about live applications (including the one that asks for a lifecycle) see it.",
+            ),
+            Column(
+                "cost_lines_total",
+                "DECIMAL(18,2)",
+                "Sum of the cost lines given (licence, support, hosting, staff, other); NULL when none is.",
+            ),
+            Column("cost_lines_count", "INTEGER", "How many of the five cost lines are given."),
+        ),
+    ),
+    View(
+        "v_app_capabilities",
+        "Every column of `app_capabilities`, plus a matching key.",
+        "SELECT c.*, lower(trim(c.capability)) AS capability_key FROM app_capabilities c",
+        (Column("capability_key", "VARCHAR", "The capability lower-cased and trimmed, for matching."),),
+    ),
+    View("v_app_components", "`app_components` as stored.", "SELECT * FROM app_components"),
+    View("v_app_dependencies", "`app_dependencies` as stored.", "SELECT * FROM app_dependencies"),
+    View("v_load_warnings", "`load_warnings` as stored.", "SELECT * FROM load_warnings"),
+    View("v_rejected_rows", "`rejected_rows` as stored.", "SELECT * FROM rejected_rows"),
+    View("v_loads", "`loads` without the mapping JSON.", "SELECT * EXCLUDE (mapping) FROM loads"),
+    View("v_organisations", "`organisations` as stored.", "SELECT * FROM organisations"),
+    View("v_partnerships", "`partnerships` as stored.", "SELECT * FROM partnerships"),
+    View(
+        "v_capability_taxonomy",
+        "One row per taxonomy capability and name it can be matched by (its code, name and each alias).",
+        "SELECT t.taxonomy, t.code, t.name, lower(trim(k)) AS match_key\n"
+        "FROM capability_taxonomy t, unnest(list_concat([t.code, t.name], coalesce(t.aliases, []))) AS u(k)\n"
+        "WHERE k IS NOT NULL",
+        (Column("match_key", "VARCHAR", "A code, name or alias lower-cased and trimmed."),),
+    ),
+)
+
+VIEWS_BY_NAME: dict[str, View] = {v.name: v for v in VIEWS}
+
+
+def view_ddl(view: View) -> str:
+    return f'CREATE OR REPLACE VIEW "{view.name}" AS\n{view.sql}'
 
 
 def render_schema_markdown() -> str:
@@ -1027,4 +1160,17 @@ def render_schema_markdown() -> str:
         for c in t.columns:
             lines.append(f"| `{c.name}` | `{c.sql_type}` | {c.description} |")
         lines.append("")
+    lines += [
+        "## Canonical views",
+        "",
+        "Rules read these views (and the tables analysis steps write), never the tables above "
+        "directly, so the tables can change without breaking rules. Every store has them.",
+        "",
+    ]
+    for v in VIEWS:
+        lines += [f"### `{v.name}`", "", v.description, "", "```sql", v.sql, "```", ""]
+        if v.derived:
+            lines += ["| added column | type | meaning |", "|---|---|---|"]
+            lines += [f"| `{c.name}` | `{c.sql_type}` | {c.description} |" for c in v.derived]
+            lines.append("")
     return "\n".join(lines).rstrip() + "\n"

@@ -20,7 +20,7 @@ import polars as pl
 
 from appconsol import __version__
 from appconsol.errors import Location, StoreError, StoreInUseError, StoreVersionError
-from appconsol.schema import SCHEMA_VERSION, TABLES, TABLES_BY_NAME
+from appconsol.schema import SCHEMA_VERSION, TABLES, TABLES_BY_NAME, VIEWS, view_ddl
 
 if TYPE_CHECKING:
     from appconsol.ingest.prepare import PreparedLoad
@@ -117,17 +117,27 @@ class Store:
                     f"{SCHEMA_VERSION}",
                     hint="upgrade appconsol (pip install -U appconsol) to open it",
                 )
+            if not self.read_only:
+                # Tables and views added since the store was made (additive, so no version bump).
+                self.con.execute("BEGIN TRANSACTION")
+                self._create_tables_and_views()
+                self.con.execute("COMMIT")
             return
         if self.read_only:
             raise StoreError(f"'{self.path}' is not an appconsol store", hint="choose another --db path")
         self.con.execute("BEGIN TRANSACTION")
-        for table in TABLES:
-            self.con.execute(table_ddl(table.name))
+        self._create_tables_and_views()
         self.con.execute(
             "INSERT INTO store_meta VALUES ('schema_version', ?), ('created_by', ?), ('created_at', ?)",
             [str(SCHEMA_VERSION), f"appconsol {__version__}", dt.datetime.now(dt.timezone.utc).isoformat()],
         )
         self.con.execute("COMMIT")
+
+    def _create_tables_and_views(self) -> None:
+        for table in TABLES:
+            self.con.execute(table_ddl(table.name))
+        for view in VIEWS:
+            self.con.execute(view_ddl(view))
 
     # -- reading --------------------------------------------------------------------------------
 

@@ -227,20 +227,24 @@ def load_inventories(
             prepared: PreparedLoad = prepare_grid(
                 inventory.grid, inventory.header, inventory.matches, inventory.profile, path, file_options
             )
+            header_row_number, sheet_name = inventory.header.row_number, inventory.grid.sheet
+            profile_name = inventory.profile.name if inventory.profile else None
+            matches = inventory.matches
+            del inventory  # the raw grid is no longer needed; free it before the store copies rows
             meta = {
                 "source_file": str(path),
                 "file_name": path.name,
                 "content_hash": file_hash(path),
-                "source_sheet": inventory.grid.sheet,
-                "header_row": inventory.header.row_number,
+                "source_sheet": sheet_name,
+                "header_row": header_row_number,
                 "organisation": org
                 or (
                     prepared.organisations[0]
                     if len(prepared.organisations) == 1
                     else f"{len(prepared.organisations)} organisations"
                 ),
-                "profile": inventory.profile.name if inventory.profile else None,
-                "mapping_json": mapping_json(inventory.matches),
+                "profile": profile_name,
+                "mapping_json": mapping_json(matches),
                 "org_type": directory.org_type(org) if org else None,
             }
             if progress:

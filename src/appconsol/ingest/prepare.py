@@ -206,10 +206,14 @@ def prepare_grid(
     width = len(header.headers)
     grid_cols = [f"c{i}" for i in range(width)]
     body = grid.frame.slice(header.index + 1).select([*grid_cols, ROW_COLUMN])
-    text = [pl.col(c).str.strip_chars(" \t\r\n\u00a0") for c in grid_cols]
-    blank = ~pl.any_horizontal([t.is_not_null() & (t != "") for t in text]) if grid_cols else pl.lit(True)
-    rows_blank = body.filter(blank).height
-    data = body.filter(~blank)
+    # A row is blank when every cell is empty or whitespace. Most cells are non-empty, so whitespace
+    # is only examined in rows that have no plainly filled cell.
+    filled = [pl.col(c).str.contains(r"^\s*$").not_() for c in grid_cols]
+    blank_mask = (
+        body.select(~pl.any_horizontal(filled) if grid_cols else pl.lit(True)).to_series().fill_null(True)
+    )
+    rows_blank = int(blank_mask.sum())
+    data = body.filter(~blank_mask) if rows_blank else body
     builder = _Builder(data, options)
     by_field: dict[str, list[tuple[str, str]]] = {}
     for i, m in enumerate(matches[:width]):
@@ -316,61 +320,27 @@ def prepare_grid(
     apps = apps.with_columns(
         pl.when(pl.col("app_id_generated")).then(generated).otherwise(pl.col("app_id")).alias("app_id")
     )
-    # Same name twice in one body is a data-quality finding, not a reason to lose a row: the later
-    # ones get a numbered id, stable for the same file.
-    occurrence = pl.int_range(pl.len()).over(pl.col("organisation"), pl.col("app_id"), live)
-    apps = apps.with_columns(
-        pl.when(pl.col("app_id_generated") & live & (occurrence > 0))
-        .then(pl.concat_str(pl.col("app_id"), pl.lit("-"), (occurrence + 1).cast(pl.String)))
-        .otherwise(pl.col("app_id"))
-        .alias("app_id")
-    )
-    first_row = pl.col(ROW_COLUMN).first().over(pl.col("organisation"), pl.col("app_id"), live)
-    duplicate = (
-        live
-        & ~pl.col("app_id_generated")
-        & (pl.int_range(pl.len()).over(pl.col("organisation"), pl.col("app_id"), live) > 0)
-    )
-    apps = apps.with_columns(
-        pl.when(duplicate)
-        .then(
-            pl.format(
-                "duplicate app_id '{}' in organisation '{}' (first at row {})",
-                pl.col("app_id"),
-                pl.col("organisation"),
-                first_row,
-            )
-        )
-        .otherwise(pl.col(_REASON))
-        .alias(_REASON)
-    )
+    apps = _number_repeated_ids(apps, live)
 
-    raw_json = _json_of(data, {c: h for c, h in zip(grid_cols, header.headers, strict=False)})
     rejected_mask = apps.get_column(_REASON).is_not_null()
-    rejected = (
-        data.with_columns(raw_json.alias("raw") if raw_json is not None else pl.lit("{}").alias("raw"))
-        .select(ROW_COLUMN, "raw")
-        .with_columns(apps.get_column(_REASON).alias("reason"), apps.get_column("organisation"))
-        .filter(rejected_mask)
+    rejected_data = data.filter(rejected_mask) if rejected_mask.any() else data.clear()
+    raw_json = _json_of(rejected_data, dict(zip(grid_cols, header.headers, strict=False)))
+    rejected = rejected_data.select(
+        ROW_COLUMN, raw_json.alias("raw") if raw_json is not None else pl.lit("{}").alias("raw")
+    ).join(
+        apps.select(ROW_COLUMN, pl.col(_REASON).alias("reason"), "organisation"), on=ROW_COLUMN, how="left"
     )
     keep = ~rejected_mask & ~pl.Series(data[ROW_COLUMN].is_in(list(dependency_rows)))
-    extras = []
     unmapped_json = _json_of(data, unmapped)
-    extras.append((unmapped_json if unmapped_json is not None else pl.lit(None, pl.String)).alias("unmapped"))
-    originals = {name: s for name, s in builder.originals.items()}
-    if originals:
-        extras.append(
-            pl.struct([s.alias(name) for name, s in originals.items()])
-            .struct.json_encode()
-            .alias(_ORIGINALS_COLUMN)
-        )
-    else:
-        extras.append(pl.lit(None, pl.String).alias(_ORIGINALS_COLUMN))
-    apps = (
-        apps.with_columns(data.with_columns(extras).select("unmapped", _ORIGINALS_COLUMN))
-        .filter(keep)
-        .drop(_REASON)
+    unmapped_column = (
+        data.select(unmapped_json.alias("unmapped")).to_series()
+        if unmapped_json is not None
+        else pl.Series("unmapped", [None] * data.height, dtype=pl.String)
     )
+    apps = apps.with_columns(unmapped_column, _originals_json(builder.originals, data.height))
+    if not keep.all():
+        apps = apps.filter(keep)
+    apps = apps.drop(_REASON)
     apps = apps.with_columns(pl.lit(options.currency).alias("currency"))
 
     ids = apps.select(ROW_COLUMN, "organisation", "app_id")
@@ -424,6 +394,71 @@ def prepare_grid(
         organisations=sorted(
             set(apps.get_column("organisation").to_list()) | {default_org} if apps.height else {default_org}
         ),
+    )
+
+
+def _originals_json(originals: dict[str, pl.Series], height: int) -> pl.Series:
+    """Per row, a JSON object of the original text of fields whose parsing changed it (else NULL)."""
+    if not originals:
+        return pl.Series(_ORIGINALS_COLUMN, [None] * height, dtype=pl.String)
+    frame = pl.DataFrame([s.alias(name) for name, s in originals.items()])
+    encoded = frame.select(
+        pl.when(pl.any_horizontal(pl.all().is_not_null()))
+        .then(
+            # Keys are field names, so a key followed by null can be dropped safely: inside a JSON
+            # string every quote is escaped, so the pattern cannot match user text.
+            pl.struct(pl.all())
+            .struct.json_encode()
+            .str.replace_all(r'"[a-z_]+":null,?', "")
+            .str.replace(r",}$", "}")
+        )
+        .alias(_ORIGINALS_COLUMN)
+    )
+    return encoded.to_series()
+
+
+def _number_repeated_ids(apps: pl.DataFrame, live: pl.Expr) -> pl.DataFrame:
+    """Number repeated generated ids and reject repeated explicit ids, among live rows.
+
+    Same name twice in one body is a data-quality finding, not a reason to lose a row: the later
+    ones get `-2`, `-3` in file order, stable for the same file. A repeated explicit id is a
+    reject. Window functions over a million rows are slow, so they run only on the repeated keys.
+    """
+    keyed = apps.with_columns(live.alias("__live"))
+    repeated = keyed.select(pl.struct("organisation", "app_id", "__live").is_duplicated()).to_series()
+    if not repeated.any():
+        return apps
+    subset = keyed.filter(repeated & keyed["__live"])
+    occurrence = pl.int_range(pl.len()).over("organisation", "app_id")
+    first_row = pl.col(ROW_COLUMN).first().over("organisation", "app_id")
+    subset = subset.select(
+        ROW_COLUMN,
+        pl.when(pl.col("app_id_generated") & (occurrence > 0))
+        .then(pl.concat_str(pl.col("app_id"), pl.lit("-"), (occurrence + 1).cast(pl.String)))
+        .otherwise(pl.col("app_id"))
+        .alias("__new_id"),
+        pl.when(~pl.col("app_id_generated") & (occurrence > 0))
+        .then(
+            pl.format(
+                "duplicate app_id '{}' in organisation '{}' (first at row {})",
+                pl.col("app_id"),
+                pl.col("organisation"),
+                first_row,
+            )
+        )
+        .otherwise(pl.col(_REASON))
+        .alias("__new_reason"),
+    )
+    return (
+        apps.join(subset, on=ROW_COLUMN, how="left", maintain_order="left")
+        .with_columns(
+            pl.coalesce("__new_id", "app_id").alias("app_id"),
+            pl.when(pl.col("__new_id").is_not_null())
+            .then(pl.col("__new_reason"))
+            .otherwise(pl.col(_REASON))
+            .alias(_REASON),
+        )
+        .drop("__new_id", "__new_reason")
     )
 
 

@@ -14,11 +14,19 @@ import polars as pl
 
 from appconsol.errors import InventoryNotFoundError, Location
 from appconsol.ingest.layout import MergedRange, column_letter
-from appconsol.ingest.mapping import FUZZY_THRESHOLD, best_alias, header_score, normalise_header
+from appconsol.ingest.mapping import (
+    FUZZY_THRESHOLD,
+    best_alias,
+    detect_profile,
+    header_score,
+    match_header,
+    normalise_header,
+)
 from appconsol.ingest.read import ROW_COLUMN, RawGrid
 
 SCAN_ROWS = 30
 MIN_HEADER_SCORE = 2.0
+HEADER_SHARE_OF_BEST = 0.6
 
 
 @dataclass(frozen=True)
@@ -88,6 +96,19 @@ def _trailing_width(frame: pl.DataFrame) -> int:
     return width
 
 
+def _shape_bonus(labels: list[str | None]) -> float:
+    """Evidence beyond alias counts: a known export's signature headers, and a name column.
+
+    Data rows can hold header-like words (Konveyor's tag categories read "Capability",
+    "Operating System", "Owner"), so the count of matching labels alone can prefer a data row.
+    """
+    texts = [label for label in labels if label]
+    bonus = 5.0 if detect_profile(texts) is not None else 0.0
+    if any(match_header(text).field == "name" for text in texts):
+        bonus += 1.0
+    return bonus
+
+
 def find_header(
     grid: RawGrid, path: object, header_row: int | None = None, known_headers: frozenset[str] = frozenset()
 ) -> HeaderChoice:
@@ -112,36 +133,40 @@ def find_header(
         return HeaderChoice(
             index, header_row, _unique_labels(labels, grid.first_col), False, header_score(labels)
         )
-    best: HeaderChoice | None = None
+    candidates: list[HeaderChoice] = []
     limit = min(frame.height, SCAN_ROWS)
     for index in range(limit):
         labels = _cells(frame, index, width)
         filled = sum(1 for v in labels if v)
         if filled < 2:
             continue
-        single = header_score(labels, known_headers)
+        single = header_score(labels, known_headers) + _shape_bonus(labels)
         candidate = HeaderChoice(index, rows[index], _unique_labels(labels, grid.first_col), False, single)
         if index + 1 < frame.height:
             below = _cells(frame, index + 1, width)
-            if sum(1 for v in below if v) > filled:
+            # A merged group label above is structural proof of a two-row header (its single-level
+            # columns are often merged down both rows, so the lower row may have fewer cells).
+            # Without one, the pair must beat both rows read alone, or a title above would win.
+            grouped = any(m.first_row == rows[index] and m.last_col > m.first_col for m in grid.merges)
+            if grouped or sum(1 for v in below if v) > filled:
                 groups = _group_labels(labels, rows[index], grid.merges, grid.first_col)
                 combined = _combine(groups, below)
-                pair_score = header_score(combined, known_headers)
-                # A merged group label above is structural proof of a two-row header; without one, the
-                # pair must beat both rows read alone, or a title above a header would win.
-                grouped = any(m.first_row == rows[index] and m.last_col > m.first_col for m in grid.merges)
-                below_score = header_score(below, known_headers)
+                pair_score = header_score(combined, known_headers) + _shape_bonus(combined)
+                below_score = header_score(below, known_headers) + _shape_bonus(below)
                 if (grouped and pair_score >= below_score * 0.7) or pair_score > max(single, below_score):
-                    # The pair stands for both rows, so it ranks at least as high as its lower row alone.
+                    # The pair stands for both rows, so it ranks at least as high as either alone.
                     candidate = HeaderChoice(
                         index + 1,
                         rows[index + 1],
                         _unique_labels(combined, grid.first_col),
                         True,
-                        max(pair_score, below_score + 0.01),
+                        max(pair_score, single, below_score) + 0.01 if grouped else pair_score,
                     )
-        if best is None or candidate.score > best.score:
-            best = candidate
+        candidates.append(candidate)
+    # Data rows can look like headers too (tag columns full of field names), but they come after
+    # the header: take the first row that scores close to the best, not the best alone.
+    top = max((c.score for c in candidates), default=0.0)
+    best = next((c for c in candidates if c.score >= HEADER_SHARE_OF_BEST * top), None)
     if best is None or best.score < MIN_HEADER_SCORE:
         raise InventoryNotFoundError(
             "no row in the first 30 looks like an inventory header (name, owner, supplier, ...)",

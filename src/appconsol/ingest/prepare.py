@@ -370,7 +370,7 @@ def prepare_grid(
     )
     components = components.join(ids, on=ROW_COLUMN, how="inner")
 
-    warnings = _warnings(builder.warnings, grid, header, data, apps, width)
+    warnings = _warnings(builder.warnings, grid, header, data, apps, width, dependency_rows)
     if dependencies is None:
         dependencies = pl.DataFrame(
             schema={
@@ -469,6 +469,7 @@ def _warnings(
     data: pl.DataFrame,
     apps: pl.DataFrame,
     width: int,
+    dependency_rows: set[int],
 ) -> pl.DataFrame:
     schema = {
         ROW_COLUMN: pl.Int64,
@@ -485,7 +486,8 @@ def _warnings(
             extra.append((problem.row, problem.problem, None, header.headers[problem.column], None))
     header_fields = grid.field_counts.get(header.row_number, grid.width)
     for row, count in grid.field_counts.items():
-        if 0 < count < header_fields and row in data_rows:
+        # Konveyor's own template writes dependency records short; that is its format, not a problem.
+        if 0 < count < header_fields and row in data_rows and row not in dependency_rows:
             message = (
                 f"row has {count} fields but the header has {header_fields}; missing cells read as blank"
             )

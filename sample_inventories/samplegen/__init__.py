@@ -1,0 +1,1 @@
+"""Builds the Wessex Partnership sample inventories; run `python sample_inventories/make_samples.py`."""

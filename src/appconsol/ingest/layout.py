@@ -92,13 +92,20 @@ def read_sheet_layout(path: Path, sheet_name: str) -> SheetLayout:
         with archive.open(part) as stream:
             head = stream.read(_HEAD_BYTES)
             rest = stream.read() if info.file_size <= _MERGE_SCAN_LIMIT else b""
-    cells = [(int(m.group(2)), column_index(m.group(1))) for m in _CELL_WITH_VALUE.finditer(head)]
-    if not cells:
+    first_row: int | None = None
+    window: list[int] = []
+    for match in _CELL_WITH_VALUE.finditer(head):
+        row = int(match.group(2))
+        if first_row is None:
+            first_row = row
+        # The leftmost value among the first rows (titles, headers, early data) is the used
+        # range's first column in any sheet a person made; scanning every row of a large export
+        # is not worth it.
+        if row >= first_row + 200:
+            break
+        window.append(column_index(match.group(1)))
+    if first_row is None:
         return SheetLayout(1, 0, ())
-    first_row = cells[0][0]
-    # The leftmost value among the first rows (titles, headers, early data) is the used range's
-    # first column in any sheet a person made; scanning every row of a large export is not worth it.
-    window = [col for row, col in cells if row < first_row + 200]
     merges = tuple(
         MergedRange(int(m.group(2)), column_index(m.group(1)), int(m.group(4)), column_index(m.group(3)))
         for m in _MERGE.finditer(head + rest if rest or info.file_size <= _HEAD_BYTES else b"")

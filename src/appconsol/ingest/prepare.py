@@ -114,14 +114,29 @@ class _Builder:
         self.values: dict[str, pl.Series] = {}
         self.originals: dict[str, pl.Series] = {}
         self.warnings: list[pl.DataFrame] = []
+        self.parsed: dict[tuple[str, str], norm.Parsed] = {}
 
-    def add(self, fld: Field, source: pl.Series, header: str) -> pl.Series:
-        parsed = _parse(fld, source, self.options)
-        problems = pl.DataFrame(
-            {ROW_COLUMN: self.data[ROW_COLUMN], "problem": parsed.problems, "value": source.cast(pl.String)}
-        )
-        problems = problems.filter(pl.col("problem").is_not_null())
-        if problems.height:
+    def prefetch(self, tasks: list[tuple[Field, str]]) -> None:
+        """Parse many columns at once: polars releases the GIL, so two threads use both cores."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            futures = {
+                (fld.name, col): pool.submit(_parse, fld, self.data[col], self.options) for fld, col in tasks
+            }
+        self.parsed = {key: future.result() for key, future in futures.items()}
+
+    def add(self, fld: Field, column: str, header: str) -> pl.Series:
+        source = self.data[column]
+        parsed = self.parsed.pop((fld.name, column), None) or _parse(fld, source, self.options)
+        if parsed.problems.null_count() < len(parsed.problems):
+            problems = pl.DataFrame(
+                {
+                    ROW_COLUMN: self.data[ROW_COLUMN],
+                    "problem": parsed.problems,
+                    "value": source.cast(pl.String),
+                }
+            ).filter(pl.col("problem").is_not_null())
             self.warnings.append(
                 problems.with_columns(pl.lit(header).alias("source_column"), pl.lit(fld.name).alias("field"))
             )
@@ -245,6 +260,14 @@ def prepare_grid(
         for c, h in by_field.get("lifecycle", [])
         if normalise_header(h) in LEANIX_PHASE_COLUMNS
     }
+    builder.prefetch(
+        [
+            (fld, col)
+            for fld in APPLICATION_FIELDS
+            for col, _ in by_field.get(fld.name, [])
+            if not (fld.name == "lifecycle" and phase_columns)
+        ]
+    )
     for fld in APPLICATION_FIELDS:
         sources = by_field.get(fld.name, [])
         if not sources:
@@ -254,7 +277,7 @@ def prepare_grid(
             continue
         if fld.kind is Kind.COMPONENTS:
             for col, hdr in sources:
-                items = builder.add(fld, data[col], hdr)
+                items = builder.add(fld, col, hdr)
                 frame = (
                     pl.DataFrame({ROW_COLUMN: data[ROW_COLUMN], "raw": items})
                     .explode("raw")
@@ -266,7 +289,7 @@ def prepare_grid(
                 component_frames.append(frame)
             continue
         if fld.kind is Kind.LIST:
-            lists = [builder.add(fld, data[col], hdr) for col, hdr in sources]
+            lists = [builder.add(fld, col, hdr) for col, hdr in sources]
             merged = lists[0]
             for extra in lists[1:]:
                 merged = pl.select(
@@ -275,7 +298,7 @@ def prepare_grid(
             columns[fld.name] = merged.rename(fld.name)
             continue
         col, hdr = sources[0]
-        columns[fld.name] = builder.add(fld, data[col], hdr)
+        columns[fld.name] = builder.add(fld, col, hdr)
 
     apps = data.select(ROW_COLUMN).with_columns(list(columns.values()))
     default_org = options.organisation or source.stem

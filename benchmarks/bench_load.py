@@ -57,8 +57,20 @@ def generate(apps: int, fmt: str, orgs: int) -> Path:
     if not existing:
         target.mkdir(parents=True, exist_ok=True)
         subprocess.run(
-            [sys.executable, str(HERE / "generate_inventory.py"), "--apps", str(apps), "--orgs", str(orgs),
-             "--format", fmt, "--out", str(target), "--seed", "7"],
+            [
+                sys.executable,
+                str(HERE / "generate_inventory.py"),
+                "--apps",
+                str(apps),
+                "--orgs",
+                str(orgs),
+                "--format",
+                fmt,
+                "--out",
+                str(target),
+                "--seed",
+                "7",
+            ],
             check=True,
         )
         existing = sorted(target.glob(f"*.{fmt}"))
@@ -79,7 +91,9 @@ def measure_load(path: Path) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--xlsx-size", type=int, default=100_000)
     parser.add_argument("--orgs", type=int, default=400)
@@ -94,21 +108,29 @@ def main() -> None:
         rows.append(("csv", apps, path.stat().st_size / 1e6, best, None))
     if args.xlsx_size:
         path = generate(args.xlsx_size, "xlsx", args.orgs)
-        calamine = min((run_child(CALAMINE_CHILD, str(path)) for _ in range(args.repeat)), key=lambda r: r["seconds"])
+        calamine = min(
+            (run_child(CALAMINE_CHILD, str(path)) for _ in range(args.repeat)), key=lambda r: r["seconds"]
+        )
         runs = [measure_load(path) for _ in range(args.repeat)]
         best = min(runs, key=lambda r: r["seconds"])
         rows.append(("xlsx", args.xlsx_size, path.stat().st_size / 1e6, best, calamine))
 
-    print(f"Machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}, "
-          f"{__import__('os').cpu_count()} cores")
+    print(
+        f"Machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}, "
+        f"{__import__('os').cpu_count()} cores"
+    )
     print()
-    print("| format | applications | file MB | load s | rows/s | peak RSS MB | calamine alone s | load / calamine |")
+    print(
+        "| format | applications | file MB | load s | rows/s | peak RSS MB | calamine alone s | load / calamine |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for fmt, apps, size, best, calamine in rows:
         ratio = f"{best['seconds'] / calamine['seconds']:.2f}x" if calamine else ""
         alone = f"{calamine['seconds']:.2f}" if calamine else ""
-        print(f"| {fmt} | {apps:,} | {size:.0f} | {best['seconds']:.2f} | {apps / best['seconds']:,.0f} | "
-              f"{best['peak_mb']:.0f} | {alone} | {ratio} |")
+        print(
+            f"| {fmt} | {apps:,} | {size:.0f} | {best['seconds']:.2f} | {apps / best['seconds']:,.0f} | "
+            f"{best['peak_mb']:.0f} | {alone} | {ratio} |"
+        )
         assert best["loaded"] + best["rejected"] == best["read"], "row accounting broke"
 
 

@@ -310,3 +310,53 @@ def test_real_gsa_csv_with_bom_and_embedded_newlines_loads_every_row(store):
     assert (record.rows_read, record.rows_loaded + record.rows_rejected) == (998, 998)
     assert record.rows_rejected == 0
     assert _rows(store, "SELECT name FROM applications WHERE source_row = 2") == [("AcroPlot Suite",)]
+
+
+def test_azure_migrate_style_application_list_is_detected(write_csv, store):
+    text = "Machine name,Application,Version,Provider,Operating system\nsrv-01,Uniform,10.2,Idox,Windows Server 2012 R2\n"
+    path = write_csv(text)
+    inventory = read_inventory(path)
+    assert inventory.profile is not None and inventory.profile.name == "azure-migrate"
+    _load([path], store, organisation="X")
+    assert _rows(store, "SELECT name, vendor, version FROM applications") == [("Uniform", "Idox", "10.2")]
+    assert _rows(store, "SELECT kind, product, version FROM app_components") == [
+        ("os", "Windows Server", "2012 R2")
+    ]
+
+
+def test_real_govuk_yaml_estate_loads_one_row_per_record(store):
+    mapping = read_user_mapping(FIXTURES / "govuk_mapping.yaml")
+    report = _load([FIXTURES / "govuk_repos_2026.yml"], store, mapping=mapping)
+    record = report.records[0]
+    assert (record.rows_read, record.rows_loaded, record.rows_rejected) == (136, 136, 0)
+    assert _rows(store, "SELECT name, technical_owner FROM applications WHERE source_row = 2") == [
+        ("account-api", "#govuk-patterns-and-pages-tech")
+    ]
+    unmapped = json.loads(
+        _rows(store, "SELECT unmapped FROM applications WHERE name = 'asset-manager'")[0][0]
+    )
+    assert unmapped["alerts_team"] == "#govuk-content-apis-system-alerts"
+
+
+def test_yaml_alias_bomb_is_refused(tmp_path, store):
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text(
+        'a: &a ["x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n'
+    )
+    report = load_inventories([bomb], store, organisation="X")
+    assert not report.ok
+    assert "aliases are not accepted" in str(report.failures[0].error) and "bomb.yaml" in str(
+        report.failures[0].error
+    )
+
+
+def test_json_list_of_records_loads(write_csv, store):
+    path = write_csv(
+        json.dumps([{"name": "Uniform", "vendor": "Idox", "tags": ["planning"]}, {"name": "Email"}]),
+        name="apps.json",
+    )
+    _load([path], store, organisation="X")
+    assert _rows(store, "SELECT name, vendor FROM applications ORDER BY source_row") == [
+        ("Uniform", "Idox"),
+        ("Email", None),
+    ]

@@ -29,7 +29,8 @@ from appconsol.ingest.read import RawGrid, read_delimited, read_workbook_sheet
 from appconsol.ingest.sniff import FileKind, SafetyLimits, SniffResult, sniff_file
 from appconsol.store import LoadRecord, Store
 
-INVENTORY_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".ods"}
+INVENTORY_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".ods", ".json"}
+# YAML files in a folder may be config (organisations.yaml); name them explicitly to load them.
 _NOT_INVENTORY_SHEETS = {
     "readme",
     "read me",
@@ -115,8 +116,13 @@ def read_inventory(
         )
     sheet = sheet or (mapping.sheet if mapping else None)
     header_row = header_row or (mapping.header_row if mapping else None)
-    if sniffed.kind is FileKind.CSV:
-        grid = read_delimited(path, sniffed.encoding or "utf-8", delimiter)
+    if sniffed.kind in (FileKind.CSV, FileKind.RECORDS):
+        if sniffed.kind is FileKind.RECORDS:
+            from appconsol.ingest.records import read_records
+
+            grid = read_records(path, sniffed.encoding or "utf-8")
+        else:
+            grid = read_delimited(path, sniffed.encoding or "utf-8", delimiter)
         header = find_header(grid, path, header_row, known)
     else:
         names = [s.name for s in sniffed.sheets]

@@ -166,15 +166,18 @@ def detect_profile(headers: Sequence[str]) -> Profile | None:
 
 
 def _blended_score(query: str, choice: str) -> float:
-    """token_sort for near spellings; a discounted token_set for headers that add words to an alias
-    ("Supplier (Primary EPR)" holds "supplier"). The discount shrinks as the alias covers more of the
-    header, so "annual cost hosting" prefers "hosting cost" to "hosting"; an exact alias always wins."""
+    """token_sort for near spellings, plus credit for a header that adds words to a whole alias
+    ("Supplier (Primary EPR)" holds "supplier"), discounted less the more of the header the alias
+    covers, so "annual cost hosting" prefers "hosting cost" to "hosting". Only that direction
+    counts: a header that is part of an alias ("type" in "hosting type") says too little."""
     from rapidfuzz import fuzz
 
-    coverage = min(1.0, len(choice.split()) / max(1, len(query.split())))
-    return max(
-        fuzz.token_sort_ratio(query, choice), (0.84 + 0.06 * coverage) * fuzz.token_set_ratio(query, choice)
-    )
+    score = fuzz.token_sort_ratio(query, choice)
+    query_words, choice_words = query.split(), choice.split()
+    if set(choice_words) <= set(query_words):
+        coverage = len(choice_words) / max(1, len(query_words))
+        score = max(score, (0.84 + 0.06 * coverage) * 100)
+    return score
 
 
 _ALIAS_KEYS = list(ALIASES)

@@ -47,6 +47,7 @@ class FileKind(str, Enum):
     XLSX = "xlsx"
     XLSM = "xlsm"
     CSV = "csv"  # any delimited text: comma, tab, pipe, semicolon
+    RECORDS = "records"  # YAML or JSON: a list of one mapping per application
 
 
 _KIND_BY_EXTENSION = {
@@ -55,6 +56,7 @@ _KIND_BY_EXTENSION = {
     ".xlsm": FileKind.XLSM,
     ".xltm": FileKind.XLSM,
     **dict.fromkeys((".csv", ".tsv", ".tab", ".txt", ".psv"), FileKind.CSV),
+    **dict.fromkeys((".yaml", ".yml", ".json"), FileKind.RECORDS),
 }
 
 
@@ -133,7 +135,10 @@ def sniff_file(path: Path, limits: SafetyLimits | None = None) -> SniffResult:
             if magic.startswith(_ZIP_MAGICS):
                 kind, sheets = _sniff_zip(f, path, limits)
             else:
-                kind, encoding = FileKind.CSV, _sniff_text(f, path)
+                encoding = _sniff_text(f, path)
+                # Text is text: only the extension tells a YAML/JSON record list from a CSV.
+                extension_kind = _KIND_BY_EXTENSION.get(path.suffix.lower())
+                kind = FileKind.RECORDS if extension_kind is FileKind.RECORDS else FileKind.CSV
     except OSError as exc:
         raise _unreadable(path, exc) from None
     mismatch = _KIND_BY_EXTENSION.get(path.suffix.lower()) is not kind

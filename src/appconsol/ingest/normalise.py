@@ -3,8 +3,9 @@
 Each parser takes a column as a reader gave it (text most often; fastexcel may give floats, dates,
 datetimes or booleans) and returns a `Parsed`: the typed values, a problem where a non-blank cell
 could not be read, and a `changed` flag where the stored value's text differs from the cell's, so
-the loader can keep the original. The work is polars expressions over the column; Python loops
-only over vocabularies, never over cells, so a million rows take well under a second.
+the loader can keep the original. The work is polars expressions over the column, run once per
+distinct value when values repeat (as inventories' do); Python loops over vocabularies and
+regex passes, never over cells. A million-row column takes a few hundred milliseconds.
 
 Choices the brief left open:
 - A non-blank cell that ends up NULL (an unknown token such as "TBC", or a problem) is `changed`,
@@ -22,12 +23,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import polars as pl
 
 UNKNOWN_TOKENS: frozenset[str] = frozenset(
     {
-        *("", "-", "--", "---", "–", "—", "?", "??", "???", ".", "x/a"),
+        *("", "-", "--", "---", "–", "—", "?", "??", "???", "."),
         *("tbc", "tbd", "tba", "t.b.c.", "to be confirmed", "to be determined", "to be advised"),
         *("n/a", "n.a.", "na", "n/k", "nk", "n/a.", "not applicable", "not known", "unknown"),
         *("none", "null", "nil", "not set", "unspecified", "not specified", "not recorded"),
@@ -47,7 +49,6 @@ _UNKNOWN = sorted(UNKNOWN_TOKENS)
 _ERRORS = sorted(ERROR_CELLS)
 # Columns of every parser's frame: trimmed text, its matching key, and the parsed value.
 _t, _k, _v = pl.col("t"), pl.col("k"), pl.col("v")
-_KEY = _t.str.to_lowercase().str.replace_all(r"\s+", " ")
 # Thousands must be grouped in threes, so a European "1,5" is a problem rather than 15.
 _NUMBER = r"(\d{1,3}(?:[, ]\d{3})+|\d+)?(\.\d+)?"
 
@@ -96,14 +97,25 @@ def _distinct(text: pl.Series) -> pl.Series:
     Inventories repeat ("Live", "TBC", the same few dates), so parsing distinct values and joining
     back is much faster there; a column of mostly different values is parsed row by row instead.
     """
-    repetitive = text.approx_n_unique() * 2 <= len(text)  # HyperLogLog: ~10 ms for a million rows
+    estimate = cast("int", text.approx_n_unique())  # HyperLogLog: ~10 ms for a million rows
+    repetitive = estimate * 2 <= len(text)
     return text.unique(maintain_order=True) if repetitive else text
+
+
+def _key(text: pl.Series) -> pl.Series:
+    """What parsers match on: lower case, any run of whitespace (NBSP included) as one space."""
+    key = text.str.to_lowercase()
+    # Odd whitespace is rare, and looking for it costs far less than rewriting every value.
+    if key.str.contains(r"[^\S ]| {2}").any():
+        key = key.str.replace_all(r"\s+", " ")
+    return key
 
 
 def _frame(s: pl.Series) -> tuple[pl.Series, pl.LazyFrame]:
     """The column's trimmed text, and a frame of the values to parse `t` with a matching key `k`."""
     text = _trimmed(s)
-    return text, pl.LazyFrame({"t": _distinct(text)}).with_columns(k=_KEY)
+    distinct = _distinct(text)
+    return text, pl.LazyFrame({"t": distinct, "k": _key(distinct)})
 
 
 def _finish(
@@ -116,15 +128,18 @@ def _finish(
     """
     blank = _t.is_null() | (_t == "")
     error = _t.str.to_uppercase().is_in(_ERRORS)
-    problem = pl.when(error).then(pl.format("error cell {}", _t))
-    if what is not None:
-        problem = problem.when(~blank & _v.is_null() & ~_k.is_in(_UNKNOWN)).then(
-            pl.format(f"{what} '{{}}'", _t)
-        )
+    unreadable = ~blank & _v.is_null() & ~_k.is_in(_UNKNOWN) if what is not None else pl.lit(False)
+    problem = (
+        pl.when(error)
+        .then(pl.format("error cell {}", _t))
+        .when(unreadable)
+        .then(pl.format(f"{what} '{{}}'", _t))
+        .otherwise(pl.lit(None, pl.String))
+    )
     parsed = frame.with_columns(v=pl.when(blank | error).then(None).otherwise(value)).select(
         _t,
         values=_v,
-        problems=problem.otherwise(pl.lit(None, pl.String)),
+        problems=problem,
         changed=~blank & (_v.is_null() | ~unchanged.fill_null(False)),
     )
     out = parsed.collect()
@@ -135,12 +150,8 @@ def _finish(
 
 def _typed(values: pl.Series) -> Parsed:
     """A column that already has the wanted type: nothing to report, nothing changed."""
-    n = len(values)
-    return Parsed(
-        values,
-        pl.Series(values.name, [None] * n, dtype=pl.String),
-        pl.Series(values.name, [False] * n, dtype=pl.Boolean),
-    )
+    nothing = pl.repeat(None, len(values), dtype=pl.String, eager=True).rename(values.name)
+    return Parsed(values, nothing, nothing.is_not_null())
 
 
 def _number(groups: pl.Expr, whole: str, fraction: str) -> pl.Expr:
@@ -152,25 +163,16 @@ def clean_text(s: pl.Series) -> Parsed:
     """Trim text; unknown tokens become NULL and error cells NULL with a problem."""
     # Zero-width characters are invisible but would make "Sage" and "Sage\u200b" two vendors.
     text = _trimmed(s).str.replace_all(f"[{_ZERO_WIDTH}]", "")
-    frame = pl.LazyFrame({"t": text}).with_columns(k=_KEY)
+    frame = pl.LazyFrame({"t": text, "k": _key(text)})
     return _finish(text, frame, pl.when(_k.is_in(_UNKNOWN)).then(None).otherwise(_t), pl.lit(True), None)
 
 
 _MONEY_NOISE = (
-    r"gbp|£|~|≈|\(\s*\)|/\s*(?:yr|year|annum|pa)\b|(?:\+|\bplus|\bex(?:cl?)?\.?|\binc(?:l)?\.?)\s*vat\b"
+    r"(?-u)gbp|£|~|≈|\(\s*\)|/\s*(?:yr|year|annum|pa)\b|(?:\+|\bplus|\bex(?:cl?)?\.?|\binc(?:l)?\.?)\s*vat\b"
     r"|\b(?:about|approx(?:imately)?\.?|around|circa|roughly|est(?:imated)?\.?|c\.)"
     r"|\bp\.a\.|\b(?:per annum|per year|per yr|a year|annually|annual|yearly|p\.a\.?|pa)\b"
 )
-_MULTIPLIERS = {
-    "": 1.0,
-    "k": 1e3,
-    "thousand": 1e3,
-    "m": 1e6,
-    "mn": 1e6,
-    "million": 1e6,
-    "bn": 1e9,
-    "billion": 1e9,
-}
+_MULTIPLIERS = {"": 1.0, "k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "bn": 1e9}
 _ZERO_MONEY = r"^(?:free|free of charge|nil cost|no cost|no charge|zero|included)$"
 
 
@@ -193,38 +195,31 @@ def parse_money(s: pl.Series) -> Parsed:
     return _finish(text, frame, value, unchanged, "unparseable amount")
 
 
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        (
-            ("jan", "january"),
-            ("feb", "february"),
-            ("mar", "march"),
-            ("apr", "april"),
-            ("may",),
-            ("jun", "june"),
-            ("jul", "july"),
-            ("aug", "august"),
-            ("sep", "sept", "september"),
-            ("oct", "october"),
-            ("nov", "november"),
-            ("dec", "december"),
-        ),
-        start=1,
-    )
-    for name in names
-}
+_MONTH_NAMES: tuple[str, ...] = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+)
+_MONTH_NAMES += ("october", "november", "december")
+_MONTHS = {m: n for n, name in enumerate(_MONTH_NAMES, 1) for m in (name, name[:3])} | {"sept": 9}
 _MONTH_NUMBER = pl.col("mon").replace_strict(_MONTHS, default=None, return_dtype=pl.Int32)
 _TIME = r"(?:[ t]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?: ?[ap]m)?(?:z|[+-]\d{2}:?\d{2})?)?"
 # Each shape is anchored and they cannot overlap, so their parts can simply be coalesced.
 _DATE_SHAPES = {
-    "iso": (rf"^(?<y>\d{{4}})[-/.](?<m>\d{{1,2}})[-/.](?<d>\d{{1,2}}){_TIME}$"),
-    "numeric": (rf"^(?<a>\d{{1,2}})[-/.](?<b>\d{{1,2}})[-/.](?<y>\d{{4}}|\d{{2}}){_TIME}$"),
+    "iso": rf"^(?<y>\d{{4}})[-/.](?<m>\d{{1,2}})[-/.](?<d>\d{{1,2}}){_TIME}$",
+    "numeric": rf"^(?<a>\d{{1,2}})[-/.](?<b>\d{{1,2}})[-/.](?<y>\d{{4}}|\d{{2}}){_TIME}$",
     "day_month": r"^(?<d>\d{1,2})(?:st|nd|rd|th)?[ \-/.]*(?<mon>[a-z]+)\.?,?[ \-/.]*(?<y>\d{4}|\d{2})$",
     "month_day": r"^(?<mon>[a-z]+)\.? (?<d>\d{1,2})(?:st|nd|rd|th)?,? (?<y>\d{4})$",
     "month_name": r"^(?<mon>[a-z]+)\.?[ \-/.,']*(?<y>\d{4}|\d{2})$",
     "year_month": r"^(?<y>\d{4})[-/.](?<m>\d{1,2})$",
     "month_year": r"^(?<m>\d{1,2})[-/.](?<y>\d{4})$",
+    "compact": r"^(?<y>\d{4})(?<m>\d{2})(?<d>\d{2})$",
 }
 
 
@@ -254,8 +249,8 @@ def parse_date(s: pl.Series, *, day_first: bool = True) -> Parsed:
     )
     y = _part("y", list(_DATE_SHAPES))
     y = pl.when(y < 100).then(y + pl.when(y < 69).then(2000).otherwise(1900)).otherwise(y)
-    month = pl.coalesce(_part("m", ["iso", "numeric", "year_month", "month_year"]), _MONTH_NUMBER)
-    day = _part("d", ["iso", "numeric", "day_month", "month_day"]).fill_null(1)
+    month = pl.coalesce(_part("m", ["iso", "numeric", "year_month", "month_year", "compact"]), _MONTH_NUMBER)
+    day = _part("d", ["iso", "numeric", "day_month", "month_day", "compact"]).fill_null(1)
     serial = pl.col("serial")
     year_only = serial.is_between(1900, 2100) & (_k.str.len_chars() == 4)
     month = pl.when(year_only).then(1).otherwise(month)
@@ -300,7 +295,7 @@ def _whole(x: pl.Expr) -> pl.Expr:
 def parse_integer(s: pl.Series) -> Parsed:
     """Read counts such as "1,200", "~300", "300+" or "1.2k"; a range "100-200" reads as 150."""
     if s.dtype.is_integer():
-        return _typed(s.cast(pl.Int64))
+        return _typed(s.cast(pl.Int64, strict=False))
     c = _k.str.replace(_COUNT_HEDGE, "").str.replace(r"\s*\+$", "")
     text, frame = _frame(s)
     frame = frame.with_columns(
@@ -329,34 +324,16 @@ _DAYS_PER_UNIT = {
     **dict.fromkeys(("calendar month", "calendar months"), 30.0),
     **dict.fromkeys(("y", "yr", "yrs", "year", "years"), 365.0),
 }
-_WORD_NUMBERS = {
-    w: float(n)
-    for n, w in enumerate(
-        (
-            "zero",
-            "one",
-            "two",
-            "three",
-            "four",
-            "five",
-            "six",
-            "seven",
-            "eight",
-            "nine",
-            "ten",
-            "eleven",
-            "twelve",
-        )
-    )
-} | {"a": 1.0, "an": 1.0}
+_NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven")
+_WORD_NUMBERS = {"a": 1.0, "an": 1.0, "twelve": 12.0} | {w: float(n) for n, w in enumerate(_NUMBER_WORDS, 1)}
 _DURATION_NOISE = r"'s?|\bnotice(?: period)?\b|\b(?:written|prior|in advance|approx(?:imately)?|about)\b|~"
 
 
 def parse_duration_days(s: pl.Series) -> Parsed:
     """Read a notice period as days: "90", "6 weeks" (42), "3 months" (90), "1 year" (365)."""
     if s.dtype.is_integer():
-        return _typed(s.cast(pl.Int64))
-    c = _k.str.replace_all(_DURATION_NOISE, " ").str.replace_all(r"\s+", " ").str.strip_chars(" .")
+        return _typed(s.cast(pl.Int64, strict=False))
+    c = _k.str.replace_all(_DURATION_NOISE, " ").str.replace_all(" {2,}", " ").str.strip_chars(" .")
     # Longest word first, so "an" is not read as "a" followed by a unit "n".
     words = "|".join(sorted(_WORD_NUMBERS, key=len, reverse=True))
     text, frame = _frame(s)
@@ -380,15 +357,12 @@ def _vocabulary_key(text: pl.Expr, *, split_camel: bool) -> pl.Expr:
 
 def _vocabulary_lookup(vocabulary: Mapping[str, Sequence[str]]) -> dict[str, str]:
     """Normalised term -> canonical key; canonical keys win over synonyms, then first one wins."""
-    terms = [(key, key) for key in vocabulary] + [
-        (w, key) for key, words in vocabulary.items() for w in words
-    ]
-    keys = pl.select(
-        _vocabulary_key(pl.lit(pl.Series([t for t, _ in terms], dtype=pl.String)), split_camel=False)
-    )
+    terms = [(k, k) for k in vocabulary] + [(w, k) for k, words in vocabulary.items() for w in words]
+    words = pl.Series([w for w, _ in terms], dtype=pl.String).to_frame("w")
+    normalised = words.select(_vocabulary_key(pl.col("w"), split_camel=False)).to_series()
     lookup: dict[str, str] = {}
-    for normalised, (_, key) in zip(keys.to_series().to_list(), terms, strict=True):
-        lookup.setdefault(normalised, key)
+    for word, (_, key) in zip(normalised, terms, strict=True):
+        lookup.setdefault(word, key)
     return lookup
 
 
@@ -416,24 +390,56 @@ def parse_fit(s: pl.Series, vocabulary: Mapping[str, Sequence[str]], field_name:
     return _parse_vocabulary(s, vocabulary, field_name, pl.Int8())
 
 
-_SEPARATORS = r"[;,|\r\n]"
+# Separators become \x1f (\r\n as one), and hidden bracketed commas come back, all in one pass.
+_SPLIT_FROM = [";", ",", "|", "\r\n", "\n", "\r", "\x1e", "\x02", "\x03"]
+_SPLIT_TO = ["\x1f"] * 6 + [",", "(", ")"]
 _PAREN_COMMA = r"(\([^(),]*),([^()]*\))"
+_NESTED_PARENS = r"\([^()]*\("
 _INNER_PARENS = r"\(([^()]*)\)"
 _BULLET = r"^[•·▪◦*\-–]\s+"
+_BULLETED = r"(?:^|[;,|\r\n])\s*[•·▪◦*\-–]\s+"
+_DROPPED_ITEMS = sorted(UNKNOWN_TOKENS | {e.lower() for e in ERROR_CELLS})
 
 
-def _pieces(text: pl.Series) -> pl.Series:
-    # Hide commas inside parentheses, innermost pair first, then hide that pair's own parentheses
-    # so the pair around it becomes innermost; unbalanced parentheses are left alone.
+def _replace_where(text: pl.Series, pattern: str, replacement: str, where: str) -> pl.Series | None:
+    """`text` with `pattern` replaced in the rows matching `where`; None when no row matches."""
+    rows = text.str.contains(where).fill_null(False)
+    if not rows.any():
+        return None
+    return text.clone().scatter(rows.arg_true(), text.filter(rows).str.replace_all(pattern, replacement))
+
+
+def _hide_bracketed_commas(text: pl.Series) -> pl.Series:
+    """Swap commas inside parentheses for a control character, innermost pair first.
+
+    Once a pair has no commas left its own parentheses are swapped out too, so the pair around it
+    becomes innermost; unbalanced parentheses are left alone.
+    """
     for _ in range(100):
-        if text.str.contains(_PAREN_COMMA).any():
-            text = text.str.replace_all(_PAREN_COMMA, "${1}\x1e${2}")
-        elif text.str.contains(_INNER_PARENS).any():
-            text = text.str.replace_all(_INNER_PARENS, "\x02${1}\x03")
-        else:
-            break
-    text = text.str.replace_all(_SEPARATORS, "\x1f")
-    return text.str.replace_many(["\x1e", "\x02", "\x03"], [",", "(", ")"]).str.split("\x1f")
+        hidden = _replace_where(text, _PAREN_COMMA, "${1}\x1e${2}", _PAREN_COMMA)
+        if hidden is None:
+            hidden = _replace_where(text, _INNER_PARENS, "\x02${1}\x03", _NESTED_PARENS)
+        if hidden is None:
+            return text
+        text = hidden
+    return text
+
+
+def _items(pieces: pl.Series, *, bulleted: bool) -> pl.Series:
+    """Trimmed items without bullets, blanks, unknown tokens or repeats (ignoring case)."""
+    e = pl.element()
+    item = e.str.strip_chars(_STRIP)
+    if bulleted:
+        item = item.str.replace(_BULLET, "")
+    items = pieces.list.eval(item.filter(~item.str.to_lowercase().is_in(_DROPPED_ITEMS)))
+    # Repeats are rare and slow to drop in order: find the lists that have any first.
+    rows = items.list.eval(e.str.to_lowercase()).list.n_unique() < items.list.len()
+    if not rows.any():
+        return items
+    index = rows.arg_true()
+    fixed = items.gather(index).list.eval(e.filter(e.str.to_lowercase().is_first_distinct()))
+    whole = pl.DataFrame({"items": items}).with_row_index("i")
+    return whole.update(pl.DataFrame({"i": index, "items": fixed}), on="i").get_column("items")
 
 
 def split_list(s: pl.Series) -> Parsed:
@@ -445,18 +451,11 @@ def split_list(s: pl.Series) -> Parsed:
     else:
         text = _trimmed(s)
         distinct = _distinct(text)
-        pieces = _pieces(distinct)
-    e = pl.element()
-    items = pl.col("p").list.eval(e.str.strip_chars(_STRIP))
-    keep = (e != "") & ~e.str.to_lowercase().is_in(_UNKNOWN) & ~e.str.to_uppercase().is_in(_ERRORS)
-    first = e.str.to_lowercase().is_first_distinct()
-    frame = pl.LazyFrame({"t": distinct, "p": pieces}).with_columns(
-        k=_KEY,
-        items=items.list.eval(e.str.replace(_BULLET, ""))
-        .list.eval(e.filter(keep))
-        .list.eval(e.filter(first)),
-        bullets=items.list.eval(e.str.contains(_BULLET)).list.any(),
-    )
+        hidden = _hide_bracketed_commas(distinct)
+        pieces = hidden.str.replace_many(_SPLIT_FROM, _SPLIT_TO, leftmost=True).str.split("\x1f")
+    bullets = distinct.str.contains(_BULLETED).fill_null(False)
+    items = _items(pieces, bulleted=bool(bullets.any()))
+    frame = pl.LazyFrame({"t": distinct, "p": pieces, "items": items, "bullets": bullets})
     found = pl.col("items")
     value = pl.when(found.list.len() > 0).then(found)
     unchanged = (found.list.len() == pl.col("p").list.len()) & ~pl.col("bullets")

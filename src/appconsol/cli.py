@@ -444,5 +444,335 @@ def run(inventories: tuple[Path, ...], db: Path, output: Path) -> None:
         sys.exit(EXIT_ERROR)
 
 
+# -- the rules engine: check and rules ---------------------------------------------------------
+
+config_option = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="APPCONSOL_CONFIG",
+    help="appconsol.toml to use (default: the nearest one from here upwards) [env: APPCONSOL_CONFIG].",
+)
+rules_dir_option = click.option(
+    "--rules-dir",
+    "rules_dirs",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    envvar="APPCONSOL_RULES_DIR",
+    help="A folder of your own rule files, besides the built-in pack; repeatable [env: APPCONSOL_RULES_DIR].",
+)
+
+
+def _selectors(values: tuple[str, ...]) -> list[str]:
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def _print_notices(notices: Any) -> None:
+    for notice in notices:
+        _stderr(f"Warning: {notice}")
+
+
+def _rule_pack(config_path: Path | None, rules_dirs: tuple[Path, ...], paths: tuple[Path, ...] = ()) -> Any:
+    """The config and the rules a `rules` command works on: PATHs alone, else built-ins + rule dirs."""
+    from appconsol.config import load_config
+    from appconsol.engine.loader import load_rules
+
+    config = load_config(config_path)
+    if paths:
+        pack = load_rules(list(paths), include_builtin=False)
+    else:
+        pack = load_rules([*config.rules_dirs, *rules_dirs])
+    _print_notices([*config.notices, *pack.notices])
+    return config, pack
+
+
+@cli.command()
+@click.argument("inventories", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(["human", "json", "csv", "github", "sarif", "junit"]),
+    default="human",
+    show_default=True,
+    envvar="APPCONSOL_FORMAT",
+    help="Output format on stdout [env: APPCONSOL_FORMAT].",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the output to this file instead of stdout.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "info", "never"]),
+    envvar="APPCONSOL_FAIL_ON",
+    help="Exit 1 when a finding is at or above this severity (default: config, else error) [env: APPCONSOL_FAIL_ON].",
+)
+@click.option(
+    "--baseline",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Count only findings whose keys are not in this baseline file; report the ones fixed.",
+)
+@click.option(
+    "--write-baseline",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the keys of the current findings to this file (and accept them: exit 0 unless errors).",
+)
+@rules_dir_option
+@click.option(
+    "--select", multiple=True, help="Run only these rule codes, categories or groups (comma-separated)."
+)
+@click.option(
+    "--ignore", multiple=True, help="Skip these rule codes, categories or groups (comma-separated)."
+)
+@config_option
+@click.option(
+    "--as-of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    envvar="APPCONSOL_AS_OF",
+    help="Judge the data as of this date (default: config, else today) [env: APPCONSOL_AS_OF].",
+)
+@click.option("--profile", is_flag=True, help="Print each rule's time on stderr, slowest first.")
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Load into this store and keep the findings there (default: a temporary in-memory store).",
+)
+@click.option("--month-first", is_flag=True, help="Read 01/03/2026 as 3 January (default: UK day first).")
+@error_boundary
+def check(
+    inventories: tuple[Path, ...],
+    fmt: str,
+    output: Path | None,
+    fail_on: str | None,
+    baseline: Path | None,
+    write_baseline: Path | None,
+    rules_dirs: tuple[Path, ...],
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    config_path: Path | None,
+    as_of: dt.datetime | None,
+    profile: bool,
+    db: Path | None,
+    month_first: bool,
+) -> None:
+    """Check inventory files against the rules, for CI: findings on stdout, exit code by severity.
+
+    Exit status: 0 nothing at or above --fail-on; 1 findings at or above it; 2 could not run
+    (usage, config, a rule file, an unreadable inventory, a rule that fails). With --baseline only
+    findings not in the baseline count. The summary goes to stderr.
+
+    Example: appconsol check inventories/*.xlsx -f sarif -o appconsol.sarif --baseline baseline.json
+    """
+    from appconsol.engine.check import check as run_check
+    from appconsol.report.findings import render_csv, render_github, render_json, render_profile, summary_line
+
+    result = run_check(
+        inventories,
+        db=db,
+        config=config_path,
+        rules_dirs=rules_dirs,
+        select=_selectors(select),
+        ignore=_selectors(ignore),
+        as_of=as_of.date() if as_of else None,
+        fail_on=fail_on,
+        baseline=baseline,
+        write_baseline=write_baseline,
+        day_first=not month_first,
+        progress=_progress_printer() if fmt == "human" else None,
+    )
+    _print_notices(result.notices)
+    if result.load_report:
+        for note in result.load_report.notes:
+            _stderr(f"Note: {note}")
+    for error in result.errors:
+        _stderr(f"Error: {error}")
+    if fmt == "sarif":
+        from appconsol.report.sarif import render_sarif
+
+        payload = render_sarif(result)
+    elif fmt == "junit":
+        from appconsol.report.junit import render_junit
+
+        payload = render_junit(result)
+    elif fmt == "human":
+        from appconsol.report.human import render_human
+
+        payload = render_human(result, color=output is None and sys.stdout.isatty())
+    else:
+        payload = {"json": render_json, "csv": render_csv, "github": render_github}[fmt](result)
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(payload, encoding="utf-8")
+    else:
+        click.echo(payload, nl=False)
+    if profile:
+        _stderr(render_profile(result))
+    _stderr(summary_line(result))
+    sys.exit(result.exit_code)
+
+
+@cli.group()
+def rules() -> None:
+    """List, show, test and validate rules: the built-in pack and your own rule folders.
+
+    Example: appconsol rules test my-rules/
+    """
+
+
+@rules.command("list")
+@click.option(
+    "-f", "--format", "fmt", type=click.Choice(["human", "json"]), default="human", show_default=True
+)
+@rules_dir_option
+@config_option
+@error_boundary
+def rules_list(fmt: str, rules_dirs: tuple[Path, ...], config_path: Path | None) -> None:
+    """List the rules: code, name, category, severity (as configured) and summary.
+
+    Example: appconsol rules list -f json --rules-dir my-rules/
+    """
+    import json
+
+    config, pack = _rule_pack(config_path, rules_dirs)
+    rows = []
+    for rule in sorted(pack.rules, key=lambda r: r.code):
+        override = config.overrides.get(rule.code)
+        rows.append(
+            {
+                "code": rule.code,
+                "name": rule.name,
+                "category": rule.category,
+                "severity": (override.severity if override and override.severity else rule.severity.value),
+                "default_severity": rule.severity.value,
+                "groups": list(rule.groups),
+                "summary": rule.summary,
+                "parameters": {p.name: {"type": p.type, "default": p.default} for p in rule.parameters},
+                "source": str(rule.path),
+                "builtin": rule.builtin,
+            }
+        )
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2, default=str))
+        return
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title="Rules", title_justify="left")
+    for column in ("code", "name", "category", "severity", "summary"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*(escape(str(row[c])) for c in ("code", "name", "category", "severity", "summary")))
+    Console(file=sys.stdout, width=160).print(table)
+
+
+@rules.command("show")
+@click.argument("code")
+@rules_dir_option
+@config_option
+@error_boundary
+def rules_show(code: str, rules_dirs: tuple[Path, ...], config_path: Path | None) -> None:
+    """Show one rule in full: metadata, parameters, rationale, references and SQL.
+
+    Example: appconsol rules show DQ004
+    """
+    from appconsol.errors import RuleError
+
+    _config, pack = _rule_pack(config_path, rules_dirs)
+    rule = pack.by_code().get(code) or pack.by_code().get(code.upper())
+    if rule is None:
+        raise RuleError(f"no rule with code '{code}'", hint="`appconsol rules list` shows the codes")
+    lines = [
+        f"{rule.code}  {rule.name}",
+        rule.summary,
+        "",
+        f"category: {rule.category}    severity: {rule.severity.value}    groups: {', '.join(rule.groups) or '-'}",
+        f"identity: {', '.join(rule.identity)}",
+        f"source:   {rule.path}",
+        "",
+        rule.rationale,
+    ]
+    if rule.parameters:
+        lines += ["", "parameters:"]
+        lines += [f"  {p.name} ({p.type}, default {p.default!r}): {p.description}" for p in rule.parameters]
+    if rule.references:
+        lines += ["", "references:", *(f"  - {r}" for r in rule.references)]
+    lines += ["", f"message: {rule.message}", "", "sql:", rule.sql.rstrip()]
+    click.echo("\n".join(lines))
+
+
+@rules.command("test")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@rules_dir_option
+@config_option
+@error_boundary
+def rules_test(paths: tuple[Path, ...], rules_dirs: tuple[Path, ...], config_path: Path | None) -> None:
+    """Run the rules' cases files and report each case; exit 1 when a case fails.
+
+    With PATHs, tests only the rule files or folders named; otherwise the built-in pack and the
+    configured rule folders.
+
+    Example: appconsol rules test my-rules/
+    """
+    from appconsol.engine.cases import run_cases
+
+    _config, pack = _rule_pack(config_path, rules_dirs, paths)
+    failed = total = 0
+    for rule in sorted(pack.rules, key=lambda r: r.code):
+        for case in run_cases(rule):
+            total += 1
+            if case.passed:
+                click.echo(f"ok    {rule.code}  {case.case}")
+            else:
+                failed += 1
+                click.echo(f"FAIL  {rule.code}  {case.case}\n      {case}")
+    _stderr(f"{total - failed} passed, {failed} failed ({len(pack.rules)} rules)")
+    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
+
+
+@rules.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@rules_dir_option
+@config_option
+@error_boundary
+def rules_validate(paths: tuple[Path, ...], rules_dirs: tuple[Path, ...], config_path: Path | None) -> None:
+    """Check rule files (and appconsol.toml against them): keys, types, codes, and that the SQL binds.
+
+    Exit 0 when valid (warnings go to stderr), 2 with file:line for each problem.
+
+    Example: appconsol rules validate my-rules/
+    """
+    config, pack = _rule_pack(config_path, rules_dirs, paths)
+    if not paths:
+        config.configure(pack)
+    _stderr(
+        f"{len(pack.rules)} rules valid"
+        + (f"; config {config.path} valid" if config.path and not paths else "")
+    )
+
+
+@rules.command("docs")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file.")
+@error_boundary
+def rules_docs(output: Path | None) -> None:
+    """Print the built-in rules' documentation as Markdown (docs/rules.md is this output).
+
+    Example: appconsol rules docs -o docs/rules.md
+    """
+    from appconsol.engine.docs import render_rules_markdown
+    from appconsol.engine.loader import builtin_rules_dir, load_rules
+    from appconsol.engine.runner import ENGINE_RULES
+
+    pack = load_rules()
+    text = render_rules_markdown(pack.rules, ENGINE_RULES, builtin_rules_dir())
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
 def main() -> None:
     cli(prog_name="appconsol")

@@ -81,3 +81,19 @@ class StoreVersionError(StoreError):
 
 class ConfigError(AppconsolError):
     """appconsol.toml or a command-line option is invalid."""
+
+
+class RuleError(AppconsolError):
+    """A rule file or its cases file is invalid: bad YAML, unknown values, SQL that does not bind."""
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A problem that does not stop the run (an unknown key, say); shown as `Warning: ...`."""
+
+    message: str
+    location: Location | None = None
+
+    def __str__(self) -> str:
+        where = self.location.describe() if self.location else ""
+        return f"{where}: {self.message}" if where else self.message

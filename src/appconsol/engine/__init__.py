@@ -1,0 +1,1 @@
+"""The rules engine: rule files, parameter binding, analysis steps, running, findings, test harness."""

@@ -1,0 +1,380 @@
+"""Run analysis steps, then rules, over a store: findings with stable keys, timings, failures.
+
+Each rule's SQL runs with its parameters bound as DuckDB `$name` parameters; the rows it returns
+become findings column-wise in polars (key, message and evidence JSON are built as expressions,
+not per row in Python), so a rule finding 100k rows costs little more than its query. A rule
+that crashes is recorded as a failure and the others still run. The `findings` and `rule_runs`
+tables are rewritten wholesale, in one transaction, at the end of the run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import string
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from appconsol.engine.loader import bound_values, sql_parameters
+from appconsol.engine.model import (
+    ConfiguredRule,
+    Finding,
+    Rule,
+    RuleFailure,
+    RuleTiming,
+    Severity,
+    reaches,
+)
+from appconsol.engine.steps import STEPS, Step, StepContext, order_steps, table_ddl
+from appconsol.errors import AppconsolError, Location, Notice
+from appconsol.schema import TABLES_BY_NAME
+
+if TYPE_CHECKING:
+    from appconsol.config import Waiver
+    from appconsol.store import Store
+
+LOCATING = ("organisation", "app_id", "application", "source_file", "source_sheet", "source_row")
+FINDING_COLUMNS = tuple(c.name for c in TABLES_BY_NAME["findings"].columns)
+KEY_SEPARATOR = "|"
+
+# Findings the engine makes about the configuration itself: they are located in appconsol.toml.
+ENGINE_RULES = (
+    Rule(
+        code="AC001",
+        name="config.waiver-expired",
+        summary="A waiver in appconsol.toml has passed its expiry date, so it no longer waives anything.",
+        category="config",
+        severity=Severity.WARNING,
+        sql="",
+        message="waiver for {rule} '{key}' expired on {expires}",
+        rationale="Waivers are promises to fix something by a date. When the date passes the finding "
+        "counts again, and the waiver should be renewed with a new reason or removed.",
+        identity=("rule", "key"),
+        builtin=True,
+    ),
+    Rule(
+        code="AC002",
+        name="config.waiver-unused",
+        summary="A waiver in appconsol.toml matched no finding of its rule in this run.",
+        category="config",
+        severity=Severity.WARNING,
+        sql="",
+        message="waiver for {rule} '{key}' matched no finding; remove it",
+        rationale="A waiver that matches nothing is stale (the problem was fixed, or the key is "
+        "misspelt) and would silently hide the finding if it came back.",
+        identity=("rule", "key"),
+        builtin=True,
+    ),
+)
+
+
+@dataclass
+class RunResult:
+    """What a run produced. `frame` has the `findings` table's columns, one row per finding."""
+
+    run_id: str
+    as_of: dt.date
+    rules: list[ConfiguredRule]
+    frame: pl.DataFrame
+    failures: list[RuleFailure] = field(default_factory=list)
+    timings: list[RuleTiming] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    @cached_property
+    def findings(self) -> list[Finding]:
+        return findings_from_frame(self.frame)
+
+    def counting(self, fail_on: str) -> int:
+        """How many findings count towards the exit code at this threshold."""
+        if fail_on == "never" or self.frame.height == 0:
+            return 0
+        levels = [s.value for s in Severity if reaches(s.value, fail_on)]
+        counted = self.frame.filter(~pl.col("waived") & pl.col("severity").is_in(levels))
+        if "baseline" in counted.columns:
+            counted = counted.filter(pl.col("baseline") != "unchanged")
+        return counted.height
+
+
+def run_rules(
+    store: Store,
+    rules: Sequence[ConfiguredRule],
+    *,
+    as_of: dt.date | None = None,
+    waivers: Sequence[Waiver] = (),
+    steps: Sequence[Step] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> RunResult:
+    """Run the analysis steps and then each rule; record findings and timings in the store."""
+    as_of = as_of or dt.date.today()
+    run_id = uuid.uuid4().hex[:12]
+    started = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    result = RunResult(run_id, as_of, list(rules), empty_findings())
+    for step in order_steps(list(STEPS.values()) if steps is None else steps):
+        _run_step(store, step, as_of, result, progress)
+    frames = []
+    for configured in rules:
+        if progress:
+            progress(f"rule {configured.code}")
+        frame = _run_rule(store, configured, run_id, as_of, result)
+        if frame is not None:
+            frames.append(frame)
+    if frames:
+        result.frame = pl.concat([result.frame, *frames], how="vertical_relaxed")
+    result.frame = apply_waivers(result.frame, waivers, {c.code for c in rules}, run_id, as_of)
+    _store_run(store, result, started)
+    return result
+
+
+def _run_step(
+    store: Store, step: Step, as_of: dt.date, result: RunResult, progress: Callable[[str], None] | None
+) -> None:
+    if progress:
+        progress(f"step {step.name}")
+    start = time.perf_counter()
+    try:
+        for table in step.writes:
+            store.con.execute(table_ddl(table))
+        step.run(StepContext(store.con, as_of))
+        status = "ok"
+    except Exception as exc:  # a failing step is reported; the rules still run
+        status = "failed"
+        result.failures.append(RuleFailure(step.name, "step", _one_line(exc)))
+    result.timings.append(RuleTiming(step.name, "step", time.perf_counter() - start, None, status))
+
+
+def _run_rule(
+    store: Store, configured: ConfiguredRule, run_id: str, as_of: dt.date, result: RunResult
+) -> pl.DataFrame | None:
+    rule = configured.rule
+    start = time.perf_counter()
+    source = str(rule.path) if rule.path else None
+    try:
+        names = sql_parameters(rule)
+        params = bound_values(rule, dict(configured.parameters), as_of, names)
+        relation = store.con.sql(rule.sql, params=params or None)
+        rows = pl.from_arrow(relation.to_arrow_table())
+        assert isinstance(rows, pl.DataFrame)
+        frame = shape_findings(rows, configured, run_id, as_of)
+    except Exception as exc:  # a crashing rule never takes the others down
+        where = rule.location("sql") if rule.path else None
+        result.failures.append(RuleFailure(rule.code, "rule", _one_line(exc), where))
+        result.timings.append(
+            RuleTiming(rule.code, "rule", time.perf_counter() - start, None, "failed", source)
+        )
+        return None
+    result.timings.append(
+        RuleTiming(rule.code, "rule", time.perf_counter() - start, frame.height, "ok", source)
+    )
+    return frame
+
+
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, AppconsolError):
+        return str(exc)
+    text = str(exc).split("\nLINE ")[0].strip().replace("\n", " ")
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def empty_findings() -> pl.DataFrame:
+    schema: dict[str, Any] = {name: pl.String for name in FINDING_COLUMNS}
+    schema.update(source_row=pl.Int64, waived=pl.Boolean, as_of=pl.Date)
+    return pl.DataFrame(schema=schema)
+
+
+def message_expr(template: str) -> pl.Expr:
+    """The message template as one vectorised expression: `{column}` becomes that column's text."""
+    pieces: list[pl.Expr] = []
+    for literal, name, _spec, _conversion in string.Formatter().parse(template):
+        if literal:
+            pieces.append(pl.lit(literal))
+        if name:
+            pieces.append(_text(name))
+    return pl.concat_str(pieces) if pieces else pl.lit("")
+
+
+def _text(name: str) -> pl.Expr:
+    return pl.col(name).cast(pl.String).fill_null("")
+
+
+def shape_findings(
+    rows: pl.DataFrame, configured: ConfiguredRule, run_id: str, as_of: dt.date
+) -> pl.DataFrame:
+    """Turn the rows a rule's SQL returned into rows of the `findings` table."""
+    rule = configured.rule
+    evidence = [c for c in rows.columns if c not in LOCATING]
+    # Text first (decimals keep their two places in messages), then decimals become JSON numbers.
+    rows = rows.with_columns(
+        message_expr(rule.message).alias("__message"),
+        pl.concat_str([_text(c) for c in rule.identity], separator=KEY_SEPARATOR).alias("__subject"),
+    ).with_columns(pl.col(c).cast(pl.Float64) for c in evidence if isinstance(rows.schema[c], pl.Decimal))
+    subject = pl.col("__subject")
+    evidence_json = (
+        pl.struct([pl.col(c) for c in evidence]).struct.json_encode() if evidence else pl.lit("{}")
+    )
+    located = [
+        (pl.col(c) if c in rows.columns else pl.lit(None))
+        .cast(pl.Int64 if c == "source_row" else pl.String)
+        .alias(c)
+        for c in LOCATING
+    ]
+    return rows.select(
+        pl.lit(run_id).alias("run_id"),
+        (pl.lit(rule.code + KEY_SEPARATOR) + subject).alias("finding_key"),
+        subject.alias("subject"),
+        pl.lit(rule.code).alias("rule_code"),
+        pl.lit(rule.name).alias("rule_name"),
+        pl.lit(rule.category).alias("category"),
+        pl.lit(configured.severity.value).alias("severity"),
+        *located,
+        pl.col("__message").alias("message"),
+        evidence_json.alias("evidence"),
+        pl.lit(False).alias("waived"),
+        pl.lit(None, pl.String).alias("waiver_reason"),
+        pl.lit(as_of).alias("as_of"),
+    ).select(FINDING_COLUMNS)
+
+
+def apply_waivers(
+    frame: pl.DataFrame, waivers: Sequence[Waiver], ran: set[str], run_id: str, as_of: dt.date
+) -> pl.DataFrame:
+    """Mark waived findings; add AC001 for expired waivers and AC002 for unused ones."""
+    if not waivers:
+        return frame
+    live = [w for w in waivers if w.expires >= as_of and w.rule in ran]
+    keys = {
+        (w.key if w.key.startswith(w.rule + KEY_SEPARATOR) else w.rule + KEY_SEPARATOR + w.key): w
+        for w in live
+    }
+    if keys:
+        table = pl.DataFrame(
+            {"finding_key": list(keys), "reason": [w.reason for w in keys.values()]},
+            schema={"finding_key": pl.String, "reason": pl.String},
+        )
+        frame = (
+            frame.join(table, on="finding_key", how="left", maintain_order="left")
+            .with_columns(
+                pl.col("reason").is_not_null().alias("waived"),
+                pl.coalesce("waiver_reason", "reason").alias("waiver_reason"),
+            )
+            .drop("reason")
+        )
+    used = set(frame.filter(pl.col("waived"))["finding_key"].to_list()) if keys else set()
+    rows = []
+    for waiver in waivers:
+        full = (
+            waiver.key
+            if waiver.key.startswith(waiver.rule + KEY_SEPARATOR)
+            else f"{waiver.rule}|{waiver.key}"
+        )
+        if waiver.expires < as_of:
+            rows.append((ENGINE_RULES[0], waiver, {"expires": waiver.expires.isoformat()}))
+        elif waiver.rule in ran and full not in used:
+            rows.append((ENGINE_RULES[1], waiver, {"expires": waiver.expires.isoformat()}))
+    if not rows:
+        return frame
+    extra = pl.DataFrame(
+        [_config_finding(rule, waiver, evidence, run_id, as_of) for rule, waiver, evidence in rows],
+        schema=frame.schema,
+        orient="row",
+    )
+    return pl.concat([frame, extra])
+
+
+def _config_finding(
+    rule: Rule, waiver: Waiver, evidence: dict[str, Any], run_id: str, as_of: dt.date
+) -> tuple[Any, ...]:
+    values = {"rule": waiver.rule, "key": waiver.key, **evidence}
+    subject = KEY_SEPARATOR.join(values[c] for c in rule.identity)
+    location: Location = waiver.location
+    row = {
+        "run_id": run_id,
+        "finding_key": rule.code + KEY_SEPARATOR + subject,
+        "subject": subject,
+        "rule_code": rule.code,
+        "rule_name": rule.name,
+        "category": rule.category,
+        "severity": rule.severity.value,
+        "organisation": None,
+        "app_id": None,
+        "application": None,
+        "message": rule.message.format(**values),
+        "evidence": json.dumps({**values, "reason": waiver.reason}),
+        "source_file": str(location.file) if location.file else None,
+        "source_sheet": None,
+        "source_row": location.line,
+        "waived": False,
+        "waiver_reason": None,
+        "as_of": as_of,
+    }
+    return tuple(row[c] for c in FINDING_COLUMNS)
+
+
+def _store_run(store: Store, result: RunResult, started: dt.datetime) -> None:
+    runs = pl.DataFrame(
+        {
+            "run_id": [result.run_id] * len(result.timings),
+            "kind": [t.kind for t in result.timings],
+            "code": [t.code for t in result.timings],
+            "source": [t.source for t in result.timings],
+            "status": [t.status for t in result.timings],
+            "findings": [t.findings for t in result.timings],
+            "seconds": [t.seconds for t in result.timings],
+            "error": [_error_of(result, t) for t in result.timings],
+            "as_of": [result.as_of] * len(result.timings),
+            "started_at": [started] * len(result.timings),
+        },
+        schema_overrides={"findings": pl.Int64, "source": pl.String, "error": pl.String},
+    )
+    con = store.con
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DELETE FROM findings")
+        con.execute("DELETE FROM rule_runs")
+        store._insert("findings", result.frame)
+        store._insert("rule_runs", runs)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _error_of(result: RunResult, timing: RuleTiming) -> str | None:
+    return next((f.message for f in result.failures if f.code == timing.code and f.kind == timing.kind), None)
+
+
+def findings_from_frame(frame: pl.DataFrame) -> list[Finding]:
+    has_baseline = "baseline" in frame.columns
+    findings = []
+    for row in frame.iter_rows(named=True):
+        findings.append(
+            Finding(
+                key=row["finding_key"],
+                subject=row["subject"],
+                rule=row["rule_code"],
+                rule_name=row["rule_name"],
+                category=row["category"],
+                severity=row["severity"],
+                message=row["message"],
+                organisation=row["organisation"],
+                app_id=row["app_id"],
+                application=row["application"],
+                evidence=json.loads(row["evidence"]) if row["evidence"] else {},
+                source_file=row["source_file"],
+                source_sheet=row["source_sheet"],
+                source_row=row["source_row"],
+                waived=bool(row["waived"]),
+                waiver_reason=row["waiver_reason"],
+                baseline=row["baseline"] if has_baseline else None,
+            )
+        )
+    return findings

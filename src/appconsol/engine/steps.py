@@ -1,0 +1,99 @@
+"""Python analysis steps: work SQL does badly (similarity, optimisation) that writes tables rules read.
+
+A step declares the tables it writes (as schema `Table`s, so they are documented and exist, empty,
+when rule SQL is checked) and the tables it reads; the engine runs steps in dependency order
+before any rule. A step rewrites its tables wholesale each run: one writer per table.
+
+    register_step(Step(
+        name="overlap",
+        description="Pairs of applications that serve the same capability.",
+        reads=("v_applications", "v_app_capabilities"),
+        writes=(Table("overlap_pairs", "one row per pair", (...)),),
+        run=find_overlap,          # run(context) -> None
+    ))
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from appconsol.errors import AppconsolError
+from appconsol.schema import TABLES_BY_NAME, VIEWS_BY_NAME, Table
+
+
+@dataclass(frozen=True)
+class StepContext:
+    """What a step gets: the store's DuckDB connection and the run's as-of date."""
+
+    con: Any
+    as_of: dt.date
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    description: str
+    reads: tuple[str, ...]
+    writes: tuple[Table, ...]
+    run: Callable[[StepContext], None]
+
+    @property
+    def written(self) -> tuple[str, ...]:
+        return tuple(t.name for t in self.writes)
+
+
+def table_ddl(table: Table) -> str:
+    columns = ",\n  ".join(f'"{c.name}" {c.sql_type}' for c in table.columns)
+    return f'CREATE TABLE IF NOT EXISTS "{table.name}" (\n  {columns}\n)'
+
+
+STEPS: dict[str, Step] = {}
+
+
+class StepError(AppconsolError):
+    """Analysis steps are declared inconsistently (a cycle, a table nobody writes)."""
+
+
+def register_step(step: Step) -> Step:
+    """Add a step to the registry the runner uses by default."""
+    if step.name in STEPS:
+        raise StepError(f"analysis step '{step.name}' is registered twice")
+    STEPS[step.name] = step
+    return step
+
+
+def order_steps(steps: Sequence[Step]) -> list[Step]:
+    """Steps in an order where every table a step reads is written before it; StepError otherwise."""
+    writer: dict[str, Step] = {}
+    for step in steps:
+        for name in step.written:
+            if name in writer or name in TABLES_BY_NAME or name in VIEWS_BY_NAME:
+                raise StepError(f"table '{name}' written by step '{step.name}' already has a writer")
+            writer[name] = step
+    for step in steps:
+        for name in step.reads:
+            if name not in writer and name not in TABLES_BY_NAME and name not in VIEWS_BY_NAME:
+                raise StepError(f"step '{step.name}' reads '{name}', which no table, view or step provides")
+    ordered: list[Step] = []
+    state: dict[str, str] = {}
+
+    def visit(step: Step, path: tuple[str, ...]) -> None:
+        if state.get(step.name) == "done":
+            return
+        if state.get(step.name) == "visiting":
+            raise StepError(
+                f"analysis steps depend on each other in a cycle: {' -> '.join((*path, step.name))}"
+            )
+        state[step.name] = "visiting"
+        for name in step.reads:
+            if name in writer and writer[name] is not step:
+                visit(writer[name], (*path, step.name))
+        state[step.name] = "done"
+        ordered.append(step)
+
+    for step in sorted(steps, key=lambda s: s.name):
+        visit(step, ())
+    return ordered

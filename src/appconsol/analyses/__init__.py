@@ -1,0 +1,1 @@
+"""Python analysis steps: work SQL does badly (matching, similarity, optimisation, savings)."""

@@ -1,0 +1,77 @@
+"""The savings model against figures worked by hand (see the comments for the arithmetic)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from appconsol.analyses.savings import (
+    ActionCosts,
+    Assumptions,
+    appraise,
+    discounted_payback,
+    months_between,
+    npv,
+    split_by_share,
+)
+
+# An application costing £24,000 a year whose contract can end in 14 months.
+ACTION = ActionCosts(annual_run_cost=24_000, annual_cashable=20_000, months_to_exit=14)
+
+
+def test_one_off_cost_carries_green_book_optimism_bias():
+    # (40 + 15 + 5) days x £650 = £39,000; 3 months dual running of £24,000/yr = £6,000;
+    # £45,000 x (1 + 200%) = £135,000.
+    assert appraise(ACTION, Assumptions()).one_off_cost == pytest.approx(135_000)
+
+
+def test_savings_start_after_the_later_of_contract_exit_and_biased_lead_time():
+    # Lead time 6 months x 1.54 = 9.24 months < 14 months to exit -> ceil(14 / 12) = year 2.
+    result = appraise(ACTION, Assumptions())
+    assert (result.saving_start_year, result.cost_year) == (2, 1)
+    # A contract that can end now still waits for the biased lead time: ceil(9.24 / 12) = 1.
+    assert appraise(ActionCosts(24_000, 20_000, months_to_exit=0), Assumptions()).saving_start_year == 1
+
+
+def test_npv_and_payback_match_hand_computed_values():
+    result = appraise(ACTION, Assumptions())
+    assert result.cash_flows[:3] == (0.0, -135_000.0, 24_000.0)
+    # -135000/1.035 + 24000/1.035^2 + 24000/1.035^3 + 24000/1.035^4
+    # = -130434.78 + 22404.26 + 21646.63 + 20914.61 = -65469.29
+    assert result.npv_short == pytest.approx(-65_469.29, abs=0.01)
+    # ... + 24000 x (1/1.035^5 + ... + 1/1.035^9) = 28961.29
+    assert result.npv_long == pytest.approx(28_961.29, abs=0.01)
+    # Cumulative discounted: year 7 -6874.13, year 8 +11351.74.
+    assert result.discounted_payback_year == 8
+
+
+def test_lower_optimism_bias_moves_npv_by_the_discounted_cost_difference():
+    low = appraise(ACTION, Assumptions(optimism_bias_capital=0.10))
+    # One-off falls from £135,000 to £49,500: NPV rises by 85,500 / 1.035 = 82,608.70.
+    assert low.npv_long - appraise(ACTION, Assumptions()).npv_long == pytest.approx(82_608.70, abs=0.01)
+
+
+def test_cashable_excludes_staff_time():
+    result = appraise(ACTION, Assumptions())
+    assert (result.annual_saving, result.annual_cashable_saving) == (24_000, 20_000)
+
+
+def test_keep_actions_cost_and_save_nothing():
+    result = appraise(ActionCosts(24_000, 20_000, migrates=False), Assumptions())
+    assert result.one_off_cost == 0 and result.npv_long == 0 and result.discounted_payback_year is None
+
+
+def test_payback_is_none_when_never_reached():
+    assert discounted_payback([-100.0, 10.0, 10.0], 0.035) is None
+
+
+def test_npv_discounts_from_year_zero():
+    assert npv([100.0, 103.5], 0.035, 2) == pytest.approx(200.0)
+
+
+def test_months_between_and_partner_split():
+    assert months_between(dt.date(2026, 1, 1), dt.date(2027, 1, 1)) == pytest.approx(12.0, abs=0.01)
+    assert months_between(dt.date(2026, 1, 1), None) == 0
+    assert split_by_share(900.0, {"A": 100, "B": 200}) == {"A": 300.0, "B": 600.0}
+    assert split_by_share(900.0, {"A": 0, "B": 0}) == {"A": 450.0, "B": 450.0}

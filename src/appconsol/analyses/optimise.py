@@ -1,0 +1,185 @@
+"""Choose survivors in each overlap group with a mixed-integer programme (scipy.optimize.milp).
+
+For every group of applications that serve the same capability, each member either survives or
+moves its users onto one surviving member. The programme minimises whole-life cost over the
+horizon: the discounted run cost of every survivor, plus for every move its one-off cost and the
+discounted extra run cost it puts on the survivor. Constraints:
+
+- every member survives or moves to exactly one survivor: x_i + sum_j y_ij = 1
+- a move needs its target to survive: y_ij <= x_j
+- a move is allowed only where the target covers the mover's capabilities, both are live, and
+  either both belong to one body or the bodies are partners (a shared service)
+- pins: a member pinned to stay (keep / never retire) has x_i = 1; a member pinned to go has x_i = 0
+- at most `max_moves` moves in the whole plan when a limit is given (the yearly limit times the
+  years of the plan; waves then spread them by year)
+
+Each group is solved on its own (they share no variables unless a move limit binds them, in
+which case the groups are solved together), so the work grows with the size of the groups, not
+with the square of the portfolio.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One member of an overlap group, with what the optimiser weighs."""
+
+    key: str  # "organisation|app_id"
+    organisation: str
+    annual_run_cost: float  # unknown costs should be passed as an estimate, not 0
+    users: int
+    capabilities: frozenset[str]
+    pin: str | None = None  # "keep" or "retire"
+    movable: bool = True  # False where a hard constraint forbids moving it (hardware, classification)
+
+
+@dataclass(frozen=True)
+class Group:
+    group_id: str
+    members: tuple[Candidate, ...]
+
+
+@dataclass(frozen=True)
+class CostModel:
+    """Prices the optimiser uses; derived from the savings assumptions."""
+
+    annuity_factor: float  # sum of discount factors over the horizon years in which run costs fall
+    migration_cost: float  # one-off cost of one move, optimism bias included
+    added_cost_per_user: float = 0.0  # extra annual licence on the survivor per moved user, if known
+    partners: frozenset[frozenset[str]] = frozenset()  # pairs of bodies that may share an instance
+
+
+@dataclass(frozen=True)
+class Decision:
+    key: str
+    survives: bool
+    target: str | None  # survivor it moves to
+    shared: bool  # moves to another body's instance
+
+
+@dataclass
+class GroupPlan:
+    group_id: str
+    decisions: list[Decision]
+    whole_life_cost: float
+    baseline_cost: float  # everything kept
+    status: str
+    notes: list[str] = field(default_factory=list)
+
+
+def _allowed(mover: Candidate, target: Candidate, costs: CostModel) -> bool:
+    if mover.key == target.key or not mover.movable or target.pin == "retire":
+        return False
+    if not mover.capabilities <= target.capabilities:
+        return False
+    if mover.organisation == target.organisation:
+        return True
+    return frozenset((mover.organisation, target.organisation)) in costs.partners
+
+
+def _move_cost(mover: Candidate, costs: CostModel) -> float:
+    return costs.migration_cost + costs.annuity_factor * costs.added_cost_per_user * mover.users
+
+
+def solve_groups(groups: Sequence[Group], costs: CostModel, max_moves: int | None = None) -> list[GroupPlan]:
+    """Plan every group; with a move limit the groups are solved as one programme."""
+    if max_moves is None:
+        return [_solve([group], costs, None)[0] for group in groups]
+    return _solve(list(groups), costs, max_moves)
+
+
+def _solve(groups: list[Group], costs: CostModel, max_moves: int | None) -> list[GroupPlan]:
+    import numpy as np
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse import coo_matrix
+
+    x_index: dict[tuple[int, str], int] = {}
+    y_index: dict[tuple[int, str, str], int] = {}
+    objective: list[float] = []
+    lower: list[float] = []
+    upper: list[float] = []
+    for g, group in enumerate(groups):
+        for member in group.members:
+            x_index[(g, member.key)] = len(objective)
+            objective.append(costs.annuity_factor * member.annual_run_cost)
+            lower.append(1.0 if member.pin == "keep" or not member.movable else 0.0)
+            upper.append(0.0 if member.pin == "retire" else 1.0)
+        for mover in group.members:
+            for target in group.members:
+                if _allowed(mover, target, costs):
+                    y_index[(g, mover.key, target.key)] = len(objective)
+                    objective.append(_move_cost(mover, costs))
+                    lower.append(0.0)
+                    upper.append(1.0)
+    n = len(objective)
+    if n == 0:
+        return [GroupPlan(group.group_id, [], 0.0, 0.0, "empty") for group in groups]
+    # Sparse rows: a plan over thousands of groups has far more zeros than entries.
+    entries: list[tuple[int, int, float]] = []
+    row_low: list[float] = []
+    row_high: list[float] = []
+    moves_of: dict[tuple[int, str], list[int]] = {}
+    for (g, mover, _target), j in y_index.items():
+        moves_of.setdefault((g, mover), []).append(j)
+    for (g, key), i in x_index.items():
+        r = len(row_low)
+        entries.append((r, i, 1.0))
+        entries.extend((r, j, 1.0) for j in moves_of.get((g, key), []))
+        row_low.append(1.0)
+        row_high.append(1.0)
+    for (g, _mover, target), j in y_index.items():
+        r = len(row_low)
+        entries.extend(((r, j, 1.0), (r, x_index[(g, target)], -1.0)))
+        row_low.append(-np.inf)
+        row_high.append(0.0)
+    if max_moves is not None and y_index:
+        r = len(row_low)
+        entries.extend((r, j, 1.0) for j in y_index.values())
+        row_low.append(0.0)
+        row_high.append(float(max_moves))
+    r_idx, c_idx, vals = zip(*entries, strict=True)
+    matrix = coo_matrix((vals, (r_idx, c_idx)), shape=(len(row_low), n)).tocsr()
+    plans = []
+    result = milp(
+        c=np.array(objective),
+        constraints=LinearConstraint(matrix, row_low, row_high),
+        integrality=np.ones(n),
+        bounds=Bounds(np.array(lower), np.array(upper)),
+    )
+    status = "optimal" if result.status == 0 else f"infeasible ({result.message})"
+    values = result.x if result.x is not None else None
+    for g, group in enumerate(groups):
+        baseline = sum(costs.annuity_factor * m.annual_run_cost for m in group.members)
+        if values is None:
+            decisions = [Decision(m.key, True, None, False) for m in group.members]
+            plans.append(
+                GroupPlan(
+                    group.group_id,
+                    decisions,
+                    baseline,
+                    baseline,
+                    status,
+                    ["kept everything: no feasible plan"],
+                )
+            )
+            continue
+        by_key = {m.key: m for m in group.members}
+        decisions = []
+        total = 0.0
+        for member in group.members:
+            if values[x_index[(g, member.key)]] > 0.5:
+                decisions.append(Decision(member.key, True, None, False))
+                total += costs.annuity_factor * member.annual_run_cost
+                continue
+            target = next(
+                t for (gg, mv, t), j in y_index.items() if gg == g and mv == member.key and values[j] > 0.5
+            )
+            shared = by_key[target].organisation != member.organisation
+            decisions.append(Decision(member.key, False, target, shared))
+            total += _move_cost(member, costs)
+        plans.append(GroupPlan(group.group_id, decisions, total, baseline, status))
+    return plans

@@ -123,17 +123,17 @@ def _solve(groups: list[Group], costs: CostModel, max_moves: int | None) -> list
     row_low: list[float] = []
     row_high: list[float] = []
     moves_of: dict[tuple[int, str], list[int]] = {}
-    for (g, mover, _target), j in y_index.items():
-        moves_of.setdefault((g, mover), []).append(j)
+    for (g, mover_key, _target_key), j in y_index.items():
+        moves_of.setdefault((g, mover_key), []).append(j)
     for (g, key), i in x_index.items():
         r = len(row_low)
         entries.append((r, i, 1.0))
         entries.extend((r, j, 1.0) for j in moves_of.get((g, key), []))
         row_low.append(1.0)
         row_high.append(1.0)
-    for (g, _mover, target), j in y_index.items():
+    for (g, _mover_key, target_key), j in y_index.items():
         r = len(row_low)
-        entries.extend(((r, j, 1.0), (r, x_index[(g, target)], -1.0)))
+        entries.extend(((r, j, 1.0), (r, x_index[(g, target_key)], -1.0)))
         row_low.append(-np.inf)
         row_high.append(0.0)
     if max_moves is not None and y_index:

@@ -175,11 +175,11 @@ def _solve(groups: list[Group], costs: CostModel, max_moves: int | None) -> list
                 decisions.append(Decision(member.key, True, None, False))
                 total += costs.annuity_factor * member.annual_run_cost
                 continue
-            target = next(
+            target_key = next(
                 t for (gg, mv, t), j in y_index.items() if gg == g and mv == member.key and values[j] > 0.5
             )
-            shared = by_key[target].organisation != member.organisation
-            decisions.append(Decision(member.key, False, target, shared))
+            shared = by_key[target_key].organisation != member.organisation
+            decisions.append(Decision(member.key, False, target_key, shared))
             total += _move_cost(member, costs)
         plans.append(GroupPlan(group.group_id, decisions, total, baseline, status))
     return plans

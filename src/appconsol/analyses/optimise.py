@@ -123,6 +123,7 @@ def _solve(groups: list[Group], costs: CostModel, max_moves: int | None) -> list
     row_low: list[float] = []
     row_high: list[float] = []
     moves_of: dict[tuple[int, str], list[int]] = {}
+    target_of = {j: target_key for (_g, _mover_key, target_key), j in y_index.items()}
     for (g, mover_key, _target_key), j in y_index.items():
         moves_of.setdefault((g, mover_key), []).append(j)
     for (g, key), i in x_index.items():
@@ -175,9 +176,7 @@ def _solve(groups: list[Group], costs: CostModel, max_moves: int | None) -> list
                 decisions.append(Decision(member.key, True, None, False))
                 total += costs.annuity_factor * member.annual_run_cost
                 continue
-            target_key = next(
-                t for (gg, mv, t), j in y_index.items() if gg == g and mv == member.key and values[j] > 0.5
-            )
+            target_key = next(target_of[j] for j in moves_of[(g, member.key)] if values[j] > 0.5)
             shared = by_key[target_key].organisation != member.organisation
             decisions.append(Decision(member.key, False, target_key, shared))
             total += _move_cost(member, costs)

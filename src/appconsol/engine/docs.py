@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from appconsol.engine.model import PARAMETER_TYPES, RESERVED_PARAMETERS, Rule
 
@@ -23,10 +25,10 @@ A rule is one YAML file, `<CODE>.yaml`, in a rules folder (`rules_dirs` in appco
 | `rationale` | yes | Why it matters and how the rule decides. |
 | `references` | no | The policies or standards the rule comes from. |
 | `groups` | no | Extra names to select the rule by (`core`, `finance`, ...). |
-| `parameters` | no | `name: {type, default, description}`; type is one of {types}. |
+| `parameters` | no | `name: {{type, default, description}}`; type is one of {types}. |
 | `identity` | no | Columns that identify what a finding is about (default `[organisation, app_id]`). |
-| `message` | yes | The finding's message; `{column}` is replaced by that column of the row. |
-| `sql` | yes | One DuckDB `SELECT` over the canonical views (see schema.md) returning one row per finding. |
+| `message` | yes | The finding's message; `{{column}}` is replaced by that column of the row. |
+| `sql` | yes | One DuckDB `SELECT` over the canonical views ([schema.md](schema.md)) returning one row per finding. |
 
 The SQL names parameters as `$name`; they are bound by DuckDB, never pasted into the SQL text.
 `$as_of` is always available: {as_of}. The columns `organisation`, `app_id`, `application`,
@@ -44,6 +46,10 @@ the cases format.
 
 def _cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
+
+
+def _json(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, default=str, ensure_ascii=False)
 
 
 def _source(rule: Rule, builtin_dir: Path) -> str:
@@ -93,7 +99,7 @@ def render_rules_markdown(rules: Sequence[Rule], engine_rules: Sequence[Rule], b
         if rule.parameters:
             lines += ["| parameter | type | default | meaning |", "|---|---|---|---|"]
             for p in rule.parameters:
-                lines.append(f"| `{p.name}` | {p.type} | `{p.default!r}` | {_cell(p.description)} |")
+                lines.append(f"| `{p.name}` | {p.type} | `{_json(p.default)}` | {_cell(p.description)} |")
             lines.append("")
         if rule.references:
             lines += ["References:", "", *(f"- {r}" for r in rule.references), ""]
@@ -103,10 +109,10 @@ def render_rules_markdown(rules: Sequence[Rule], engine_rules: Sequence[Rule], b
             for table, text in fail.tables.items():
                 lines += [f"`{table}`:", "", "```csv", text.strip(), "```", ""]
             if fail.parameters:
-                lines += [f"Parameters: `{fail.parameters}`", ""]
+                lines += [f"Parameters: `{_json(fail.parameters)}`", ""]
             lines += ["Findings:", ""]
             for expected in fail.expected:
-                described = ", ".join(f"{k}: {v}" for k, v in expected.items())
+                described = ", ".join(f"{k} `{_json(v)}`" for k, v in expected.items())
                 lines.append(f"- {described}")
             lines.append("")
     lines += [

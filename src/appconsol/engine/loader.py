@@ -318,10 +318,12 @@ def bind_rules(rules: Sequence[Rule], notices: list[Notice], steps: Sequence[Ste
                 declared = {p.name for p in rule.parameters}
                 undeclared = sorted(names - declared - set(RESERVED_PARAMETERS))
                 if undeclared:
+                    found = re.search(rf"\${undeclared[0]}\b", rule.sql)
+                    line = rule.sql_line + (rule.sql[: found.start()].count("\n") if found else 0)
                     raise RuleError(
                         f"sql uses ${undeclared[0]}, which is not a declared parameter",
                         hint="declare it under 'parameters' with a type, default and description",
-                        location=_at(rule.path, rule.sql_line),
+                        location=_at(rule.path, line),
                     )
                 for unused in sorted(declared - names):
                     notices.append(

@@ -8,12 +8,16 @@ import json
 import polars as pl
 import pytest
 
+from appconsol.ingest.components import split_component
 from appconsol.reference import (
     ReferenceDataError,
     load_lifecycle,
+    match_component,
+    match_components,
     snapshot_info,
 )
 from appconsol.reference import build as reference_build
+from appconsol.reference.components import ComponentMatcher
 from appconsol.reference.resources import data_file
 from conftest import ROOT
 
@@ -146,3 +150,159 @@ def test_licence_notices_travel_with_the_data():
             in " ".join(header.replace("#", " ").split())
         ), derived
         assert "ODC-PDDL-1.0" in header, derived
+
+
+# ---- components to lifecycle releases --------------------------------------------------------------
+
+BRIEF_COMPONENTS = [
+    ("Win 2012 R2", "windows-server", "2012-r2"),
+    ("Windows Server 2012R2 Standard", "windows-server", "2012-r2"),
+    ("Windows Server 2008 R2", "windows-server", "2008-r2-sp1"),
+    ("MSSQL 2014", "mssqlserver", "12.0-sp3"),
+    ("SQL Server 2008 R2 SP3", "mssqlserver", "10.50-sp3"),
+    ("SQL Server 2019", "mssqlserver", "15.0"),
+    ("Oracle 11g", "oracle-database", "11.2"),
+    ("Oracle Database 19c", "oracle-database", "19"),
+    ("RHEL6", "rhel", "6"),
+    ("RHEL 7.9", "rhel", "7"),
+    ("Red Hat Enterprise Linux 8", "rhel", "8"),
+    ("Java 8", "oracle-jdk", "8"),
+    ("Java 1.7", "oracle-jdk", "7"),
+    (".NET Framework 3.5", "dotnetfx", "3.5-sp1"),
+    (".NET Framework 4.8", "dotnetfx", "4.8"),
+    ("Ubuntu 22.04 LTS", "ubuntu", "22.04"),
+    ("PostgreSQL 13", "postgresql", "13"),
+    ("Tomcat 9", "tomcat", "9.0"),
+    ("IIS 8.5", "windows-server", "2012-r2"),  # IIS is supported with the Windows Server it ships in
+    ("Exchange 2013", "msexchange", "2013"),
+    ("SharePoint 2016", "sharepoint", "2016"),
+    ("PHP 7.4", "php", "7.4"),
+    ("Node.js 18", "nodejs", "18"),
+    ("CentOS 7", "centos", "7"),
+    ("MySQL 5.7", "mysql", "5.7"),
+]
+MORE_COMPONENTS = [  # spellings from the sample inventories and common variants
+    ("Oracle Database 11g R2", "oracle-database", "11.2"),
+    ("Oracle 11gR2", "oracle-database", "11.2"),
+    ("Oracle 12c", "oracle-database", "12.2"),
+    ("Oracle 12.1.0.2", "oracle-database", "12.1"),
+    ("Microsoft SQL Server 2008 R2", "mssqlserver", "10.50-sp3"),
+    ("SQL Server 2008", "mssqlserver", "10.0-sp4"),
+    ("SQL Server 2012", "mssqlserver", "11.0-sp4"),
+    ("SQL Server 2016", "mssqlserver", "13.0-sp3"),
+    ("Microsoft SQL Server 2017", "mssqlserver", "14.0"),
+    ("MS SQL 2019", "mssqlserver", "15.0"),
+    ("SQL Server 2019 CU18", "mssqlserver", "15.0"),
+    ("Microsoft SQL Server 2014 Enterprise SP2 (64-bit)", "mssqlserver", "12.0-sp2"),
+    ("Windows Server 2022", "windows-server", "2022"),
+    ("Windows Server 2003 R2", "windows-server", "2003-sp2"),
+    ("Windows 2016", "windows-server", "2016"),
+    ("Windows XP", "windows", "5-sp3"),
+    ("Windows 7", "windows", "7-sp1"),
+    ("Windows 10", "windows", "10-22h2"),
+    (".NET Framework 4.5.2", "dotnetfx", "4.5.2"),
+    (".NET Framework 3.5 SP1", "dotnetfx", "3.5-sp1"),
+    (".NET 6", "dotnet", "6"),
+    ("Java 21", "oracle-jdk", "21"),
+    ("Java 1.8.0_291", "oracle-jdk", "8"),
+    ("Java 8 Update 291", "oracle-jdk", "8"),
+    ("OpenJDK 17", "eclipse-temurin", "17"),
+    ("PHP 8.2", "php", "8.2"),
+    ("PostgreSQL 15", "postgresql", "15"),
+    ("Postgre SQL 9.6", "postgresql", "9.6"),
+    ("Apache Tomcat 8.5.x", "tomcat", "8.5"),
+    ("Ubuntu 22.04.3", "ubuntu", "22.04"),
+    ("Apache 2.4", "apache-http-server", "2.4"),
+    ("Oracle Linux 7", "oracle-linux", "7"),
+    ("Micrsoft SQL Server 2016", "mssqlserver", "13.0-sp3"),
+]
+
+
+@pytest.mark.parametrize(("raw", "slug", "cycle"), BRIEF_COMPONENTS + MORE_COMPONENTS)
+def test_component_resolves_to_its_release_cycle(raw, slug, cycle):
+    product, version = split_component(raw)
+    for found in (match_component(product, version), match_component(raw)):
+        assert found is not None, raw
+        assert (found.product_slug, found.release_cycle) == (slug, cycle), found
+        assert 0 < found.confidence <= 1
+
+
+def test_every_matched_release_is_in_the_lifecycle_table():
+    releases = set(load_lifecycle().select("product", "release_cycle").iter_rows())
+    assert {(slug, cycle) for _raw, slug, cycle in BRIEF_COMPONENTS + MORE_COMPONENTS} <= releases
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "Oracle E-Business Suite R12",
+        "SQL Server Reporting Services 2016",
+        "PowerBuilder 12.5",
+        "Office 365",
+        "Acme Widget 3",
+        "",
+    ],
+)
+def test_unknown_components_do_not_match(raw):
+    assert match_component(raw) is None
+
+
+def test_known_product_without_a_usable_version_matches_without_a_release():
+    bare = match_component("Windows Server")
+    assert bare is not None and bare.release_cycle is None and bare.method.endswith("no-version")
+    future = match_component("Windows Server", "2031")
+    assert future is not None and future.release_cycle is None and future.confidence < 0.5
+
+
+def test_component_kind_picks_between_products_of_one_name():
+    database = match_component("Oracle", "7", "database")
+    assert database is not None and (database.product_slug, database.release_cycle) == (
+        "oracle-database",
+        None,
+    )
+    os = match_component("Oracle", "7", "os")
+    assert os is not None and (os.product_slug, os.release_cycle) == ("oracle-linux", "7")
+
+
+def test_match_components_works_once_per_distinct_component(monkeypatch):
+    calls = []
+    original = ComponentMatcher.match
+
+    def counting(self, product, version=None, kind=None):
+        calls.append((product, version, kind))
+        return original(self, product, version, kind)
+
+    monkeypatch.setattr(ComponentMatcher, "match", counting)
+    frame = pl.DataFrame(
+        {
+            "product": ["Windows Server", "Win2k", "Windows Server", "Acme", None] * 200,
+            "version": ["2012 R2", "8 R2", "2012 R2", "3", None] * 200,
+            "raw": ["Windows Server 2012 R2", "Win2k8 R2", "Windows Server 2012 R2", "Acme 3", None] * 200,
+        }
+    )
+    matched = match_components(frame)
+    assert matched.height == frame.height and matched.columns[:3] == frame.columns
+    assert len(calls) <= 2 * 4  # product+version and raw, for each of the 4 distinct rows
+    first = matched.head(5).select("lifecycle_product", "release_cycle").rows()
+    assert first == [
+        ("windows-server", "2012-r2"),
+        ("windows-server", "2008-r2-sp1"),  # the raw text wins where the split broke "Win2k8"
+        ("windows-server", "2012-r2"),
+        (None, None),
+        (None, None),
+    ]
+
+
+def test_users_add_their_own_products_and_aliases(tmp_path):
+    overrides = tmp_path / "lifecycle.csv"
+    overrides.write_text(
+        "product,release_cycle,eol,eoas,eoes,note\nidox-uniform,10,2028-03-31,,,\n", encoding="utf-8"
+    )
+    aliases = tmp_path / "aliases.yaml"
+    aliases.write_text("products:\n  idox-uniform:\n    aliases: [uniform, idox uniform]\n", encoding="utf-8")
+    frame = pl.DataFrame({"product": ["Idox Uniform", "Windows Server"], "version": ["10.4", "2016"]})
+    matched = match_components(frame, lifecycle=load_lifecycle(overrides), aliases=aliases)
+    assert matched.select("lifecycle_product", "release_cycle").rows() == [
+        ("idox-uniform", "10"),
+        ("windows-server", "2016"),
+    ]

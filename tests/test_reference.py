@@ -14,12 +14,14 @@ from appconsol.reference import (
     load_lifecycle,
     match_component,
     match_components,
+    resolve_products,
     snapshot_info,
 )
 from appconsol.reference import build as reference_build
 from appconsol.reference.components import ComponentMatcher
+from appconsol.reference.products import ProductResolver
 from appconsol.reference.resources import data_file
-from conftest import ROOT
+from conftest import FIXTURES, ROOT
 
 SHARED = ROOT.parent / "shared" / "data"
 needs_shared = pytest.mark.skipif(
@@ -306,3 +308,150 @@ def test_users_add_their_own_products_and_aliases(tmp_path):
         ("idox-uniform", "10"),
         ("windows-server", "2016"),
     ]
+
+
+# ---- vendor and product names ----------------------------------------------------------------------
+
+SAME_PRODUCT = {
+    "idox/uniform": [
+        ("Idox plc", "Idox Uniform"),
+        ("IDOX", "Uniform (Idox)"),
+        ("Idox Software Ltd", "IDOX Uniform 10"),
+        (None, "Uniform"),
+    ],
+    "microsoft/microsoft-365": [
+        ("Microsoft Corporation", "Microsoft 365"),
+        ("Microsoft", "Microsoft 365 (NHS N365)"),
+        ("Microsoft", "O365"),
+        ("Microsoft", "Office 365 E3"),
+    ],
+    "unit4/erp": [("Unit4 Business Software Ltd", "Agresso Business World"), ("Unit4", "Unit4 Agresso")],
+    "civica/app": [("Civica Ltd", "Civica APP"), ("Civica UK Limited", "APP Environmental Health")],
+    "mhr/itrent": [
+        ("MHR International UK Ltd", "iTrent"),
+        ("MHR", "MHR iTrent"),
+        ("MHR International", "iTrent HR & Payroll"),
+    ],
+    "topdesk/topdesk": [("TOPdesk UK Ltd", "TOPdesk"), ("TOPdesk", "Topdesk SaaS")],
+    "esri/arcgis": [
+        ("Esri UK Ltd", "Esri ArcGIS Enterprise"),
+        ("Esri", "ArcGIS"),
+        ("ESRI (UK) Ltd", "ArcGIS Pro"),
+    ],
+    "oracle/e-business-suite": [("Oracle Corporation", "Oracle E-Business Suite"), ("Oracle", "EBS")],
+    "liquidlogic/las": [("Liquidlogic", "Liquidlogic Adults' Social Care (LAS)"), ("System C", "LAS")],
+}
+
+
+def _resolve(pairs):
+    frame = pl.DataFrame(pairs, schema=["vendor", "name"], orient="row")
+    return resolve_products(frame)
+
+
+@pytest.mark.parametrize("key", sorted(SAME_PRODUCT))
+def test_spellings_of_one_product_resolve_to_one_key(key):
+    resolved = _resolve(SAME_PRODUCT[key])
+    assert resolved["product_key"].to_list() == [key] * len(SAME_PRODUCT[key])
+    assert resolved["product_confidence"].min() >= 0.85
+
+
+def test_vendor_legal_suffixes_are_cut():
+    resolved = _resolve(
+        [
+            (v, None)
+            for v in ("Civica Ltd", "Civica UK Limited", "CIVICA", "Oracle Cerner Corporation", "Cerner")
+        ]
+    )
+    assert resolved["vendor_key"].to_list() == ["civica"] * 3 + ["oracle-health"] * 2
+
+
+def test_distinct_products_of_one_vendor_stay_distinct():
+    resolved = _resolve(
+        [
+            ("Civica UK Limited", "Civica Revenues"),
+            ("Civica Ltd", "Civica Parking"),
+            ("Civica", "Civica APP"),
+            ("Civica", "Civica Parkng"),
+        ]
+    )
+    keys = resolved["product_key"].to_list()
+    assert len(set(keys[:3])) == 3
+    assert keys[3] == keys[1] and resolved["product_method"][3] == "fuzzy"  # a typo merges, within Civica
+
+
+def test_fuzzy_matching_stays_inside_a_vendor():
+    resolved = _resolve(
+        [("Acme Ltd", "Parking Manager"), ("Civica", "Parking Manager"), ("Acme Ltd", "Uniform Accounting")]
+    )
+    assert resolved["product_key"].to_list() == [
+        "acme/parking-manager",
+        "civica/parking-manager",
+        "acme/uniform-accounting",
+    ]
+
+
+def test_in_house_systems_get_no_shared_product_key():
+    resolved = _resolve(
+        [("In house", "Planning Portal"), ("Bespoke", "Planning Portal"), ("TBC", "Planning Portal")]
+    )
+    assert resolved["vendor_key"].to_list() == ["in-house", "in-house", None]
+    assert resolved["product_key"].to_list() == [None, None, "planning-portal"]
+
+
+def test_a_product_named_without_vendor_takes_the_one_vendor_that_sells_it():
+    resolved = _resolve([("Wayfarer Digital Ltd", "CCTV Asset Database"), (None, "CCTV Asset Database")])
+    assert resolved["product_key"].to_list() == ["wayfarer/cctv-asset-database"] * 2
+    assert resolved["product_method"][1] == "inferred-vendor"
+
+
+def test_product_column_wins_over_the_local_name():
+    frame = pl.DataFrame({"vendor": ["Idox"], "product": ["Uniform"], "name": ["Planning system"]})
+    assert resolve_products(frame)["product_key"].to_list() == ["idox/uniform"]
+
+
+def test_users_extend_the_product_aliases(tmp_path):
+    aliases = tmp_path / "products.yaml"
+    aliases.write_text(
+        "vendors:\n  wayfarer: {name: Wayfarer, aliases: [wayfarer digital, wfd]}\n"
+        "products:\n  wayfarer/cctv: {name: Wayfarer CCTV, aliases: [cctv asset database, cctv register]}\n",
+        encoding="utf-8",
+    )
+    frame = pl.DataFrame(
+        {"vendor": ["WFD", "Wayfarer Digital Ltd"], "name": ["CCTV Register", "CCTV Asset Database"]}
+    )
+    resolved = resolve_products(frame, aliases=aliases)
+    assert resolved["product_key"].to_list() == ["wayfarer/cctv", "wayfarer/cctv"]
+
+
+def test_nhs_epr_suppliers_resolve_to_one_key_per_supplier():
+    trusts = pl.read_excel(FIXTURES / "nhs_trust_epr_suppliers.xlsx", sheet_name="EPR Suppliers 01.10.24")
+    resolved = resolve_products(trusts.select(pl.col("Supplier (Primary EPR)").alias("vendor")))
+    keys = dict(resolved.select("vendor", "vendor_key").unique().iter_rows())
+    assert keys["Oracle Cerner Corporation"] == "oracle-health"
+    assert keys["Generic or In House EPR Provider"] == "in-house"
+    assert keys["No EPR -  in process of getting one"] is None
+    assert (keys["Civica UK Limited"], keys["Epic Systems Corporation"], keys["System C Healthcare Ltd"]) == (
+        "civica",
+        "epic",
+        "system-c",
+    )
+    suppliers = {v: k for v, k in keys.items() if k not in (None, "in-house")}
+    assert len(suppliers) == 22 and len(set(suppliers.values())) == 22  # none merged, none split
+
+
+def test_resolving_a_large_portfolio_works_on_distinct_names(monkeypatch):
+    calls = []
+    original = ProductResolver.resolve
+
+    def counting(self, vendor, product):
+        calls.append((vendor, product))
+        return original(self, vendor, product)
+
+    monkeypatch.setattr(ProductResolver, "resolve", counting)
+    vendors = [f"Vendor {i:03d} Ltd" for i in range(500)]
+    distinct = [(v, f"System {chr(65 + j)}{j} {v[7:10]}") for v in vendors for j in range(10)]
+    rows = [distinct[i % len(distinct)] for i in range(100_000)]
+    resolved = _resolve(rows)
+    assert resolved.height == 100_000
+    assert len(calls) == 5_000
+    assert resolved["product_key"].n_unique() == 5_000

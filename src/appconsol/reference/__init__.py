@@ -2,6 +2,7 @@
 
 - Lifecycle dates: `load_lifecycle(overrides)`, `snapshot_info()`, `lifecycle_products()`.
 - Components to lifecycle releases: `match_component(product, version, kind)`, `match_components(frame)`.
+- Vendor and product names across organisations: `resolve_products(frame)`.
 
 Bundled data is rebuilt from public sources with `python -m appconsol.reference.build`.
 """
@@ -16,6 +17,7 @@ from appconsol.reference.lifecycle import (
     read_overrides,
     snapshot_info,
 )
+from appconsol.reference.products import resolve_products
 from appconsol.reference.resources import ReferenceDataError
 
 __all__ = [
@@ -27,5 +29,6 @@ __all__ = [
     "match_component",
     "match_components",
     "read_overrides",
+    "resolve_products",
     "snapshot_info",
 ]

@@ -139,7 +139,9 @@ def test_stdout_holds_only_the_payload_and_the_summary_goes_to_stderr(tmp_path):
     assert [(r["rule"], r["row"], r["app_id"], r["file"]) for r in rows] == [
         ("DQ001", "4", "name:intranet", "wessex.csv")
     ]
-    assert "appconsol check: 1 finding" in result.stderr and "exit 0" in result.stderr
+    assert result.stderr.strip() == (
+        "appconsol check: 1 finding(s) (1 warning); 0 at or above error (10 rules, 1 file(s)); exit 0"
+    )
 
 
 # -- formats -------------------------------------------------------------------------------------
@@ -194,6 +196,18 @@ def test_human_output_groups_by_file(tmp_path):
     result = _invoke("check", str(first), str(second))
     assert result.stdout.index("a.csv") < result.stdout.index("Intranet has no business owner")
     assert result.stdout.index("b.csv") < result.stdout.index("row 4 was not loaded")
+
+
+def test_human_output_falls_back_to_plain_columns_for_many_findings(tmp_path, monkeypatch):
+    import appconsol.report.human as human
+
+    monkeypatch.setattr(human, "RICH_LIMIT", 0)
+    inventory = _write(tmp_path / "wessex.csv", NO_OWNER.replace("Sam Smith", ""))
+    lines = _invoke("check", str(inventory)).stdout.splitlines()
+    assert lines[0] == "wessex.csv (2 findings)"
+    assert lines[1].split() == ["row", "severity", "rule", "organisation", "app", "message"]
+    assert lines[2].split()[:5] == ["3", "warning", "DQ001", "wessex", "name:planning"]
+    assert lines[2].endswith("Planning has no business owner")
 
 
 def test_json_has_a_schema_version_and_the_rules_that_ran(tmp_path):

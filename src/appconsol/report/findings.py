@@ -203,7 +203,9 @@ def render_github(result: CheckResult) -> str:
 
 def summary_line(result: CheckResult) -> str:
     counts = summary_counts(result)
-    severities = ", ".join(f"{n} {s}" for s, n in counts["by_severity"].items() if n)
+    severities = ", ".join(
+        f"{n} {s}{'s' if n != 1 and s != 'info' else ''}" for s, n in counts["by_severity"].items() if n
+    )
     parts = [f"{counts['findings']} finding(s)" + (f" ({severities})" if severities else "")]
     if result.fail_on != "never":
         parts.append(f"{counts['counting']} at or above {result.fail_on}")

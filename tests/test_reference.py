@@ -4,23 +4,33 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import polars as pl
 import pytest
 
+import appconsol.reference as reference
 from appconsol.ingest.components import split_component
 from appconsol.reference import (
     ReferenceDataError,
+    commodity_capabilities,
     load_lifecycle,
+    load_taxonomy,
+    map_capabilities,
+    map_capability,
     match_component,
     match_components,
     resolve_products,
+    saas_vendors,
+    scarce_language,
     snapshot_info,
 )
 from appconsol.reference import build as reference_build
+from appconsol.reference.capabilities import CapabilityMapper
 from appconsol.reference.components import ComponentMatcher
+from appconsol.reference.names import fold
 from appconsol.reference.products import ProductResolver
-from appconsol.reference.resources import data_file
+from appconsol.reference.resources import bundled_yaml, data_file
 from conftest import FIXTURES, ROOT
 
 SHARED = ROOT.parent / "shared" / "data"
@@ -145,13 +155,15 @@ def test_licence_notices_travel_with_the_data():
         encoding="utf-8"
     )
     assert "APQC" in data_file("APQC-COPYRIGHT-NOTICE.txt").read_text(encoding="utf-8")
-    for derived in ("capability_frameworks.csv",):
+    for derived in ("capability_frameworks.csv", "capabilities.yaml"):
         header = data_file(derived).read_text(encoding="utf-8")[:3000]
         assert (
             "provided that all copies of the PCF and any derivative works contain a copy of this notice"
             in " ".join(header.replace("#", " ").split())
         ), derived
         assert "ODC-PDDL-1.0" in header, derived
+    readme = data_file("README.md").read_text(encoding="utf-8")
+    assert "MIT" in readme and "ODC-PDDL" in readme and "APQC" in readme
 
 
 # ---- components to lifecycle releases --------------------------------------------------------------
@@ -455,3 +467,217 @@ def test_resolving_a_large_portfolio_works_on_distinct_names(monkeypatch):
     assert resolved.height == 100_000
     assert len(calls) == 5_000
     assert resolved["product_key"].n_unique() == 5_000
+
+
+# ---- capabilities ----------------------------------------------------------------------------------
+
+SAME_CAPABILITY = {
+    "lg.revenues-benefits": [
+        "Revenues & Benefits",
+        "Council Tax and Benefits",
+        "Revs and Bens",
+        "revenues and benefits",
+        "Revenue & Benefit",
+        "Revenus and Benefts",
+    ],
+    "lg.planning": [
+        "Planning",
+        "Development Management",
+        "Planning & Building Control",
+        "Development control",
+    ],
+    "corp.hr-payroll": ["HR and Payroll", "HR & Payroll", "Payroll", "Payroll and HR", "Human Resources"],
+    "corp.finance": ["Finance", "Financial Management", "Finance & Accounts", "ERP"],
+    "it.itsm": [
+        "IT Service Management",
+        "IT Service Desk",
+        "ICT Helpdesk",
+        "ICT Service Management",
+        "IT help desk",
+    ],
+    "corp.crm": ["CRM", "Customer Relationship Management", "Customer Contact", "Customer Services"],
+    "nhs.epr": ["EPR", "Electronic Patient Record", "Electronic health record", "Primary EPR"],
+    "lg.adult-social-care": ["Adults' Social Care", "Adult Social Care", "ASC", "Social care (adults)"],
+}
+
+
+@pytest.mark.parametrize("code", sorted(SAME_CAPABILITY))
+def test_phrasings_of_one_capability_meet(code):
+    frame = pl.DataFrame({"capability": SAME_CAPABILITY[code]})
+    mapped = map_capabilities(frame)
+    assert mapped["capability_code"].to_list() == [code] * frame.height, mapped
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        *(
+            "Council Tax",
+            "Housing Benefit",
+            "Building Control",
+            "Land Charges",
+            "Licensing",
+            "Environmental Health",
+        ),
+        *(
+            "Waste & Recycling",
+            "Parking",
+            "Highways",
+            "Children's Social Care",
+            "School Admissions",
+            "Libraries",
+        ),
+        *("Electoral Registration", "Housing Management", "Procurement", "EDRMS", "Email", "GIS", "Web CMS"),
+        *("Payments", "Identity", "PAS", "LIMS", "PACS/RIS", "e-Prescribing", "Maternity", "Theatres"),
+        *(
+            "Rostering",
+            "Fire mobilising",
+            "Incident reporting",
+            "Community fire safety",
+            "Document management",
+        ),
+    ],
+)
+def test_common_inventory_capabilities_map_to_the_curated_layer(text):
+    found = map_capability(text)
+    assert found is not None and found.method in ("alias", "normalised"), text
+    assert not found.code.startswith(("apqc", "cofog"))
+
+
+def test_unrelated_text_maps_to_nothing():
+    assert map_capability("Something entirely different") is None
+    assert map_capability("") is None
+    assert map_capability("CCTV audit") is None  # two capabilities tie: do not guess
+
+
+def test_frameworks_are_matched_when_nothing_curated_fits():
+    assert map_capability("Police services") == ("cofog:03.1", "Police services", 1.0, "alias")
+    found = map_capability("Manage grants")
+    assert found is not None and found.code == "apqc-cg:9.13"
+
+
+def test_taxonomy_is_consistent():
+    taxonomy = load_taxonomy()
+    codes = set(taxonomy["code"])
+    assert taxonomy["code"].is_unique().all()
+    assert set(taxonomy["parent"].drop_nulls()) <= codes
+    assert set(taxonomy["refs"].explode().drop_nulls()) <= codes
+    assert {"cofog:07.3", "apqc-cg:9.3", "apqc-hp:4.6"} <= codes  # COFOG keeps its leading zero
+    assert set(taxonomy.filter(pl.col("source").str.starts_with("APQC"))["level"]) == {1, 2}
+
+
+def test_curated_aliases_are_unambiguous():
+    mapper = reference.capabilities.default_mapper()
+    owners: dict[str, set[str]] = {}
+    for code, name, aliases, source in load_taxonomy().select("code", "name", "aliases", "source").rows():
+        if source.startswith(("APQC", "COFOG")):
+            continue
+        for text in [name, *aliases]:
+            owners.setdefault(fold(text), set()).add(code)
+            owners.setdefault("~" + mapper.normalise(text), set()).add(code)
+    assert {k: v for k, v in owners.items() if len(v) > 1} == {}
+
+
+def test_users_extend_or_replace_the_taxonomy(tmp_path):
+    extra = tmp_path / "ours.yaml"
+    extra.write_text(
+        "synonyms: {tt: traffic}\ncapabilities:\n"
+        "  - {code: our.tt, name: Traffic signals, aliases: [signals, utmc], parent: lg.highways}\n",
+        encoding="utf-8",
+    )
+    mapped = map_capabilities(
+        pl.DataFrame({"capability": ["UTMC", "TT signals", "Revs & Bens"]}), taxonomy=extra
+    )
+    assert mapped["capability_code"].to_list() == ["our.tt", "our.tt", "lg.revenues-benefits"]
+    assert load_taxonomy(extra).filter(pl.col("code") == "our.tt")["level"].to_list() == [3]
+    ours = tmp_path / "ours.csv"
+    ours.write_text(
+        "code,name,parent,aliases,refs\nrb,Revenues,,revs and bens|council tax,\n", encoding="utf-8"
+    )
+    only = map_capabilities(
+        pl.DataFrame({"capability": ["Revs and Bens", "Payroll"]}), taxonomy=ours, replace=True
+    )
+    assert only["capability_code"].to_list() == ["rb", None]
+
+
+def test_map_capabilities_works_once_per_distinct_text(monkeypatch):
+    calls = []
+    original = CapabilityMapper.map
+
+    def counting(self, text):
+        calls.append(text)
+        return original(self, text)
+
+    monkeypatch.setattr(CapabilityMapper, "map", counting)
+    frame = pl.DataFrame({"app": range(3000), "capability": ["Payroll", "Revs & Bens", None] * 1000})
+    mapped = map_capabilities(frame)
+    assert len(calls) == 3 and mapped.height == 3000
+    assert mapped["capability_code"].head(3).to_list() == ["corp.hr-payroll", "lg.revenues-benefits", None]
+
+
+# ---- editable lists and the API --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("COBOL", "COBOL"),
+        ("VB6", "Visual Basic 6"),
+        ("PowerBuilder 12.5", "PowerBuilder"),
+        ("Delphi 7", "Delphi"),
+        ("PL/I", "PL/I"),
+    ],
+)
+def test_scarce_languages_are_recognised(text, language):
+    assert scarce_language(text) == language
+
+
+@pytest.mark.parametrize("text", ["Java", "Visual Basic .NET", "C#", "Python 3", None])
+def test_mainstream_languages_are_not_scarce(text):
+    assert scarce_language(text) is None
+
+
+def test_commodity_capabilities_cover_their_descendants():
+    commodity = commodity_capabilities()
+    codes = set(commodity["code"])
+    assert {
+        "corp.finance",
+        "corp.hr-payroll",
+        "corp.rostering",
+        "it.itsm",
+        "corp.email-collaboration",
+    } <= codes
+    assert "corp.gazetteer" not in codes and "lg.planning" not in codes
+
+
+def test_saas_vendors_name_known_product_keys():
+    saas = saas_vendors()
+    products = set(bundled_yaml("product_aliases.yaml")["products"])
+    assert set(saas["product_key"].drop_nulls()) <= products
+    assert "microsoft/microsoft-365" in set(saas["product_key"])
+
+
+def test_a_user_lists_file_replaces_only_the_lists_it_has(tmp_path):
+    path = tmp_path / "lists.yaml"
+    path.write_text("scarce_languages:\n  - {name: Plex, aliases: [plex, ca plex]}\n", encoding="utf-8")
+    assert scarce_language("CA Plex 7", path) == "Plex"
+    assert scarce_language("COBOL", path) is None
+    assert saas_vendors(path).height == saas_vendors().height
+
+
+def test_reference_api_exports_what_it_documents():
+    for name in reference.__all__:
+        assert getattr(reference, name) is not None
+    for name in (
+        "lifecycle.parquet",
+        "component_aliases.yaml",
+        "product_aliases.yaml",
+        "capabilities.yaml",
+        "lists.yaml",
+    ):
+        assert data_file(name).is_file(), name
+
+
+def test_bundled_files_are_package_data_not_beside_the_source():
+    package = Path(reference.__file__).parent
+    assert (package / "data" / "lifecycle.parquet").is_file()  # hatch ships src/appconsol/** in the wheel

@@ -1,0 +1,324 @@
+"""A capability taxonomy, and mapping inventories' free-text capabilities onto it.
+
+The default taxonomy is `capabilities.yaml` (UK local-government, NHS and fire capabilities with
+the phrasings inventories use) followed by `capability_frameworks.csv` (APQC PCF and COFOG levels
+1-2, derived by `build`). A text maps by, in order: an exact alias or name; the same words after
+normalisation (synonyms, filler words, plurals and word order ignored); a near spelling; the
+longest curated alias found inside it, unless two capabilities tie. The
+first entry to claim an alias wins, so the user's own entries come first, then the curated UK
+layer, then the generic frameworks.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import polars as pl
+from rapidfuzz import fuzz, process
+
+from appconsol.errors import Location
+from appconsol.reference.names import fold
+from appconsol.reference.resources import (
+    ReferenceDataError,
+    as_list,
+    bundled_yaml,
+    read_bundled_text,
+    read_user_yaml,
+)
+
+CURATED_FILE = "capabilities.yaml"
+FRAMEWORKS_FILE = "capability_frameworks.csv"
+TAXONOMY_SCHEMA: dict[str, Any] = {
+    "code": pl.String,
+    "name": pl.String,
+    "parent": pl.String,
+    "level": pl.Int8,
+    "source": pl.String,
+    "aliases": pl.List(pl.String),
+    "refs": pl.List(pl.String),
+}
+MAPPED_COLUMNS = {
+    "capability_code": pl.String,
+    "capability_name": pl.String,
+    "capability_confidence": pl.Float64,
+    "capability_method": pl.String,
+}
+_CURATED_CUTOFF = 88  # rapidfuzz ratio on normalised words; typos pass, different words do not
+_FRAMEWORK_CUTOFF = 92
+_MIN_FUZZY_LENGTH = 5
+
+
+class CapabilityMatch(NamedTuple):
+    code: str
+    name: str
+    confidence: float
+    method: str
+
+
+def _entries_frame(entries: Iterable[Mapping[str, Any]], source: str, where: Path | str) -> pl.DataFrame:
+    rows = []
+    for position, entry in enumerate(entries, start=1):
+        if not isinstance(entry, Mapping) or not entry.get("code") or not entry.get("name"):
+            raise ReferenceDataError(
+                f"taxonomy entry {position} needs a code and a name",
+                hint="Write entries as {code: ..., name: ..., parent: ..., aliases: [...]}",
+                location=Location(file=where),
+            )
+        rows.append(
+            {
+                "code": str(entry["code"]).strip(),
+                "name": str(entry["name"]).strip(),
+                "parent": str(entry["parent"]).strip() if entry.get("parent") else None,
+                "level": None,
+                "source": str(entry.get("source") or source),
+                "aliases": as_list(entry.get("aliases")),
+                "refs": as_list(entry.get("refs")),
+            }
+        )
+    return _with_levels(pl.DataFrame(rows, schema=TAXONOMY_SCHEMA))
+
+
+def _with_levels(frame: pl.DataFrame) -> pl.DataFrame:
+    """Level = depth below a root (1), following `parent` within the frame."""
+    parents = dict(zip(frame["code"].to_list(), frame["parent"].to_list(), strict=True))
+
+    def depth(code: str) -> int:
+        seen = 1
+        while parents.get(code) and parents[code] in parents and seen < 20:
+            code, seen = parents[code], seen + 1
+        return seen
+
+    levels = [
+        lvl if lvl is not None else depth(c) for c, lvl in zip(frame["code"], frame["level"], strict=True)
+    ]
+    return frame.with_columns(level=pl.Series(levels, dtype=pl.Int8))
+
+
+def _read_csv_taxonomy(text: str, where: Path | str) -> pl.DataFrame:
+    try:
+        table = pl.read_csv(io.StringIO(text), comment_prefix="#", infer_schema=False)
+    except pl.exceptions.PolarsError as exc:
+        raise ReferenceDataError(f"cannot read taxonomy CSV: {exc}", location=Location(file=where)) from exc
+    missing = {"code", "name"} - set(table.columns)
+    if missing:
+        raise ReferenceDataError(
+            f"taxonomy CSV lacks column(s) {', '.join(sorted(missing))}",
+            hint="Columns: code, name, parent, aliases, refs (lists separated by '|')",
+            location=Location(file=where),
+        )
+    records = [
+        {**row, "aliases": (row.get("aliases") or "").split("|"), "refs": (row.get("refs") or "").split("|")}
+        for row in table.to_dicts()
+    ]
+    frame = _entries_frame(records, "user", where)
+    if "level" in table.columns:  # the frameworks file states its levels
+        frame = frame.with_columns(level=table["level"].cast(pl.Int8))
+    return frame
+
+
+@functools.lru_cache(maxsize=1)
+def _default_taxonomy() -> pl.DataFrame:
+    curated = _entries_frame(
+        bundled_yaml(CURATED_FILE)["capabilities"], "appconsol UK public sector", CURATED_FILE
+    )
+    frameworks = _read_csv_taxonomy(read_bundled_text(FRAMEWORKS_FILE), FRAMEWORKS_FILE)
+    return pl.concat([curated, frameworks])
+
+
+def _user_document(path: str | Path) -> tuple[pl.DataFrame, Mapping[str, Any]]:
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except OSError as exc:
+            raise ReferenceDataError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        return _read_csv_taxonomy(text, path), {}
+    document = read_user_yaml(path)
+    entries = document.get("capabilities") if isinstance(document, Mapping) else document
+    if not isinstance(entries, list):
+        raise ReferenceDataError(
+            "expected a list of capabilities",
+            hint="Write a YAML list, or a mapping with a 'capabilities:' list",
+            location=Location(file=path),
+        )
+    return _entries_frame(entries, "user", path), document if isinstance(document, Mapping) else {}
+
+
+def load_taxonomy(path: str | Path | None = None, *, replace: bool = False) -> pl.DataFrame:
+    """The capability taxonomy: code, name, parent, level, source, aliases, refs.
+
+    With `path`, the user's entries come first (and replace default entries with the same code);
+    with `replace=True` they are the whole taxonomy.
+    """
+    default = _default_taxonomy()
+    if path is None:
+        return default.clone()
+    user, _ = _user_document(path)
+    if replace:
+        return user
+    # A user's entry may hang under a default one, so its level is counted in the merged tree.
+    unlevelled = user.with_columns(level=pl.lit(None, dtype=pl.Int8))
+    return _with_levels(pl.concat([unlevelled, default.join(user.select("code"), on="code", how="anti")]))
+
+
+@dataclass
+class CapabilityMapper:
+    """Lookups built once from a taxonomy; map any number of texts."""
+
+    taxonomy: pl.DataFrame
+    synonyms: list[tuple[re.Pattern[str], str]]
+    stopwords: frozenset[str]
+
+    def __post_init__(self) -> None:
+        self.names = dict(zip(self.taxonomy["code"], self.taxonomy["name"], strict=True))
+        self.exact: dict[str, str] = {}
+        self.signature: dict[str, str] = {}
+        curated: dict[str, str] = {}
+        generic: dict[str, str] = {}
+        for code, name, aliases, source in self.taxonomy.select("code", "name", "aliases", "source").rows():
+            fuzzy_pool = generic if str(source).startswith(("APQC", "COFOG")) else curated
+            for text in [name, *aliases]:
+                folded, sig = fold(text), self.normalise(text)
+                self.exact.setdefault(folded, code)
+                if sig:
+                    self.signature.setdefault(sig, code)
+                    fuzzy_pool.setdefault(sig, code)
+        self.fuzzy_pools = [(curated, _CURATED_CUTOFF), (generic, _FRAMEWORK_CUTOFF)]
+        # Curated aliases by word, to find the longest one inside a longer text.
+        self.partial: dict[str, list[tuple[frozenset[str], str]]] = {}
+        for sig, code in curated.items():
+            words = frozenset(sig.split())
+            for word in words:
+                self.partial.setdefault(word, []).append((words, code))
+
+    def normalise(self, text: str) -> str:
+        """Sorted distinct content words, synonyms applied: "Revs & Bens" -> "benefit revenue"."""
+        t = fold(text)
+        for pattern, replacement in self.synonyms:
+            t = pattern.sub(replacement, t)
+        words = set()
+        for word in t.split():
+            if word in self.stopwords:
+                continue
+            if len(word) > 5 and word.endswith("ies"):
+                word = word[:-3] + "y"
+            elif len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
+                word = word[:-1]
+            words.add(word)
+        return " ".join(sorted(words))
+
+    def map(self, text: str | None) -> CapabilityMatch | None:
+        if text is None or not str(text).strip():
+            return None
+        code = self.exact.get(fold(str(text)))
+        if code:
+            return CapabilityMatch(code, self.names[code], 1.0, "alias")
+        sig = self.normalise(str(text))
+        if not sig:
+            return None
+        code = self.signature.get(sig)
+        if code:
+            return CapabilityMatch(code, self.names[code], 0.95, "normalised")
+        if len(sig) < _MIN_FUZZY_LENGTH:
+            return None
+        for pool, cutoff in self.fuzzy_pools:
+            best = (
+                process.extractOne(sig, list(pool), scorer=fuzz.ratio, score_cutoff=cutoff) if pool else None
+            )
+            if best:
+                code = pool[best[0]]
+                return CapabilityMatch(code, self.names[code], round(best[1] / 100 * 0.9, 3), "fuzzy")
+        return self._partial(sig)
+
+    def _partial(self, sig: str) -> CapabilityMatch | None:
+        """The longest curated alias wholly inside the text ("Concessionary travel passes");
+        None when two capabilities tie ("CCTV audit": community safety or audit?)."""
+        words = frozenset(sig.split())
+        found: dict[str, int] = {}
+        for word in words:
+            for alias_words, code in self.partial.get(word, ()):
+                if alias_words <= words:
+                    found[code] = max(found.get(code, 0), len(alias_words))
+        if not found:
+            return None
+        size = max(found.values())
+        best = [code for code, n in found.items() if n == size]
+        if len(best) > 1:
+            return None
+        return CapabilityMatch(best[0], self.names[best[0]], 0.7, "partial")
+
+
+def _vocabulary(
+    documents: Iterable[Mapping[str, Any]],
+) -> tuple[list[tuple[re.Pattern[str], str]], frozenset[str]]:
+    synonyms: dict[str, str] = {}
+    stopwords: set[str] = set()
+    for document in documents:
+        synonyms.update({fold(str(k)): fold(str(v)) for k, v in (document.get("synonyms") or {}).items()})
+        stopwords.update(fold(w) for w in as_list(document.get("stopwords")))
+    ordered = sorted(synonyms.items(), key=lambda kv: -len(kv[0]))  # longest phrase first
+    return [(re.compile(rf"\b{re.escape(k)}\b"), v) for k, v in ordered], frozenset(stopwords)
+
+
+@functools.lru_cache(maxsize=1)
+def default_mapper() -> CapabilityMapper:
+    synonyms, stopwords = _vocabulary([bundled_yaml(CURATED_FILE)])
+    return CapabilityMapper(_default_taxonomy(), synonyms, stopwords)
+
+
+def capability_mapper(
+    taxonomy: str | Path | pl.DataFrame | None = None, *, replace: bool = False
+) -> CapabilityMapper:
+    """A mapper over the default taxonomy, a user's file (extending or replacing it) or a frame."""
+    if taxonomy is None:
+        return default_mapper()
+    documents: list[Mapping[str, Any]] = [bundled_yaml(CURATED_FILE)]
+    if isinstance(taxonomy, pl.DataFrame):
+        frame = taxonomy
+    else:
+        frame = load_taxonomy(taxonomy, replace=replace)
+        documents.append(_user_document(taxonomy)[1])
+    synonyms, stopwords = _vocabulary(documents)
+    return CapabilityMapper(frame, synonyms, stopwords)
+
+
+def map_capability(text: str | None) -> CapabilityMatch | None:
+    """Map one free-text capability onto the default taxonomy: (code, name, confidence, method)."""
+    return default_mapper().map(text)
+
+
+def map_capabilities(
+    frame: pl.DataFrame,
+    column: str = "capability",
+    *,
+    taxonomy: str | Path | pl.DataFrame | None = None,
+    replace: bool = False,
+) -> pl.DataFrame:
+    """Add capability_code, capability_name, capability_confidence and capability_method.
+
+    Each distinct text in `column` is mapped once; unmapped texts get NULLs (report them).
+    """
+    if column not in frame.columns:
+        raise ReferenceDataError(f"map_capabilities: no column '{column}'")
+    mapper = capability_mapper(taxonomy, replace=replace)
+    distinct = frame.select(pl.col(column).cast(pl.String)).unique(maintain_order=True)
+    results = [mapper.map(text) for text in distinct[column].to_list()]
+    mapped = pl.DataFrame(
+        [tuple(r) if r else (None,) * 4 for r in results], schema=MAPPED_COLUMNS, orient="row"
+    )
+    lookup = pl.concat([distinct, mapped], how="horizontal")
+    keyed = frame.with_columns(pl.col(column).cast(pl.String).alias("_capability_text"))
+    joined = keyed.join(
+        lookup.rename({column: "_capability_text"}),
+        on="_capability_text",
+        how="left",
+        nulls_equal=True,
+        maintain_order="left",
+    )
+    return joined.drop("_capability_text")

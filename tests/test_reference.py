@@ -544,10 +544,28 @@ def test_common_inventory_capabilities_map_to_the_curated_layer(text):
     assert not found.code.startswith(("apqc", "cofog"))
 
 
+@pytest.mark.parametrize(
+    ("text", "code", "method"),
+    [
+        (
+            "Patient Administration (Community Hospitals)",
+            "nhs.pas",
+            "partial",
+        ),  # "pas" says more than "community"
+        ("Concessionary Travel Passes", "lg.public-transport", "partial"),
+        ("Street works and street lighting", "lg.highways", "partial-parent"),  # two children: their parent
+    ],
+)
+def test_a_capability_inside_a_longer_text_is_found_by_its_most_distinctive_words(text, code, method):
+    found = map_capability(text)
+    assert found is not None and (found.code, found.method) == (code, method)
+    assert found.confidence < 0.8
+
+
 def test_unrelated_text_maps_to_nothing():
     assert map_capability("Something entirely different") is None
     assert map_capability("") is None
-    assert map_capability("CCTV audit") is None  # two capabilities tie: do not guess
+    assert map_capability("Dermatology photo triage") is None  # specialty or referrals? do not guess
 
 
 def test_frameworks_are_matched_when_nothing_curated_fits():

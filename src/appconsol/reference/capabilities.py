@@ -4,7 +4,7 @@ The default taxonomy is `capabilities.yaml` (UK local-government, NHS and fire c
 the phrasings inventories use) followed by `capability_frameworks.csv` (APQC PCF and COFOG levels
 1-2, derived by `build`). A text maps by, in order: an exact alias or name; the same words after
 normalisation (synonyms, filler words, plurals and word order ignored); a near spelling; the
-longest curated alias found inside it, unless two capabilities tie. The
+most distinctive curated alias found inside it, unless two capabilities tie. The
 first entry to claim an alias wins, so the user's own entries come first, then the curated UK
 layer, then the generic frameworks.
 """
@@ -190,12 +190,17 @@ class CapabilityMapper:
                     self.signature.setdefault(sig, code)
                     fuzzy_pool.setdefault(sig, code)
         self.fuzzy_pools = [(curated, _CURATED_CUTOFF), (generic, _FRAMEWORK_CUTOFF)]
-        # Curated aliases by word, to find the longest one inside a longer text.
+        # Curated aliases by word, to find those inside a longer text, and how many capabilities
+        # use each word (a word many use says little about which capability is meant).
+        self.parents = dict(zip(self.taxonomy["code"], self.taxonomy["parent"], strict=True))
         self.partial: dict[str, list[tuple[frozenset[str], str]]] = {}
+        users: dict[str, set[str]] = {}
         for sig, code in curated.items():
             words = frozenset(sig.split())
             for word in words:
                 self.partial.setdefault(word, []).append((words, code))
+                users.setdefault(word, set()).add(code)
+        self.spread = {word: len(codes) for word, codes in users.items()}
 
     def normalise(self, text: str) -> str:
         """Sorted distinct content words, synonyms applied: "Revs & Bens" -> "benefit revenue"."""
@@ -237,21 +242,46 @@ class CapabilityMapper:
         return self._partial(sig)
 
     def _partial(self, sig: str) -> CapabilityMatch | None:
-        """The longest curated alias wholly inside the text ("Concessionary travel passes");
-        None when two capabilities tie ("CCTV audit": community safety or audit?)."""
+        """The curated capability whose alias inside the text is most distinctive.
+
+        Each contained alias scores the sum of 1/(number of capabilities using the word) over its
+        words, so "pas" outweighs "community" in "Patient administration (community hospitals)".
+        A clear winner (1.5 times the next) wins; near-ties go to a shared parent below the roots
+        ("Building control and land charges" -> planning); otherwise no guess.
+        """
         words = frozenset(sig.split())
-        found: dict[str, int] = {}
+        scores: dict[str, float] = {}
         for word in words:
             for alias_words, code in self.partial.get(word, ()):
                 if alias_words <= words:
-                    found[code] = max(found.get(code, 0), len(alias_words))
-        if not found:
+                    score = sum(1 / self.spread[w] for w in alias_words)
+                    scores[code] = max(scores.get(code, 0.0), score)
+        if not scores:
             return None
-        size = max(found.values())
-        best = [code for code, n in found.items() if n == size]
-        if len(best) > 1:
+        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+        best_code, best = ranked[0]
+        close = [code for code, score in ranked if score * 1.5 > best]
+        if len(close) == 1:
+            return CapabilityMatch(best_code, self.names[best_code], 0.7, "partial")
+        parent = self._common_parent(close)
+        if parent is None:
             return None
-        return CapabilityMatch(best[0], self.names[best[0]], 0.7, "partial")
+        return CapabilityMatch(parent, self.names[parent], 0.6, "partial-parent")
+
+    def _common_parent(self, codes: list[str]) -> str | None:
+        """The nearest capability above all of `codes` that is not a root, if any."""
+
+        def chain(code: str) -> list[str]:
+            out = [code]
+            while self.parents.get(out[-1]) and len(out) < 20:
+                out.append(self.parents[out[-1]])
+            return out
+
+        common = set(chain(codes[0])).intersection(*(chain(c) for c in codes[1:]))
+        for code in chain(codes[0]):  # nearest first
+            if code in common:
+                return code if self.parents.get(code) else None
+        return None
 
 
 def _vocabulary(

@@ -298,6 +298,15 @@ def test_failing_rule_case_makes_rules_test_exit_1(tmp_path):
     assert "ACME001.cases.yaml:8" in result.stdout and "not found" in result.stdout
 
 
+def test_a_rule_without_cases_file_is_an_error_but_the_others_are_still_tested(tmp_path):
+    pack = _user_pack(tmp_path / "rules")
+    _write(pack / "ACME002.yaml", USER_RULE.format(severity="info").replace("ACME001", "ACME002"))
+    result = _invoke("rules", "test", str(pack))
+    assert result.exit_code == 2
+    assert "ok    ACME001  no vendor is reported" in result.stdout
+    assert f"Error: {pack / 'ACME002.yaml'}:1: rule ACME002 has no cases file" in result.stderr
+
+
 # -- bad input: exit 2 with file:line -------------------------------------------------------------
 
 

@@ -386,3 +386,16 @@ def test_rule_files_are_read_with_the_builtin_flag(tmp_path):
     path = _rule_file(tmp_path)
     rule = read_rule_file(path, [], builtin=False)
     assert (rule.builtin, rule.sql_line, rule.identity) == (False, 14, ("organisation", "app_id"))
+
+
+def test_registered_steps_are_used_by_default(tmp_path, store, monkeypatch):
+    from appconsol.engine import steps as steps_module
+
+    monkeypatch.setitem(
+        steps_module.STEPS, "pairs", Step("pairs", "count", ("v_applications",), (PAIRS,), _pairs)
+    )
+    sql = "  SELECT organisation, 'x' AS app_id, n, 'w.csv' AS source_file, 1 AS source_row FROM test_pairs\n"
+    _rule_file(tmp_path, RULE.split("parameters:")[0] + 'message: "{n}"\nsql: |\n' + sql)
+    _insert_apps(store, "Payroll")
+    run = run_rules(store, _configured(tmp_path))
+    assert [f.message for f in run.findings] == ["1"]

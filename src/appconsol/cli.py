@@ -713,24 +713,35 @@ def rules_test(paths: tuple[Path, ...], rules_dirs: tuple[Path, ...], config_pat
     """Run the rules' cases files and report each case; exit 1 when a case fails.
 
     With PATHs, tests only the rule files or folders named; otherwise the built-in pack and the
-    configured rule folders.
+    configured rule folders. A cases file that is missing or malformed is an error (exit 2),
+    reported with its file and line after the other rules have been tested.
 
     Example: appconsol rules test my-rules/
     """
     from appconsol.engine.cases import run_cases
+    from appconsol.errors import RuleError
 
     _config, pack = _rule_pack(config_path, rules_dirs, paths)
     failed = total = 0
+    errors: list[RuleError] = []
     for rule in sorted(pack.rules, key=lambda r: r.code):
-        for case in run_cases(rule):
+        try:
+            results = run_cases(rule)
+        except RuleError as exc:
+            errors.append(exc)
+            click.echo(f"ERROR {rule.code}  {exc}")
+            continue
+        for case in results:
             total += 1
             if case.passed:
                 click.echo(f"ok    {rule.code}  {case.case}")
             else:
                 failed += 1
                 click.echo(f"FAIL  {rule.code}  {case.case}\n      {case}")
+    for error in errors:
+        _stderr(f"Error: {error}")
     _stderr(f"{total - failed} passed, {failed} failed ({len(pack.rules)} rules)")
-    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
+    sys.exit(EXIT_ERROR if errors else EXIT_FINDINGS if failed else EXIT_OK)
 
 
 @rules.command("validate")

@@ -139,14 +139,19 @@ def _read_case(rule: Rule, path: Path, item: Any, line: int) -> Case:
     return Case(name.strip(), dict(tables), parameters, as_of, expected, Location(file=path, line=line))
 
 
-def run_cases(rule: Rule, steps: Sequence[Step] = ()) -> list[CaseResult]:
-    """Run every case of one rule; a missing pass or fail case is itself a failed result."""
+def run_cases(rule: Rule, steps: Sequence[Step] | None = None) -> list[CaseResult]:
+    """Run every case of one rule; a missing pass or fail case is itself a failed result.
+
+    The tables of `steps` (default: the registered analysis steps) exist, empty, in each case's
+    store, so a case can fill them inline; the steps themselves do not run.
+    """
     from appconsol.engine.runner import run_rules
+    from appconsol.engine.steps import registered_steps
     from appconsol.store import Store
 
     cases = read_cases(rule)
     results = []
-    step_tables = {t.name: t for s in steps for t in s.writes}
+    step_tables = {t.name: t for s in (registered_steps() if steps is None else steps) for t in s.writes}
     for case in cases:
         with Store(Path(":memory:")) as store:
             for table in step_tables.values():

@@ -104,7 +104,7 @@ def check(
         raise ConfigError(f"fail_on '{fail_on}' must be one of {', '.join(FAIL_ON_CHOICES)}")
     if not inventories:
         raise ConfigError("no inventory files given", hint="name the files or folders to check")
-    pack = load_rules([*settings.rules_dirs, *rules_dirs], steps=steps or ())
+    pack = load_rules([*settings.rules_dirs, *rules_dirs], steps=steps)
     configured = settings.configure(pack, select=select, ignore=ignore)
     accepted = read_baseline(baseline) if baseline else None
     as_of = as_of or settings.as_of or dt.date.today()

@@ -24,7 +24,7 @@ from appconsol.engine.model import (
     coerce_value,
     template_fields,
 )
-from appconsol.engine.steps import Step, table_ddl
+from appconsol.engine.steps import Step, registered_steps, table_ddl
 from appconsol.engine.yamlfile import LineMap, read_yaml
 from appconsol.errors import Location, Notice, RuleError
 
@@ -95,10 +95,14 @@ def load_rules(
     rule_dirs: Sequence[Path] = (),
     *,
     include_builtin: bool = True,
-    steps: Sequence[Step] = (),
+    steps: Sequence[Step] | None = None,
     bind: bool = True,
 ) -> RulePack:
-    """Read the built-in pack and `rule_dirs`, check codes are unique and the SQL binds."""
+    """Read the built-in pack and `rule_dirs`, check codes are unique and the SQL binds.
+
+    The SQL binds against the canonical views and the tables `steps` write (default: the
+    registered analysis steps).
+    """
     paths = ([builtin_rules_dir()] if include_builtin else []) + list(rule_dirs)
     builtin_files = set(rule_files([builtin_rules_dir()])) if include_builtin else set()
     pack = RulePack()
@@ -125,7 +129,7 @@ def load_rules(
         seen[rule.code] = rule
         pack.rules.append(rule)
     if bind:
-        problems.extend(bind_rules(pack.rules, pack.notices, steps))
+        problems.extend(bind_rules(pack.rules, pack.notices, registered_steps() if steps is None else steps))
     if problems:
         raise RulePackError(problems)
     return pack

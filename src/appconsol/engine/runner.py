@@ -31,7 +31,7 @@ from appconsol.engine.model import (
     Severity,
     reaches,
 )
-from appconsol.engine.steps import STEPS, Step, StepContext, order_steps, table_ddl
+from appconsol.engine.steps import Step, StepContext, order_steps, registered_steps, table_ddl
 from appconsol.errors import AppconsolError, Location, Notice
 from appconsol.schema import TABLES_BY_NAME
 
@@ -119,7 +119,7 @@ def run_rules(
     run_id = uuid.uuid4().hex[:12]
     started = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     result = RunResult(run_id, as_of, list(rules), empty_findings())
-    for step in order_steps(list(STEPS.values()) if steps is None else steps):
+    for step in order_steps(registered_steps() if steps is None else list(steps)):
         _run_step(store, step, as_of, result, progress)
     frames = []
     for configured in rules:

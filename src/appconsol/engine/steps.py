@@ -11,6 +11,8 @@ before any rule. A step rewrites its tables wholesale each run: one writer per t
         writes=(Table("overlap_pairs", "one row per pair", (...)),),
         run=find_overlap,          # run(context) -> None
     ))
+
+A module that registers built-in steps is listed in STEP_MODULES, so the engine imports it.
 """
 
 from __future__ import annotations
@@ -51,6 +53,17 @@ def table_ddl(table: Table) -> str:
 
 
 STEPS: dict[str, Step] = {}
+# Modules whose import registers the built-in steps (each calls register_step at import time).
+STEP_MODULES: tuple[str, ...] = ()
+
+
+def registered_steps() -> list[Step]:
+    """The built-in steps: importing STEP_MODULES fills the registry."""
+    from importlib import import_module
+
+    for module in STEP_MODULES:
+        import_module(module)
+    return list(STEPS.values())
 
 
 class StepError(AppconsolError):

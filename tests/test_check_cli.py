@@ -358,6 +358,22 @@ def test_wrong_parameter_type_in_config_exits_2_with_the_config_line(tmp_path):
     )
 
 
+def test_rules_validate_checks_the_config_against_the_rules(tmp_path):
+    _write(tmp_path / "appconsol.toml", '[rules]\nselect = ["DQ001", "finance", "nothing-like-this"]\n')
+    error = _error_line(_invoke("rules", "validate"))
+    assert error.startswith(
+        f"Error: {tmp_path / 'appconsol.toml'}:2: select 'nothing-like-this' matches no rule"
+    )
+
+
+def test_the_same_rules_folder_from_config_and_command_line_is_read_once(tmp_path):
+    pack = _user_pack(tmp_path / "my-rules")
+    _write(tmp_path / "appconsol.toml", 'rules_dirs = ["my-rules"]\n')
+    result = _check_with_rules(tmp_path, Path("my-rules"), "-f", "json")
+    assert result.exit_code == 0 and "ACME001" in {r["code"] for r in json.loads(result.stdout)["rules"]}
+    assert pack.is_dir()
+
+
 def test_unknown_config_key_is_a_warning_with_its_line(tmp_path):
     _write(tmp_path / "appconsol.toml", "[check]\nfail_on = 'warning'\ncolour = true\n")
     inventory = _write(tmp_path / "wessex.csv", NO_OWNER)

@@ -108,7 +108,11 @@ def load_rules(
     pack = RulePack()
     problems: list[RuleError] = []
     seen: dict[str, Rule] = {}
+    read: set[Path] = set()
     for path in rule_files(paths):
+        if path.resolve() in read:
+            continue  # the same file reached through two paths (config and --rules-dir, say)
+        read.add(path.resolve())
         try:
             rule = read_rule_file(path, pack.notices, builtin=path in builtin_files)
         except RuleError as exc:
@@ -116,8 +120,6 @@ def load_rules(
             continue
         if rule.code in seen:
             other = seen[rule.code]
-            if other.path == rule.path:
-                continue  # the same file reached through two paths
             problems.append(
                 RuleError(
                     f"rule code {rule.code} is already used by {other.path}",

@@ -63,6 +63,10 @@ class InventoryNotFoundError(InputFileError):
     """A readable file holds no sheet or table that looks like an application inventory."""
 
 
+class NotAnInventoryError(InputFileError):
+    """A data file that is plainly something else (a YAML document that is not a record list)."""
+
+
 class MappingError(AppconsolError):
     """A mapping file is malformed or names a column or field that does not exist."""
 

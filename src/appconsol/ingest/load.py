@@ -12,7 +12,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from appconsol.errors import AppconsolError, InputFileError, InventoryNotFoundError, Location
+from appconsol.errors import (
+    AppconsolError,
+    InputFileError,
+    InventoryNotFoundError,
+    Location,
+    NotAnInventoryError,
+)
 from appconsol.ingest.header import HeaderChoice, find_header
 from appconsol.ingest.mapping import (
     PROFILES_BY_NAME,
@@ -23,7 +29,7 @@ from appconsol.ingest.mapping import (
     map_headers,
     normalise_header,
 )
-from appconsol.ingest.organisations import OrganisationDirectory
+from appconsol.ingest.organisations import DIRECTORY_FILE_NAMES, OrganisationDirectory
 from appconsol.ingest.prepare import LoadOptions, PreparedLoad, prepare_grid
 from appconsol.ingest.read import RawGrid, read_delimited, read_workbook_sheet
 from appconsol.ingest.sniff import FileKind, SafetyLimits, SniffResult, sniff_file
@@ -77,14 +83,49 @@ class LoadReport:
         return not self.failures
 
 
-def expand_inputs(paths: Iterable[Path]) -> list[Path]:
-    """Files as given; directories become their inventory files, sorted for a stable order."""
+# Files an inventory folder holds beside its data (docs, code, config). A shell glob such as
+# `inventories/*` names them too; they are skipped with a note instead of failing the run.
+NOT_INVENTORY_SUFFIXES = {
+    ".md",
+    ".rst",
+    ".py",
+    ".toml",
+    ".cfg",
+    ".ini",
+    ".html",
+    ".htm",
+    ".pdf",
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".gif",
+    ".svg",
+    ".sh",
+    ".ipynb",
+    ".lock",
+    ".pyc",
+    ".duckdb",
+    ".wal",
+    ".sarif",
+    ".xml",
+}
+
+
+def expand_inputs(paths: Iterable[Path], notes: list[str] | None = None) -> list[Path]:
+    """Files as given; directories become their inventory files, sorted for a stable order.
+
+    Documentation, code and config files named explicitly (a glob over an inventory folder names
+    its README too) and the organisations file are left out, with a note.
+    """
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
             files.extend(
                 sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in INVENTORY_SUFFIXES)
             )
+        elif path.suffix.lower() in NOT_INVENTORY_SUFFIXES or path.name in DIRECTORY_FILE_NAMES:
+            if notes is not None and path.name not in DIRECTORY_FILE_NAMES:
+                notes.append(f"{path}: skipped, not an inventory file type")
         else:
             files.append(path)
     return files
@@ -206,8 +247,11 @@ def load_inventories(
 ) -> LoadReport:
     """Load each file in its own transaction; a failing file is reported and stores nothing."""
     report = LoadReport()
-    files = expand_inputs(paths)
-    directory = directory or OrganisationDirectory.discover(files)
+    paths = list(paths)
+    files = expand_inputs(paths, report.notes)
+    directory = directory or OrganisationDirectory.discover(
+        [*files, *(p for p in paths if p.name in DIRECTORY_FILE_NAMES)]
+    )
     base = options or LoadOptions()
     loaded_orgs: list[str] = []
     for path in files:
@@ -258,6 +302,8 @@ def load_inventories(
             record = store.write_load(prepared, meta, dry_run=dry_run)
             report.records.append(record)
             loaded_orgs.extend(prepared.organisations)
+        except NotAnInventoryError as exc:
+            report.notes.append(f"{path}: skipped, {exc.message}")
         except AppconsolError as exc:
             report.failures.append(FileFailure(path, exc))
         except OSError as exc:

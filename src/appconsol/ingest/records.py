@@ -14,7 +14,7 @@ from typing import Any
 
 import polars as pl
 
-from appconsol.errors import InputFileError, Location, UnsafeInputError
+from appconsol.errors import InputFileError, Location, NotAnInventoryError, UnsafeInputError
 from appconsol.ingest.read import ROW_COLUMN, RawGrid
 
 
@@ -37,9 +37,19 @@ def _no_alias_loader() -> type:
 
 def _records(data: Any, path: Path) -> list[dict[str, Any]]:
     if isinstance(data, dict):
-        lists = [v for v in data.values() if isinstance(v, list)]
-        # A single application per file (MoJ style) or a mapping wrapping one list.
-        data = lists[0] if len(lists) == 1 and all(isinstance(r, dict) for r in lists[0]) else [data]
+        record_lists = [
+            v for v in data.values() if isinstance(v, list) and v and all(isinstance(r, dict) for r in v)
+        ]
+        if len(record_lists) == 1:
+            data = record_lists[0]  # a mapping wrapping one list of records
+        elif not record_lists:
+            data = [data]  # one application per file (MoJ style)
+        else:
+            # Several lists of records (a config or ground-truth document) is not an inventory.
+            raise NotAnInventoryError(
+                "a YAML/JSON document holding several lists is not an application record list",
+                location=Location(file=path),
+            )
     if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
         raise InputFileError(
             "expected a list of mappings, one per application",

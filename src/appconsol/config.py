@@ -44,7 +44,10 @@ if TYPE_CHECKING:
     from appconsol.engine.model import ConfiguredRule
 
 CONFIG_NAME = "appconsol.toml"
-TOP_KEYS = ("as_of", "rules_dirs", "rules", "waivers", "check")
+# Sections read by the analysis steps themselves ([reference], [legacy], [cloud], [overlap], [plan]);
+# the config keeps them as tables and each step validates its own.
+ANALYSIS_SECTIONS = ("reference", "legacy", "cloud", "overlap", "plan")
+TOP_KEYS = ("as_of", "rules_dirs", "rules", "waivers", "check", *ANALYSIS_SECTIONS)
 RULES_KEYS = ("select", "ignore")
 OVERRIDE_KEYS = ("severity", "parameters")
 WAIVER_KEYS = ("rule", "key", "reason", "expires")
@@ -82,6 +85,7 @@ class Config:
     overrides: dict[str, RuleOverride] = field(default_factory=dict)
     waivers: list[Waiver] = field(default_factory=list)
     fail_on: str | None = None
+    analyses: dict[str, dict[str, Any]] = field(default_factory=dict)
     notices: list[Notice] = field(default_factory=list)
     lines: dict[tuple[Any, ...], int] = field(default_factory=dict)
 
@@ -285,6 +289,11 @@ def _read(config: Config, data: dict[str, Any]) -> None:
                 config.location("waivers", i) or Location(file=config.path),
             )
         )
+    for section in ANALYSIS_SECTIONS:
+        body = data.get(section, {})
+        if not isinstance(body, dict):
+            raise fail(f"[{section}] must be a table", section)
+        config.analyses[section] = body
     check = data.get("check", {})
     if not isinstance(check, dict):
         raise fail("[check] must be a table", "check")

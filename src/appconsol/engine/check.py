@@ -113,7 +113,14 @@ def check(
             inventories, store, options=LoadOptions(day_first=day_first, as_of=as_of), progress=progress
         )
         run = run_rules(
-            store, configured, as_of=as_of, waivers=settings.waivers, steps=steps, progress=progress
+            store,
+            configured,
+            as_of=as_of,
+            waivers=settings.waivers,
+            steps=steps,
+            progress=progress,
+            settings=settings.analyses,
+            where=settings.location,
         )
     result = CheckResult(run, report, fail_on, settings, [*settings.notices, *pack.notices])
     if accepted is not None:

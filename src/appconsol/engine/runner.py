@@ -14,7 +14,7 @@ import json
 import string
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -113,6 +113,8 @@ def run_rules(
     waivers: Sequence[Waiver] = (),
     steps: Sequence[Step] | None = None,
     progress: Callable[[str], None] | None = None,
+    settings: Mapping[str, Mapping[str, Any]] | None = None,
+    where: Callable[..., Location | None] | None = None,
 ) -> RunResult:
     """Run the analysis steps and then each rule; record findings and timings in the store."""
     as_of = as_of or dt.date.today()
@@ -120,7 +122,8 @@ def run_rules(
     started = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     result = RunResult(run_id, as_of, list(rules), empty_findings())
     for step in order_steps(registered_steps() if steps is None else list(steps)):
-        _run_step(store, step, as_of, result, progress)
+        context = StepContext(store.con, as_of, settings or {}, where or (lambda *_: None))
+        _run_step(store, step, context, result, progress)
     frames = []
     for configured in rules:
         if progress:
@@ -136,7 +139,7 @@ def run_rules(
 
 
 def _run_step(
-    store: Store, step: Step, as_of: dt.date, result: RunResult, progress: Callable[[str], None] | None
+    store: Store, step: Step, context: StepContext, result: RunResult, progress: Callable[[str], None] | None
 ) -> None:
     if progress:
         progress(f"step {step.name}")
@@ -144,7 +147,7 @@ def _run_step(
     try:
         for table in step.writes:
             store.con.execute(table_ddl(table))
-        step.run(StepContext(store.con, as_of))
+        step.run(context)
         status = "ok"
     except Exception as exc:  # a failing step is reported; the rules still run
         status = "failed"

@@ -18,20 +18,31 @@ A module that registers built-in steps is listed in STEP_MODULES, so the engine 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from appconsol.errors import AppconsolError
+from appconsol.errors import AppconsolError, Location
 from appconsol.schema import TABLES_BY_NAME, VIEWS_BY_NAME, Table
+
+
+def _nowhere(*_: Any) -> Location | None:
+    return None
 
 
 @dataclass(frozen=True)
 class StepContext:
-    """What a step gets: the store's DuckDB connection and the run's as-of date."""
+    """What a step gets: the store's DuckDB connection, the run's as-of date, and its settings.
+
+    `settings` holds the analysis sections of appconsol.toml ([reference], [legacy], [cloud],
+    [overlap], [plan]) as plain tables; `where(section, key, ...)` gives the file:line of a setting
+    so a step can report a bad value where the user wrote it.
+    """
 
     con: Any
     as_of: dt.date
+    settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    where: Callable[..., Location | None] = _nowhere
 
 
 @dataclass(frozen=True)

@@ -112,7 +112,7 @@ class _Builder:
         self.data = data
         self.options = options
         self.values: dict[str, pl.Series] = {}
-        self.originals: dict[str, pl.Series] = {}
+        self.originals: dict[str, tuple[pl.Series, pl.Series]] = {}
         self.warnings: list[pl.DataFrame] = []
         self.parsed: dict[tuple[str, str], norm.Parsed] = {}
 
@@ -141,10 +141,8 @@ class _Builder:
                 problems.with_columns(pl.lit(header).alias("source_column"), pl.lit(fld.name).alias("field"))
             )
         if fld.kind not in (Kind.LIST, Kind.COMPONENTS, Kind.TEXT) and parsed.changed.any():
-            original = pl.Series(fld.name, source.cast(pl.String)).zip_with(
-                parsed.changed.fill_null(False), pl.Series([None], dtype=pl.String)
-            )
-            self.originals[fld.name] = original
+            # The source column and a mask, not a masked copy: a million-row copy per field adds up.
+            self.originals[fld.name] = (source.cast(pl.String), parsed.changed.fill_null(False))
         return parsed.values.rename(fld.name)
 
 
@@ -229,6 +227,10 @@ def prepare_grid(
     )
     rows_blank = int(blank_mask.sum())
     data = body.filter(~blank_mask) if rows_blank else body
+    # The grid is consumed: dropping the caller's reference lets raw columns be freed below, once
+    # they are parsed (a million-row sheet's text is the largest thing in memory).
+    del body
+    grid.frame = grid.frame.clear()
     builder = _Builder(data, options)
     by_field: dict[str, list[tuple[str, str]]] = {}
     for i, m in enumerate(matches[:width]):
@@ -354,6 +356,9 @@ def prepare_grid(
         apps.select(ROW_COLUMN, pl.col(_REASON).alias("reason"), "organisation"), on=ROW_COLUMN, how="left"
     )
     keep = ~rejected_mask & ~pl.Series(data[ROW_COLUMN].is_in(list(dependency_rows)))
+    # From here on only the unmapped columns' raw text is needed; originals hold their own sources.
+    data = data.select(ROW_COLUMN, *unmapped)
+    builder.data = data
     unmapped_json = _json_of(data, unmapped)
     unmapped_column = (
         data.select(unmapped_json.alias("unmapped")).to_series()
@@ -420,20 +425,28 @@ def prepare_grid(
     )
 
 
-def _originals_json(originals: dict[str, pl.Series], height: int) -> pl.Series:
+def _originals_json(originals: dict[str, tuple[pl.Series, pl.Series]], height: int) -> pl.Series:
     """Per row, a JSON object of the original text of fields whose parsing changed it (else NULL)."""
     if not originals:
         return pl.Series(_ORIGINALS_COLUMN, [None] * height, dtype=pl.String)
-    frame = pl.DataFrame([s.alias(name) for name, s in originals.items()])
+    frame = pl.DataFrame(
+        [s.alias(name) for name, (s, _) in originals.items()]
+        + [mask.alias(f"{name}__changed") for name, (_, mask) in originals.items()]
+    )
+    # One JSON member per changed field ('"field":"text"', escaped by polars' JSON encoder), joined
+    # with commas where present: cheaper than encoding every field and deleting the nulls after.
+    members = [
+        pl.when(pl.col(f"{name}__changed")).then(
+            pl.struct(pl.col(name)).struct.json_encode().str.slice(1).str.head(-1)
+        )
+        for name in originals
+    ]
     encoded = frame.select(
-        pl.when(pl.any_horizontal(pl.all().is_not_null()))
+        pl.when(pl.any_horizontal([pl.col(f"{name}__changed") for name in originals]))
         .then(
-            # Keys are field names, so a key followed by null can be dropped safely: inside a JSON
-            # string every quote is escaped, so the pattern cannot match user text.
-            pl.struct(pl.all())
-            .struct.json_encode()
-            .str.replace_all(r'"[a-z_]+":null,?', "")
-            .str.replace(r",}$", "}")
+            pl.concat_str(
+                [pl.lit("{"), pl.concat_str(members, separator=",", ignore_nulls=True), pl.lit("}")]
+            )
         )
         .alias(_ORIGINALS_COLUMN)
     )

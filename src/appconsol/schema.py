@@ -1173,4 +1173,34 @@ def render_schema_markdown() -> str:
             lines += ["| added column | type | meaning |", "|---|---|---|"]
             lines += [f"| `{c.name}` | `{c.sql_type}` | {c.description} |" for c in v.derived]
             lines.append("")
+    lines += _analysis_tables_markdown()
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _analysis_tables_markdown() -> list[str]:
+    """The tables the registered analysis steps write (each step declares them as `Table`s)."""
+    from appconsol.engine.steps import order_steps, registered_steps
+
+    steps = order_steps(registered_steps())
+    if not steps:
+        return []
+    lines = [
+        "## Analysis tables",
+        "",
+        "Written by the analysis steps, which run before the rules and rewrite their tables wholesale "
+        "each run; rules may read them like the views above.",
+        "",
+    ]
+    for step in steps:
+        for t in step.writes:
+            lines += [
+                f"### `{t.name}`",
+                "",
+                f"Grain: {t.grain}. Written by the `{step.name}` step ({step.description.rstrip('.')}).",
+                "",
+                "| column | type | meaning |",
+                "|---|---|---|",
+            ]
+            lines += [f"| `{c.name}` | `{c.sql_type}` | {c.description} |" for c in t.columns]
+            lines.append("")
+    return lines

@@ -122,7 +122,7 @@ def check(
             settings=settings.analyses,
             where=settings.location,
         )
-    result = CheckResult(run, report, fail_on, settings, [*settings.notices, *pack.notices])
+    result = CheckResult(run, report, fail_on, settings, [*settings.notices, *pack.notices, *run.notices])
     if accepted is not None:
         run.frame, result.fixed = compare_with_baseline(run.frame, accepted)
         result.baseline_path = accepted.path

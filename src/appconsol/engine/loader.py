@@ -36,6 +36,7 @@ NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)+$")
 CATEGORY_PATTERN = re.compile(r"^[a-z][a-z0-9-]*$")
 LOCATING_COLUMNS = ("source_file", "source_row")
 _DUCKDB_LINE = re.compile(r"\bLINE (\d+):")
+DECISIONS_FOLDER = "decisions"
 
 
 class RulePackError(RuleError):
@@ -71,7 +72,11 @@ def builtin_rules_dir() -> Path:
 
 
 def rule_files(paths: Iterable[Path]) -> list[Path]:
-    """Rule files under each path (a folder is searched recursively; cases files are skipped)."""
+    """Rule files under each path (a folder is searched recursively; cases files are skipped).
+
+    A folder named `decisions` holds a decision table (rows of the cloud disposition step, see
+    `appconsol.analyses.decisions`), not rules, so it is skipped too.
+    """
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
@@ -79,7 +84,10 @@ def rule_files(paths: Iterable[Path]) -> list[Path]:
                 sorted(
                     p
                     for p in path.rglob("*")
-                    if p.suffix in (".yaml", ".yml") and not p.stem.endswith(".cases") and p.is_file()
+                    if p.suffix in (".yaml", ".yml")
+                    and not p.stem.endswith(".cases")
+                    and DECISIONS_FOLDER not in p.relative_to(path).parts[:-1]
+                    and p.is_file()
                 )
             )
         elif path.is_file():

@@ -122,7 +122,7 @@ def run_rules(
     started = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     result = RunResult(run_id, as_of, list(rules), empty_findings())
     for step in order_steps(registered_steps() if steps is None else list(steps)):
-        context = StepContext(store.con, as_of, settings or {}, where or (lambda *_: None))
+        context = StepContext(store.con, as_of, settings or {}, where or (lambda *_: None), result.notices)
         _run_step(store, step, context, result, progress)
     frames = []
     for configured in rules:

@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from appconsol.errors import AppconsolError, Location
+from appconsol.errors import AppconsolError, Location, Notice
 from appconsol.schema import TABLES_BY_NAME, VIEWS_BY_NAME, Table
 
 
@@ -36,13 +36,15 @@ class StepContext:
 
     `settings` holds the analysis sections of appconsol.toml ([reference], [legacy], [cloud],
     [overlap], [plan]) as plain tables; `where(section, key, ...)` gives the file:line of a setting
-    so a step can report a bad value where the user wrote it.
+    so a step can report a bad value where the user wrote it. A step appends warnings that should
+    not stop the run (an unknown setting, say) to `notices`; the run reports them.
     """
 
     con: Any
     as_of: dt.date
     settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     where: Callable[..., Location | None] = _nowhere
+    notices: list[Notice] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

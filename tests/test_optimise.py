@@ -61,3 +61,49 @@ def test_move_limit_binds_across_groups_and_takes_the_best_moves():
     plans = {p.group_id: p for p in solve_groups([big, small], COSTS, max_moves=1)}
     assert _decisions(plans["big"])["a"] == (False, "b")
     assert all(survives for survives, _ in _decisions(plans["small"]).values())
+
+
+def test_independent_groups_are_solved_in_batches_with_the_same_answers():
+    groups = [
+        Group(
+            f"g{i}",
+            (_member(f"a{i}", "X", 50_000 + i), _member(f"b{i}", "X", 30_000), _member(f"c{i}", "X", 9_000)),
+        )
+        for i in range(40)
+    ]
+    together = solve_groups(groups, COSTS)
+    alone = [solve_groups([g], COSTS)[0] for g in groups]
+    assert [_decisions(p) for p in together] == [_decisions(p) for p in alone]
+    assert _decisions(together[0]) == {"a0": (False, "c0"), "b0": (False, "c0"), "c0": (True, None)}
+
+
+def test_an_infeasible_group_does_not_sink_the_others_in_its_batch():
+    broken = Group(
+        "broken", (_member("a", "X", 10_000, pin="retire"), _member("b", "X", 20_000, pin="retire"))
+    )
+    fine = Group("fine", (_member("c", "X", 60_000), _member("d", "X", 20_000)))
+    plans = {p.group_id: p for p in solve_groups([broken, fine], COSTS)}
+    assert plans["fine"].status == "optimal" and _decisions(plans["fine"])["c"] == (False, "d")
+    assert plans["broken"].status.startswith("infeasible")
+
+
+def test_targets_shortlist_adjustments_and_move_costs():
+    members = (_member("a", "X", 40_000), _member("b", "X", 30_000), _member("c", "X", 35_000))
+    # Only "c" may receive moves: "a" and "b" either stay or move to "c".
+    (plan,) = solve_groups([Group("g", members, targets=frozenset({"c"}))], COSTS)
+    assert _decisions(plan) == {"a": (False, "c"), "b": (False, "c"), "c": (True, None)}
+    # An upgrade that keeping "b" would need tips the choice towards it moving, and a pricier
+    # move onto "c" (added licences) keeps "a" where it is.
+    costs = CostModel(
+        8.6, 135_000, move_costs=lambda mover, target: 135_000 + (400_000 if mover.key == "a" else 0)
+    )
+    upgraded = (members[0], Candidate("b", "X", 30_000, 100, frozenset({"dms"}), adjustment=1e6), members[2])
+    (plan,) = solve_groups([Group("g", upgraded, targets=frozenset({"c"}))], costs)
+    assert _decisions(plan) == {"a": (True, None), "b": (False, "c"), "c": (True, None)}
+
+
+def test_unshareable_members_neither_move_to_nor_host_another_body():
+    partners = CostModel(8.6, 135_000, partners=frozenset({frozenset({"County", "District"})}))
+    secret = Candidate("x1", "County", 90_000, 100, frozenset({"dms"}), shareable=False)
+    (plan,) = solve_groups([Group("g", (secret, _member("y1", "District", 40_000)))], partners)
+    assert all(survives for survives, _ in _decisions(plan).values())

@@ -13,15 +13,26 @@ discounted extra run cost it puts on the survivor. Constraints:
 - at most `max_moves` moves in the whole plan when a limit is given (the yearly limit times the
   years of the plan; waves then spread them by year)
 
-Each group is solved on its own (they share no variables unless a move limit binds them, in
-which case the groups are solved together), so the work grows with the size of the groups, not
-with the square of the portfolio.
+Groups share no variables unless a move limit binds them, so without a limit they are solved in
+batches of independent groups (one `milp` call per batch of up to `BATCH_VARIABLES` variables:
+calling the solver once per two-member group would cost more than the solving), with a zero MIP
+gap so that every group in a batch is solved to optimality, not just the batch as a whole. The
+work grows with the size of the groups, not with the square of the portfolio; a group may name a
+shortlist of `targets` so that a large group has members x shortlist move variables, not
+members squared.
+
+Survivors' objective may carry an `adjustment` (extra whole-life cost of keeping that member,
+such as an upgrade its platform needs) and a tiny `tie_break` (so that equal costs resolve the
+same way whatever order rows arrive in); a `move_costs` function on the cost model prices each
+move from the mover and the target, as the savings model does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+
+BATCH_VARIABLES = 20_000
 
 
 @dataclass(frozen=True)
@@ -35,12 +46,17 @@ class Candidate:
     capabilities: frozenset[str]
     pin: str | None = None  # "keep" or "retire"
     movable: bool = True  # False where a hard constraint forbids moving it (hardware, classification)
+    shareable: bool = True  # False where it may neither move to nor host another body (SECRET data)
+    adjustment: float = 0.0  # extra whole-life cost if it survives (an upgrade its platform needs)
+    tie_break: float = 0.0  # a few pence: which of equally priced members survives
 
 
 @dataclass(frozen=True)
 class Group:
     group_id: str
     members: tuple[Candidate, ...]
+    targets: frozenset[str] | None = None  # members that may receive moves (None: all)
+    across_only: bool = False  # moves only between bodies (the group is about sharing)
 
 
 @dataclass(frozen=True)
@@ -51,6 +67,7 @@ class CostModel:
     migration_cost: float  # one-off cost of one move, optimism bias included
     added_cost_per_user: float = 0.0  # extra annual licence on the survivor per moved user, if known
     partners: frozenset[frozenset[str]] = frozenset()  # pairs of bodies that may share an instance
+    move_costs: Callable[[Candidate, Candidate], float] | None = None  # (mover, target) -> cost
 
 
 @dataclass(frozen=True)
@@ -78,18 +95,47 @@ def _allowed(mover: Candidate, target: Candidate, costs: CostModel) -> bool:
         return False
     if mover.organisation == target.organisation:
         return True
+    if not (mover.shareable and target.shareable):
+        return False
     return frozenset((mover.organisation, target.organisation)) in costs.partners
 
 
-def _move_cost(mover: Candidate, costs: CostModel) -> float:
+def _move_cost(mover: Candidate, target: Candidate, costs: CostModel) -> float:
+    if costs.move_costs is not None:
+        return costs.move_costs(mover, target)
     return costs.migration_cost + costs.annuity_factor * costs.added_cost_per_user * mover.users
+
+
+def _keep_cost(member: Candidate, costs: CostModel) -> float:
+    return costs.annuity_factor * member.annual_run_cost + member.adjustment
 
 
 def solve_groups(groups: Sequence[Group], costs: CostModel, max_moves: int | None = None) -> list[GroupPlan]:
     """Plan every group; with a move limit the groups are solved as one programme."""
-    if max_moves is None:
-        return [_solve([group], costs, None)[0] for group in groups]
-    return _solve(list(groups), costs, max_moves)
+    if max_moves is not None:
+        return _solve(list(groups), costs, max_moves)
+    plans: list[GroupPlan] = []
+    batch: list[Group] = []
+    size = 0
+    for group in groups:
+        n = len(group.members)
+        variables = n + n * (len(group.targets) if group.targets is not None else n)
+        if batch and size + variables > BATCH_VARIABLES:
+            plans.extend(_solve_batch(batch, costs))
+            batch, size = [], 0
+        batch.append(group)
+        size += variables
+    if batch:
+        plans.extend(_solve_batch(batch, costs))
+    return plans
+
+
+def _solve_batch(batch: list[Group], costs: CostModel) -> list[GroupPlan]:
+    """Independent groups in one programme; if it is infeasible, each group alone finds which."""
+    plans = _solve(batch, costs, None)
+    if len(batch) > 1 and any(p.status != "optimal" for p in plans):
+        return [_solve([group], costs, None)[0] for group in batch]
+    return plans
 
 
 def _solve(groups: list[Group], costs: CostModel, max_moves: int | None) -> list[GroupPlan]:
@@ -105,14 +151,17 @@ def _solve(groups: list[Group], costs: CostModel, max_moves: int | None) -> list
     for g, group in enumerate(groups):
         for member in group.members:
             x_index[(g, member.key)] = len(objective)
-            objective.append(costs.annuity_factor * member.annual_run_cost)
+            objective.append(_keep_cost(member, costs) + member.tie_break)
             lower.append(1.0 if member.pin == "keep" or not member.movable else 0.0)
             upper.append(0.0 if member.pin == "retire" else 1.0)
+        targets = [m for m in group.members if group.targets is None or m.key in group.targets]
         for mover in group.members:
-            for target in group.members:
+            for target in targets:
+                if group.across_only and mover.organisation == target.organisation:
+                    continue
                 if _allowed(mover, target, costs):
                     y_index[(g, mover.key, target.key)] = len(objective)
-                    objective.append(_move_cost(mover, costs))
+                    objective.append(_move_cost(mover, target, costs))
                     lower.append(0.0)
                     upper.append(1.0)
     n = len(objective)
@@ -150,11 +199,12 @@ def _solve(groups: list[Group], costs: CostModel, max_moves: int | None) -> list
         constraints=LinearConstraint(matrix, row_low, row_high),
         integrality=np.ones(n),
         bounds=Bounds(np.array(lower), np.array(upper)),
+        options={"mip_rel_gap": 0.0},
     )
     status = "optimal" if result.status == 0 else f"infeasible ({result.message})"
     values = result.x if result.x is not None else None
     for g, group in enumerate(groups):
-        baseline = sum(costs.annuity_factor * m.annual_run_cost for m in group.members)
+        baseline = sum(_keep_cost(m, costs) for m in group.members)
         if values is None:
             decisions = [Decision(m.key, True, None, False) for m in group.members]
             plans.append(
@@ -174,11 +224,11 @@ def _solve(groups: list[Group], costs: CostModel, max_moves: int | None) -> list
         for member in group.members:
             if values[x_index[(g, member.key)]] > 0.5:
                 decisions.append(Decision(member.key, True, None, False))
-                total += costs.annuity_factor * member.annual_run_cost
+                total += _keep_cost(member, costs)
                 continue
             target_key = next(target_of[j] for j in moves_of[(g, member.key)] if values[j] > 0.5)
             shared = by_key[target_key].organisation != member.organisation
             decisions.append(Decision(member.key, False, target_key, shared))
-            total += _move_cost(member, costs)
+            total += _move_cost(member, by_key[target_key], costs)
         plans.append(GroupPlan(group.group_id, decisions, total, baseline, status))
     return plans

@@ -4,8 +4,13 @@ Plain Python over plain numbers, so that the plan workbook can write the very sa
 formulas and a test can prove the two agree after a spreadsheet engine recalculates. Every
 formula here is one a finance reader can follow in a cell:
 
-- one-off cost = (migration days x day rate + data migration days x day rate + dual running months
-  x monthly run cost + exit fee + training days x day rate) x (1 + optimism bias on capital)
+- one-off cost = (effort x migration days x day rate + effort x data migration days x day rate
+  + dual running months x monthly run cost + exit fee + effort x training days x day rate)
+  x (1 + optimism bias on capital); effort is 1 for moving onto another system and the
+  `effort_<action>` assumption for retiring or moving to cloud
+- annual saving = saving share x annual run cost - annual added cost (saving share is 1 when the
+  application is switched off, the `saving_share_<action>` assumption when it is rehosted,
+  replatformed, repurchased or refactored); cashable saving the same over the cashable lines
 - lead time with bias = lead time months x (1 + optimism bias on duration)
 - savings start year s = whole years from the as-of date to the later of the contract's earliest
   exit and the biased lead time, rounded up; one-off costs fall in year max(0, s - 1)
@@ -52,6 +57,19 @@ class Assumptions:
     exit_fee: float = 0.0
     lead_time_months: float = 6.0
     staff_cost_cashable: bool = False
+    effort_retire: float = 0.25
+    effort_rehost: float = 0.5
+    effort_replatform: float = 1.0
+    effort_repurchase: float = 1.0
+    effort_refactor: float = 2.0
+    saving_share_rehost: float = 0.10
+    saving_share_replatform: float = 0.20
+    saving_share_repurchase: float = 0.15
+    saving_share_refactor: float = 0.25
+    marginal_cost_share: float = 0.5
+    remediation_days: float = 20.0
+    default_notice_days: float = 90.0
+    default_annual_cost: float = 10_000.0
 
     def describe(self) -> list[Assumption]:
         """Every assumption with its unit and the source of its default, for the workbook."""
@@ -128,6 +146,57 @@ class Assumptions:
                 "months",
                 "Procurement and mobilisation before a switch-off can happen",
             ),
+            *(
+                Assumption(
+                    f"effort_{action}",
+                    getattr(self, f"effort_{action}"),
+                    "share of a migration's person-days",
+                    why,
+                )
+                for action, why in (
+                    ("retire", "Planning assumption: archive the data and switch off; no users move"),
+                    ("rehost", "Planning assumption: lift and shift onto cloud hosting, no code change"),
+                    ("replatform", "Planning assumption: as much work as moving onto another system"),
+                    ("repurchase", "Planning assumption: moving onto the SaaS edition is a migration"),
+                    ("refactor", "Planning assumption: rewriting parts of the application costs double"),
+                )
+            ),
+            *(
+                Assumption(
+                    f"saving_share_{action}",
+                    getattr(self, f"saving_share_{action}"),
+                    "share of the annual run cost saved",
+                    f"Planning assumption for {action} (no reliable public benchmark); replace with a costed quote",
+                )
+                for action in ("rehost", "replatform", "repurchase", "refactor")
+            ),
+            Assumption(
+                "marginal_cost_share",
+                self.marginal_cost_share,
+                "share of the survivor's licence and support per user",
+                "Planning assumption: what each user moved onto a surviving system adds to its licence bill",
+            ),
+            Assumption(
+                "remediation_days",
+                self.remediation_days,
+                "person-days",
+                "Planning assumption: upgrading a survivor's unsupported platform so it can stay in service "
+                "(weighs in the choice of survivor only)",
+            ),
+            Assumption(
+                "default_notice_days",
+                self.default_notice_days,
+                "days",
+                "Notice period assumed when the inventory gives none (three months is common in "
+                "public-sector software contracts)",
+            ),
+            Assumption(
+                "default_annual_cost",
+                self.default_annual_cost,
+                "GBP per year",
+                "Run cost assumed for an application whose cost is unknown and has no comparable "
+                "application with a known cost",
+            ),
         ]
 
 
@@ -141,6 +210,8 @@ class ActionCosts:
     months_to_exit: float = 0.0  # from as-of to the earliest date the contract can end
     migrates: bool = True  # False for actions that move nothing (keep, invest)
     exit_fee: float | None = None  # overrides the assumption when the contract states one
+    effort: float = 1.0  # share of the migration person-days this action takes
+    saving_share: float = 1.0  # share of the run cost that stops (1: switched off)
 
 
 @dataclass(frozen=True)
@@ -180,11 +251,11 @@ def one_off_cost(action: ActionCosts, a: Assumptions) -> float:
         return 0.0
     exit_fee = a.exit_fee if action.exit_fee is None else action.exit_fee
     base = (
-        a.migration_days * a.day_rate
-        + a.data_migration_days * a.day_rate
+        action.effort * a.migration_days * a.day_rate
+        + action.effort * a.data_migration_days * a.day_rate
         + a.dual_running_months * action.annual_run_cost / 12.0
         + exit_fee
-        + a.training_days * a.day_rate
+        + action.effort * a.training_days * a.day_rate
     )
     return base * (1.0 + a.optimism_bias_capital)
 
@@ -198,8 +269,9 @@ def saving_start_year(action: ActionCosts, a: Assumptions) -> int:
 def appraise(action: ActionCosts, a: Assumptions) -> ActionResult:
     """Cash flows, NPVs and payback of one action, exactly as the workbook's formulas compute them."""
     cost = one_off_cost(action, a)
-    saving = action.annual_run_cost - action.annual_added_cost if action.migrates else 0.0
-    cashable = action.annual_cashable - action.annual_added_cost if action.migrates else 0.0
+    share = action.saving_share
+    saving = share * action.annual_run_cost - action.annual_added_cost if action.migrates else 0.0
+    cashable = share * action.annual_cashable - action.annual_added_cost if action.migrates else 0.0
     start = saving_start_year(action, a)
     cost_year = max(0, start - 1)
     flows = tuple(

@@ -19,7 +19,7 @@ import duckdb
 import polars as pl
 
 from appconsol import __version__
-from appconsol.errors import Location, StoreError, StoreInUseError, StoreVersionError
+from appconsol.errors import StoreError, StoreInUseError, StoreVersionError
 from appconsol.schema import SCHEMA_VERSION, TABLES, TABLES_BY_NAME, VIEWS, view_ddl
 
 if TYPE_CHECKING:
@@ -344,7 +344,3 @@ def _reject_ids_loaded_elsewhere(store: Store, prepared: PreparedLoad, previous:
 
 def open_store(path: Path | str | None = None, *, read_only: bool = False) -> Store:
     return Store(Path(path) if path is not None else DEFAULT_STORE, read_only=read_only)
-
-
-def store_location(path: Path) -> Location:
-    return Location(file=path)

@@ -107,18 +107,21 @@ def test_partnerships_from_organisations_file_are_stored(sample_store):
     assert types["Wessex Fire and Rescue Service"] == "fire and rescue service"
 
 
-def test_run_writes_a_workbook_a_user_can_open(tmp_path, monkeypatch):
+def test_run_writes_a_plan_a_user_can_open(tmp_path, monkeypatch):
     import openpyxl
 
     monkeypatch.chdir(SAMPLES.parent)
-    output = tmp_path / "report.xlsx"
-    result = CliRunner().invoke(cli, ["run", "--db", str(tmp_path / "run.duckdb"), "-o", str(output)])
+    output = tmp_path / "plan.xlsx"
+    result = CliRunner().invoke(
+        cli, ["run", "--db", str(tmp_path / "run.duckdb"), "-o", str(output), "--as-of", str(TRUTH["as_of"])]
+    )
     assert result.exit_code == 0, result.output
     workbook = openpyxl.load_workbook(output, read_only=True)
-    assert workbook.sheetnames[:2] == ["Loads", "Applications"]
-    loads = list(workbook["Loads"].iter_rows(values_only=True))
-    assert len(loads) == 1 + len(TRUTH["files"])
+    assert workbook.sheetnames[:4] == ["Cover", "Summary", "Assumptions", "Plan"]
+    inputs = [row for row in workbook["Cover"].iter_rows(values_only=True) if row[0] in TRUTH["files"]]
+    assert len(inputs) == len(TRUTH["files"])
     applications = workbook["Applications"]
     expected_apps = sum(f["expected_loaded"] for f in TRUTH["files"].values())
-    assert applications.max_row == 1 + expected_apps
+    # Title, note and header above the rows.
+    assert applications.max_row == 3 + expected_apps
     workbook.close()

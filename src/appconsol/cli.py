@@ -7,6 +7,7 @@ Heavy libraries (polars, duckdb, fastexcel) are imported inside the commands, so
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -394,56 +395,6 @@ def schema(fmt: str) -> None:
         click.echo(render_schema_markdown(), nl=False)
 
 
-@cli.command()
-@click.argument("inventories", nargs=-1, type=click.Path(path_type=Path))
-@click.option(
-    "--db",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default="appconsol-output/appconsol.duckdb",
-    show_default=True,
-    envvar="APPCONSOL_DB",
-)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default="appconsol-output/load-report.xlsx",
-    show_default=True,
-    help="Workbook to write.",
-)
-@error_boundary
-def run(inventories: tuple[Path, ...], db: Path, output: Path) -> None:
-    """Load inventories (default: ./sample_inventories) and write a workbook of what was stored.
-
-    Until the consolidation plan lands (issue 5) the workbook holds the load summary, the
-    applications, the rejected rows and the load warnings.
-
-    Example: appconsol run sample_inventories/ -o appconsol-output/load-report.xlsx
-    """
-    from appconsol.errors import InputFileError
-    from appconsol.ingest.load import load_inventories
-    from appconsol.report.load_report import write_load_report
-    from appconsol.store import open_store
-
-    if not inventories:
-        default = Path("sample_inventories")
-        if not default.is_dir():
-            raise InputFileError(
-                "no inventories given and no ./sample_inventories folder here", hint="name the files to load"
-            )
-        inventories = (default,)
-    db.parent.mkdir(parents=True, exist_ok=True)
-    with open_store(db) as store:
-        report = load_inventories(
-            inventories, store, options=_load_options(True, None, None), progress=_progress_printer()
-        )
-        _render_load_report(report, dry_run=False)
-        write_load_report(store, output)
-    _stderr(f"Wrote {output} and the store {db}")
-    if not report.ok:
-        sys.exit(EXIT_ERROR)
-
-
 # -- the rules engine: check and rules ---------------------------------------------------------
 
 config_option = click.option(
@@ -783,6 +734,574 @@ def rules_docs(output: Path | None) -> None:
         output.write_text(text, encoding="utf-8")
     else:
         click.echo(text, nl=False)
+
+
+# -- analyse, explain and reference data ----------------------------------------------------------
+
+as_of_option = click.option(
+    "--as-of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    envvar="APPCONSOL_AS_OF",
+    help="Judge the data as of this date (default: config, else today) [env: APPCONSOL_AS_OF].",
+)
+
+
+def _gbp(value: Any) -> str:
+    if value is None:
+        return ""
+    return f"-£{-value:,.0f}" if value < 0 else f"£{value:,.0f}"
+
+
+def _table(title: str, columns: list[str], rows: list[list[Any]]) -> Any:
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*(escape("" if v is None else str(v)) for v in row))
+    return table
+
+
+def _render_analysis(summary: dict[str, Any], db: Path) -> None:
+    from rich.console import Console
+
+    console = Console(file=sys.stdout, width=160)
+    console.print(
+        f"Analysed {db} as of {summary['as_of']}: {summary['applications']:,} applications "
+        f"({summary['live']:,} live) in {summary['organisations']:,} organisations; stated annual run cost "
+        f"{_gbp(summary.get('stated_annual_cost') or 0)}"
+    )
+    if "overlap_groups" in summary:
+        console.print(
+            _table(
+                "Overlap groups",
+                ["scope", "kind", "groups", "members", "annual cost"],
+                [
+                    [g["scope"], g["kind"], g["groups"], g["members"], _gbp(g["annual_cost"])]
+                    for g in summary["overlap_groups"]
+                ],
+            )
+        )
+        console.print(
+            _table(
+                "Largest overlaps",
+                [
+                    "group",
+                    "kind",
+                    "body or partnership",
+                    "capability or product",
+                    "members",
+                    "bodies",
+                    "annual cost",
+                ],
+                [
+                    [
+                        g["group_id"],
+                        g["kind"],
+                        g["body"],
+                        g["what"],
+                        g["members"],
+                        g["organisations"],
+                        _gbp(g["annual_cost"]),
+                    ]
+                    for g in summary["largest_overlaps"]
+                ],
+            )
+        )
+    if "legacy" in summary:
+        console.print(
+            f"Legacy risk: {summary['red_rated_count']:,} red-rated; "
+            + ", ".join(f"{r['rag']} {r['applications']:,}" for r in summary["legacy"])
+        )
+        if summary["red_rated"]:
+            console.print(
+                _table(
+                    "Red-rated applications (highest scores)",
+                    ["organisation", "application", "score", "worst support status"],
+                    [
+                        [r["organisation"], r["name"], r["score"], r["worst_support_status"]]
+                        for r in summary["red_rated"]
+                    ],
+                )
+            )
+    if "dispositions" in summary:
+        console.print(
+            "Dispositions: "
+            + ", ".join(f"{r['disposition']} {r['applications']:,}" for r in summary["dispositions"])
+        )
+    if "plan" in summary:
+        console.print(
+            _table(
+                "Planned actions",
+                ["action", "applications", "one-off cost", "annual saving", "cashable", "NPV 5y", "NPV 10y"],
+                [
+                    [
+                        a["action"],
+                        a["applications"],
+                        _gbp(a["one_off_cost"]),
+                        _gbp(a["annual_saving"]),
+                        _gbp(a["annual_cashable_saving"]),
+                        _gbp(a["npv_5"]),
+                        _gbp(a["npv_10"]),
+                    ]
+                    for a in summary["actions"]
+                ],
+            )
+        )
+        plan = summary["plan"]
+        payback = "not within the horizon" if plan["payback_year"] is None else f"year {plan['payback_year']}"
+        console.print(
+            f"Plan: {plan['migrations']:,} migrations; one-off {_gbp(plan['one_off_cost'])}; annual saving "
+            f"{_gbp(plan['annual_saving'])} ({_gbp(plan['annual_cashable_saving'])} cashable); NPV 5y "
+            f"{_gbp(plan['npv_5'])}, 10y {_gbp(plan['npv_10'])}; discounted payback {payback}"
+        )
+        for part in summary["plan_by_purpose"]:
+            console.print(
+                f"  {part['purpose']}: {part['actions']:,} actions; one-off {_gbp(part['one_off_cost'])}; annual saving "
+                f"{_gbp(part['annual_saving'])}; NPV 5y {_gbp(part['npv_5'])}, 10y {_gbp(part['npv_10'])}"
+            )
+        if summary["waves"]:
+            console.print(
+                "Waves: " + ", ".join(f"{w['wave_year']}: {w['migrations']:,}" for w in summary["waves"])
+            )
+    findings = summary["findings"]
+    top = ", ".join(f"{r['rule']} {r['findings']:,}" for r in summary["findings_by_rule"][:8])
+    console.print(
+        f"Findings: {findings['error']:,} error, {findings['warning']:,} warning, {findings['info']:,} info"
+        + (f" (most: {top})" if top else "")
+    )
+
+
+@cli.command()
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default="appconsol.duckdb",
+    show_default=True,
+    envvar="APPCONSOL_DB",
+    help="DuckDB store holding loaded inventories [env: APPCONSOL_DB].",
+)
+@as_of_option
+@config_option
+@rules_dir_option
+@click.option(
+    "-f", "--format", "fmt", type=click.Choice(["human", "json"]), default="human", show_default=True
+)
+@click.option("--profile", is_flag=True, help="Print each step's and rule's time on stderr, slowest first.")
+@error_boundary
+def analyse(
+    db: Path,
+    as_of: dt.datetime | None,
+    config_path: Path | None,
+    rules_dirs: tuple[Path, ...],
+    fmt: str,
+    profile: bool,
+) -> None:
+    """Run every analysis step and the whole rule pack over a store, and summarise the result.
+
+    The steps rewrite their tables (products, capabilities, lifecycle, legacy scores,
+    dispositions, overlap groups, the plan) and the rules rewrite the findings. The summary
+    (overlap groups, red-rated applications, dispositions, planned actions, savings, NPV,
+    findings by severity) goes to stdout. Exit status 0 when everything ran, 2 when a step or a
+    rule failed (findings never fail `analyse`; use `check` to gate on them).
+
+    Example: appconsol analyse --db estate.duckdb --as-of 2026-11-25
+    """
+    import json
+
+    from appconsol.engine.analyse import analyse as run_analysis
+
+    result = run_analysis(
+        db,
+        as_of=as_of.date() if as_of else None,
+        config=config_path,
+        rules_dirs=rules_dirs,
+        progress=_progress_printer() if fmt == "human" else None,
+    )
+    _print_notices(result.notices)
+    for error in result.errors:
+        _stderr(f"Error: {error}")
+    if fmt == "json":
+        payload = {**result.summary, "errors": result.errors, "exit_code": result.exit_code}
+        click.echo(json.dumps(payload, indent=2, default=str))
+    else:
+        _render_analysis(result.summary, db)
+    if profile:
+        from typing import cast
+
+        from appconsol.report.findings import render_profile
+
+        _stderr(render_profile(cast(Any, result)))  # it reads only result.run.timings
+    steps = sum(s["seconds"] for s in result.summary["steps"])
+    _stderr(
+        f"appconsol analyse: {len(result.summary['steps'])} steps ({steps:.1f} s), "
+        f"{len(result.run.rules)} rules, {result.run.frame.height:,} finding(s); exit {result.exit_code}"
+    )
+    sys.exit(result.exit_code)
+
+
+def _render_explanation(explanation: Any) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+
+    console = Console(file=sys.stdout, width=160)
+    s = explanation.sections
+    app = s["application"]
+    console.print(
+        f"[bold]{escape(explanation.name)}[/bold]  {escape(explanation.organisation)} | {escape(explanation.app_id)}"
+    )
+    where = f"{app.get('source_file')}" + (
+        f", sheet '{app['source_sheet']}'" if app.get("source_sheet") else ""
+    )
+    console.print(f"From {escape(where)}, row {app.get('source_row')} (load {app.get('load_id')})")
+    shown = {k: v for k, v in app.items() if v is not None and k not in ("organisation", "app_id", "name")}
+    console.print(_table("Inventory row", ["field", "value"], [[k, v] for k, v in shown.items()]))
+    if s.get("capabilities"):
+        rows = [
+            [c.get("capability"), c.get("code"), c.get("name"), c.get("confidence"), c.get("method")]
+            for c in s["capabilities"]
+        ]
+        console.print(
+            _table("Capabilities", ["as written", "code", "taxonomy name", "confidence", "how"], rows)
+        )
+    if s.get("product"):
+        p = s["product"]
+        console.print(
+            f"Product: {p['product_label']} ({p['product_key']}, vendor {p['vendor_key']}; {p['product_method']} {p['product_confidence']})"
+        )
+    if s.get("components"):
+        columns = list(s["components"][0])
+        console.print(_table("Components", columns, [[c[k] for k in columns] for c in s["components"]]))
+    if s.get("legacy"):
+        legacy = s["legacy"]
+        console.print(
+            f"Legacy risk: score {legacy.get('score')} ({legacy.get('rag')}; likelihood {legacy.get('likelihood')}, "
+            f"impact {legacy.get('impact')}{', red-rated' if legacy.get('red_rated') else ''}); "
+            f"earliest end of support {legacy.get('earliest_eol')}"
+        )
+        console.print(f"  evidence: {escape(str(legacy.get('evidence')))}")
+    if s.get("disposition"):
+        d = s["disposition"]
+        console.print(
+            f"Disposition: {d['disposition']} (TIME {d['time_category']}) by {d['decided_by']}: {escape(str(d['reason']))}"
+        )
+        if d.get("constraints"):
+            console.print(f"  constraints: {escape(str(d['constraints']))}")
+    for group in (s.get("overlap") or {}).get("groups", []):
+        what = group.get("product_label") or group.get("capability_name")
+        body = group.get("organisation") or group.get("partnership")
+        rows = [
+            [m["organisation"], m["name"], m["role"], m["product_label"], m["action"], m["target_name"]]
+            for m in group["members_list"]
+        ]
+        console.print(
+            _table(
+                f"Overlap group {group['group_id']}: {group['kind']} '{what}' in {body}",
+                ["organisation", "application", "role", "product", "planned action", "onto"],
+                rows,
+            )
+        )
+    plan = s.get("plan")
+    if plan and plan.get("action"):
+        a = plan["action"]
+        console.print(f"[bold]Plan: {escape(a['reason'])}[/bold]")
+        console.print(
+            f"  wave {a['wave_year']}; earliest {a['earliest_date']}, latest {a['latest_date']}, exit {a['exit_date']}; "
+            f"one-off {_gbp(a['one_off_cost'])}; annual saving {_gbp(a['annual_saving'])} "
+            f"({_gbp(a['annual_cashable_saving'])} cashable) from year {a['saving_start_year']}; "
+            f"NPV 5y {_gbp(a['npv_5'])}, 10y {_gbp(a['npv_10'])}; payback year {a['payback_year']}"
+        )
+        console.print(f"  why: {escape(json.dumps(a['why'], default=str))}")
+        for share in plan.get("partner_shares", []):
+            console.print(f"  {share['organisation']}: {share['share']:.0%} of costs and savings")
+    if plan and plan.get("moving_onto_it"):
+        names = ", ".join(f"{m['app_name']} ({m['organisation']})" for m in plan["moving_onto_it"])
+        console.print(f"Moving onto it: {escape(names)}")
+    findings = s.get("findings") or []
+    if findings:
+        console.print(
+            _table(
+                "Findings",
+                ["rule", "severity", "message", "evidence"],
+                [
+                    [f["rule_code"], f["severity"], f["message"], json.dumps(f["evidence"], default=str)]
+                    for f in findings
+                ],
+            )
+        )
+
+
+@cli.command()
+@click.argument("app")
+@click.option("--org", "organisation", help="Organisation of the application, when the name is not unique.")
+@db_option
+@click.option(
+    "-f", "--format", "fmt", type=click.Choice(["human", "json"]), default="human", show_default=True
+)
+@error_boundary
+def explain(app: str, organisation: str | None, db: Path, fmt: str) -> None:
+    """Show everything known about one application: row, components, scores, overlap, plan, findings.
+
+    APP is an app_id or a name (case-insensitive). When several applications match, they are
+    listed and the exit status is 2; narrow with --org or give the app_id. Run `appconsol analyse`
+    first so the scores, overlap groups and plan are there.
+
+    Example: appconsol explain "Idox Uniform" --org "Avonvale District Council" --db estate.duckdb
+    """
+    from appconsol.analyses.explain import explain as explain_app
+
+    explanation = explain_app(db, app, organisation=organisation)
+    if fmt == "json":
+        click.echo(json.dumps(explanation.to_dict(), indent=2, default=str))
+    else:
+        _render_explanation(explanation)
+
+
+@cli.group()
+def reference() -> None:
+    """Show the reference data in use (lifecycle dates, taxonomy, aliases, lists) and update it.
+
+    Example: appconsol reference show
+    """
+
+
+@reference.command("show")
+@config_option
+@click.option(
+    "-f", "--format", "fmt", type=click.Choice(["human", "json"]), default="human", show_default=True
+)
+@error_boundary
+def reference_show(config_path: Path | None, fmt: str) -> None:
+    """Show the bundled reference data (snapshot dates, sources, counts) and your own files in use.
+
+    Your files are the paths under [reference] in appconsol.toml; each is read with the reader the
+    analyses use, so a broken one shows here as an error.
+
+    Example: appconsol reference show --config appconsol.toml
+    """
+    from appconsol.config import load_config
+    from appconsol.reference.status import reference_status
+
+    config = load_config(config_path)
+    base = config.path.parent if config.path else None
+    status = reference_status(config.analyses.get("reference", {}), base)
+    if fmt == "json":
+        click.echo(json.dumps(status, indent=2, default=str))
+        return
+    from rich.console import Console
+
+    console = Console(file=sys.stdout, width=160)
+    console.print(
+        _table(
+            "Bundled reference data",
+            ["data", "source", "snapshot", "version", "counts", "licence"],
+            [
+                [b["name"], b["source"], b["snapshot"], b["version"], b["counts"], b["licence"]]
+                for b in status["bundled"]
+            ],
+        )
+    )
+    if status["user"]:
+        console.print(
+            _table(
+                f"Your reference files ({config.path})",
+                ["setting", "path", "status", "holds"],
+                [[u["setting"], u["path"], u["status"], u.get("counts")] for u in status["user"]],
+            )
+        )
+    else:
+        console.print("No reference files of your own in use ([reference] in appconsol.toml names none).")
+
+
+@reference.command("update")
+@click.option(
+    "--endoflife",
+    "checkout",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A local checkout of github.com/endoflife-date/endoflife.date to read lifecycle dates from.",
+)
+@click.option(
+    "--import",
+    "import_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Your own reference file to check and copy in (with --kind).",
+)
+@click.option(
+    "--kind",
+    type=click.Choice(["taxonomy", "products", "lifecycle", "lists", "components"]),
+    help="What --import holds.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default="reference",
+    show_default=True,
+    help="With --endoflife: the overrides CSV to write (a folder gets lifecycle-overrides.csv); with --import: the folder to copy into.",
+)
+@error_boundary
+def reference_update(checkout: Path | None, import_file: Path | None, kind: str | None, output: Path) -> None:
+    """Bring lifecycle dates up to date from an endoflife.date checkout, or check and import your own file.
+
+    --endoflife writes the releases whose dates differ from the bundled snapshot (or that it
+    lacks) as a lifecycle overrides CSV; set [reference] lifecycle_overrides to it. --import checks
+    a taxonomy, product aliases, lifecycle overrides, lists or component aliases file with the
+    reader the analyses use, copies it into the output folder and prints the setting to add.
+    The bundled files inside the package are never changed.
+
+    Example: appconsol reference update --endoflife ~/src/endoflife.date -o reference/lifecycle.csv
+    """
+    from appconsol.errors import ConfigError
+    from appconsol.reference.status import import_reference, lifecycle_update
+
+    if (checkout is None) == (import_file is None):
+        raise ConfigError("give either --endoflife CHECKOUT or --import FILE --kind KIND")
+    if checkout is not None:
+        target = output / "lifecycle-overrides.csv" if output.suffix.lower() != ".csv" else output
+        done = lifecycle_update(checkout, target)
+        _stderr(
+            f"Read {done['releases_read']:,} release cycles from {checkout}"
+            + (f" ({done['commit']})" if done["commit"] else "")
+            + f"; wrote {done['written']:,} that differ from the bundled snapshot to {done['output']}"
+        )
+    else:
+        if kind is None:
+            raise ConfigError("--import needs --kind (taxonomy, products, lifecycle, lists or components)")
+        assert import_file is not None
+        done = import_reference(import_file, kind, output)
+        _stderr(f"{import_file} is a valid {kind} file ({done['counts']}); copied to {done['file']}")
+    click.echo(f"Add to appconsol.toml:  {done['setting']}")
+
+
+# -- the plan: run (load, analyse, write) and report (write from a store) --------------------------
+
+
+def _money(value: float) -> str:
+    return f"-£{-value:,.0f}" if value < 0 else f"£{value:,.0f}"
+
+
+def _plan_lines(plan: Any) -> list[str]:
+    lines = [
+        f"Wrote {plan.path}: {len(plan.sheets)} sheets, {plan.applications:,} applications, "
+        f"{plan.actions:,} planned actions, {plan.findings:,} findings ({plan.seconds:.1f} s)",
+        f"  one-off cost {_money(plan.one_off_cost)}; annual saving {_money(plan.annual_saving)}; "
+        f"NPV {plan.horizon_short}y {_money(plan.npv_short)}, {plan.horizon_long}y {_money(plan.npv_long)}",
+    ]
+    if plan.missing:
+        lines.append(f"  not in the store (sheets say so): {', '.join(plan.missing)}")
+    return lines
+
+
+@cli.command()
+@click.argument("inventories", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default="appconsol-output/plan.xlsx",
+    show_default=True,
+    help="Plan workbook to write (replaced whole, or left as it was if writing fails).",
+)
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default="appconsol-output/appconsol.duckdb",
+    show_default=True,
+    envvar="APPCONSOL_DB",
+    help="DuckDB store to load into and keep [env: APPCONSOL_DB].",
+)
+@click.option(
+    "--as-of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    envvar="APPCONSOL_AS_OF",
+    help="Judge the data as of this date (default: config, else today) [env: APPCONSOL_AS_OF].",
+)
+@config_option
+@click.option("--month-first", is_flag=True, help="Read 01/03/2026 as 3 January (default: UK day first).")
+@error_boundary
+def run(
+    inventories: tuple[Path, ...],
+    output: Path,
+    db: Path,
+    as_of: dt.datetime | None,
+    config_path: Path | None,
+    month_first: bool,
+) -> None:
+    """Load inventories (default: ./sample_inventories), analyse them and write the consolidation plan.
+
+    Progress and a short summary go to stderr. Exit status 2 when a file could not be loaded or a
+    step or rule failed (the plan is still written from what ran); findings do not fail `run`.
+
+    Example: appconsol run inventories/ -o plan.xlsx --as-of 2026-11-25
+    """
+    from appconsol.pipeline import run_plan
+
+    progress = _progress_printer()
+    outcome = run_plan(
+        inventories,
+        db=db,
+        output=output,
+        config=config_path,
+        as_of=as_of.date() if as_of else None,
+        day_first=not month_first,
+        progress=progress,
+    )
+    report = outcome.load_report
+    if report is not None:
+        loaded = sum(r.rows_loaded for r in report.records)
+        rejected = sum(r.rows_rejected for r in report.records)
+        _stderr(
+            f"Loaded {len(report.records)} file(s): {loaded:,} rows loaded, {rejected:,} rejected (store {db})"
+        )
+        for note in report.notes:
+            _stderr(f"Note: {note}")
+    for notice in outcome.notices:
+        _stderr(f"Warning: {notice}")
+    for error in outcome.errors:
+        _stderr(f"Error: {error}")
+    if outcome.plan is not None:
+        for line in _plan_lines(outcome.plan):
+            _stderr(line)
+    sys.exit(outcome.exit_code)
+
+
+@cli.command()
+@db_option
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default="plan.xlsx",
+    show_default=True,
+    help="The workbook to write; for csv/parquet/json, a folder of one file per table.",
+)
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(["xlsx", "csv", "parquet", "json"]),
+    default="xlsx",
+    show_default=True,
+    help="xlsx: the plan workbook; csv/parquet/json: the plan tables for BI tools (CSV cells escaped "
+    "against formula injection).",
+)
+@config_option
+@error_boundary
+def report(db: Path, output: Path, fmt: str, config_path: Path | None) -> None:
+    """Write the consolidation plan from an existing store, as a workbook or as table files.
+
+    Example: appconsol report --db estate.duckdb -o plan.xlsx
+    """
+    from appconsol.pipeline import report_plan
+
+    result = report_plan(db, output, fmt=fmt, config=config_path, progress=_progress_printer())
+    if fmt == "xlsx":
+        for line in _plan_lines(result):
+            _stderr(line)
+    else:
+        _stderr(f"Wrote {len(result)} {fmt} file(s) to {output}: {', '.join(p.name for p in result)}")
 
 
 def main() -> None:

@@ -1,0 +1,191 @@
+"""What every sheet shares: formats, the title and note lines, Excel tables over row blocks, splits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+from xlsxwriter.utility import xl_col_to_name
+
+from appconsol.errors import AppconsolError
+from appconsol.report.plan import safe
+from appconsol.report.plan.data import PlanData
+from appconsol.report.plan.formulas import FIRST_DATA_ROW, HEADER_ROW, NOTE_ROW, TITLE_ROW, ModelFigures
+from appconsol.report.plan.rows import Block, Column, PlanWorksheet
+
+TABLE_STYLE = "Table Style Light 9"
+MONEY = '"£"#,##0;[Red]-"£"#,##0'
+MONEY_PENCE = '"£"#,##0.00;[Red]-"£"#,##0.00'
+DATE = "yyyy-mm-dd"
+RAG_COLOURS = {
+    "red": ("#FFC7CE", "#9C0006"),
+    "amber": ("#FFEB9C", "#9C5700"),
+    "green": ("#C6EFCE", "#006100"),
+}
+
+
+class PlanTooLargeError(AppconsolError):
+    """A table that must stay on one sheet would pass Excel's row limit."""
+
+
+def data_capacity() -> int:
+    """Data rows one sheet can hold below its title, note and header (read at call time for tests)."""
+    return safe.EXCEL_MAX_ROWS - FIRST_DATA_ROW
+
+
+def sheet_parts(title: str, rows: int) -> list[str]:
+    """Sheet names for a table split across sheets at Excel's row limit: "Findings", "Findings (2)"..."""
+    count = max(1, -(-rows // data_capacity()))
+    return [title if i == 0 else f"{title} ({i + 1})" for i in range(count)]
+
+
+def require_one_sheet(title: str, rows: int) -> None:
+    if rows > data_capacity():
+        raise PlanTooLargeError(
+            f"sheet '{title}' would need {rows + FIRST_DATA_ROW:,} rows, past Excel's {safe.EXCEL_MAX_ROWS:,}",
+            hint="write the plan tables with `appconsol report --format parquet` (or csv) instead",
+        )
+
+
+@dataclass
+class Book:
+    """The workbook being written, with its formats and where each application's rows landed."""
+
+    workbook: Any
+    data: PlanData
+    figures: ModelFigures
+    formats: dict[str, Any] = field(default_factory=dict)
+    sheets: dict[str, PlanWorksheet] = field(default_factory=dict)
+    table_names: set[str] = field(default_factory=set)
+    # organisation, app_id, __sheet, __row of every application on the Applications sheet(s)
+    app_locations: pl.DataFrame = field(default_factory=pl.DataFrame)
+    # organisation -> its number on the Summary's legacy RAG block (COUNTIFS keys on it)
+    org_numbers: pl.DataFrame = field(default_factory=pl.DataFrame)
+
+    def add_formats(self) -> None:
+        add = self.workbook.add_format
+        self.formats.update(
+            title=add({"bold": True, "font_size": 14}),
+            note=add({"italic": True, "font_color": "#595959"}),
+            subtitle=add({"bold": True, "font_size": 12}),
+            bold=add({"bold": True}),
+            money=add({"num_format": MONEY}),
+            money_pence=add({"num_format": MONEY_PENCE}),
+            money_bold=add({"num_format": MONEY, "bold": True}),
+            number=add({"num_format": "#,##0.##"}),
+            integer=add({"num_format": "0"}),
+            count=add({"num_format": "#,##0"}),
+            percent=add({"num_format": "0.0%"}),
+            factor=add({"num_format": "0.0000"}),
+            date=add({"num_format": DATE}),
+            datetime=add({"num_format": "yyyy-mm-dd hh:mm"}),
+            link=add({"font_color": "#0563C1", "underline": 1}),
+            input=add({"bg_color": "#FFF2CC", "border": 1, "border_color": "#BFBFBF"}),
+            input_percent=add(
+                {"bg_color": "#FFF2CC", "border": 1, "border_color": "#BFBFBF", "num_format": "0.0%"}
+            ),
+            input_money=add(
+                {"bg_color": "#FFF2CC", "border": 1, "border_color": "#BFBFBF", "num_format": MONEY}
+            ),
+            optimiser_input=add({"bg_color": "#EDEDED", "border": 1, "border_color": "#BFBFBF"}),
+            wrap=add({"text_wrap": True, "valign": "top"}),
+        )
+        for rag, (fill, font) in RAG_COLOURS.items():
+            self.formats[f"rag_{rag}"] = add({"bg_color": fill, "font_color": font})
+
+    def sheet(self, name: str) -> PlanWorksheet:
+        if name not in self.sheets:
+            self.sheets[name] = self.workbook.add_worksheet(name, worksheet_class=PlanWorksheet)
+        return self.sheets[name]
+
+    def table_name(self, base: str) -> str:
+        name, i = base, 2
+        while name in self.table_names:
+            name, i = f"{base}{i}", i + 1
+        self.table_names.add(name)
+        return name
+
+
+def write_heading(book: Book, ws: PlanWorksheet, title: str, note: str) -> None:
+    """The one-line title and the how-to-read note every sheet starts with (tool text only)."""
+    ws.write_string(TITLE_ROW, 0, title, book.formats["title"])
+    ws.write_string(NOTE_ROW, 0, safe.safe_text(note), book.formats["note"])
+
+
+def write_table(
+    book: Book,
+    ws: PlanWorksheet,
+    name: str,
+    columns: Sequence[Column],
+    frame: pl.DataFrame,
+    *,
+    header_row: int = HEADER_ROW,
+    freeze: bool = True,
+    widths: bool = True,
+) -> tuple[int, int]:
+    """An Excel table (filters, banding) whose header is written here and whose rows are a block.
+
+    Returns the 0-based first and last data rows (a table keeps one blank row when empty).
+    """
+    first = header_row + 1
+    last = first + max(frame.height, 1) - 1
+    ws.add_table_fast(
+        header_row,
+        0,
+        last,
+        len(columns) - 1,
+        {
+            "name": book.table_name(name),
+            "style": TABLE_STYLE,
+            "columns": [{"header": c.header} for c in columns],
+        },
+    )
+    ws.add_block(Block(frame, columns, first))
+    if widths:
+        for i, column in enumerate(columns):
+            ws.set_column(i, i, column.width)
+    if freeze:
+        ws.freeze_panes(header_row + 1, 0)
+    return first, last
+
+
+def column_range(ws_name: str, col: int, first: int, last: int) -> str:
+    """An absolute A1 range on a sheet (0-based rows in, 1-based out)."""
+    letter = xl_col_to_name(col)
+    return f"'{ws_name}'!${letter}${first + 1}:${letter}${last + 1}"
+
+
+def rag_formatting(book: Book, ws: PlanWorksheet, col: int, first: int, last: int) -> None:
+    """Colour red/amber/green text cells the way a finance pack's RAG column looks."""
+    for rag in RAG_COLOURS:
+        ws.conditional_format(
+            first,
+            col,
+            last,
+            col,
+            {"type": "cell", "criteria": "==", "value": f'"{rag}"', "format": book.formats[f"rag_{rag}"]},
+        )
+
+
+def with_locations(frame: pl.DataFrame, parts: Sequence[str]) -> pl.DataFrame:
+    """Add each row's sheet and 1-based Excel row (`__sheet`, `__row`) for a table split over `parts`."""
+    capacity = data_capacity()
+    index = pl.int_range(pl.len(), dtype=pl.Int64)
+    return frame.with_columns(
+        _part_name(index // capacity, parts).alias("__sheet"),
+        (index % capacity + FIRST_DATA_ROW + 1).alias("__row"),
+    )
+
+
+def _part_name(part: pl.Expr, parts: Sequence[str]) -> pl.Expr:
+    expr = pl.lit(parts[-1])
+    for i in reversed(range(len(parts) - 1)):
+        expr = pl.when(part == i).then(pl.lit(parts[i])).otherwise(expr)
+    return expr
+
+
+def link_target(sheet_col: str = "__sheet", row_col: str = "__row", column: str = "A") -> pl.Expr:
+    """`'Sheet'!A12` for an internal HYPERLINK (sheet names are ours, never from input)."""
+    return pl.format("'{}'!{}{}", pl.col(sheet_col), pl.lit(column), pl.col(row_col))

@@ -1,0 +1,323 @@
+"""Read what the plan shows from the store, tolerating stores the analyses have not (fully) run on.
+
+Each sheet's table is read with the columns it shows; a table the store lacks gives an empty
+frame with those columns and a note for the sheet's note line ("run `appconsol analyse`"), and a
+column the table lacks (an older store) reads as NULL. Rows come back in a fixed order, so the
+same store always gives the same workbook.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from appconsol.analyses.savings import Assumption, Assumptions
+from appconsol.report.plan.formulas import assumptions_from_rows
+from appconsol.store import Store
+
+ANALYSE_HINT = "run `appconsol analyse` (or `appconsol run`) to compute it"
+
+PLAN_ACTION_COLUMNS = {
+    "action_id": "VARCHAR",
+    "organisation": "VARCHAR",
+    "app_id": "VARCHAR",
+    "app_name": "VARCHAR",
+    "action": "VARCHAR",
+    "target_organisation": "VARCHAR",
+    "target_app_id": "VARCHAR",
+    "target_name": "VARCHAR",
+    "group_id": "VARCHAR",
+    "earliest_date": "DATE",
+    "latest_date": "DATE",
+    "wave_year": "BIGINT",
+    "reason": "VARCHAR",
+    "annual_run_cost": "DOUBLE",
+    "annual_cashable": "DOUBLE",
+    "annual_added_cost": "DOUBLE",
+    "months_to_exit": "DOUBLE",
+    "migrates": "BOOLEAN",
+    "exit_fee": "DOUBLE",
+    "effort": "DOUBLE",
+    "saving_share": "DOUBLE",
+}
+APPLICATION_COLUMNS = {
+    "organisation": "VARCHAR",
+    "app_id": "VARCHAR",
+    "name": "VARCHAR",
+    "description": "VARCHAR",
+    "vendor": "VARCHAR",
+    "product": "VARCHAR",
+    "version": "VARCHAR",
+    "lifecycle": "VARCHAR",
+    "business_criticality": "VARCHAR",
+    "hosting_model": "VARCHAR",
+    "hosting_country": "VARCHAR",
+    "user_count": "BIGINT",
+    "data_classification": "VARCHAR",
+    "personal_data": "BOOLEAN",
+    "internet_facing": "BOOLEAN",
+    "functional_fit": "BIGINT",
+    "technical_fit": "BIGINT",
+    "business_owner": "VARCHAR",
+    "department": "VARCHAR",
+    "contract_end": "DATE",
+    "notice_period_days": "BIGINT",
+    "go_live": "DATE",
+    "cost_licence": "DOUBLE",
+    "cost_support": "DOUBLE",
+    "cost_hosting": "DOUBLE",
+    "cost_staff": "DOUBLE",
+    "cost_other": "DOUBLE",
+    "cost_total": "DOUBLE",
+    "source_file": "VARCHAR",
+    "source_sheet": "VARCHAR",
+    "source_row": "BIGINT",
+}
+FINDING_COLUMNS = {
+    "severity": "VARCHAR",
+    "rule_code": "VARCHAR",
+    "rule_name": "VARCHAR",
+    "category": "VARCHAR",
+    "organisation": "VARCHAR",
+    "app_id": "VARCHAR",
+    "application": "VARCHAR",
+    "message": "VARCHAR",
+    "evidence": "VARCHAR",
+    "source_file": "VARCHAR",
+    "source_sheet": "VARCHAR",
+    "source_row": "BIGINT",
+    "waived": "BOOLEAN",
+    "waiver_reason": "VARCHAR",
+    "finding_key": "VARCHAR",
+}
+LEGACY_COLUMNS = {
+    "organisation": "VARCHAR",
+    "app_id": "VARCHAR",
+    "likelihood": "DOUBLE",
+    "impact": "DOUBLE",
+    "score": "DOUBLE",
+    "red_rated": "BOOLEAN",
+    "rag": "VARCHAR",
+    "derived": "BOOLEAN",
+    "worst_support_status": "VARCHAR",
+    "earliest_eol": "DATE",
+    "months_to_eol": "DOUBLE",
+    "evidence": "VARCHAR",
+}
+DISPOSITION_COLUMNS = {
+    "organisation": "VARCHAR",
+    "app_id": "VARCHAR",
+    "time_category": "VARCHAR",
+    "disposition": "VARCHAR",
+    "decided_by": "VARCHAR",
+    "reason": "VARCHAR",
+    "constraints": "VARCHAR",
+}
+GROUP_COLUMNS = {
+    "group_id": "VARCHAR",
+    "scope": "VARCHAR",
+    "partnership": "VARCHAR",
+    "capability_code": "VARCHAR",
+    "capability_name": "VARCHAR",
+    "kind": "VARCHAR",
+    "members": "BIGINT",
+    "organisations": "BIGINT",
+    "annual_cost": "DOUBLE",
+}
+MEMBER_COLUMNS = {"group_id": "VARCHAR", "organisation": "VARCHAR", "app_id": "VARCHAR", "role": "VARCHAR"}
+PARTNER_COLUMNS = {"action_id": "VARCHAR", "organisation": "VARCHAR", "share": "DOUBLE"}
+REJECTED_COLUMNS = {
+    "source_file": "VARCHAR",
+    "source_sheet": "VARCHAR",
+    "source_row": "BIGINT",
+    "organisation": "VARCHAR",
+    "reason": "VARCHAR",
+    "raw": "VARCHAR",
+}
+WARNING_COLUMNS = {
+    "source_file": "VARCHAR",
+    "source_sheet": "VARCHAR",
+    "source_row": "BIGINT",
+    "organisation": "VARCHAR",
+    "app_id": "VARCHAR",
+    "source_column": "VARCHAR",
+    "field": "VARCHAR",
+    "value": "VARCHAR",
+    "problem": "VARCHAR",
+}
+LOAD_COLUMNS = {
+    "file_name": "VARCHAR",
+    "source_sheet": "VARCHAR",
+    "organisation": "VARCHAR",
+    "profile": "VARCHAR",
+    "content_hash": "VARCHAR",
+    "rows_read": "BIGINT",
+    "rows_loaded": "BIGINT",
+    "rows_rejected": "BIGINT",
+    "warnings": "BIGINT",
+    "loaded_at": "TIMESTAMP",
+}
+RULE_RUN_COLUMNS = {
+    "kind": "VARCHAR",
+    "code": "VARCHAR",
+    "status": "VARCHAR",
+    "findings": "BIGINT",
+    "seconds": "DOUBLE",
+    "error": "VARCHAR",
+    "as_of": "DATE",
+    "started_at": "TIMESTAMP",
+}
+SNAPSHOT_COLUMNS = {"name": "VARCHAR", "snapshot_date": "DATE", "source": "VARCHAR", "licence": "VARCHAR"}
+
+
+@dataclass
+class PlanData:
+    """Everything the workbook shows, read from one store."""
+
+    as_of: dt.date | None
+    assumptions: Assumptions
+    assumption_rows: list[Assumption]
+    actions: pl.DataFrame
+    partners: pl.DataFrame
+    applications: pl.DataFrame
+    findings: pl.DataFrame
+    legacy: pl.DataFrame
+    dispositions: pl.DataFrame
+    groups: pl.DataFrame
+    members: pl.DataFrame
+    rejected: pl.DataFrame
+    warnings: pl.DataFrame
+    loads: pl.DataFrame
+    rule_runs: pl.DataFrame
+    snapshots: pl.DataFrame
+    missing: dict[str, str] = field(default_factory=dict)  # table -> note
+
+    def note_for(self, *tables: str) -> str:
+        gone = [t for t in tables if t in self.missing]
+        if not gone:
+            return ""
+        names = ", ".join(f"`{t}`" for t in gone)
+        return f" Not in this store: {names}; {ANALYSE_HINT}."
+
+
+class _Reader:
+    def __init__(self, store: Store):
+        self.store = store
+        rows = store.con.execute(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'main'"
+        ).fetchall()
+        self.columns: dict[str, set[str]] = {}
+        for table, column in rows:
+            self.columns.setdefault(table, set()).add(column)
+        self.missing: dict[str, str] = {}
+
+    def has(self, table: str) -> bool:
+        return table in self.columns
+
+    def select(self, table: str, wanted: dict[str, str], order: str = "", where: str = "") -> pl.DataFrame:
+        """The wanted columns of a table (NULL where the table lacks one); empty when there is no table."""
+        if not self.has(table):
+            self.missing[table] = ANALYSE_HINT
+            return pl.DataFrame(schema={name: _polars_type(kind) for name, kind in wanted.items()})
+        present = self.columns[table]
+        parts = [
+            f'CAST("{name}" AS {kind}) AS "{name}"'
+            if name in present
+            else f'CAST(NULL AS {kind}) AS "{name}"'
+            for name, kind in wanted.items()
+        ]
+        sql = f'SELECT {", ".join(parts)} FROM "{table}"'
+        if where:
+            sql += f" WHERE {where}"
+        if order:
+            sql += f" ORDER BY {order}"
+        frame = self.store.query(sql)
+        return frame.cast({name: _polars_type(kind) for name, kind in wanted.items()})
+
+
+def _polars_type(kind: str) -> Any:
+    return {
+        "VARCHAR": pl.String,
+        "DOUBLE": pl.Float64,
+        "BIGINT": pl.Int64,
+        "BOOLEAN": pl.Boolean,
+        "DATE": pl.Date,
+        "TIMESTAMP": pl.Datetime("us"),
+    }[kind]
+
+
+def read_plan_data(store: Store, assumptions: Assumptions | None = None) -> PlanData:
+    """Read every table the workbook shows; `assumptions` overrides the store's plan_assumptions."""
+    reader = _Reader(store)
+    if assumptions is None:
+        if reader.has("plan_assumptions"):
+            rows = store.con.execute("SELECT name, value FROM plan_assumptions").fetchall()
+            assumptions = assumptions_from_rows(rows)
+        else:
+            assumptions = Assumptions()
+    sources = {}
+    if reader.has("plan_assumptions") and "source" in reader.columns["plan_assumptions"]:
+        sources = dict(store.con.execute("SELECT name, source FROM plan_assumptions").fetchall())
+    described = [
+        Assumption(a.name, a.value, a.unit, sources.get(a.name) or a.source) for a in assumptions.describe()
+    ]
+    cost = "coalesce(cost_total, " + " + ".join(
+        f"coalesce({c}, 0)"
+        for c in ("cost_licence", "cost_support", "cost_hosting", "cost_staff", "cost_other")
+    )
+    app_columns = {
+        k: v for k, v in APPLICATION_COLUMNS.items() if k in reader.columns.get("applications", set())
+    }
+    applications = store.query(
+        "SELECT "
+        + ", ".join(f'CAST("{k}" AS {v}) AS "{k}"' for k, v in app_columns.items())
+        + f", CAST(CASE WHEN cost_total IS NULL AND cost_licence IS NULL AND cost_support IS NULL AND "
+        f"cost_hosting IS NULL AND cost_staff IS NULL AND cost_other IS NULL THEN NULL ELSE {cost}) END AS DOUBLE) "
+        "AS annual_cost, (lifecycle IS NULL OR lifecycle IN ('phase-in', 'active', 'phase-out')) AS is_live "
+        "FROM applications ORDER BY organisation, app_id"
+    )
+    data = PlanData(
+        as_of=_as_of(store, reader),
+        assumptions=assumptions,
+        assumption_rows=described,
+        actions=reader.select("plan_actions", PLAN_ACTION_COLUMNS, order="organisation, app_id, action_id"),
+        partners=reader.select("plan_partner_shares", PARTNER_COLUMNS, order="action_id, organisation"),
+        applications=applications,
+        findings=reader.select(
+            "findings",
+            FINDING_COLUMNS,
+            order="organisation NULLS FIRST, app_id NULLS FIRST, rule_code, finding_key",
+        ),
+        legacy=reader.select("legacy_scores", LEGACY_COLUMNS, order="organisation, app_id"),
+        dispositions=reader.select("dispositions", DISPOSITION_COLUMNS, order="organisation, app_id"),
+        groups=reader.select("overlap_groups", GROUP_COLUMNS, order="group_id"),
+        members=reader.select("overlap_members", MEMBER_COLUMNS, order="group_id, organisation, app_id"),
+        rejected=reader.select(
+            "rejected_rows", REJECTED_COLUMNS, order="source_file, source_sheet, source_row"
+        ),
+        warnings=reader.select(
+            "load_warnings", WARNING_COLUMNS, order="source_file, source_sheet, source_row"
+        ),
+        loads=reader.select("loads", LOAD_COLUMNS, order="file_name, source_sheet"),
+        rule_runs=reader.select("rule_runs", RULE_RUN_COLUMNS, order="kind DESC, code"),
+        snapshots=reader.select("reference_snapshots", SNAPSHOT_COLUMNS, order="name"),
+    )
+    if reader.has("findings") and not reader.has("rule_runs"):
+        data.missing.setdefault("rule_runs", ANALYSE_HINT)
+    data.missing.update(reader.missing)
+    if reader.has("findings") and data.findings.height == 0 and data.rule_runs.height == 0:
+        data.missing.setdefault("findings", ANALYSE_HINT)
+    return data
+
+
+def _as_of(store: Store, reader: _Reader) -> dt.date | None:
+    for table in ("rule_runs", "findings"):
+        if reader.has(table) and "as_of" in reader.columns[table]:
+            rows = store.con.execute(f'SELECT max(as_of) FROM "{table}"').fetchall()
+            if rows and rows[0][0] is not None:
+                value = rows[0][0]
+                return value if isinstance(value, dt.date) else None
+    return None

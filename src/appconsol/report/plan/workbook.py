@@ -1,0 +1,297 @@
+"""Write the consolidation plan workbook from a store: orchestration and the atomic write.
+
+The file is written beside the target under a temporary name and renamed into place only when
+complete, so `plan.xlsx` appears whole or not at all and a failed write leaves the previous plan
+as it was. A plan open in Excel (its `~$plan.xlsx` lock file exists) is refused before any work.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+import tempfile
+import threading
+import time
+import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from appconsol.analyses.savings import Assumptions
+from appconsol.errors import AppconsolError, Location
+from appconsol.report.plan.common import Book, require_one_sheet, sheet_parts, with_locations
+from appconsol.report.plan.data import PlanData, read_plan_data
+from appconsol.report.plan.formulas import FIRST_DATA_ROW, model_figures
+from appconsol.report.plan.sheets_evidence import (
+    application_columns,
+    findings_frame,
+    first_rows,
+    legacy_frame,
+    write_applications,
+    write_cloud,
+    write_data_quality,
+    write_findings,
+    write_legacy,
+    write_overlaps,
+    write_rules,
+)
+from appconsol.report.plan.sheets_front import (
+    Ranges,
+    organisation_order,
+    write_assumptions,
+    write_cover,
+    write_summary,
+)
+from appconsol.report.plan.sheets_money import write_money_sheets, write_partners
+from appconsol.store import Store
+
+WORKBOOK_OPTIONS = {
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+    "constant_memory": False,  # tables need it off; bulk rows go through row blocks instead
+    "nan_inf_to_errors": False,
+}
+FIXED_SHEETS = ("Cover", "Summary", "Assumptions", "Plan", "Savings", "Cash flow", "Partners", "Overlaps")
+SPLIT_SHEETS = ("Legacy risk", "Cloud & TIME", "Findings")
+
+
+class PlanWriteError(AppconsolError):
+    """The plan workbook cannot be written where asked (locked, unwritable)."""
+
+
+@dataclass
+class PlanSummary:
+    """What was written, for the CLI's closing lines."""
+
+    path: Path
+    applications: int
+    actions: int
+    findings: int
+    one_off_cost: float
+    annual_saving: float
+    npv_short: float
+    npv_long: float
+    horizon_short: int
+    horizon_long: int
+    seconds: float
+    sheets: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+
+def check_writable(output: Path) -> None:
+    """Refuse early and clearly: a plan open in Excel, or a folder that cannot be written."""
+    lock = output.parent / f"~${output.name}"
+    if lock.exists():
+        raise PlanWriteError(
+            "the plan is open in Excel (its ~$ lock file exists)",
+            hint="close it in Excel and run again; the existing file was left as it was",
+            location=Location(file=output),
+        )
+    if output.exists() and output.is_dir():
+        raise PlanWriteError(
+            "the output path is a folder", hint="name a .xlsx file", location=Location(file=output)
+        )
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PlanWriteError(
+            f"cannot create the folder: {exc.strerror}",
+            hint="choose another -o path",
+            location=Location(file=output.parent),
+        ) from exc
+    if not os.access(output.parent, os.W_OK | os.X_OK):
+        raise PlanWriteError(
+            "the folder is not writable", hint="choose another -o path", location=Location(file=output.parent)
+        )
+
+
+def write_plan(
+    store: Store,
+    output: Path | str,
+    *,
+    assumptions: Assumptions | None = None,
+    rules: pl.DataFrame | None = None,
+    waivers: pl.DataFrame | None = None,
+    progress: Callable[[str], None] | None = None,
+    written_at: dt.datetime | None = None,
+) -> PlanSummary:
+    """Write the consolidation plan workbook for everything in `store` to `output`, atomically.
+
+    `assumptions` overrides the store's plan_assumptions; `rules` (code, name, severity,
+    parameters, summary) and `waivers` (rule, key, reason, expires) describe the configured rule
+    pack for the Rules sheet.
+    """
+    started = time.perf_counter()
+    output = Path(output)
+    check_writable(output)
+    say = progress or (lambda _message: None)
+    say("reading the store")
+    data = read_plan_data(store, assumptions)
+    for title in ("Plan", "Savings", "Cash flow"):
+        require_one_sheet(title, data.actions.height)
+    say(f"appraising {data.actions.height:,} actions")
+    figures = model_figures(data.actions, data.assumptions)
+    handle, temp_name = tempfile.mkstemp(prefix=f".{output.stem}-", suffix=".xlsx.tmp", dir=output.parent)
+    os.close(handle)
+    try:
+        sheets = _write_workbook(temp_name, data, figures, rules, waivers, say, written_at)
+        os.chmod(temp_name, _file_mode(output))
+        say("renaming into place")
+        os.replace(temp_name, output)
+    except PermissionError as exc:
+        raise PlanWriteError(
+            f"cannot write the plan: {exc.strerror}", location=Location(file=output)
+        ) from exc
+    except OSError as exc:
+        if isinstance(exc, AppconsolError):
+            raise
+        raise PlanWriteError(
+            f"cannot write the plan: {exc.strerror or exc}", location=Location(file=output)
+        ) from exc
+    finally:
+        if os.path.exists(temp_name):
+            os.unlink(temp_name)
+    savings = figures.savings
+
+    def total(key: str) -> float:
+        return float(savings.get_column(key).sum()) if savings.height else 0.0
+
+    return PlanSummary(
+        path=output,
+        applications=data.applications.height,
+        actions=data.actions.height,
+        findings=data.findings.height,
+        one_off_cost=total("one_off_cost"),
+        annual_saving=total("annual_saving"),
+        npv_short=total("npv_short"),
+        npv_long=total("npv_long"),
+        horizon_short=data.assumptions.horizon_short_years,
+        horizon_long=data.assumptions.horizon_long_years,
+        seconds=time.perf_counter() - started,
+        sheets=sheets,
+        missing=sorted(data.missing),
+    )
+
+
+def _file_mode(output: Path) -> int:
+    """The mode the plan gets: the old file's when replacing one, else what the umask allows."""
+    if output.exists():
+        return output.stat().st_mode & 0o777
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+_DEFLATE_LOCK = threading.Lock()
+
+
+@contextmanager
+def fast_deflate() -> Iterator[None]:
+    """Let xlsxwriter zip at zlib level 1 rather than 6: three times faster for a file ~20% larger.
+
+    xlsxwriter offers no option for it, so its module's ZipFile is swapped for the duration of
+    `close()` (under a lock; restored after), and left alone if xlsxwriter stops importing it.
+    """
+    import xlsxwriter.workbook as module
+
+    original = getattr(module, "ZipFile", None)
+    if original is not zipfile.ZipFile:
+        yield
+        return
+    with _DEFLATE_LOCK:
+        module.ZipFile = functools.partial(zipfile.ZipFile, compresslevel=1)
+        try:
+            yield
+        finally:
+            module.ZipFile = original
+
+
+def _write_workbook(
+    path: str,
+    data: PlanData,
+    figures: Any,
+    rules: pl.DataFrame | None,
+    waivers: pl.DataFrame | None,
+    say: Callable[[str], None],
+    written_at: dt.datetime | None,
+) -> list[str]:
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(path, WORKBOOK_OPTIONS)
+    workbook.set_properties(
+        {
+            "title": "Application consolidation plan",
+            "comments": "Written by appconsol; formulas recalculate on open.",
+        }
+    )
+    workbook.set_calc_mode("auto")
+    book = Book(workbook, data, figures)
+    book.add_formats()
+    names = list(FIXED_SHEETS)
+    for title, frame in zip(SPLIT_SHEETS, (data.legacy, data.dispositions, data.findings), strict=True):
+        names += sheet_parts(title, frame.height)
+    names.append("Data quality")
+    names += sheet_parts("Applications", data.applications.height)
+    names.append("Rules")
+    for name in names:
+        book.sheet(name)
+
+    apps = data.applications.select("organisation", "app_id")
+    book.app_locations = with_locations(apps, sheet_parts("Applications", apps.height))
+    orgs = organisation_order(book)
+    book.org_numbers = orgs.select("organisation", "org_no")
+    findings = with_locations(findings_frame(book), sheet_parts("Findings", data.findings.height))
+    links = _plan_links(book, findings)
+
+    say("writing Plan, Savings and Cash flow")
+    write_money_sheets(book, links)
+    write_partners(book)
+    say("writing evidence sheets")
+    write_overlaps(book)
+    write_legacy(book, legacy_frame(book))
+    write_cloud(book)
+    write_findings(book, findings.drop("__sheet", "__row"))
+    write_data_quality(book)
+    write_applications(book)
+    write_rules(book, rules, waivers)
+    say("writing Summary, Assumptions and Cover")
+    write_assumptions(book)
+    app_cols = {c.source: i for i, c in enumerate(application_columns(book)) if c.source}
+    ranges = Ranges(
+        actions_last=FIRST_DATA_ROW + max(data.actions.height, 1) - 1,
+        groups_last=FIRST_DATA_ROW + max(data.groups.height, 1) - 1,
+    )
+    write_summary(book, orgs, ranges, app_cols)
+    write_cover(book, written_at or dt.datetime.now(dt.timezone.utc))
+    book.sheet("Cover").activate()
+    say("rendering and compressing the workbook")
+    with fast_deflate():
+        workbook.close()
+    return names
+
+
+def _plan_links(book: Book, findings: pl.DataFrame) -> pl.DataFrame:
+    """Link targets for each Plan row, in action order: application row, first finding, group row."""
+    key = ["organisation", "app_id"]
+    actions = book.data.actions.select(*key, "group_id")
+    apps = first_rows(book.app_locations, key, "link_application")
+    first_findings = first_rows(findings, key, "link_findings")
+    groups = (
+        book.data.groups.select("group_id")
+        .with_row_index("__index")
+        .select(
+            "group_id",
+            pl.format("'Overlaps'!A{}", pl.col("__index") + FIRST_DATA_ROW + 1).alias("link_group"),
+        )
+        .unique("group_id", keep="first")
+    )
+    frame = actions.join(apps, on=key, how="left", maintain_order="left")
+    frame = frame.join(first_findings, on=key, how="left", maintain_order="left")
+    frame = frame.join(groups, on="group_id", how="left", maintain_order="left")
+    return frame.select("link_application", "link_findings", "link_group")

@@ -198,7 +198,9 @@ def test_findings_have_stable_keys_and_are_stored_with_timings(tmp_path, store):
         ("T001|Wessex|A0", "warning", "Payroll matches", "wessex.csv", 2, "{}"),
         ("T001|Wessex|A1", "warning", "Planning matches", "wessex.csv", 3, "{}"),
     ]
-    (run,) = store.con.execute("SELECT code, status, findings, seconds >= 0 FROM rule_runs").fetchall()
+    (run,) = store.con.execute(
+        "SELECT code, status, findings, seconds >= 0 FROM rule_runs WHERE kind = 'rule'"
+    ).fetchall()
     assert run == ("T001", "ok", 2, True)
 
 
@@ -211,7 +213,9 @@ def test_a_crashing_rule_is_a_failure_and_the_others_still_run(tmp_path, store):
     (failure,) = run.failures
     assert failure.code == "T002" and "ConversionException" in failure.message
     assert str(failure).startswith(f"{tmp_path / 'T002.yaml'}:13: rule T002 failed")
-    assert store.con.execute("SELECT code, status FROM rule_runs ORDER BY code").fetchall() == [
+    assert store.con.execute(
+        "SELECT code, status FROM rule_runs WHERE kind = 'rule' ORDER BY code"
+    ).fetchall() == [
         ("T001", "ok"),
         ("T002", "failed"),
     ]

@@ -28,7 +28,7 @@ def _invoke(*args: str):
 
 def test_the_builtin_pack_loads_without_warnings():
     assert [str(n) for n in PACK.notices] == []
-    assert [r.code for r in BUILTIN] == [f"DQ{n:03}" for n in range(1, 11)]
+    assert [r.code for r in BUILTIN if r.category == "data-quality"] == [f"DQ{n:03}" for n in range(1, 11)]
     assert all(r.builtin for r in BUILTIN)
 
 
@@ -50,7 +50,7 @@ def test_rules_test_command_runs_the_same_harness():
     result = _invoke("rules", "test")
     assert result.exit_code == 0
     total = sum(len(read_cases(r)) for r in BUILTIN)
-    assert result.stderr.strip() == f"{total} passed, 0 failed (10 rules)"
+    assert result.stderr.strip() == f"{total} passed, 0 failed ({len(BUILTIN)} rules)"
 
 
 def test_rules_validate_list_and_show():

@@ -67,7 +67,10 @@ def table_ddl(table: Table) -> str:
 
 STEPS: dict[str, Step] = {}
 # Modules whose import registers the built-in steps (each calls register_step at import time).
-STEP_MODULES: tuple[str, ...] = ()
+STEP_MODULES: tuple[str, ...] = (
+    "appconsol.analyses.lifecycle",
+    "appconsol.analyses.legacy",
+)
 
 
 def registered_steps() -> list[Step]:

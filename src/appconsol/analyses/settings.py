@@ -1,0 +1,160 @@
+"""Settings of the analysis steps ([reference], [legacy], [cloud] in appconsol.toml), and table writing.
+
+Each step declares its settings as `Setting`s: a key, a type (the rule parameter types, plus
+`path` and `table`), a default and a description. `read_settings` checks what the user wrote:
+a value of the wrong type is a `ConfigError` naming the line in appconsol.toml (through the
+step context's `where`); an unknown key is a warning, not an error, so a config written for a
+newer appconsol still runs. The settings tables in docs/method-legacy-cloud.md are generated from
+the same declarations.
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from appconsol.engine.model import coerce_value
+from appconsol.engine.steps import StepContext
+from appconsol.errors import ConfigError, Notice
+from appconsol.schema import Table
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One key of an analysis section of appconsol.toml."""
+
+    key: str
+    type: str  # a rule parameter type, or "path" (relative to appconsol.toml) or "table"
+    default: Any
+    description: str
+
+
+def read_settings(
+    ctx: StepContext, section: str, specs: Sequence[Setting], *, shared: bool = False
+) -> dict[str, Any]:
+    """The section's values, checked and with defaults filled in.
+
+    `shared` sections ([reference]) hold other steps' keys too: only a key that looks like a
+    misspelling of one of ours is warned about.
+    """
+    given = ctx.settings.get(section, {}) or {}
+    known = {s.key: s for s in specs}
+    values: dict[str, Any] = {}
+    for key in given:
+        if key in known:
+            continue
+        close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.8)
+        if shared and not close:
+            continue
+        hint = f"; did you mean '{close[0]}'?" if close else f" (known here: {', '.join(known)})"
+        notice = Notice(f"unknown key '{key}' in [{section}] ignored{hint}", ctx.where(section, key))
+        if notice not in ctx.notices:  # several steps read a shared section
+            ctx.notices.append(notice)
+    for spec in specs:
+        if spec.key not in given:
+            values[spec.key] = spec.default
+            continue
+        values[spec.key] = _coerce(ctx, section, spec, given[spec.key])
+    return values
+
+
+def _coerce(ctx: StepContext, section: str, spec: Setting, value: Any) -> Any:
+    where = ctx.where(section, spec.key)
+    if spec.type == "path":
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(f"{section}.{spec.key} must be a file path (text)", location=where)
+        path = Path(value)
+        if not path.is_absolute() and where is not None and where.file is not None:
+            path = Path(where.file).parent / path  # relative to appconsol.toml, like rules_dirs
+        if not path.exists():
+            raise ConfigError(
+                f"{section}.{spec.key}: '{value}' does not exist (paths are relative to the config file)",
+                location=where,
+            )
+        return path
+    if spec.type == "list[path]":
+        if not isinstance(value, list):
+            raise ConfigError(f"{section}.{spec.key} must be a list of paths", location=where)
+        item = Setting(spec.key, "path", None, spec.description)
+        return [_coerce(ctx, section, item, v) for v in value]
+    if spec.type == "table":
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"{section}.{spec.key} must be a table", location=where)
+        return dict(value)
+    try:
+        return coerce_value(value, spec.type)
+    except ValueError as exc:
+        raise ConfigError(f"{section}.{spec.key} must be {spec.type}: {exc}", location=where) from exc
+
+
+def ascending_bands(
+    ctx: StepContext, section: str, key: str, values: Sequence[float], count: int
+) -> list[float]:
+    """Band cut points: exactly `count` numbers, strictly ascending."""
+    bands = [float(v) for v in values]
+    if len(bands) != count or any(b <= a for a, b in itertools.pairwise(bands)):
+        raise ConfigError(
+            f"{section}.{key} must be {count} ascending numbers (the lower bounds of factors 2 to {count + 1}), "
+            f"got {list(values)}",
+            location=ctx.where(section, key),
+        )
+    return bands
+
+
+def settings_markdown(section: str, specs: Sequence[Setting]) -> list[str]:
+    """A Markdown table of a section's settings, for the method documentation."""
+    lines = [f"`[{section}]`", "", "| key | type | default | meaning |", "|---|---|---|---|"]
+    for s in specs:
+        default = "(none)" if s.default is None else f"`{s.default!r}`".replace("|", "\\|")
+        lines.append(f"| `{s.key}` | {s.type} | {default} | {' '.join(s.description.split())} |")
+    return lines
+
+
+# -- writing step tables ---------------------------------------------------------------------------
+
+
+def replace_table(con: Any, table: Table, frame: pl.DataFrame) -> None:
+    """Rewrite a step table wholesale from a frame (columns by name; missing ones are NULL)."""
+    present = [c.name for c in table.columns if c.name in frame.columns]
+    arrow = frame.select(present).to_arrow(compat_level=pl.CompatLevel.newest())
+    con.register("step_rows", arrow)
+    try:
+        names = ", ".join(f'"{c}"' for c in present)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(f'DELETE FROM "{table.name}"')
+            con.execute(f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM step_rows')
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    finally:
+        con.unregister("step_rows")
+
+
+def replace_table_sql(
+    con: Any, table: Table, select_sql: str, params: Mapping[str, Any] | None = None
+) -> None:
+    """Rewrite a step table wholesale from a SELECT that returns its columns in order."""
+    names = ", ".join(f'"{c.name}"' for c in table.columns)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(f'DELETE FROM "{table.name}"')
+        con.execute(f'INSERT INTO "{table.name}" ({names})\n{select_sql}', dict(params or {}))
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def fetch_frame(con: Any, sql: str, params: Mapping[str, Any] | None = None) -> pl.DataFrame:
+    """A query's rows as a polars frame (DuckDB 2: through Arrow; there is no `.pl()`)."""
+    frame = pl.from_arrow(con.sql(sql, params=dict(params) if params else None).to_arrow_table())
+    assert isinstance(frame, pl.DataFrame)
+    return frame

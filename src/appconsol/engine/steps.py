@@ -70,6 +70,7 @@ STEPS: dict[str, Step] = {}
 STEP_MODULES: tuple[str, ...] = (
     "appconsol.analyses.lifecycle",
     "appconsol.analyses.legacy",
+    "appconsol.analyses.disposition",
 )
 
 

@@ -1,0 +1,474 @@
+"""The `disposition` step: TIME category and a 7R disposition per application, from the decision table.
+
+1. `disposition_facts`: one row per application with what the decisions test: lifecycle,
+   hosting, TIME (LeanIX: functional x technical fit, cut points in [cloud]), the component
+   stack's support status and legacy score, a SaaS edition of its product (the editable
+   `saas_vendors` list), a commodity capability, and its hard constraints with the dispositions
+   they block:
+   - data classified SECRET or TOP SECRET stays on premises or in private hosting: every cloud
+     disposition is blocked, and so is sharing it with another body;
+   - special-category personal data hosted outside the UK and the countries covered by UK
+     adequacy regulations (reference/data/uk_adequacy.yaml) blocks every cloud disposition that
+     keeps it as it is, until the residency is resolved;
+   - a hardware dependency (keywords in the name, description or unmapped columns) blocks
+     rehost, relocate, replatform and refactor (a replacement product may still fit).
+2. Every decision of the ordered table (rules/cloud/decisions/) is run; per application the
+   first match whose disposition is not blocked wins. Decisions passed over because a
+   constraint blocked them are kept in `blocked_decisions`, so a rule can report them.
+
+Python handles DISTINCT values only (vendors, capability texts, countries); the rest is SQL.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import polars as pl
+
+from appconsol.analyses.decisions import (
+    Decision,
+    decision_values,
+    load_decisions,
+    match_decisions,
+)
+from appconsol.analyses.lifecycle import REFERENCE_SETTINGS
+from appconsol.analyses.residency import country_status
+from appconsol.analyses.settings import Setting, fetch_frame, read_settings, replace_table, replace_table_sql
+from appconsol.engine.model import template_fields
+from appconsol.engine.runner import message_expr
+from appconsol.engine.steps import Step, StepContext, register_step
+from appconsol.errors import ConfigError
+from appconsol.reference import commodity_capabilities, map_capabilities, resolve_products, saas_vendors
+from appconsol.schema import Column, Table
+
+HARDWARE_KEYWORDS = (
+    "dongle",
+    "usb key",
+    "usb licence key",
+    "usb license key",
+    "hardware key",
+    "hardware dependency",
+    "hardware-dependent",
+    "hardware dependent",
+    "specialist hardware",
+    "dedicated hardware",
+    "bespoke hardware",
+    "serial port",
+    "com port",
+    "rs-232",
+    "rs232",
+    "scada",
+    "plc",
+    "telemetry outstation",
+    "mainframe",
+    "as/400",
+    "as400",
+    "iseries",
+    "card reader",
+    "chip and pin",
+    "pin entry device",
+    "label printer",
+    "attached scanner",
+    "attached device",
+    "modality",
+    "air-gapped",
+    "air gapped",
+)
+
+CLOUD_SETTINGS = (
+    Setting(
+        "functional_fit_high",
+        "integer",
+        3,
+        "Functional fit (1-4) at or above which it counts as high for TIME.",
+    ),
+    Setting(
+        "technical_fit_high",
+        "integer",
+        3,
+        "Technical fit (1-4) at or above which it counts as high for TIME.",
+    ),
+    Setting(
+        "adequate_countries",
+        "list[string]",
+        [],
+        "Countries with partial UK adequacy (United States, Canada, Japan, Republic of Korea) to treat as "
+        "adequate, because you have checked the recipient is covered (e.g. certified to the UK Extension "
+        "to the Data Privacy Framework).",
+    ),
+    Setting(
+        "hardware_keywords",
+        "list[string]",
+        list(HARDWARE_KEYWORDS),
+        "Words (whole words, any case) in the name, description or unmapped columns that mark a hardware "
+        "dependency.",
+    ),
+    Setting(
+        "decision_dirs",
+        "list[path]",
+        [],
+        "Folders of your own decision files; a code given again replaces the built-in one.",
+    ),
+    Setting("disabled_decisions", "list[string]", [], "Decision codes to leave out of the table."),
+    Setting(
+        "decision_parameters",
+        "table",
+        {},
+        "Parameter values per decision code, e.g. `decision_parameters.CD030 = { few_users = 20 }`.",
+    ),
+)
+
+_COLUMNS = (
+    ("organisation", "VARCHAR", "Organisation of the application."),
+    ("app_id", "VARCHAR", "Application id within the organisation."),
+)
+
+DISPOSITION_FACTS = Table(
+    "disposition_facts",
+    "one row per application: what the disposition decisions test",
+    tuple(Column(*c) for c in _COLUMNS)
+    + (
+        Column("name", "VARCHAR", "Application name."),
+        Column(
+            "is_live", "BOOLEAN", "As in v_applications (phase-in, active, phase-out or unknown lifecycle)."
+        ),
+        Column("lifecycle", "VARCHAR", "Lifecycle phase."),
+        Column("hosting_model", "VARCHAR", "on-premises, private-cloud, iaas, paas, saas or unknown."),
+        Column("hosting_country", "VARCHAR", "Hosting country as written."),
+        Column("country", "VARCHAR", "The country recognised in hosting_country (NULL when none)."),
+        Column(
+            "country_status", "VARCHAR", "uk, adequate, partial, not-adequate or unknown (UK GDPR adequacy)."
+        ),
+        Column("data_classification", "VARCHAR", "Government Security Classification."),
+        Column("personal_data", "BOOLEAN", "Holds personal data."),
+        Column("special_category_data", "BOOLEAN", "Holds special-category personal data."),
+        Column("business_criticality", "VARCHAR", "Business criticality."),
+        Column("user_count", "BIGINT", "Users."),
+        Column("annual_cost", "DECIMAL(18,2)", "cost_total, else the sum of the cost lines."),
+        Column("functional_fit", "TINYINT", "1 (worst) .. 4 (best)."),
+        Column("technical_fit", "TINYINT", "1 (worst) .. 4 (best)."),
+        Column(
+            "time_category", "VARCHAR", "invest, tolerate, migrate or eliminate; NULL when a fit is unknown."
+        ),
+        Column("worst_support_status", "VARCHAR", "Worst component support status (legacy_scores)."),
+        Column(
+            "supported_stack",
+            "BOOLEAN",
+            "At least one component matched to lifecycle data and none unsupported, on extended support or "
+            "ending within 12 months.",
+        ),
+        Column("virtualised", "BOOLEAN", "A component names VMware, vSphere or ESXi."),
+        Column("legacy_score", "DOUBLE", "legacy_scores.score."),
+        Column("legacy_rag", "VARCHAR", "legacy_scores.rag."),
+        Column("scarce_languages", "VARCHAR", "Scarce-skill languages found (legacy_scores)."),
+        Column("vendor_key", "VARCHAR", 'Resolved vendor ("in-house" for in-house systems).'),
+        Column(
+            "product_key", "VARCHAR", "Resolved product, for applications of a vendor with a SaaS edition."
+        ),
+        Column(
+            "saas_edition",
+            "VARCHAR",
+            "The SaaS or vendor-hosted edition of its product (lists.yaml saas_vendors).",
+        ),
+        Column("saas_model", "VARCHAR", "saas (multi-tenant) or hosted (vendor-run, single tenant)."),
+        Column("in_house", "BOOLEAN", "Built or run in house."),
+        Column("commodity_capability", "VARCHAR", "A commodity capability it serves (lists.yaml), if any."),
+        Column("hardware_dependency", "VARCHAR", "The hardware keyword found, if any."),
+        Column(
+            "constraints", "JSON", "Hard constraints that apply: constraint, detail, blocks, blocks_sharing."
+        ),
+        Column("blocked_dispositions", "VARCHAR[]", "Dispositions the constraints rule out."),
+    ),
+)
+
+DISPOSITIONS_TABLE = Table(
+    "dispositions",
+    "one row per application: its TIME category and 7R disposition, and the decision that made it",
+    tuple(Column(*c) for c in _COLUMNS)
+    + (
+        Column(
+            "time_category",
+            "VARCHAR",
+            "invest, tolerate, migrate or eliminate (LeanIX TIME); NULL when a fit is unknown.",
+        ),
+        Column(
+            "disposition", "VARCHAR", "retire, retain, rehost, relocate, replatform, repurchase or refactor."
+        ),
+        Column("decided_by", "VARCHAR", "Code of the decision (rules/cloud/decisions) that made it."),
+        Column("reason", "VARCHAR", "Why, in one sentence."),
+        Column(
+            "constraints", "JSON", "Hard constraints that apply to the application (see disposition_facts)."
+        ),
+        Column(
+            "blocked_decisions",
+            "JSON",
+            "Earlier decisions that matched but were ruled out by a constraint: [{decision, disposition}].",
+        ),
+    ),
+)
+
+_ALL_CLOUD = "['rehost', 'relocate', 'replatform', 'repurchase', 'refactor']"
+_HARDWARE_BLOCKS = "['refactor', 'rehost', 'relocate', 'replatform']"
+
+
+def _keyword_pattern(keywords: Sequence[str]) -> str:
+    """One RE2 pattern matching any keyword as whole words (metacharacters escaped)."""
+    escaped = [re.sub(r"([.^$*+?()\[\]{}|\\])", r"\\\1", k.lower().strip()) for k in keywords if k.strip()]
+    return r"(?:^|[^a-z0-9])(" + "|".join(sorted(escaped, key=lambda k: (-len(k), k))) + r")(?:$|[^a-z0-9])"
+
+
+_FACTS_SQL = f"""
+WITH comp AS (
+  SELECT organisation, app_id,
+         count(*) FILTER (WHERE support_status <> 'unknown') AS matched,
+         count(*) FILTER (WHERE support_status IN ('unsupported', 'extended-support', 'ending-12m')) AS failing,
+         bool_or(regexp_matches(lower(raw), 'vmware|vsphere|esxi')) AS virtualised
+  FROM component_lifecycle GROUP BY organisation, app_id
+), caps AS (
+  SELECT c.organisation, c.app_id, min(t.commodity) AS commodity_capability
+  FROM v_app_capabilities c JOIN commodity_terms t ON t.capability = c.capability
+  GROUP BY c.organisation, c.app_id
+), facts AS (
+  SELECT a.organisation, a.app_id, a.name, a.is_live, a.lifecycle, a.hosting_model, a.hosting_country,
+         r.country, coalesce(r.country_status, 'unknown') AS country_status,
+         a.data_classification, a.personal_data, a.special_category_data, a.business_criticality,
+         a.user_count, coalesce(a.cost_total, a.cost_lines_total) AS annual_cost,
+         a.functional_fit, a.technical_fit,
+         CASE WHEN a.functional_fit IS NULL OR a.technical_fit IS NULL THEN NULL
+              WHEN a.functional_fit >= $functional_high AND a.technical_fit >= $technical_high THEN 'invest'
+              WHEN a.functional_fit >= $functional_high THEN 'migrate'
+              WHEN a.technical_fit >= $technical_high THEN 'tolerate'
+              ELSE 'eliminate' END AS time_category,
+         l.worst_support_status,
+         coalesce(comp.matched, 0) > 0 AND coalesce(comp.failing, 0) = 0 AS supported_stack,
+         coalesce(comp.virtualised, false) AS virtualised,
+         l.score AS legacy_score, l.rag AS legacy_rag, l.scarce_languages,
+         coalesce(s.vendor_key, v.vendor_key) AS vendor_key, s.product_key, s.saas_edition, s.saas_model,
+         coalesce(v.vendor_key = 'in-house', false) AS in_house,
+         caps.commodity_capability,
+         nullif(regexp_extract(lower(concat_ws(' ', a.name, a.description, a.unmapped::VARCHAR)), $hardware, 1), '')
+           AS hardware_dependency
+  FROM v_applications a
+  LEFT JOIN legacy_scores l ON l.organisation = a.organisation AND l.app_id = a.app_id
+  LEFT JOIN comp ON comp.organisation = a.organisation AND comp.app_id = a.app_id
+  LEFT JOIN caps ON caps.organisation = a.organisation AND caps.app_id = a.app_id
+  LEFT JOIN vendor_keys v ON v.vendor = a.vendor
+  LEFT JOIN saas_matches s ON s.organisation = a.organisation AND s.app_id = a.app_id
+  LEFT JOIN country_statuses r ON r.hosting_country = a.hosting_country
+), constrained AS (
+  SELECT *,
+    list_concat(
+      CASE WHEN data_classification IN ('secret', 'top-secret') THEN [{{
+        'constraint': 'classification',
+        'detail': upper(replace(data_classification, '-', ' ')) || ' data stays on premises or in private hosting',
+        'blocks': {_ALL_CLOUD}, 'blocks_sharing': true}}] ELSE [] END,
+      CASE WHEN special_category_data AND country_status IN ('not-adequate', 'partial') THEN [{{
+        'constraint': 'residency',
+        'detail': 'special-category personal data hosted in ' || coalesce(country, hosting_country)
+                  || ', not the UK or a country covered by UK adequacy regulations',
+        'blocks': {_ALL_CLOUD}, 'blocks_sharing': false}}] ELSE [] END,
+      CASE WHEN hardware_dependency IS NOT NULL THEN [{{
+        'constraint': 'hardware',
+        'detail': 'hardware dependency (' || hardware_dependency || ')',
+        'blocks': {_HARDWARE_BLOCKS}, 'blocks_sharing': false}}] ELSE [] END
+    ) AS constraint_list
+  FROM facts
+)
+SELECT * EXCLUDE (constraint_list),
+       to_json(constraint_list) AS constraints,
+       list_sort(list_distinct(flatten([c.blocks FOR c IN constraint_list]))) AS blocked_dispositions
+FROM constrained
+ORDER BY organisation, app_id
+"""
+
+_CHOOSE_SQL = """
+WITH m AS (
+  SELECT m.*, list_contains(f.blocked_dispositions, m.disposition) AS blocked
+  FROM decision_matches m
+  JOIN disposition_facts f ON f.organisation = m.organisation AND f.app_id = m.app_id
+), chosen AS (
+  SELECT organisation, app_id, min(decision_order) AS chosen_order FROM m WHERE NOT blocked
+  GROUP BY organisation, app_id
+), blocked AS (
+  SELECT m.organisation, m.app_id,
+         to_json(list({'decision': m.decided_by, 'disposition': m.disposition} ORDER BY m.decision_order))
+           AS blocked_decisions
+  FROM m LEFT JOIN chosen c ON c.organisation = m.organisation AND c.app_id = m.app_id
+  WHERE m.blocked AND (c.chosen_order IS NULL OR m.decision_order < c.chosen_order)
+  GROUP BY m.organisation, m.app_id
+)
+SELECT f.organisation, f.app_id, f.time_category, coalesce(m.disposition, 'retain') AS disposition,
+       m.decided_by, f.constraints, b.blocked_decisions
+FROM disposition_facts f
+LEFT JOIN chosen c ON c.organisation = f.organisation AND c.app_id = f.app_id
+LEFT JOIN m ON m.organisation = f.organisation AND m.app_id = f.app_id AND m.decision_order = c.chosen_order
+LEFT JOIN blocked b ON b.organisation = f.organisation AND b.app_id = f.app_id
+ORDER BY f.organisation, f.app_id
+"""
+
+
+def run_disposition(ctx: StepContext, table: Sequence[Decision] | None = None) -> None:
+    settings = read_settings(ctx, "cloud", CLOUD_SETTINGS)
+    lists_path = read_settings(ctx, "reference", REFERENCE_SETTINGS, shared=True)["lists"]
+    for key in ("functional_fit_high", "technical_fit_high"):
+        if not 1 <= settings[key] <= 4:
+            raise ConfigError(
+                f"cloud.{key} must be 1-4 (the LeanIX fit scale)", location=ctx.where("cloud", key)
+            )
+    if table is None:
+        table = load_decisions(
+            settings["decision_dirs"], disabled=settings["disabled_decisions"], notices=ctx.notices
+        )
+    values = {}
+    overrides = settings["decision_parameters"]
+    for decision in table:
+        given = overrides.get(decision.code, {})
+        if not isinstance(given, dict):
+            raise ConfigError(
+                f"cloud.decision_parameters.{decision.code} must be a table of name = value",
+                location=ctx.where("cloud", "decision_parameters", decision.code),
+            )
+        values[decision.code] = decision_values(
+            decision, given, ctx.where("cloud", "decision_parameters", decision.code)
+        )
+    unknown = sorted(set(overrides) - {d.code for d in table})
+    if unknown:
+        raise ConfigError(
+            f"cloud.decision_parameters names no decision '{unknown[0]}'",
+            location=ctx.where("cloud", "decision_parameters", unknown[0]),
+        )
+
+    lookups = {
+        "vendor_keys": _vendor_keys(ctx.con),
+        "commodity_terms": _commodity_terms(ctx.con, lists_path),
+        "country_statuses": _country_statuses(ctx.con, settings["adequate_countries"]),
+    }
+    lookups["saas_matches"] = _saas_matches(ctx.con, lookups["vendor_keys"], lists_path)
+    for name, frame in lookups.items():
+        ctx.con.register(name, frame.to_arrow())
+    try:
+        params = {
+            "functional_high": settings["functional_fit_high"],
+            "technical_high": settings["technical_fit_high"],
+            "hardware": _keyword_pattern(settings["hardware_keywords"] or ["\x00"]),
+        }
+        replace_table_sql(ctx.con, DISPOSITION_FACTS, _FACTS_SQL, params)
+    finally:
+        for name in lookups:
+            ctx.con.unregister(name)
+
+    matches = match_decisions(ctx.con, table, ctx.as_of, values)
+    ctx.con.register("decision_matches", matches.to_arrow())
+    try:
+        chosen = fetch_frame(ctx.con, _CHOOSE_SQL)
+    finally:
+        ctx.con.unregister("decision_matches")
+    replace_table(ctx.con, DISPOSITIONS_TABLE, _with_reasons(ctx.con, chosen, table))
+
+
+def _with_reasons(con: Any, chosen: pl.DataFrame, table: Sequence[Decision]) -> pl.DataFrame:
+    """Each decision's reason template filled in from disposition_facts (its summary when it has none)."""
+    fields = sorted({f for d in table for f in template_fields(d.reason or "")})
+    if fields:
+        facts = fetch_frame(con, f"SELECT organisation, app_id, {', '.join(fields)} FROM disposition_facts")
+        chosen = chosen.join(facts, on=["organisation", "app_id"], how="left", maintain_order="left")
+    reason: Any = pl.lit("no decision matched")
+    for decision in reversed(list(table)):
+        text = message_expr(decision.reason) if decision.reason else pl.lit(decision.summary)
+        reason = pl.when(pl.col("decided_by") == decision.code).then(text).otherwise(reason)
+    return chosen.with_columns(reason.alias("reason")).select([c.name for c in DISPOSITIONS_TABLE.columns])
+
+
+def _vendor_keys(con: Any) -> pl.DataFrame:
+    vendors = fetch_frame(
+        con, "SELECT DISTINCT vendor FROM v_applications WHERE vendor IS NOT NULL ORDER BY vendor"
+    )
+    if vendors.is_empty():
+        return pl.DataFrame(schema={"vendor": pl.String, "vendor_key": pl.String})
+    return resolve_products(vendors).select("vendor", "vendor_key")
+
+
+def _saas_matches(con: Any, vendor_keys: pl.DataFrame, lists_path: Any) -> pl.DataFrame:
+    """Applications whose vendor or product has a SaaS or vendor-hosted edition."""
+    schema = {
+        "organisation": pl.String,
+        "app_id": pl.String,
+        "vendor_key": pl.String,
+        "product_key": pl.String,
+        "saas_edition": pl.String,
+        "saas_model": pl.String,
+    }
+    saas = saas_vendors(lists_path)
+    candidates = vendor_keys.filter(pl.col("vendor_key").is_in(saas["vendor_key"].implode()))
+    if candidates.is_empty():
+        return pl.DataFrame(schema=schema)
+    con.register("saas_vendor_names", candidates.to_arrow())
+    try:
+        apps = fetch_frame(
+            con,
+            "SELECT a.organisation, a.app_id, a.vendor, a.product, a.name FROM v_applications a "
+            "JOIN saas_vendor_names v ON v.vendor = a.vendor ORDER BY a.organisation, a.app_id",
+        )
+    finally:
+        con.unregister("saas_vendor_names")
+    resolved = resolve_products(apps)
+    whole_vendor = saas.filter(pl.col("product_key").is_null()).drop("product_key")
+    by_product = saas.filter(pl.col("product_key").is_not_null()).drop("vendor_key")
+    matched = resolved.join(by_product, on="product_key", how="left").join(
+        whole_vendor, on="vendor_key", how="left", suffix="_vendor"
+    )
+    return (
+        matched.with_columns(
+            pl.coalesce("edition", "edition_vendor").alias("saas_edition"),
+            pl.coalesce("model", "model_vendor").alias("saas_model"),
+        )
+        .filter(pl.col("saas_edition").is_not_null())
+        .unique(["organisation", "app_id"], keep="first", maintain_order=True)
+        .select(list(schema))
+    )
+
+
+def _commodity_terms(con: Any, lists_path: Any) -> pl.DataFrame:
+    capabilities = fetch_frame(
+        con,
+        "SELECT DISTINCT capability FROM v_app_capabilities WHERE capability IS NOT NULL ORDER BY capability",
+    )
+    if capabilities.is_empty():
+        return pl.DataFrame(schema={"capability": pl.String, "commodity": pl.String})
+    commodity = commodity_capabilities(lists_path).select(
+        pl.col("code").alias("capability_code"), pl.col("name").alias("commodity")
+    )
+    return (
+        map_capabilities(capabilities)
+        .join(commodity, on="capability_code", how="inner")
+        .select("capability", "commodity")
+    )
+
+
+def _country_statuses(con: Any, extra: Sequence[str]) -> pl.DataFrame:
+    texts = fetch_frame(
+        con,
+        "SELECT DISTINCT hosting_country FROM v_applications WHERE hosting_country IS NOT NULL ORDER BY 1",
+    )["hosting_country"].to_list()
+    rows = [(text, *country_status(text, extra)) for text in texts]
+    return pl.DataFrame(
+        rows,
+        schema={"hosting_country": pl.String, "country": pl.String, "country_status": pl.String},
+        orient="row",
+    )
+
+
+def disposition_step(table: Sequence[Decision] | None = None) -> Step:
+    """The step, using `table` instead of the configured decision table (for the decisions' cases)."""
+    return Step(
+        name="disposition",
+        description="TIME category and 7R disposition per application, from the ordered decision table",
+        reads=("v_applications", "v_app_capabilities", "component_lifecycle", "legacy_scores"),
+        writes=(DISPOSITION_FACTS, DISPOSITIONS_TABLE),
+        run=(lambda ctx: run_disposition(ctx, table)) if table is not None else run_disposition,
+    )
+
+
+DISPOSITION_STEP = register_step(disposition_step())

@@ -71,6 +71,10 @@ STEP_MODULES: tuple[str, ...] = (
     "appconsol.analyses.lifecycle",
     "appconsol.analyses.legacy",
     "appconsol.analyses.disposition",
+    "appconsol.analyses.products",
+    "appconsol.analyses.capabilities",
+    "appconsol.analyses.overlap",
+    "appconsol.analyses.plan",
 )
 
 

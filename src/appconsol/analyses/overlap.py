@@ -1,0 +1,580 @@
+"""Step `overlap`: applications that do the same job, within a body and across partner bodies.
+
+Within one organisation (pairwise work only inside blocks of (organisation, capability)):
+- Live applications only (lifecycle phase-in, active, phase-out or unknown); retired and planned
+  ones never overlap, so a live system beside its retired predecessor is no overlap.
+- Each application's capabilities are keys: the taxonomy code, or for a capability the taxonomy
+  does not know, its normalised wording. A key claimed by more than `max_block_apps` live
+  applications in one body says nothing about overlap (like a word in every document) and is
+  set aside, listed in `overlap_generic`.
+- A pair shares at least one key. Its evidence per shared key is 1 when both applications word
+  the capability the same way, else `different_wording_weight` x the weaker mapping confidence
+  (two wordings in one broad taxonomy entry, such as "Garden waste" and "Waste & recycling",
+  are weaker evidence than the same wording twice). `share_of_a` is the share of A's keys that B
+  also has, and the other way round. similarity = 0.7 x the larger evidence-weighted share
+  + 0.2 x the Jaccard overlap of name and description words + 0.1 when both have the same vendor.
+  Same vendor alone never makes a pair: only a shared capability does.
+- Clusters are connected components of the pairs at or above `min_similarity`; a component of
+  more than `max_cluster_size` members is split by average-linkage hierarchical clustering
+  (scipy) cut at the same similarity, so chains of weak links do not make one giant group.
+
+Across organisations in a partnership (linear: group-by on resolved keys, no pairwise work):
+- same-product: one resolved product key (`idox/uniform`) run by two or more bodies, a shared
+  instance or joint contract opportunity;
+- convergence: one capability code served in two or more bodies by two or more products.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter, defaultdict
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from appconsol.analyses.settings import Setting, fetch_frame, read_settings, replace_table, replace_table_sql
+from appconsol.engine.steps import Step, StepContext, register_step
+from appconsol.schema import Column, Table
+
+OVERLAP_PAIRS = Table(
+    "overlap_pairs",
+    "one row per pair of live applications of one organisation that share a capability",
+    (
+        Column("organisation", "VARCHAR", "Organisation of both applications."),
+        Column("app_a", "VARCHAR", "The first application's id (the smaller id)."),
+        Column("app_b", "VARCHAR", "The second application's id."),
+        Column("shared_capabilities", "INTEGER", "How many capability keys both serve."),
+        Column("share_of_a", "DOUBLE", "Share of A's capabilities that B also serves."),
+        Column("share_of_b", "DOUBLE", "Share of B's capabilities that A also serves."),
+        Column("similarity", "DOUBLE", "0..1: capability evidence, name and description words, vendor."),
+        Column("evidence", "JSON", "The shared keys, wording agreement, word overlap and vendor."),
+    ),
+)
+OVERLAP_GROUPS = Table(
+    "overlap_groups",
+    "one row per group of overlapping applications (within a body, or across partner bodies)",
+    (
+        Column("group_id", "VARCHAR", "Stable id derived from the group's content (`OV-` + 10 hex)."),
+        Column("scope", "VARCHAR", "`within` one organisation or `across` a partnership."),
+        Column("partnership", "VARCHAR", "The partnership, for `across` groups."),
+        Column("organisation", "VARCHAR", "The organisation, for `within` groups."),
+        Column(
+            "capability_code",
+            "VARCHAR",
+            "Taxonomy code the members share (NULL for a wording the taxonomy lacks).",
+        ),
+        Column("capability_name", "VARCHAR", "The capability's name (or the wording)."),
+        Column(
+            "kind",
+            "VARCHAR",
+            "`same-capability` (within), `same-product` (one product under several bodies) or "
+            "`convergence` (one capability, different products).",
+        ),
+        Column("product_key", "VARCHAR", "The product, for `same-product` groups."),
+        Column("product_label", "VARCHAR", "Its display name."),
+        Column("members", "INTEGER", "Applications in the group."),
+        Column("organisations", "INTEGER", "Organisations they belong to."),
+        Column("annual_cost", "DOUBLE", "Sum of the members' stated annual costs (NULL when none is known)."),
+        Column("evidence", "JSON", "How the group was found (pairs and similarity, or products per body)."),
+    ),
+)
+OVERLAP_MEMBERS = Table(
+    "overlap_members",
+    "one row per application in an overlap group",
+    (
+        Column("group_id", "VARCHAR", "The group (see `overlap_groups`)."),
+        Column("organisation", "VARCHAR", "Organisation of the application."),
+        Column("app_id", "VARCHAR", "Application id."),
+        Column(
+            "role",
+            "VARCHAR",
+            "`overlapping` (within), `instance` (same product) or `alternative` (convergence).",
+        ),
+        Column("product_key", "VARCHAR", "The application's resolved product, to list which body runs what."),
+        Column("product_label", "VARCHAR", "Its display name."),
+    ),
+)
+OVERLAP_GENERIC = Table(
+    "overlap_generic",
+    "one row per capability claimed by too many live applications in one body to signal overlap",
+    (
+        Column("organisation", "VARCHAR", "The organisation."),
+        Column("capability_key", "VARCHAR", "Taxonomy code, or `label:` + the normalised wording."),
+        Column("capability_name", "VARCHAR", "Name of the capability (or one wording of it)."),
+        Column("apps", "INTEGER", "Live applications claiming it."),
+    ),
+)
+
+OVERLAP_SETTINGS = (
+    Setting("min_similarity", "number", 0.6, "Pairs at or above this similarity join one overlap group."),
+    Setting(
+        "pair_min_similarity", "number", 0.3, "Pairs below this similarity are not stored in overlap_pairs."
+    ),
+    Setting(
+        "different_wording_weight",
+        "number",
+        0.5,
+        "Evidence of a shared taxonomy code worded differently by the two applications (1: the code alone "
+        "decides).",
+    ),
+    Setting(
+        "max_block_apps",
+        "integer",
+        30,
+        "A capability claimed by more live applications than this in one body is too generic to compare.",
+    ),
+    Setting(
+        "max_cluster_size", "integer", 12, "Larger connected groups are split by average-linkage clustering."
+    ),
+    Setting(
+        "min_product_confidence",
+        "number",
+        0.7,
+        "Product keys resolved with less confidence are not matched across bodies.",
+    ),
+    Setting(
+        "min_capability_confidence",
+        "number",
+        0.8,
+        "Capability mappings with less confidence are not matched across bodies (convergence).",
+    ),
+    Setting("convergence", "boolean", True, "Find convergence groups (one capability, different products)."),
+)
+
+# Words that say nothing about what an application does.
+TEXT_STOPWORDS = (
+    *("the", "and", "for", "with", "from", "into", "its", "our", "via", "per", "all", "any", "not", "new"),
+    *("system", "systems", "application", "applications", "app", "apps", "software", "service", "services"),
+    *("team", "supplier", "product", "built", "supported", "house", "used", "use", "uses", "using"),
+    *("management", "council", "trust", "data", "tool", "tools", "online", "web", "portal", "platform"),
+)
+WEIGHTS = {"capability": 0.7, "text": 0.2, "vendor": 0.1}
+
+
+def group_id(*parts: str) -> str:
+    """A stable id from a group's identity: the same content always gives the same id."""
+    return "OV-" + hashlib.sha1("|".join(parts).encode("utf-8")).hexdigest()[:10].upper()
+
+
+def find_overlaps(ctx: StepContext) -> None:
+    settings = read_settings(ctx, "overlap", OVERLAP_SETTINGS)
+    con = ctx.con
+    _prepare_capabilities(con, settings)
+    pairs = _within_pairs(con, settings)
+    groups, members = _within_groups(con, pairs, settings)
+    across_groups, across_members = _across_groups(con, settings)
+    generic = fetch_frame(
+        con,
+        "SELECT organisation, cap_key AS capability_key, capability_name, apps FROM _ov_block "
+        "WHERE generic ORDER BY organisation, capability_key",
+    )
+    costs = fetch_frame(
+        con,
+        "SELECT organisation, app_id, CAST(coalesce(cost_lines_total, cost_total) AS DOUBLE) AS cost "
+        "FROM v_applications WHERE coalesce(cost_lines_total, cost_total) > 0",
+    )
+    all_members = pl.concat([members, across_members], how="diagonal_relaxed")
+    all_groups = _with_costs(pl.concat([groups, across_groups], how="diagonal_relaxed"), all_members, costs)
+    replace_table_sql(
+        con,
+        OVERLAP_PAIRS,
+        "SELECT organisation, app_a, app_b, shared_capabilities, share_of_a, share_of_b, similarity, evidence "
+        "FROM _ov_pairs WHERE similarity >= $min ORDER BY organisation, app_a, app_b",
+        {"min": float(settings["pair_min_similarity"])},
+    )
+    replace_table(con, OVERLAP_GROUPS, all_groups.sort("group_id"))
+    replace_table(con, OVERLAP_MEMBERS, all_members.sort("group_id", "organisation", "app_id"))
+    replace_table(con, OVERLAP_GENERIC, generic)
+    for name in ("_ov_caps", "_ov_block", "_ov_apps", "_ov_pairs"):
+        con.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def _prepare_capabilities(con: Any, settings: dict[str, Any]) -> None:
+    """Per live application: its capability keys (with wordings and confidence), words and vendor."""
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _ov_caps AS
+        SELECT m.organisation, m.app_id, coalesce(m.code, 'label:' || m.label_key) AS cap_key,
+               list_sort(list_distinct(list(m.label_key))) AS labels,
+               max(coalesce(m.confidence, 1.0)) AS conf,
+               coalesce(any_value(m.name), min(m.capability)) AS capability_name
+        FROM app_capability_codes m
+        JOIN v_applications a ON a.organisation = m.organisation AND a.app_id = m.app_id
+        WHERE a.is_live AND m.label_key IS NOT NULL AND m.label_key <> ''
+        GROUP BY ALL
+        """
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _ov_block AS "
+        "SELECT organisation, cap_key, min(capability_name) AS capability_name, count(*) AS apps, "
+        "count(*) > $max_block AS generic FROM _ov_caps GROUP BY ALL",
+        {"max_block": settings["max_block_apps"]},
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _ov_apps AS
+        SELECT a.organisation, a.app_id,
+               list_sort(list_distinct(list_filter(
+                   regexp_split_to_array(lower(coalesce(a.name, '') || ' ' || coalesce(a.description, '')),
+                                         '[^a-z0-9]+'),
+                   lambda t: length(t) > 2 AND NOT list_contains($stopwords, t)))) AS words,
+               CASE WHEN k.vendor_key IS NULL OR k.vendor_key = 'in-house' THEN NULL ELSE k.vendor_key END
+                   AS vendor_key
+        FROM v_applications a
+        LEFT JOIN product_keys k ON k.organisation = a.organisation AND k.app_id = a.app_id
+        WHERE a.is_live AND EXISTS (
+            SELECT 1 FROM _ov_caps c WHERE c.organisation = a.organisation AND c.app_id = a.app_id)
+        """,
+        {"stopwords": list(TEXT_STOPWORDS)},
+    )
+
+
+def _within_pairs(con: Any, settings: dict[str, Any]) -> pl.DataFrame:
+    """Score every pair of live applications of one body sharing a non-generic capability key.
+
+    The pairs stay in DuckDB (`_ov_pairs`); only those strong enough to cluster come back.
+    """
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _ov_pairs AS
+        WITH caps AS (
+            SELECT c.* FROM _ov_caps c
+            JOIN _ov_block b ON b.organisation = c.organisation AND b.cap_key = c.cap_key
+            WHERE NOT b.generic
+        ),
+        counts AS (SELECT organisation, app_id, count(*) AS n FROM caps GROUP BY ALL),
+        shared AS (
+            SELECT a.organisation, a.app_id AS app_a, b.app_id AS app_b, a.cap_key,
+                   len(list_intersect(a.labels, b.labels)) > 0 AS same_wording,
+                   CASE WHEN len(list_intersect(a.labels, b.labels)) > 0 THEN 1.0
+                        ELSE $wording * least(a.conf, b.conf) END AS weight
+            FROM caps a JOIN caps b
+              ON a.organisation = b.organisation AND a.cap_key = b.cap_key AND a.app_id < b.app_id
+        ),
+        pairs AS (
+            SELECT organisation, app_a, app_b, count(*) AS shared, sum(weight) AS weight,
+                   list(cap_key ORDER BY cap_key) AS keys, count(*) FILTER (WHERE same_wording) AS same_wording
+            FROM shared GROUP BY ALL
+        ),
+        scored AS (
+            SELECT p.*, na.n AS n_a, nb.n AS n_b,
+                   greatest(p.weight / na.n, p.weight / nb.n) AS capability_score,
+                   CASE WHEN len(list_distinct(list_concat(wa.words, wb.words))) = 0 THEN 0.0
+                        ELSE len(list_intersect(wa.words, wb.words))
+                             / len(list_distinct(list_concat(wa.words, wb.words))) END AS text_score,
+                   coalesce(wa.vendor_key = wb.vendor_key, false) AS same_vendor
+            FROM pairs p
+            JOIN counts na ON na.organisation = p.organisation AND na.app_id = p.app_a
+            JOIN counts nb ON nb.organisation = p.organisation AND nb.app_id = p.app_b
+            JOIN _ov_apps wa ON wa.organisation = p.organisation AND wa.app_id = p.app_a
+            JOIN _ov_apps wb ON wb.organisation = p.organisation AND wb.app_id = p.app_b
+        )
+        SELECT organisation, app_a, app_b, CAST(shared AS INTEGER) AS shared_capabilities,
+               round(shared / n_a, 4) AS share_of_a, round(shared / n_b, 4) AS share_of_b,
+               round(least(1.0, $w_cap * capability_score + $w_text * text_score
+                     + $w_vendor * same_vendor::INTEGER), 4) AS similarity,
+               json_object('shared', keys, 'same_wording', same_wording,
+                           'capability_score', round(capability_score, 4), 'word_overlap', round(text_score, 4),
+                           'same_vendor', same_vendor) AS evidence,
+               keys
+        FROM scored
+        """,
+        {
+            "wording": float(settings["different_wording_weight"]),
+            "w_cap": WEIGHTS["capability"],
+            "w_text": WEIGHTS["text"],
+            "w_vendor": WEIGHTS["vendor"],
+        },
+    )
+    return fetch_frame(
+        con,
+        "SELECT organisation, app_a, app_b, similarity, keys FROM _ov_pairs WHERE similarity >= $min "
+        "ORDER BY organisation, app_a, app_b",
+        {"min": float(settings["min_similarity"])},
+    )
+
+
+def _within_groups(
+    con: Any, pairs: pl.DataFrame, settings: dict[str, Any]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Clusters of strongly similar pairs: connected components, large ones split by linkage."""
+    strong = pairs
+    group_rows: list[dict[str, Any]] = []
+    member_rows: list[tuple[str, str, str]] = []
+    if strong.height == 0:
+        return _empty(OVERLAP_GROUPS), _empty(OVERLAP_MEMBERS)
+    names = _block_names(con)
+    for organisation, apps, links in _clusters(strong, settings):
+        keys = Counter(key for _a, _b, _s, pair_keys in links for key in pair_keys)
+        key = min(keys, key=lambda k: (-keys[k], k))
+        gid = group_id("within", organisation, key, *apps)
+        similarities = [s for _a, _b, s, _k in links]
+        group_rows.append(
+            {
+                "group_id": gid,
+                "scope": "within",
+                "partnership": None,
+                "organisation": organisation,
+                "capability_code": None if key.startswith("label:") else key,
+                "capability_name": names.get((organisation, key), key),
+                "kind": "same-capability",
+                "members": len(apps),
+                "organisations": 1,
+                "evidence": json.dumps(
+                    {
+                        "pairs": len(links),
+                        "mean_similarity": round(sum(similarities) / len(similarities), 4),
+                        "min_similarity": min(similarities),
+                        "shared_capabilities": sorted(keys),
+                    }
+                ),
+            }
+        )
+        member_rows.extend((gid, organisation, app) for app in apps)
+    groups = pl.DataFrame(group_rows)
+    members = pl.DataFrame(member_rows, schema=["group_id", "organisation", "app_id"], orient="row")
+    products = fetch_frame(con, "SELECT organisation, app_id, product_key, product_label FROM product_keys")
+    members = members.join(products, on=["organisation", "app_id"], how="left").with_columns(
+        role=pl.lit("overlapping")
+    )
+    return groups, members
+
+
+def _block_names(con: Any) -> dict[tuple[str, str], str]:
+    frame = fetch_frame(con, "SELECT organisation, cap_key, capability_name FROM _ov_block")
+    return {(o, k): n for o, k, n in frame.iter_rows()}
+
+
+def _clusters(
+    strong: pl.DataFrame, settings: dict[str, Any]
+) -> list[tuple[str, list[str], list[tuple[str, str, float, list[str]]]]]:
+    """(organisation, sorted member ids, links) per cluster, in a canonical order."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    nodes = (
+        pl.concat(
+            [
+                strong.select("organisation", pl.col("app_a").alias("app_id")),
+                strong.select("organisation", pl.col("app_b").alias("app_id")),
+            ]
+        )
+        .unique()
+        .sort("organisation", "app_id")
+        .with_row_index("node")
+    )
+    indexed = strong.join(
+        nodes.rename({"app_id": "app_a", "node": "node_a"}), on=["organisation", "app_a"]
+    ).join(nodes.rename({"app_id": "app_b", "node": "node_b"}), on=["organisation", "app_b"])
+    n = nodes.height
+    a = indexed["node_a"].to_numpy()
+    b = indexed["node_b"].to_numpy()
+    graph = coo_matrix((np.ones(len(a)), (a, b)), shape=(n, n))
+    _count, labels = connected_components(graph, directed=False)
+    node_org = nodes["organisation"].to_list()
+    node_app = nodes["app_id"].to_list()
+    links_by_component: dict[int, list[tuple[int, int, float, list[str]]]] = defaultdict(list)
+    for i, j, s, keys in zip(
+        a.tolist(), b.tolist(), indexed["similarity"].to_list(), indexed["keys"].to_list(), strict=True
+    ):
+        links_by_component[int(labels[i])].append((i, j, s, keys))
+    clusters = []
+    for links in links_by_component.values():
+        component = sorted({i for i, _j, _s, _k in links} | {j for _i, j, _s, _k in links})
+        for part in _split(component, links, settings):
+            members = set(part)
+            inside = [
+                (node_app[i], node_app[j], s, k) for i, j, s, k in links if i in members and j in members
+            ]
+            clusters.append((node_org[part[0]], sorted(node_app[i] for i in part), inside))
+    clusters.sort(key=lambda c: (c[0], c[1]))
+    return clusters
+
+
+def _split(
+    component: list[int], links: list[tuple[int, int, float, list[str]]], settings: dict[str, Any]
+) -> list[list[int]]:
+    """A component as is, or, when larger than max_cluster_size, its average-linkage clusters."""
+    if len(component) <= settings["max_cluster_size"]:
+        return [component]
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    position = {node: k for k, node in enumerate(component)}
+    n = len(component)
+    distances = np.ones(n * (n - 1) // 2)
+    for i, j, s, _keys in links:
+        p, q = sorted((position[i], position[j]))
+        distances[n * p - p * (p + 1) // 2 + (q - p - 1)] = 1.0 - s
+    tree = linkage(distances, method="average")
+    labels = fcluster(tree, t=1.0 - settings["min_similarity"] + 1e-9, criterion="distance")
+    parts: dict[int, list[int]] = defaultdict(list)
+    for node, label in zip(component, labels.tolist(), strict=True):
+        parts[label].append(node)
+    return [sorted(p) for p in parts.values() if len(p) > 1]
+
+
+def _across_groups(con: Any, settings: dict[str, Any]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Same product in two or more partner bodies; one capability on different products (convergence)."""
+    params = {"min_product": float(settings["min_product_confidence"])}
+    same_product = fetch_frame(
+        con,
+        """
+        WITH live AS (SELECT organisation, app_id FROM v_applications WHERE is_live),
+        keyed AS (
+            SELECT k.organisation, k.app_id, k.product_key, k.product_label
+            FROM product_keys k JOIN live l ON l.organisation = k.organisation AND l.app_id = k.app_id
+            WHERE k.product_key LIKE '%/%' AND k.vendor_key IS NOT NULL AND k.vendor_key <> 'in-house'
+              AND k.product_confidence >= $min_product
+        ),
+        members AS (SELECT p.partnership, k.* FROM keyed k JOIN partnerships p ON p.organisation = k.organisation),
+        chosen AS (
+            SELECT partnership, product_key FROM members GROUP BY ALL HAVING count(DISTINCT organisation) >= 2
+        )
+        SELECT m.* FROM members m SEMI JOIN chosen c ON c.partnership = m.partnership AND c.product_key = m.product_key
+        ORDER BY partnership, product_key, organisation, app_id
+        """,
+        params,
+    )
+    frames = [_product_groups(con, same_product)]
+    if settings["convergence"]:
+        convergence = fetch_frame(
+            con,
+            """
+            WITH live AS (SELECT organisation, app_id FROM v_applications WHERE is_live),
+            coded AS (
+                SELECT DISTINCT m.organisation, m.app_id, m.code, m.name
+                FROM app_capability_codes m
+                JOIN live l ON l.organisation = m.organisation AND l.app_id = m.app_id
+                JOIN _ov_block b ON b.organisation = m.organisation AND b.cap_key = m.code
+                WHERE m.code IS NOT NULL AND m.confidence >= $min_capability AND NOT b.generic
+            ),
+            members AS (
+                SELECT p.partnership, c.code, c.name, c.organisation, c.app_id, k.product_key, k.product_label
+                FROM coded c
+                JOIN partnerships p ON p.organisation = c.organisation
+                LEFT JOIN product_keys k ON k.organisation = c.organisation AND k.app_id = c.app_id
+            ),
+            chosen AS (
+                SELECT partnership, code FROM members GROUP BY ALL
+                HAVING count(DISTINCT organisation) >= 2
+                   AND count(DISTINCT coalesce(product_key, '#' || organisation || '|' || app_id)) >= 2
+            )
+            SELECT m.* FROM members m SEMI JOIN chosen c ON c.partnership = m.partnership AND c.code = m.code
+            ORDER BY partnership, code, organisation, app_id
+            """,
+            {"min_capability": float(settings["min_capability_confidence"])},
+        )
+        frames.append(_convergence_groups(convergence))
+    groups = pl.concat([g for g, _m in frames], how="diagonal_relaxed")
+    members = pl.concat([m for _g, m in frames], how="diagonal_relaxed")
+    return groups, members
+
+
+def _product_groups(con: Any, rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    if rows.height == 0:
+        return _empty(OVERLAP_GROUPS), _empty(OVERLAP_MEMBERS)
+    codes = fetch_frame(
+        con,
+        "SELECT organisation, app_id, code, name FROM app_capability_codes WHERE code IS NOT NULL",
+    )
+    rows = rows.with_columns(
+        group_id=pl.concat_str(
+            pl.lit("same-product|"), "partnership", pl.lit("|"), "product_key"
+        ).map_elements(lambda text: group_id(text), return_dtype=pl.String)
+    )
+    capability = (
+        rows.join(codes, on=["organisation", "app_id"])
+        .group_by("group_id", "code", "name")
+        .agg(pl.len().alias("n"))
+        .sort("group_id", pl.col("n"), "code", descending=[False, True, False])
+        .unique("group_id", keep="first")
+    )
+    groups = (
+        rows.group_by("group_id", "partnership", "product_key")
+        .agg(
+            pl.col("product_label").mode().sort().first().alias("product_label"),
+            pl.len().alias("members"),
+            pl.col("organisation").n_unique().alias("organisations"),
+            pl.struct("organisation", "app_id").sort_by("organisation", "app_id").alias("_runs"),
+        )
+        .join(capability.select("group_id", "code", "name"), on="group_id", how="left")
+        .with_columns(
+            scope=pl.lit("across"),
+            kind=pl.lit("same-product"),
+            capability_code=pl.col("code"),
+            capability_name=pl.col("name"),
+            evidence=pl.struct(pl.col("_runs").alias("instances")).struct.json_encode(),
+        )
+        .drop("code", "name", "_runs")
+    )
+    members = rows.select("group_id", "organisation", "app_id", "product_key", "product_label").with_columns(
+        role=pl.lit("instance")
+    )
+    return groups, members
+
+
+def _convergence_groups(rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    if rows.height == 0:
+        return _empty(OVERLAP_GROUPS), _empty(OVERLAP_MEMBERS)
+    rows = rows.with_columns(
+        group_id=pl.concat_str(pl.lit("convergence|"), "partnership", pl.lit("|"), "code").map_elements(
+            lambda text: group_id(text), return_dtype=pl.String
+        )
+    )
+    by_product = (
+        rows.group_by("group_id", pl.col("product_label").fill_null("(unnamed or in-house)"))
+        .agg(pl.col("organisation").unique().sort().alias("organisations"))
+        .sort("group_id", "product_label")
+        .group_by("group_id", maintain_order=True)
+        .agg(pl.struct(pl.col("product_label").alias("product"), "organisations").alias("products"))
+    )
+    groups = (
+        rows.group_by("group_id", "partnership", "code")
+        .agg(
+            pl.col("name").first().alias("capability_name"),
+            pl.len().alias("members"),
+            pl.col("organisation").n_unique().alias("organisations"),
+        )
+        .join(by_product, on="group_id")
+        .with_columns(
+            scope=pl.lit("across"),
+            kind=pl.lit("convergence"),
+            capability_code=pl.col("code"),
+            evidence=pl.struct("products").struct.json_encode(),
+        )
+        .drop("code", "products")
+    )
+    members = rows.select("group_id", "organisation", "app_id", "product_key", "product_label").with_columns(
+        role=pl.lit("alternative")
+    )
+    return groups, members
+
+
+def _with_costs(groups: pl.DataFrame, members: pl.DataFrame, costs: pl.DataFrame) -> pl.DataFrame:
+    if groups.height == 0:
+        return groups
+    totals = (
+        members.join(costs, on=["organisation", "app_id"])
+        .group_by("group_id")
+        .agg(pl.col("cost").sum().round(2).alias("annual_cost"))
+    )
+    return groups.drop("annual_cost", strict=False).join(totals, on="group_id", how="left")
+
+
+def _empty(table: Table) -> pl.DataFrame:
+    types = {"INTEGER": pl.Int32, "DOUBLE": pl.Float64}
+    return pl.DataFrame(schema={c.name: types.get(c.sql_type, pl.String) for c in table.columns})
+
+
+OVERLAP_STEP = register_step(
+    Step(
+        name="overlap",
+        description="Finds overlapping applications within each body and shared products and convergence "
+        "across partner bodies",
+        reads=("v_applications", "partnerships", "product_keys", "app_capability_codes"),
+        writes=(OVERLAP_PAIRS, OVERLAP_GROUPS, OVERLAP_MEMBERS, OVERLAP_GENERIC),
+        run=find_overlaps,
+    )
+)

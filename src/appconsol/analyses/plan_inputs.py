@@ -1,0 +1,186 @@
+"""What the plan knows about each live application: costs (stated or estimated), users, fit,
+runway to end of support, risk, disposition, contract, constraints and capabilities.
+
+Unknown costs are estimated, never taken as 0 (a system whose cost nobody wrote down still costs
+money), and every estimate says how it was made:
+1. the stated cost lines (licence + support + hosting + staff + other), else the stated total;
+2. else the median stated cost of live applications serving the same capability (its most
+   confident taxonomy code), when at least three have one;
+3. else the median of live applications of the same business criticality (at least three);
+4. else the median of every live application with a stated cost (at least three);
+5. else the `default_annual_cost` assumption.
+The cashable part is licence + support + hosting + other (+ staff when `staff_cost_cashable`);
+for a total without lines, or an estimate, it is the portfolio's cashable share of stated lines.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import polars as pl
+
+from appconsol.analyses.savings import Assumptions
+from appconsol.analyses.settings import fetch_frame
+
+MIN_COMPARABLES = 3
+
+
+def application_facts(con: Any, a: Assumptions, tables: set[str]) -> pl.DataFrame:
+    """One row per live application with everything the plan weighs (see the module docstring)."""
+    legacy = (
+        "LEFT JOIN legacy_scores l ON l.organisation = a.organisation AND l.app_id = a.app_id"
+        if "legacy_scores" in tables
+        else "LEFT JOIN (SELECT NULL::VARCHAR AS organisation, NULL::VARCHAR AS app_id, NULL::DOUBLE AS score, "
+        "NULL::BOOLEAN AS red_rated, NULL::VARCHAR AS rag, NULL::DATE AS earliest_eol, "
+        "NULL::DOUBLE AS months_to_eol) l ON false"
+    )
+    disposition = (
+        "LEFT JOIN dispositions d ON d.organisation = a.organisation AND d.app_id = a.app_id"
+        if "dispositions" in tables
+        else "LEFT JOIN (SELECT NULL::VARCHAR AS organisation, NULL::VARCHAR AS app_id, NULL::VARCHAR AS "
+        "disposition, NULL::VARCHAR AS decided_by, NULL::VARCHAR AS reason, NULL::VARCHAR AS time_category, "
+        "NULL::JSON AS constraints) d ON false"
+    )
+    staff = "+ coalesce(a.cost_staff, 0)" if a.staff_cost_cashable else ""
+    facts = fetch_frame(
+        con,
+        f"""
+        WITH primary_code AS (
+            SELECT organisation, app_id,
+                   arg_min(code, (-coalesce(confidence, 0), code)) AS primary_code
+            FROM app_capability_codes WHERE code IS NOT NULL GROUP BY ALL
+        )
+        SELECT a.organisation, a.app_id, a.name, a.user_count AS users, a.functional_fit, a.technical_fit,
+               a.business_criticality, a.data_classification, a.contract_end, a.notice_period_days,
+               a.auto_renew, a.hosting_model,
+               CAST(a.cost_licence AS DOUBLE) AS cost_licence, CAST(a.cost_support AS DOUBLE) AS cost_support,
+               CASE WHEN a.cost_lines_total > 0 THEN CAST(a.cost_lines_total AS DOUBLE)
+                    WHEN a.cost_total > 0 THEN CAST(a.cost_total AS DOUBLE) END AS stated_cost,
+               CASE WHEN a.cost_lines_total > 0 THEN CAST(coalesce(a.cost_licence, 0) + coalesce(a.cost_support, 0)
+                    + coalesce(a.cost_hosting, 0) + coalesce(a.cost_other, 0) {staff} AS DOUBLE) END AS stated_cashable,
+               CAST(a.cost_lines_total AS DOUBLE) AS lines_total,
+               p.primary_code,
+               l.score AS legacy_score, coalesce(l.red_rated, false) AS red_rated, l.rag,
+               l.earliest_eol, l.months_to_eol,
+               d.disposition, d.decided_by AS disposition_rule, d.reason AS disposition_reason,
+               CAST(d.constraints AS VARCHAR) AS constraints
+        FROM v_applications a
+        LEFT JOIN primary_code p ON p.organisation = a.organisation AND p.app_id = a.app_id
+        {legacy}
+        {disposition}
+        WHERE a.is_live
+        ORDER BY a.organisation, a.app_id
+        """,
+    )
+    return _with_costs(facts, a)
+
+
+def _with_costs(facts: pl.DataFrame, a: Assumptions) -> pl.DataFrame:
+    known = facts.filter(pl.col("stated_cost").is_not_null())
+    lined = facts.filter(pl.col("stated_cashable").is_not_null())
+    cashable_share = (
+        float(lined["stated_cashable"].sum()) / float(lined["lines_total"].sum())
+        if lined.height and float(lined["lines_total"].sum()) > 0
+        else 1.0
+    )
+    cashable_share = min(1.0, max(0.0, cashable_share))
+    by_code = _medians(known, "primary_code")
+    by_criticality = _medians(known, "business_criticality")
+    overall = float(known["stated_cost"].median()) if known.height >= MIN_COMPARABLES else None  # type: ignore[arg-type]
+    codes = facts["primary_code"].to_list()
+    criticalities = facts["business_criticality"].to_list()
+    stated = facts["stated_cost"].to_list()
+    costs: list[float] = []
+    methods: list[str] = []
+    for value, code, criticality in zip(stated, codes, criticalities, strict=True):
+        if value is not None:
+            costs.append(float(value))
+            methods.append("stated")
+        elif code in by_code:
+            costs.append(by_code[code][0])
+            methods.append(f"estimated: median of {by_code[code][1]} live applications serving {code}")
+        elif criticality in by_criticality:
+            costs.append(by_criticality[criticality][0])
+            methods.append(
+                f"estimated: median of {by_criticality[criticality][1]} live {criticality} applications"
+            )
+        elif overall is not None:
+            costs.append(overall)
+            methods.append(f"estimated: median of {known.height} live applications with a stated cost")
+        else:
+            costs.append(a.default_annual_cost)
+            methods.append("estimated: default_annual_cost assumption (no comparable stated cost)")
+    return facts.with_columns(
+        pl.Series("annual_run_cost", costs, dtype=pl.Float64).round(2),
+        pl.Series("cost_method", methods, dtype=pl.String),
+    ).with_columns(
+        annual_cashable=pl.coalesce(
+            "stated_cashable", (pl.col("annual_run_cost") * cashable_share).round(2)
+        ).clip(upper_bound=pl.col("annual_run_cost")),
+        licence_support=pl.when(pl.col("cost_licence").is_not_null() | pl.col("cost_support").is_not_null())
+        .then(pl.col("cost_licence").fill_null(0) + pl.col("cost_support").fill_null(0))
+        .otherwise(pl.col("annual_run_cost") * cashable_share),
+    )
+
+
+def _medians(known: pl.DataFrame, column: str) -> dict[Any, tuple[float, int]]:
+    grouped = (
+        known.filter(pl.col(column).is_not_null())
+        .group_by(column)
+        .agg(pl.col("stated_cost").median().alias("median"), pl.len().alias("n"))
+        .filter(pl.col("n") >= MIN_COMPARABLES)
+    )
+    return {key: (round(float(m), 2), int(n)) for key, m, n in grouped.iter_rows()}
+
+
+def capability_keys(con: Any) -> dict[tuple[str, str], frozenset[str]]:
+    """Each live application's capability keys (as the overlap step forms them), generic ones aside."""
+    frame = fetch_frame(
+        con,
+        """
+        SELECT m.organisation, m.app_id, list(DISTINCT coalesce(m.code, 'label:' || m.label_key)) AS keys
+        FROM app_capability_codes m
+        WHERE m.label_key IS NOT NULL AND m.label_key <> ''
+          AND NOT EXISTS (SELECT 1 FROM overlap_generic g WHERE g.organisation = m.organisation
+                          AND g.capability_key = coalesce(m.code, 'label:' || m.label_key))
+        GROUP BY ALL
+        """,
+    )
+    return {(o, i): frozenset(k) for o, i, k in frame.iter_rows()}
+
+
+def constraint_flags(constraints: str | None, classification: str | None) -> tuple[bool, bool, list[str]]:
+    """(movable, shareable, reasons) from the disposition step's hard constraints.
+
+    Each constraint is {constraint, detail, blocks, blocks_sharing}. One that blocks sharing (data
+    above OFFICIAL) keeps the application inside its own body: it neither moves to nor hosts
+    another body's users. Constraints that block cloud dispositions (residency, hardware) do not
+    stop its users moving onto another system of its own body, so every application stays movable
+    within its body. Data classified SECRET or above is unshareable even without a disposition.
+    """
+    reasons: list[str] = []
+    shareable = True
+    parsed: Any = []
+    if constraints:
+        try:
+            parsed = json.loads(constraints)
+        except ValueError:
+            parsed = []
+    for item in parsed if isinstance(parsed, list) else []:
+        if not isinstance(item, dict):
+            continue
+        name = str(item.get("constraint") or "constraint")
+        detail = item.get("detail")
+        reasons.append(f"{name}: {detail}" if detail else name)
+        if item.get("blocks_sharing"):
+            shareable = False
+    if classification in ("secret", "top-secret") and shareable:
+        shareable = False
+        reasons.append(f"classification: {classification.upper()} data")
+    return True, shareable, reasons
+
+
+def existing_tables(con: Any) -> set[str]:
+    rows = con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+    return {r[0] for r in rows}

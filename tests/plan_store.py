@@ -268,8 +268,8 @@ def _plan(
     by_org = rows.sort("organisation", "i").with_columns(
         pl.int_range(pl.len()).over("organisation").alias("k")
     )
-    # About a quarter of the estate sits in overlap groups (whole groups of three).
-    by_org = by_org.filter(pl.col("k") < ((pl.col("k").max().over("organisation") + 1) * 0.27 / 3).ceil() * 3)
+    # About a fifth of the estate sits in overlap groups (whole groups of three).
+    by_org = by_org.filter(pl.col("k") < ((pl.col("k").max().over("organisation") + 1) * 0.22 / 3).ceil() * 3)
     by_org = by_org.with_columns(
         pl.format("G{}-{}", pl.col("organisation").str.slice(-3), (pl.col("k") // 3)).alias("group_id"),
         (pl.col("k") % 3).alias("slot"),
@@ -329,12 +329,12 @@ def _plan(
     # Applications outside any group: some rehosted or retired by their disposition.
     grouped = set(by_org.get_column("app_id").to_list())
     lone = rows.filter(
-        ~pl.col("app_id").is_in(list(grouped)) & ((pl.col("i") % 11 == 5) | (pl.col("i") % 13 == 6))
+        ~pl.col("app_id").is_in(list(grouped)) & ((pl.col("i") % 23 == 5) | (pl.col("i") % 29 == 6))
     )
     lone = lone.with_columns(
         pl.format("A{}", pl.col("i")).alias("action_id"),
         pl.col("name").alias("app_name"),
-        pl.when(pl.col("i") % 11 == 5).then(pl.lit("rehost")).otherwise(pl.lit("retire")).alias("action"),
+        pl.when(pl.col("i") % 23 == 5).then(pl.lit("rehost")).otherwise(pl.lit("retire")).alias("action"),
         pl.lit(None, pl.String).alias("target_organisation"),
         pl.lit(None, pl.String).alias("target_app_id"),
         pl.lit(None, pl.String).alias("target_name"),

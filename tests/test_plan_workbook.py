@@ -254,7 +254,23 @@ def test_a_plan_too_long_for_one_sheet_is_refused_clearly(store_path, tmp_path, 
     monkeypatch.setattr(safe, "EXCEL_MAX_ROWS", 12)
     with (
         Store(store_path, read_only=True) as store,
-        pytest.raises(PlanTooLargeError, match="would need 28 rows, past Excel's 12"),
+        pytest.raises(PlanTooLargeError, match=r"sheet 'Plan' would need [\d,]+ rows, past Excel's 12"),
     ):
         write_plan(store, tmp_path / "refused.xlsx")
     assert not (tmp_path / "refused.xlsx").exists()
+
+
+def test_partner_shares_split_costs_and_savings_as_the_model_does(cached):
+    from appconsol.analyses.savings import split_by_share
+
+    savings = {row["Action id"]: row for row in _rows(cached["Savings"])}
+    partners = _rows(cached["Partners"])
+    assert partners
+    by_action: dict[str, list[dict[str, object]]] = {}
+    for row in partners:
+        by_action.setdefault(str(row["Action id"]), []).append(row)
+    for action, rows in by_action.items():
+        shares = {str(i): float(r["Share (users or agreed)"]) for i, r in enumerate(rows)}
+        split = split_by_share(float(savings[action]["One-off cost (£)"]), shares)
+        for i, row in enumerate(rows):
+            assert row["One-off cost share (£)"] == pytest.approx(split[str(i)], abs=0.005)

@@ -146,11 +146,7 @@ def _text_needs(series: pl.Series) -> _TextNeeds:
 def _text_body(text: pl.Expr, needs: _TextNeeds) -> pl.Expr:
     body = safe_text_expr(text) if needs.clean else text
     if needs.escape:
-        body = (
-            body.str.replace_all("&", "&amp;", literal=True)
-            .str.replace_all("<", "&lt;", literal=True)
-            .str.replace_all(">", "&gt;", literal=True)
-        )
+        body = body.str.replace_many(["&", "<", ">"], ["&amp;", "&lt;", "&gt;"])
     if needs.protect:
         body = body.str.replace_all(r"_x([0-9A-Fa-f]{4})_", "_x005F_x${1}_")
     return body

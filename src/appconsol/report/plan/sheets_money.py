@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import polars as pl
 
-from appconsol.analyses.savings import split_by_share
 from appconsol.report.plan.common import Book, require_one_sheet, write_heading, write_table
 from appconsol.report.plan.formulas import (
     CASH_FLOW_LEAD,
@@ -243,17 +242,18 @@ def write_partners(book: Book) -> None:
         (pl.col("__pos").min().over("action_id") + FIRST_DATA_ROW + 1).alias("first"),
         (pl.col("__pos").max().over("action_id") + FIRST_DATA_ROW + 1).alias("last"),
     )
-    cached: dict[str, list[float]] = {"one_off_share": [], "saving_share": [], "npv_share": []}
-    for _action, group in frame.group_by("action_id", maintain_order=True):
-        shares = {str(i): float(s or 0.0) for i, s in enumerate(group.get_column("share").to_list())}
-        row = group.row(0, named=True)
-        for key, amount in (
-            ("one_off_share", "one_off_cost"),
-            ("saving_share", "annual_saving"),
-            ("npv_share", "npv_long"),
-        ):
-            cached[key] += list(split_by_share(float(row[amount]), shares).values())
-    frame = frame.with_columns(pl.Series(k, v, dtype=pl.Float64) for k, v in cached.items())
+    # savings.split_by_share, column-wise: amount x share / total, or equal parts when the total is 0.
+    total = pl.col("share").fill_null(0.0).sum().over("action_id")
+    part = (
+        pl.when(total > 0)
+        .then(pl.col("share").fill_null(0.0) / total)
+        .otherwise(1.0 / pl.len().over("action_id"))
+    )
+    frame = frame.with_columns(
+        (pl.col("one_off_cost") * part).alias("one_off_share"),
+        (pl.col("annual_saving") * part).alias("saving_share"),
+        (pl.col("npv_long") * part).alias("npv_share"),
+    )
     share = "IF(SUM($C${first}:$C${last})>0,$C{r}/SUM($C${first}:$C${last}),1/ROWS($C${first}:$C${last}))"
     one_off, saving, npv = (
         f"{share}*Savings!${savings_letter(k)}${{savings_row}}"

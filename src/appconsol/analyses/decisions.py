@@ -27,8 +27,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import polars as pl
-
 from appconsol.engine.loader import (
     CODE_PATTERN,
     RulePackError,
@@ -305,42 +303,36 @@ def decision_values(
     return values
 
 
-def match_decisions(
-    con: Any, table: Sequence[Decision], as_of: dt.date, values: Mapping[str, Mapping[str, Any]]
-) -> pl.DataFrame:
-    """(decision_order, decided_by, disposition, organisation, app_id): every decision's matches."""
-    from appconsol.analyses.settings import fetch_frame
+MATCHES_TABLE = "decision_matches"
 
-    frames = []
+
+def insert_decision_matches(
+    con: Any, table: Sequence[Decision], as_of: dt.date, values: Mapping[str, Mapping[str, Any]]
+) -> None:
+    """Fill a temporary `decision_matches(decision_order, decided_by, disposition, organisation,
+    app_id)` with every decision's matches, inside DuckDB (no rows travel through Python)."""
+    import duckdb
+
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {MATCHES_TABLE} (decision_order BIGINT, decided_by VARCHAR, "
+        "disposition VARCHAR, organisation VARCHAR, app_id VARCHAR)"
+    )
     for decision in table:
         names = sql_parameters(decision.as_rule())
         params = {k: v for k, v in values.get(decision.code, {}).items() if k in names}
         if "as_of" in names:
             params["as_of"] = as_of
+        # The order, code and disposition were validated (a number, CODE_PATTERN, DISPOSITIONS),
+        # so they can sit in the SQL text; the decision's own parameters stay bound.
+        sql = decision.sql.strip().rstrip(";")
         try:
-            rows = fetch_frame(con, decision.sql, params)
-        except Exception as exc:
-            raise RuleError(
-                f"decision {decision.code} failed: {str(exc).splitlines()[0]}",
-                location=decision.location("code"),
-            ) from exc
-        frames.append(
-            rows.select(
-                pl.lit(decision.order, pl.Int64).alias("decision_order"),
-                pl.lit(decision.code).alias("decided_by"),
-                pl.lit(decision.disposition).alias("disposition"),
-                pl.col("organisation").cast(pl.String),
-                pl.col("app_id").cast(pl.String),
-            ).unique()
-        )
-    schema = {
-        "decision_order": pl.Int64,
-        "decided_by": pl.String,
-        "disposition": pl.String,
-        "organisation": pl.String,
-        "app_id": pl.String,
-    }
-    return pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=schema)
+            con.execute(
+                f"INSERT INTO {MATCHES_TABLE} SELECT DISTINCT {int(decision.order)}, '{decision.code}', "
+                f"'{decision.disposition}', organisation, app_id FROM (\n{sql}\n)",
+                params,
+            )
+        except duckdb.Error as exc:
+            raise _sql_error(decision.as_rule(), exc, f"decision {decision.code} failed") from exc
 
 
 # -- the decisions' cases -------------------------------------------------------------------------------

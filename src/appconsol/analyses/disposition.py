@@ -22,24 +22,25 @@ Python handles DISTINCT values only (vendors, capability texts, countries); the 
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
 
 from appconsol.analyses.decisions import (
+    MATCHES_TABLE,
     Decision,
     decision_values,
+    insert_decision_matches,
     load_decisions,
-    match_decisions,
 )
 from appconsol.analyses.lifecycle import REFERENCE_SETTINGS
 from appconsol.analyses.residency import country_status
-from appconsol.analyses.settings import Setting, fetch_frame, read_settings, replace_table, replace_table_sql
+from appconsol.analyses.settings import Setting, fetch_frame, read_settings, replace_table_sql
 from appconsol.engine.model import template_fields
-from appconsol.engine.runner import message_expr
 from appconsol.engine.steps import Step, StepContext, register_step
-from appconsol.errors import ConfigError
+from appconsol.errors import ConfigError, RuleError
 from appconsol.reference import commodity_capabilities, map_capabilities, resolve_products, saas_vendors
 from appconsol.schema import Column, Table
 
@@ -209,7 +210,7 @@ DISPOSITIONS_TABLE = Table(
     ),
 )
 
-_ALL_CLOUD = "['rehost', 'relocate', 'replatform', 'repurchase', 'refactor']"
+_ALL_CLOUD = "['refactor', 'rehost', 'relocate', 'replatform', 'repurchase']"  # sorted
 _HARDWARE_BLOCKS = "['refactor', 'rehost', 'relocate', 'replatform']"
 
 
@@ -224,7 +225,7 @@ WITH comp AS (
   SELECT organisation, app_id,
          count(*) FILTER (WHERE support_status <> 'unknown') AS matched,
          count(*) FILTER (WHERE support_status IN ('unsupported', 'extended-support', 'ending-12m')) AS failing,
-         bool_or(regexp_matches(lower(raw), 'vmware|vsphere|esxi')) AS virtualised
+         bool_or(regexp_matches(raw, '(?i)vmware|vsphere|esxi')) AS virtualised
   FROM component_lifecycle GROUP BY organisation, app_id
 ), caps AS (
   SELECT c.organisation, c.app_id, min(t.commodity) AS commodity_capability
@@ -257,30 +258,31 @@ WITH comp AS (
   LEFT JOIN vendor_keys v ON v.vendor = a.vendor
   LEFT JOIN saas_matches s ON s.organisation = a.organisation AND s.app_id = a.app_id
   LEFT JOIN country_statuses r ON r.hosting_country = a.hosting_country
-), constrained AS (
+), flagged AS (
   SELECT *,
-    list_concat(
-      CASE WHEN data_classification IN ('secret', 'top-secret') THEN [{{
-        'constraint': 'classification',
-        'detail': upper(replace(data_classification, '-', ' ')) || ' data stays on premises or in private hosting',
-        'blocks': {_ALL_CLOUD}, 'blocks_sharing': true}}] ELSE [] END,
-      CASE WHEN special_category_data AND country_status IN ('not-adequate', 'partial') THEN [{{
-        'constraint': 'residency',
-        'detail': 'special-category personal data hosted in ' || coalesce(country, hosting_country)
-                  || ', not the UK or a country covered by UK adequacy regulations',
-        'blocks': {_ALL_CLOUD}, 'blocks_sharing': false}}] ELSE [] END,
-      CASE WHEN hardware_dependency IS NOT NULL THEN [{{
-        'constraint': 'hardware',
-        'detail': 'hardware dependency (' || hardware_dependency || ')',
-        'blocks': {_HARDWARE_BLOCKS}, 'blocks_sharing': false}}] ELSE [] END
-    ) AS constraint_list
+         coalesce(data_classification IN ('secret', 'top-secret'), false) AS c_classification,
+         coalesce(special_category_data AND country_status IN ('not-adequate', 'partial'), false) AS c_residency,
+         hardware_dependency IS NOT NULL AS c_hardware
   FROM facts
 )
-SELECT * EXCLUDE (constraint_list),
-       to_json(constraint_list) AS constraints,
-       list_sort(list_distinct(flatten([c.blocks FOR c IN constraint_list]))) AS blocked_dispositions
-FROM constrained
-ORDER BY organisation, app_id
+SELECT * EXCLUDE (c_classification, c_residency, c_hardware),
+  CASE WHEN NOT (c_classification OR c_residency OR c_hardware) THEN '[]'::JSON ELSE to_json(list_concat(
+    CASE WHEN c_classification THEN [{{
+      'constraint': 'classification',
+      'detail': upper(replace(data_classification, '-', ' ')) || ' data stays on premises or in private hosting',
+      'blocks': {_ALL_CLOUD}, 'blocks_sharing': true}}] ELSE [] END,
+    CASE WHEN c_residency THEN [{{
+      'constraint': 'residency',
+      'detail': 'special-category personal data hosted in ' || coalesce(country, hosting_country)
+                || ', not the UK or a country covered by UK adequacy regulations',
+      'blocks': {_ALL_CLOUD}, 'blocks_sharing': false}}] ELSE [] END,
+    CASE WHEN c_hardware THEN [{{
+      'constraint': 'hardware',
+      'detail': 'hardware dependency (' || hardware_dependency || ')',
+      'blocks': {_HARDWARE_BLOCKS}, 'blocks_sharing': false}}] ELSE [] END)) END AS constraints,
+  CASE WHEN c_classification OR c_residency THEN {_ALL_CLOUD}
+       WHEN c_hardware THEN {_HARDWARE_BLOCKS} ELSE []::VARCHAR[] END AS blocked_dispositions
+FROM flagged
 """
 
 _CHOOSE_SQL = """
@@ -293,19 +295,18 @@ WITH m AS (
   GROUP BY organisation, app_id
 ), blocked AS (
   SELECT m.organisation, m.app_id,
-         to_json(list({'decision': m.decided_by, 'disposition': m.disposition} ORDER BY m.decision_order))
+         to_json(list({{'decision': m.decided_by, 'disposition': m.disposition}} ORDER BY m.decision_order))
            AS blocked_decisions
   FROM m LEFT JOIN chosen c ON c.organisation = m.organisation AND c.app_id = m.app_id
   WHERE m.blocked AND (c.chosen_order IS NULL OR m.decision_order < c.chosen_order)
   GROUP BY m.organisation, m.app_id
 )
 SELECT f.organisation, f.app_id, f.time_category, coalesce(m.disposition, 'retain') AS disposition,
-       m.decided_by, f.constraints, b.blocked_decisions
+       m.decided_by, {reason} AS reason, f.constraints, b.blocked_decisions
 FROM disposition_facts f
 LEFT JOIN chosen c ON c.organisation = f.organisation AND c.app_id = f.app_id
 LEFT JOIN m ON m.organisation = f.organisation AND m.app_id = f.app_id AND m.decision_order = c.chosen_order
 LEFT JOIN blocked b ON b.organisation = f.organisation AND b.app_id = f.app_id
-ORDER BY f.organisation, f.app_id
 """
 
 
@@ -318,9 +319,22 @@ def run_disposition(ctx: StepContext, table: Sequence[Decision] | None = None) -
                 f"cloud.{key} must be 1-4 (the LeanIX fit scale)", location=ctx.where("cloud", key)
             )
     if table is None:
+        # Binding each decision against an empty store is `rules validate`'s job and the cases';
+        # here a decision whose SQL fails stops the step with its file and line instead.
         table = load_decisions(
-            settings["decision_dirs"], disabled=settings["disabled_decisions"], notices=ctx.notices
+            settings["decision_dirs"],
+            disabled=settings["disabled_decisions"],
+            notices=ctx.notices,
+            bind=False,
         )
+    facts_columns = {c.name for c in DISPOSITION_FACTS.columns}
+    for decision in table:
+        unknown = [f for f in template_fields(decision.reason or "") if f not in facts_columns]
+        if unknown:
+            raise RuleError(
+                f"reason uses {{{unknown[0]}}}, which is not a column of disposition_facts",
+                location=decision.location("reason"),
+            )
     values = {}
     overrides = settings["decision_parameters"]
     for decision in table:
@@ -359,26 +373,35 @@ def run_disposition(ctx: StepContext, table: Sequence[Decision] | None = None) -
         for name in lookups:
             ctx.con.unregister(name)
 
-    matches = match_decisions(ctx.con, table, ctx.as_of, values)
-    ctx.con.register("decision_matches", matches.to_arrow())
+    insert_decision_matches(ctx.con, table, ctx.as_of, values)
+    reason, reason_params = _reason_sql(table)
     try:
-        chosen = fetch_frame(ctx.con, _CHOOSE_SQL)
+        replace_table_sql(ctx.con, DISPOSITIONS_TABLE, _CHOOSE_SQL.format(reason=reason), reason_params)
     finally:
-        ctx.con.unregister("decision_matches")
-    replace_table(ctx.con, DISPOSITIONS_TABLE, _with_reasons(ctx.con, chosen, table))
+        ctx.con.execute(f"DROP TABLE IF EXISTS {MATCHES_TABLE}")
 
 
-def _with_reasons(con: Any, chosen: pl.DataFrame, table: Sequence[Decision]) -> pl.DataFrame:
-    """Each decision's reason template filled in from disposition_facts (its summary when it has none)."""
-    fields = sorted({f for d in table for f in template_fields(d.reason or "")})
-    if fields:
-        facts = fetch_frame(con, f"SELECT organisation, app_id, {', '.join(fields)} FROM disposition_facts")
-        chosen = chosen.join(facts, on=["organisation", "app_id"], how="left", maintain_order="left")
-    reason: Any = pl.lit("no decision matched")
-    for decision in reversed(list(table)):
-        text = message_expr(decision.reason) if decision.reason else pl.lit(decision.summary)
-        reason = pl.when(pl.col("decided_by") == decision.code).then(text).otherwise(reason)
-    return chosen.with_columns(reason.alias("reason")).select([c.name for c in DISPOSITIONS_TABLE.columns])
+def _reason_sql(table: Sequence[Decision]) -> tuple[str, dict[str, Any]]:
+    """One CASE over the deciding code: each decision's reason template (its summary when it has
+    none) filled from disposition_facts `f`. Template text is bound, never spliced."""
+    params: dict[str, Any] = {"no_decision": "no decision matched"}
+    whens = []
+    for i, decision in enumerate(table):
+        params[f"code_{i}"] = decision.code
+        pieces = []
+        for j, (literal, name, _spec, _conversion) in enumerate(
+            string.Formatter().parse(decision.reason or "")
+        ):
+            if literal:
+                params[f"text_{i}_{j}"] = literal
+                pieces.append(f"$text_{i}_{j}")
+            if name:
+                pieces.append(f"coalesce(CAST(f.\"{name}\" AS VARCHAR), '')")
+        if not decision.reason:
+            params[f"text_{i}_0"] = decision.summary
+            pieces = [f"$text_{i}_0"]
+        whens.append(f"WHEN $code_{i} THEN concat({', '.join(pieces)})")
+    return f"CASE m.decided_by {' '.join(whens)} ELSE $no_decision END", params
 
 
 def _vendor_keys(con: Any) -> pl.DataFrame:

@@ -288,7 +288,55 @@ def _case(column: str, mapping: dict[Any, int]) -> str:
 
 
 def _factor(factor: str, value: str, source: str) -> str:
-    return f"json_object('factor', {factor}, 'value', {value}, 'source', {source})"
+    return f"{{'factor': {factor}, 'value': {value}, 'source': {source}}}"
+
+
+def _struct(fields: dict[str, str]) -> str:
+    return "{" + ", ".join(f"'{k}': {v}" for k, v in fields.items()) + "}"
+
+
+def _evidence_struct() -> str:
+    """The evidence column: each factor's value, what it was read from, and any explicit figures."""
+    worst = (
+        "CASE WHEN worst_component IS NOT NULL THEN 'component_lifecycle: ' || worst_component"
+        " || coalesce(' (eol ' || worst_eol || ')', '') END"
+    )
+    integrations = "CASE WHEN dependencies IS NOT NULL THEN 'integration_count, app_dependencies' ELSE 'integration_count' END"
+    fit = "{'technical_fit': technical_fit, 'functional_fit': functional_fit}"
+    likelihood = {
+        "end_of_support": _factor("f_support", "worst_support_status", worst),
+        "contract": _factor("f_contract", "contract_end", "'contract_end'"),
+        "skills": _factor(
+            "f_skills", "scarce_languages", "'languages, components and the scarce-skill list'"
+        ),
+        "fit_for_purpose": _factor("f_fit", fit, "'technical_fit, functional_fit (1-4)'"),
+        "vulnerabilities": _factor("f_vulnerabilities", "vulnerabilities", "vulnerabilities_source"),
+        "incidents": _factor("f_incidents", "incidents", "incidents_source"),
+    }
+    impact = {
+        "criticality": _factor("f_criticality", "business_criticality", "'business_criticality'"),
+        "users": _factor("f_users", "user_count", "'user_count'"),
+        "cost": _factor("f_cost", "annual_cost", "cost_source"),
+        "integrations": _factor("f_integrations", "integrations", integrations),
+    }
+    explicit = {
+        role: f"CASE WHEN {used} THEN {{'value': {value}, 'source': {key}}} END"
+        for role, used, value, key in (
+            ("score", "used_score", "given_score", "x_score_key"),
+            ("likelihood", "used_likelihood", "given_likelihood", "x_likelihood_key"),
+            ("impact", "used_impact", "given_impact", "x_impact_key"),
+            ("rag", "given_rag IS NOT NULL", "given_rag", "x_rag_key"),
+        )
+    }
+    return _struct(
+        {
+            "likelihood": _struct(likelihood),
+            "impact": _struct(impact),
+            "derived_likelihood": "derived_likelihood",
+            "derived_impact": "derived_impact",
+            "explicit": _struct(explicit),
+        }
+    )
 
 
 def _dimension(factors: list[str]) -> str:
@@ -306,9 +354,9 @@ def _legacy_sql(explicit: dict[str, str], future: dict[str, str]) -> str:
     return f"""
 WITH comp AS (
   SELECT organisation, app_id,
-         first(support_status ORDER BY {ranks} DESC, eol NULLS LAST, raw) AS worst_support_status,
-         first(raw ORDER BY {ranks} DESC, eol NULLS LAST, raw) AS worst_component,
-         first(eol ORDER BY {ranks} DESC, eol NULLS LAST, raw) AS worst_eol,
+         -- the worst component: highest status rank, then earliest eol, then name (one pass)
+         min({{'rank': -({ranks}), 'eol': coalesce(eol, DATE '9999-12-31'), 'raw': raw,
+               'status': support_status, 'date': eol}}) AS worst,
          min(eol) AS earliest_eol,
          bool_or(support_status <> 'unknown') AS any_known
   FROM component_lifecycle GROUP BY organisation, app_id
@@ -332,7 +380,8 @@ WITH comp AS (
   ) GROUP BY organisation, name_key
 ), base AS (
   SELECT a.organisation, a.app_id,
-         c.worst_support_status, c.worst_component, c.worst_eol, c.earliest_eol, c.any_known,
+         c.worst.status AS worst_support_status, c.worst.raw AS worst_component, c.worst.date AS worst_eol,
+         c.earliest_eol, c.any_known,
          s.scarce_languages, len(a.languages) AS language_count,
          a.contract_end, a.technical_fit, a.functional_fit, a.business_criticality, a.user_count,
          CASE WHEN coalesce(a.cost_total, a.cost_lines_total) >= 0
@@ -410,50 +459,9 @@ SELECT organisation, app_id, likelihood, impact, score,
        worst_support_status, earliest_eol,
        CASE WHEN earliest_eol IS NOT NULL
             THEN round(date_diff('day', $as_of, earliest_eol) / (365.25 / 12), 1) END AS months_to_eol,
-       json_object(
-         'likelihood', json_object(
-           'end_of_support', {
-        _factor(
-            "f_support",
-            "worst_support_status",
-            "CASE WHEN worst_component IS NOT NULL THEN 'component_lifecycle: ' || worst_component || coalesce(' (eol ' || worst_eol || ')', '') END",
-        )
-    },
-           'contract', {_factor("f_contract", "contract_end", "'contract_end'")},
-           'skills', {
-        _factor("f_skills", "scarce_languages", "'languages, components and the scarce-skill list'")
-    },
-           'fit_for_purpose', {
-        _factor(
-            "f_fit",
-            "json_object('technical_fit', technical_fit, 'functional_fit', functional_fit)",
-            "'technical_fit, functional_fit (1-4)'",
-        )
-    },
-           'vulnerabilities', {_factor("f_vulnerabilities", "vulnerabilities", "vulnerabilities_source")},
-           'incidents', {_factor("f_incidents", "incidents", "incidents_source")}),
-         'impact', json_object(
-           'criticality', {_factor("f_criticality", "business_criticality", "'business_criticality'")},
-           'users', {_factor("f_users", "user_count", "'user_count'")},
-           'cost', {_factor("f_cost", "annual_cost", "cost_source")},
-           'integrations', {
-        _factor(
-            "f_integrations",
-            "integrations",
-            "CASE WHEN dependencies IS NOT NULL THEN 'integration_count, app_dependencies' ELSE 'integration_count' END",
-        )
-    }),
-         'derived_likelihood', derived_likelihood,
-         'derived_impact', derived_impact,
-         'explicit', json_object(
-           'score', CASE WHEN used_score THEN json_object('value', given_score, 'source', x_score_key) END,
-           'likelihood', CASE WHEN used_likelihood THEN json_object('value', given_likelihood, 'source', x_likelihood_key) END,
-           'impact', CASE WHEN used_impact THEN json_object('value', given_impact, 'source', x_impact_key) END,
-           'rag', CASE WHEN given_rag IS NOT NULL THEN json_object('value', given_rag, 'source', x_rag_key) END)
-       ) AS evidence,
+       to_json({_evidence_struct()}) AS evidence,
        scarce_languages
 FROM rated
-ORDER BY organisation, app_id
 """
 
 

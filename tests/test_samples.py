@@ -125,3 +125,21 @@ def test_run_writes_a_plan_a_user_can_open(tmp_path, monkeypatch):
     # Title, note and header above the rows.
     assert applications.max_row == 3 + expected_apps
     workbook.close()
+    # The workbook's savings figures are the planner's own, action by action.
+    stored = {
+        row[0]: row[1:]
+        for row in _query(
+            tmp_path / "run.duckdb", "SELECT action_id, one_off_cost, npv_5, npv_10 FROM plan_actions"
+        )
+    }
+    assert stored, "the plan step wrote no actions"
+    savings = openpyxl.load_workbook(output, data_only=True)["Savings"]
+    header = [c.value for c in savings[3]]
+    columns = [
+        header.index(h)
+        for h in ("Action id", "One-off cost (£)", "NPV short horizon (£)", "NPV long horizon (£)")
+    ]
+    rows = [[row[i] for i in columns] for row in savings.iter_rows(min_row=4, values_only=True)]
+    assert len(rows) == len(stored)
+    for action_id, *figures in rows:
+        assert figures == pytest.approx([float(v) for v in stored[action_id]], abs=0.01), action_id

@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from appconsol.config import Config
     from appconsol.ingest.load import LoadReport
     from appconsol.report.plan.workbook import PlanSummary
-    from appconsol.store import Store
 
 DEFAULT_INVENTORIES = Path("sample_inventories")
 
@@ -71,33 +70,36 @@ def rules_table(config: Config, rules_dirs: Sequence[Path] = ()) -> tuple[pl.Dat
     return rules, waivers
 
 
-def analyse_store(
-    store: Store,
+def analyse_db(
+    db: Path,
     config: Config,
     *,
     as_of: dt.date,
     progress: Callable[[str], None] | None = None,
 ) -> tuple[list[str], list[str], int]:
-    """Run the analysis steps and the rules over the store; (errors, notices, findings).
+    """Run the analysis steps and the rules over the store at `db`; (errors, notices, findings).
 
-    Uses `appconsol.analyse` when the library provides it, else the engine directly: the
-    registered analysis steps, then the configured rule pack.
+    This is `appconsol.engine.analyse.analyse`, the library function behind `appconsol analyse`;
+    where it is missing (an older checkout), the engine directly: the registered analysis steps,
+    then the configured rule pack.
     """
-    import inspect
+    try:
+        from appconsol.engine.analyse import analyse
+    except ImportError:
+        return _run_engine(db, config, as_of=as_of, progress=progress)
+    result = analyse(db, as_of=as_of, config=config.path, progress=progress)
+    return list(result.errors), [str(n) for n in result.notices], result.run.frame.height
 
-    import appconsol
 
-    analyse = getattr(appconsol, "analyse", None)
-    if analyse is not None:
-        offered = {"config": config, "as_of": as_of, "progress": progress}
-        accepted = inspect.signature(analyse).parameters
-        result = analyse(store, **{k: v for k, v in offered.items() if k in accepted})
-        run = getattr(result, "run", result)
-    else:
-        from appconsol.engine.loader import load_rules
-        from appconsol.engine.runner import run_rules
+def _run_engine(
+    db: Path, config: Config, *, as_of: dt.date, progress: Callable[[str], None] | None
+) -> tuple[list[str], list[str], int]:
+    from appconsol.engine.loader import load_rules
+    from appconsol.engine.runner import run_rules
+    from appconsol.store import open_store
 
-        pack = load_rules(list(config.rules_dirs))
+    pack = load_rules(list(config.rules_dirs))
+    with open_store(db) as store:
         run = run_rules(
             store,
             config.configure(pack),
@@ -107,10 +109,8 @@ def analyse_store(
             settings=config.analyses,
             where=config.location,
         )
-    errors = [str(f) for f in getattr(run, "failures", [])]
-    notices = [str(n) for n in getattr(run, "notices", [])]
-    frame = getattr(run, "frame", None)
-    return errors, notices, frame.height if frame is not None else 0
+    notices = [str(n) for n in [*pack.notices, *run.notices]]
+    return [str(f) for f in run.failures], notices, run.frame.height
 
 
 def run_plan(
@@ -145,16 +145,15 @@ def run_plan(
         report = load_inventories(
             inventories, store, options=LoadOptions(day_first=day_first, as_of=as_of), progress=progress
         )
-        outcome = RunOutcome(
-            report, None, [str(f.error) for f in report.failures], [str(n) for n in settings.notices]
-        )
-        say("analysing")
-        errors, notices, findings = analyse_store(store, settings, as_of=as_of, progress=progress)
-        outcome.errors += errors
-        outcome.notices += notices
-        outcome.findings = findings
-        rules, waivers = rules_table(settings)
-        say("writing the plan")
+    outcome = RunOutcome(report, None, [str(f.error) for f in report.failures])
+    say("analysing")
+    errors, notices, findings = analyse_db(db, settings, as_of=as_of, progress=progress)
+    outcome.errors += errors
+    outcome.notices += notices
+    outcome.findings = findings
+    rules, waivers = rules_table(settings)
+    say("writing the plan")
+    with open_store(db, read_only=True) as store:
         outcome.plan = write_plan(store, output, rules=rules, waivers=waivers, progress=progress)
     return outcome
 

@@ -301,3 +301,14 @@ def test_every_application_gets_one_disposition_whatever_the_row_order(write_csv
         store.con.execute("DROP TABLE shuffled")
     _run(store)
     assert store.con.execute("SELECT * FROM dispositions ORDER BY ALL").fetchall() == first
+
+
+def test_the_method_document_lists_the_current_decisions_and_settings():
+    from appconsol.analyses.method_docs import refresh
+    from conftest import ROOT
+
+    committed = (ROOT / "docs" / "method-legacy-cloud.md").read_text(encoding="utf-8")
+    assert committed == refresh(committed), (
+        "docs/method-legacy-cloud.md is stale: run `python -m appconsol.analyses.method_docs docs/method-legacy-cloud.md`"
+    )
+    assert all(f"`{d.code}`" in committed for d in BUILTIN)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import itertools
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,7 +112,7 @@ def settings_markdown(section: str, specs: Sequence[Setting]) -> list[str]:
     """A Markdown table of a section's settings, for the method documentation."""
     lines = [f"`[{section}]`", "", "| key | type | default | meaning |", "|---|---|---|---|"]
     for s in specs:
-        default = "(none)" if s.default is None else f"`{s.default!r}`".replace("|", "\\|")
+        default = "(none)" if s.default is None else f"`{json.dumps(s.default)}`".replace("|", "\\|")
         lines.append(f"| `{s.key}` | {s.type} | {default} | {' '.join(s.description.split())} |")
     return lines
 

@@ -276,3 +276,43 @@ def test_dispositions_give_actions_to_applications_in_no_group(store, tmp_path):
     )
     assert retire["annual_saving"] == 4000.0 and rehost["annual_saving"] == pytest.approx(5000.0)
     assert json.loads(retire["why"])["decided_by"] == "CD010" and retire["group_id"] is None
+
+
+def test_the_frame_timing_equals_the_scalar_timing_case_by_case():
+    from appconsol.analyses.plan_timing import timing_frame
+
+    a = Assumptions()
+    ends = [
+        None,
+        dt.date(2025, 3, 31),
+        dt.date(2026, 12, 1),
+        dt.date(2027, 2, 28),
+        dt.date(2028, 2, 29),
+        dt.date(2031, 1, 1),
+    ]
+    cases = [
+        (end, notice, renew, eol)
+        for end in ends
+        for notice in (None, 30, 90, 400)
+        for renew in (None, True, False)
+        for eol in (None, dt.date(2020, 1, 14), dt.date(2027, 10, 12))
+    ]
+    frame = pl.DataFrame(
+        cases,
+        schema={
+            "contract_end": pl.Date,
+            "notice_period_days": pl.Int64,
+            "auto_renew": pl.Boolean,
+            "earliest_eol": pl.Date,
+        },
+        orient="row",
+    )
+    framed = timing_frame(frame, AS_OF, a)
+    for (end, notice, renew, eol), got in zip(cases, framed.iter_rows(named=True), strict=True):
+        timing = contract_timing(AS_OF, end, notice, renew, eol, a)
+        assert (got["exit_date"], got["earliest_date"], got["latest_date"]) == (
+            timing.exit_date,
+            timing.earliest_date,
+            timing.latest_date,
+        ), (end, notice, renew, eol)
+        assert got["notice_days"] == timing.notice_days and got["timing_notes"] == timing.notes

@@ -75,3 +75,40 @@ def test_months_between_and_partner_split():
     assert months_between(dt.date(2026, 1, 1), None) == 0
     assert split_by_share(900.0, {"A": 100, "B": 200}) == {"A": 300.0, "B": 600.0}
     assert split_by_share(900.0, {"A": 0, "B": 0}) == {"A": 450.0, "B": 450.0}
+
+
+def test_the_frame_model_equals_the_scalar_model_row_by_row():
+    import random
+
+    import polars as pl
+
+    from appconsol.analyses.savings import appraise_frame
+
+    rng = random.Random(7)
+    actions = [
+        ActionCosts(
+            annual_run_cost=rng.choice([0.0, 4_000.0, 24_000.0, 385_000.0]),
+            annual_cashable=rng.choice([0.0, 3_000.0, 20_000.0]),
+            annual_added_cost=rng.choice([0.0, 1_500.0, 30_000.0]),
+            months_to_exit=rng.choice([0.0, 3.2, 9.24, 12.0, 14.0, 37.5, 130.0]),
+            migrates=rng.random() < 0.8,
+            exit_fee=rng.choice([None, 0.0, 5_000.0]),
+            effort=rng.choice([0.25, 0.5, 1.0, 2.0]),
+            saving_share=rng.choice([0.1, 0.15, 1.0]),
+        )
+        for _ in range(300)
+    ]
+    a = Assumptions(discount_rate=0.05, optimism_bias_capital=0.4)
+    frame = pl.DataFrame([vars(x) for x in actions])
+    framed, flows = appraise_frame(frame, a)
+    for i, (action, row) in enumerate(zip(actions, framed.iter_rows(named=True), strict=True)):
+        result = appraise(action, a)
+        assert row["one_off_cost"] == pytest.approx(result.one_off_cost, abs=1e-6)
+        assert row["annual_saving"] == pytest.approx(result.annual_saving, abs=1e-6)
+        assert row["annual_cashable_saving"] == pytest.approx(result.annual_cashable_saving, abs=1e-6)
+        assert (row["saving_start_year"], row["cost_year"]) == (result.saving_start_year, result.cost_year)
+        assert row["npv_short"] == pytest.approx(result.npv_short, abs=1e-6)
+        assert row["npv_long"] == pytest.approx(result.npv_long, abs=1e-6)
+        assert row["discounted_payback_year"] == result.discounted_payback_year
+        mine = flows.filter(pl.col("_row") == i)["cash_flow"].to_list()
+        assert mine == pytest.approx(list(result.cash_flows), abs=1e-6)

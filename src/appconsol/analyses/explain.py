@@ -167,11 +167,14 @@ def _explain(store: Any, target: dict[str, Any]) -> Explanation:
     if "plan_actions" in tables:
         sections["plan"] = _plan(store, key)
     if "findings" in tables:
+        groups = [g["group_id"] for g in (sections.get("overlap") or {}).get("groups", [])]
         sections["findings"] = _query(
             store,
             "SELECT rule_code, severity, message, evidence, source_file, source_sheet, source_row, waived "
-            "FROM findings WHERE organisation = ? AND app_id = ? ORDER BY rule_code, finding_key",
-            key,
+            "FROM findings WHERE (organisation = ? AND app_id = ?) "
+            "OR (app_id IS NULL AND list_contains(?, json_extract_string(evidence, '$.group_id'))) "
+            "ORDER BY rule_code, finding_key",
+            [*key, groups],
         )
     return result
 

@@ -1,21 +1,13 @@
 """Step `plan`: survivors and an action for every member of every overlap group, timed and costed.
 
-Groups are planned in three stages, so each application ends with exactly one action:
-1. within one body (`same-capability` groups): consolidate onto the survivor;
-2. across partner bodies, one product (`same-product`): share one body's instance;
-3. across partner bodies, one capability (`convergence`): share a partner's system.
-Each stage solves its groups with the survivor optimiser (`optimise.solve_groups`, a MILP
-minimising whole-life cost); an application moved in one stage takes no further part, and one
-that received moves (a host) is kept in later stages, so users never move twice. In stages 2-3
-an application in several groups of the stage (nested partnerships) is planned in the largest.
-
-Prices come from the savings model, so a move is chosen exactly when its NPV over the long horizon
-beats keeping both systems, adjusted for the survivor's runway: keeping a system whose platform
-leaves support within the horizon costs an upgrade (`remediation_days`). Fit, risk, users and cost
-per user break ties, and every survivor's `why` compares it with the members that move onto it.
-
-Applications in no group get the action their disposition (legacy step) names: retire, rehost
-(also for relocate), replatform, repurchase or refactor; `retain` and no disposition mean no row.
+The decisions are `plan_decide` (three stages of the survivor optimiser: within a body, the same
+product across partners, convergence across partners). Applications in no group get the action
+their disposition (legacy step) names: retire, rehost (also for relocate), replatform,
+repurchase or refactor; `retain` and no disposition mean no row, unless `[plan] pins` pins one to
+retire. Every action then gets its timing (`plan_timing`: contract exit, earliest and latest
+dates, waves by year with dependencies and the yearly limit) and its money from the savings
+model (`savings.appraise_frame`, the scalar model over a frame). The model's inputs are stored
+beside its outputs in `plan_actions`, so the plan workbook can write the formulas.
 See docs/method-overlap-plan.md for every formula and its source.
 """
 
@@ -30,27 +22,25 @@ from typing import Any
 
 import polars as pl
 
-from appconsol.analyses.optimise import Candidate, CostModel, Decision, Group, solve_groups
+from appconsol.analyses.plan_decide import (
+    SEP,
+    App,
+    Outcome,
+    added_cost,
+    app_key,
+    decide,
+)
 from appconsol.analyses.plan_inputs import (
     application_facts,
     capability_keys,
     constraint_flags,
     existing_tables,
 )
-from appconsol.analyses.plan_timing import Timing, WaveInput, assign_waves, contract_timing, dependency_edges
-from appconsol.analyses.savings import (
-    ActionCosts,
-    Assumptions,
-    appraise,
-    discount_factor,
-    months_between,
-    one_off_cost,
-    saving_start_year,
-    split_by_share,
-)
+from appconsol.analyses.plan_timing import Timing, WaveInput, assign_waves, dependency_edges, timing_frame
+from appconsol.analyses.savings import Assumptions, appraise_frame, split_by_share
 from appconsol.analyses.settings import Setting, fetch_frame, read_settings, replace_table
 from appconsol.engine.steps import Step, StepContext, register_step
-from appconsol.errors import ConfigError
+from appconsol.errors import ConfigError, Notice
 from appconsol.schema import Column, Table
 
 PLAN_ACTIONS = Table(
@@ -180,7 +170,6 @@ PLAN_SETTINGS = (
         "max_targets", "integer", 8, "In a group larger than this, only the best this many may receive moves."
     ),
 )
-STAGES = ("same-capability", "same-product", "convergence")
 DISPOSITION_ACTIONS = {
     "retire": "retire",
     "rehost": "rehost",
@@ -190,31 +179,6 @@ DISPOSITION_ACTIONS = {
     "refactor": "refactor",
 }
 MIGRATING = ("consolidate", "share", "retire", "rehost", "replatform", "repurchase", "refactor")
-SEP = "\x1f"
-
-
-@dataclasses.dataclass
-class App:
-    """One live application as the plan sees it."""
-
-    key: str
-    organisation: str
-    app_id: str
-    name: str
-    facts: dict[str, Any]
-    capabilities: frozenset[str]
-    timing: Timing
-    movable: bool
-    shareable: bool
-    constraints: list[str]
-    pin: str | None
-    exit_cost: float = 0.0
-    after_exit: float = 0.0  # discounted years from the saving start to the horizon
-    adjustment: float = 0.0
-
-
-def app_key(organisation: str, app_id: str) -> str:
-    return f"{organisation}{SEP}{app_id}"
 
 
 def action_id(organisation: str, app_id: str) -> str:
@@ -251,50 +215,63 @@ def make_plan(ctx: StepContext) -> None:
     con = ctx.con
     values, a, pins = read_plan_settings(ctx)
     tables = existing_tables(con)
-    apps = _applications(ctx, a, pins, tables)
+    facts = timing_frame(application_facts(con, a, tables), ctx.as_of, a).with_columns(
+        pl.concat_str("organisation", pl.lit(SEP), "app_id").alias("key")
+    )
+    live = set(facts["key"].to_list())
     for key in pins:
-        if key not in apps:
-            ctx.notices.append(_notice(ctx, f"pin for '{key.replace(SEP, '|')}' matches no live application"))
+        if key not in live:
+            ctx.notices.append(
+                Notice(
+                    f"pin for '{key.replace(SEP, '|')}' matches no live application",
+                    ctx.where("plan", "pins"),
+                )
+            )
     groups = fetch_frame(con, "SELECT * FROM overlap_groups ORDER BY group_id")
     members = fetch_frame(con, "SELECT group_id, organisation, app_id FROM overlap_members ORDER BY ALL")
-    partners = _partner_pairs(con)
     members_of: dict[str, list[str]] = {}
     for gid, organisation, app_id in members.iter_rows():
-        if app_key(organisation, app_id) in apps:
-            members_of.setdefault(gid, []).append(app_key(organisation, app_id))
-    plan = _decide(apps, groups, members_of, a, values, partners)
-    actions = _actions(apps, plan, groups, members_of, a)
-    frames = _timed_and_costed(ctx, actions, apps, a, values, tables)
+        key = app_key(organisation, app_id)
+        if key in live:
+            members_of.setdefault(gid, []).append(key)
+    in_groups = {k for keys in members_of.values() for k in keys}
+    apps = _applications(con, facts.filter(pl.col("key").is_in(list(in_groups))), pins)
+    kind_of = dict(zip(groups["group_id"].to_list(), groups["kind"].to_list(), strict=True))
+    outcome = decide(apps, kind_of, members_of, a, values, _partner_pairs(con), ctx.as_of)
+    info = {row["group_id"]: row for row in groups.iter_rows(named=True)}
+    actions = pl.concat(
+        [_group_actions(apps, outcome, info, members_of, a), _other_actions(facts, set(outcome), pins, a)],
+        how="vertical_relaxed",
+    )
+    frames = _timed_and_costed(ctx, actions, facts, a, values, tables)
     replace_table(con, PLAN_ACTIONS, frames["actions"])
     replace_table(con, PLAN_CASH_FLOWS, frames["cash_flows"])
     replace_table(con, PLAN_PARTNER_SHARES, frames["shares"])
     replace_table(con, PLAN_ASSUMPTIONS, _assumption_rows(ctx, a))
 
 
-def _notice(ctx: StepContext, message: str) -> Any:
-    from appconsol.errors import Notice
-
-    return Notice(message, ctx.where("plan", "pins"))
-
-
-def _applications(ctx: StepContext, a: Assumptions, pins: dict[str, str], tables: set[str]) -> dict[str, App]:
-    facts = application_facts(ctx.con, a, tables)
-    caps = capability_keys(ctx.con)
-    horizon = a.horizon_long_years
-    annuity = [discount_factor(a.discount_rate, t) for t in range(horizon)]
+def _applications(con: Any, facts: pl.DataFrame, pins: dict[str, str]) -> dict[str, App]:
+    """App objects for the overlap group members (the optimiser's candidates)."""
+    caps = capability_keys(con)
     apps: dict[str, App] = {}
-    for row in facts.iter_rows(named=True):
-        key = app_key(row["organisation"], row["app_id"])
-        timing = contract_timing(
-            ctx.as_of,
-            row["contract_end"],
-            row["notice_period_days"],
-            row["auto_renew"],
-            row["earliest_eol"],
-            a,
+    needed = [
+        *("key", "organisation", "app_id", "name", "users", "functional_fit", "technical_fit"),
+        *("annual_run_cost", "annual_cashable", "licence_support", "cost_method", "months_to_eol"),
+        *("legacy_score", "red_rated", "disposition", "disposition_rule", "disposition_reason"),
+        *("constraints", "data_classification", "exit_date", "earliest_date", "latest_date"),
+        *("notice_days", "timing_notes"),
+    ]
+    for row in facts.select(needed).iter_rows(named=True):
+        key = row["key"]
+        timing = Timing(
+            row["exit_date"],
+            row["earliest_date"],
+            row["latest_date"],
+            row["notice_days"],
+            row["timing_notes"],
         )
         movable, shareable, reasons = constraint_flags(row["constraints"], row["data_classification"])
-        app = App(
+        apps[key] = App(
             key,
             row["organisation"],
             row["app_id"],
@@ -307,21 +284,6 @@ def _applications(ctx: StepContext, a: Assumptions, pins: dict[str, str], tables
             reasons,
             pins.get(key),
         )
-        costs = ActionCosts(
-            row["annual_run_cost"], row["annual_cashable"], 0.0, months_between(ctx.as_of, timing.exit_date)
-        )
-        start = saving_start_year(costs, a)
-        cost_year = max(0, start - 1)
-        before = sum(annuity[:start])
-        app.after_exit = sum(annuity[start:])
-        app.exit_cost = row["annual_run_cost"] * before + one_off_cost(costs, a) * (
-            annuity[cost_year] if cost_year < horizon else 0.0
-        )
-        runway = row["months_to_eol"]
-        if runway is not None and runway < horizon * 12:
-            year = min(horizon - 1, max(0, math.floor(runway / 12)))
-            app.adjustment = a.remediation_days * a.day_rate * (1 + a.optimism_bias_capital) * annuity[year]
-        apps[key] = app
     return apps
 
 
@@ -334,268 +296,200 @@ def _partner_pairs(con: Any) -> frozenset[frozenset[str]]:
     return frozenset(frozenset(r) for r in rows.iter_rows())
 
 
-def survivor_rank(app: App) -> tuple[Any, ...]:
-    """Best survivor first: not red-rated, better fit, longer runway, more users, cheaper per user."""
-    f = app.facts
-    users = f["users"] or 0
-    runway = f["months_to_eol"] if f["months_to_eol"] is not None else 10_000.0
-    per_user = f["annual_run_cost"] / users if users else float("inf")
-    return (
-        bool(f["red_rated"]),
-        -(f["functional_fit"] or 0),
-        -(f["technical_fit"] or 0),
-        -runway,
-        -users,
-        per_user,
-        app.organisation,
-        app.app_id,
-    )
-
-
-@dataclasses.dataclass
-class Outcome:
-    """What the stages decided for one application."""
-
-    group_id: str
-    target: str | None = None  # key of the survivor it moves to
-    incoming: list[str] = dataclasses.field(default_factory=list)
-    whole_life: tuple[float, float] | None = None  # the group's (planned, everything kept) costs
-
-
-def _decide(
-    apps: dict[str, App],
-    groups: pl.DataFrame,
-    members_of: dict[str, list[str]],
-    a: Assumptions,
-    values: dict[str, Any],
-    partners: frozenset[frozenset[str]],
-) -> dict[str, Outcome]:
-    annuity = sum(discount_factor(a.discount_rate, t) for t in range(a.horizon_long_years))
-
-    def move_cost(mover: Candidate, target: Candidate) -> float:
-        i, j = apps[mover.key], apps[target.key]
-        added = _added_cost(i, j, a)
-        return i.exit_cost + added * i.after_exit
-
-    costs = CostModel(annuity_factor=annuity, migration_cost=0.0, partners=partners, move_costs=move_cost)
-    kind_of = dict(zip(groups["group_id"].to_list(), groups["kind"].to_list(), strict=True))
-    outcome: dict[str, Outcome] = {}
-    budget = (
-        values["max_migrations_per_year"] * a.horizon_long_years
-        if values["max_migrations_per_year"]
-        else None
-    )
-    used = 0
-    for stage in STAGES:
-        stage_groups = sorted(gid for gid, kind in kind_of.items() if kind == stage and gid in members_of)
-        assigned = _assign(stage_groups, members_of, apps, outcome)
-        problems: list[Group] = []
-        for gid in stage_groups:
-            keys = sorted(k for k in members_of[gid] if assigned.get(k) == gid)
-            if len(keys) < 2 or (
-                stage != "same-capability" and len({apps[k].organisation for k in keys}) < 2
-            ):
-                continue
-            problems.append(
-                _group(gid, keys, apps, outcome, values["max_targets"], stage == "same-capability")
-            )
-        plans = solve_groups(problems, costs)
-        if budget is not None and used + _moves(plans) > budget:
-            plans = solve_groups(problems, costs, max_moves=budget - used)
-        used += _moves(plans)
-        for plan in plans:
-            for decision in plan.decisions:
-                _record(outcome, decision, plan.group_id, (plan.whole_life_cost, plan.baseline_cost))
-    for stage in STAGES:  # members of groups that needed no solving (nothing left to compare) stay
-        for gid in sorted(g for g, kind in kind_of.items() if kind == stage and g in members_of):
-            for key in members_of[gid]:
-                outcome.setdefault(key, Outcome(gid))
-    return outcome
-
-
-def _assign(
-    stage_groups: list[str],
-    members_of: dict[str, list[str]],
-    apps: dict[str, App],
-    outcome: dict[str, Outcome],
-) -> dict[str, str]:
-    """Each application still in play goes to its largest group of the stage (then the smallest id)."""
-    best: dict[str, tuple[int, str]] = {}
-    for gid in stage_groups:
-        size = len(members_of[gid])
-        for key in members_of[gid]:
-            done = outcome.get(key)
-            if done is not None and done.target is not None:
-                continue  # already moved in an earlier stage
-            if key not in best or (-size, gid) < (-best[key][0], best[key][1]):
-                best[key] = (size, gid)
-    return {key: gid for key, (_size, gid) in best.items()}
-
-
-def _group(
-    gid: str,
-    keys: list[str],
-    apps: dict[str, App],
-    outcome: dict[str, Outcome],
-    max_targets: int,
-    within: bool,
-) -> Group:
-    ranked = sorted(keys, key=lambda k: survivor_rank(apps[k]))
-    candidates = []
-    for position, key in enumerate(ranked):
-        app = apps[key]
-        host = key in outcome and bool(outcome[key].incoming)
-        candidates.append(
-            Candidate(
-                key=key,
-                organisation=app.organisation,
-                annual_run_cost=app.facts["annual_run_cost"],
-                users=app.facts["users"] or 0,
-                capabilities=app.capabilities,
-                pin="keep" if host else app.pin,
-                movable=app.movable and not host,
-                shareable=app.shareable,
-                adjustment=app.adjustment,
-                tie_break=0.01 * position,
-            )
-        )
-    targets = None
-    if len(keys) > max_targets:
-        pinned = {c.key for c in candidates if c.pin == "keep"}
-        targets = frozenset(ranked[:max_targets]) | pinned
-    across = not within
-    return Group(gid, tuple(candidates), targets, across_only=across)
-
-
-def _moves(plans: list[Any]) -> int:
-    return sum(1 for p in plans for d in p.decisions if not d.survives)
-
-
-def _record(outcome: dict[str, Outcome], decision: Decision, gid: str, costs: tuple[float, float]) -> None:
-    current = outcome.get(decision.key)
-    if decision.survives:
-        if current is None:
-            outcome[decision.key] = Outcome(gid, whole_life=costs)
-        return
-    outcome[decision.key] = Outcome(gid, target=decision.target, whole_life=costs)
-    assert decision.target is not None
-    host = outcome.setdefault(decision.target, Outcome(gid, whole_life=costs))
-    if not host.incoming:
-        host.group_id, host.whole_life = gid, costs
-    host.incoming.append(decision.key)
-
-
-def _added_cost(mover: App, target: App, a: Assumptions) -> float:
-    """Extra annual licence and support on the survivor for the mover's users."""
-    users_i, users_j = mover.facts["users"] or 0, target.facts["users"] or 0
-    if users_i > 0 and users_j > 0:
-        ratio = users_i / users_j
-    else:
-        run_j = target.facts["annual_run_cost"]
-        ratio = mover.facts["annual_run_cost"] / run_j if run_j > 0 else 1.0
-    return round(a.marginal_cost_share * target.facts["licence_support"] * ratio, 2)
-
-
 # -- actions -----------------------------------------------------------------------------------
 
+ACTION_SCHEMA = {
+    "organisation": pl.String,
+    "app_id": pl.String,
+    "action": pl.String,
+    "target_organisation": pl.String,
+    "target_app_id": pl.String,
+    "target_name": pl.String,
+    "group_id": pl.String,
+    "reason": pl.String,
+    "why": pl.String,
+    "annual_added_cost": pl.Float64,
+    "effort": pl.Float64,
+    "saving_share": pl.Float64,
+    "target_users": pl.Int64,
+}
 
-@dataclasses.dataclass
-class Action:
-    app: App
-    action: str
-    group_id: str | None
-    target: App | None
-    reason: str
-    why: dict[str, Any]
-    added: float = 0.0
-    effort: float = 1.0
-    saving_share: float = 1.0
 
-
-def _actions(
+def _group_actions(
     apps: dict[str, App],
     outcome: dict[str, Outcome],
-    groups: pl.DataFrame,
+    info: dict[str, dict[str, Any]],
     members_of: dict[str, list[str]],
     a: Assumptions,
-) -> list[Action]:
-    info = {row["group_id"]: row for row in groups.iter_rows(named=True)}
-    actions: list[Action] = []
+) -> pl.DataFrame:
+    """One row per overlap group member: keep, invest, consolidate, share, or its disposition."""
+    rows: list[dict[str, Any]] = []
 
     def others(key: str, gid: str, exclude: set[str]) -> list[App]:
         return [apps[k] for k in sorted(members_of.get(gid, [])) if k != key and k not in exclude]
 
-    for key in sorted(apps):
-        app = apps[key]
-        done = outcome.get(key)
-        disposition = DISPOSITION_ACTIONS.get(app.facts["disposition"] or "")
-        if done is None:
-            if disposition:
-                actions.append(_disposition_action(app, disposition, a))
-            continue
+    for key in sorted(outcome):
+        app, done = apps[key], outcome[key]
         group = info.get(done.group_id, {})
         capability = group.get("capability_name") or group.get("product_label") or ""
+        row: dict[str, Any] = {
+            "organisation": app.organisation,
+            "app_id": app.app_id,
+            "group_id": done.group_id,
+        }
+        disposition = DISPOSITION_ACTIONS.get(app.facts["disposition"] or "")
         if done.target is not None:
             target = apps[done.target]
             kind = "consolidate" if target.organisation == app.organisation else "share"
             where = "" if kind == "consolidate" else f"{target.organisation}'s "
-            reason = f"{kind} into {where}{target.name} ({capability})"
-            why = _why(target, [app], others(done.target, done.group_id, {key}), done, group)
-            actions.append(
-                Action(app, kind, done.group_id, target, reason, why, added=_added_cost(app, target, a))
+            row.update(
+                action=kind,
+                target_organisation=target.organisation,
+                target_app_id=target.app_id,
+                target_name=target.name,
+                target_users=target.facts["users"],
+                reason=f"{kind} into {where}{target.name} ({capability})",
+                why=_why(target, [app], others(done.target, done.group_id, {key}), done, group),
+                annual_added_cost=added_cost(app, target, a),
             )
         elif done.incoming:
             movers = [apps[k] for k in sorted(done.incoming)]
-            names = ", ".join(m.name for m in movers)
-            reason = f"invest: take on the users of {names} ({capability})"
-            why = _why(app, movers, others(key, done.group_id, set(done.incoming)), done, group)
-            actions.append(Action(app, "invest", done.group_id, None, reason, why))
+            names = ", ".join(m.name for m in movers[:MAX_LISTED]) + (
+                f" and {len(movers) - MAX_LISTED} more" if len(movers) > MAX_LISTED else ""
+            )
+            row.update(
+                action="invest",
+                reason=f"invest: take on the users of {names} ({capability})",
+                why=_why(app, movers, others(key, done.group_id, set(done.incoming)), done, group),
+            )
         elif disposition:
-            action = _disposition_action(app, disposition, a)
-            action.group_id = done.group_id
-            action.why["overlap_group"] = done.group_id
-            actions.append(action)
+            row.update(
+                action=disposition,
+                reason=_disposition_reason(app.facts, disposition),
+                why={**_disposition_why(app.facts), "overlap_group": done.group_id},
+                effort=getattr(a, f"effort_{disposition}"),
+                saving_share=1.0 if disposition == "retire" else getattr(a, f"saving_share_{disposition}"),
+            )
         else:
-            reason = f"keep: no move in its overlap group ({capability}) pays back within the horizon"
-            why = _why(app, [], others(key, done.group_id, set()), done, group)
-            actions.append(Action(app, "keep", done.group_id, None, reason, why))
-    return actions
+            row.update(
+                action="keep",
+                reason=f"keep: no move in its overlap group ({capability}) pays back within the horizon",
+                why=_why(app, [], others(key, done.group_id, set()), done, group),
+            )
+        rows.append(row)
+    for row in rows:
+        row["why"] = json.dumps(row["why"], default=str, sort_keys=True)
+        row.setdefault("annual_added_cost", 0.0)
+        row.setdefault("effort", 1.0)
+        row.setdefault("saving_share", 1.0)
+    return pl.DataFrame(rows, schema=ACTION_SCHEMA)
 
 
-def _disposition_action(app: App, action: str, a: Assumptions) -> Action:
-    f = app.facts
-    reason = f"{action}: disposition {f['disposition']} ({f['disposition_rule'] or 'decision table'})"
-    why = {
+def _disposition_reason(f: dict[str, Any], action: str) -> str:
+    return f"{action}: disposition {f['disposition']} ({f['disposition_rule'] or 'decision table'})"
+
+
+def _disposition_why(f: dict[str, Any]) -> dict[str, Any]:
+    return {
         "disposition": f["disposition"],
         "decided_by": f["disposition_rule"],
         "disposition_reason": f["disposition_reason"],
-        "facts": _facts(app),
     }
-    share = 1.0 if action == "retire" else getattr(a, f"saving_share_{action}")
-    return Action(
-        app, action, None, None, reason, why, effort=getattr(a, f"effort_{action}"), saving_share=share
+
+
+def _other_actions(
+    facts: pl.DataFrame, decided: set[str], pins: dict[str, str], a: Assumptions
+) -> pl.DataFrame:
+    """Applications in no group: the action their disposition names (retire when pinned to retire)."""
+    c = pl.col
+    pinned = pl.DataFrame(
+        {"key": list(pins), "pin": list(pins.values())}, schema={"key": pl.String, "pin": pl.String}
+    )
+    mapping = pl.DataFrame(
+        {"disposition": list(DISPOSITION_ACTIONS), "action": list(DISPOSITION_ACTIONS.values())},
+        schema={"disposition": pl.String, "action": pl.String},
+    )
+    rest = (
+        facts.filter(~c("key").is_in(list(decided)))
+        .join(pinned, on="key", how="left")
+        .join(mapping, on="disposition", how="left")
+        .with_columns(
+            pl.when(c("pin") == "retire")
+            .then(pl.lit("retire"))
+            .when(c("pin") == "keep")
+            .then(None)
+            .otherwise(c("action"))
+            .alias("action")
+        )
+        .filter(c("action").is_not_null())
+    )
+    effort = {
+        k: getattr(a, f"effort_{k}") for k in ("retire", "rehost", "replatform", "repurchase", "refactor")
+    }
+    share = {
+        "retire": 1.0,
+        **{k: getattr(a, f"saving_share_{k}") for k in ("rehost", "replatform", "repurchase", "refactor")},
+    }
+    why = pl.struct(
+        c("disposition"),
+        c("disposition_rule").alias("decided_by"),
+        c("disposition_reason"),
+        pl.when(c("pin") == "retire").then(pl.lit("retire")).alias("pinned"),
+    ).struct.json_encode()
+    return rest.select(
+        "organisation",
+        "app_id",
+        "action",
+        pl.lit(None, pl.String).alias("target_organisation"),
+        pl.lit(None, pl.String).alias("target_app_id"),
+        pl.lit(None, pl.String).alias("target_name"),
+        pl.lit(None, pl.String).alias("group_id"),
+        pl.when(c("pin") == "retire")
+        .then(pl.lit("retire: pinned in appconsol.toml [plan] pins"))
+        .otherwise(
+            pl.format(
+                "{}: disposition {} ({})",
+                "action",
+                "disposition",
+                c("disposition_rule").fill_null("decision table"),
+            )
+        )
+        .alias("reason"),
+        why.alias("why"),
+        pl.lit(0.0).alias("annual_added_cost"),
+        c("action").replace_strict(effort, return_dtype=pl.Float64).alias("effort"),
+        c("action").replace_strict(share, return_dtype=pl.Float64).alias("saving_share"),
+        pl.lit(None, pl.Int64).alias("target_users"),
     )
 
 
+MAX_LISTED = 10  # members listed in a `why`; the counts say how many there are in all
+
+
 def _facts(app: App) -> dict[str, Any]:
-    f = app.facts
-    users = f["users"]
-    return {
-        "organisation": app.organisation,
-        "app_id": app.app_id,
-        "name": app.name,
-        "functional_fit": f["functional_fit"],
-        "technical_fit": f["technical_fit"],
-        "months_to_end_of_support": None if f["months_to_eol"] is None else round(f["months_to_eol"], 1),
-        "users": users,
-        "annual_run_cost": f["annual_run_cost"],
-        "cost_method": f["cost_method"],
-        "cost_per_user": round(f["annual_run_cost"] / users, 2) if users else None,
-        "legacy_score": f["legacy_score"],
-        "red_rated": f["red_rated"],
-        "constraints": app.constraints or None,
-        "pinned": app.pin,
-    }
+    if app.summary is None:
+        f = app.facts
+        users = f["users"]
+        app.summary = {
+            "organisation": app.organisation,
+            "app_id": app.app_id,
+            "name": app.name,
+            "functional_fit": f["functional_fit"],
+            "technical_fit": f["technical_fit"],
+            "months_to_end_of_support": None if f["months_to_eol"] is None else round(f["months_to_eol"], 1),
+            "users": users,
+            "annual_run_cost": f["annual_run_cost"],
+            "cost_method": f["cost_method"],
+            "cost_per_user": round(f["annual_run_cost"] / users, 2) if users else None,
+            "legacy_score": f["legacy_score"],
+            "red_rated": f["red_rated"],
+            "constraints": app.constraints or None,
+            "pinned": app.pin,
+            # Present value of the platform upgrade keeping it would need before support ends:
+            # the optimiser counts it against keeping this application.
+            "upgrade_cost_if_kept": round(app.adjustment, 2) if app.adjustment else None,
+        }
+    return app.summary
 
 
 def _why(
@@ -612,9 +506,13 @@ def _why(
             "product": group.get("product_label"),
         },
         "survivor": s,
-        "moving": [_facts(m) for m in movers],
-        "survivor_better_than": {f"{m.organisation}|{m.app_id}": _better(s, _facts(m)) for m in movers},
-        "other_members": [_facts(o) for o in others],
+        "moving": [_facts(m) for m in movers[:MAX_LISTED]],
+        "moving_count": len(movers),
+        "survivor_better_than": {
+            f"{m.organisation}|{m.app_id}": _better(s, _facts(m)) for m in movers[:MAX_LISTED]
+        },
+        "other_members": [f"{o.name} ({o.organisation})" for o in others[:MAX_LISTED]],
+        "other_members_count": len(others),
         "group_whole_life_cost": None if planned is None else round(planned, 2),
         "group_whole_life_cost_keeping_all": None if kept is None else round(kept, 2),
         "decided_by": "optimiser" if planned is not None else "nothing to compare in this stage",
@@ -651,113 +549,136 @@ def _better(s: dict[str, Any], m: dict[str, Any]) -> list[str]:
 
 def _timed_and_costed(
     ctx: StepContext,
-    actions: list[Action],
-    apps: dict[str, App],
+    actions: pl.DataFrame,
+    facts: pl.DataFrame,
     a: Assumptions,
     values: dict[str, Any],
     tables: set[str],
 ) -> dict[str, pl.DataFrame]:
-    waves_in = [
-        WaveInput(
-            action_id(x.app.organisation, x.app.app_id),
-            (x.app.organisation, x.app.app_id),
-            x.app.timing.earliest_date.year,
-            x.app.timing.latest_date,
-        )
-        for x in actions
-        if x.action in MIGRATING
-    ]
-    waves, wave_notes = assign_waves(
-        waves_in, dependency_edges(ctx.con, tables), values["max_migrations_per_year"] or None
+    c = pl.col
+    actions = actions.join(
+        facts.select(
+            "organisation",
+            "app_id",
+            pl.col("name").alias("app_name"),
+            "annual_run_cost",
+            "annual_cashable",
+            "exit_date",
+            "earliest_date",
+            "latest_date",
+            "notice_days",
+            "timing_notes",
+            "users",
+        ),
+        on=["organisation", "app_id"],
+        how="left",
+    ).with_columns(
+        c("action").is_in(list(MIGRATING)).alias("migrates"),
+        pl.concat_str(pl.lit("PA-"), (c("organisation") + pl.lit("|") + c("app_id")))
+        .map_elements(lambda text: action_id(*text[3:].split("|", 1)), return_dtype=pl.String)
+        .alias("action_id"),
+    )
+    migrating = actions.filter(c("migrates")).sort("action_id")
+    waves, notes = assign_waves(
+        [
+            WaveInput(aid, (o, i), earliest.year, latest)
+            for aid, o, i, earliest, latest in migrating.select(
+                "action_id", "organisation", "app_id", "earliest_date", "latest_date"
+            ).iter_rows()
+        ],
+        dependency_edges(ctx.con, tables),
+        values["max_migrations_per_year"] or None,
     )
     lead = dt.timedelta(days=round(a.lead_time_months * 30.4375))
-    rows: list[dict[str, Any]] = []
-    flows: list[tuple[str, int, float]] = []
-    shares: list[tuple[str, str, float, float, float]] = []
-    for x in actions:
-        aid = action_id(x.app.organisation, x.app.app_id)
-        f = x.app.facts
-        timing = x.app.timing
-        migrates = x.action in MIGRATING
-        earliest: dt.date | None = timing.earliest_date if migrates else None
-        exit_date: dt.date | None = timing.exit_date if migrates else None
-        wave = waves.get(aid) if migrates else None
-        notes = list(timing.notes) + wave_notes.get(aid, [])
-        if wave is not None and earliest is not None and exit_date is not None and wave > earliest.year:
-            earliest = dt.date(wave, 1, 1)
-            exit_date = max(exit_date, earliest + lead + dt.timedelta(days=timing.notice_days))
-        if notes:
-            x.why["timing"] = notes
-        costs = ActionCosts(
-            annual_run_cost=f["annual_run_cost"],
-            annual_cashable=f["annual_cashable"],
-            annual_added_cost=x.added,
-            months_to_exit=round(months_between(ctx.as_of, exit_date), 4) if exit_date else 0.0,
-            migrates=migrates,
-            exit_fee=None,
-            effort=x.effort,
-            saving_share=x.saving_share,
-        )
-        result = appraise(costs, a)
-        rows.append(
-            {
-                "action_id": aid,
-                "organisation": x.app.organisation,
-                "app_id": x.app.app_id,
-                "app_name": x.app.name,
-                "action": x.action,
-                "target_organisation": x.target.organisation if x.target else None,
-                "target_app_id": x.target.app_id if x.target else None,
-                "target_name": x.target.name if x.target else None,
-                "group_id": x.group_id,
-                "earliest_date": earliest,
-                "latest_date": timing.latest_date,
-                "exit_date": exit_date,
-                "wave_year": wave,
-                "reason": x.reason,
-                "why": json.dumps(x.why, default=str, sort_keys=True),
-                "annual_run_cost": costs.annual_run_cost,
-                "annual_cashable": costs.annual_cashable,
-                "annual_added_cost": costs.annual_added_cost,
-                "months_to_exit": costs.months_to_exit,
-                "migrates": migrates,
-                "exit_fee": None,
-                "effort": costs.effort,
-                "saving_share": costs.saving_share,
-                "one_off_cost": round(result.one_off_cost, 2),
-                "annual_saving": round(result.annual_saving, 2),
-                "annual_cashable_saving": round(result.annual_cashable_saving, 2),
-                "saving_start_year": result.saving_start_year,
-                "cost_year": result.cost_year,
-                "npv_5": round(result.npv_short, 2),
-                "npv_10": round(result.npv_long, 2),
-                "payback_year": result.discounted_payback_year,
-            }
-        )
-        if migrates:
-            flows.extend((aid, year, round(flow, 2)) for year, flow in enumerate(result.cash_flows))
-        if x.action == "share" and x.target is not None:
-            users = {
-                x.app.organisation: float(f["users"] or 0),
-                x.target.organisation: float(x.target.facts["users"] or 0),
-            }
-            for organisation, share in sorted(split_by_share(1.0, users).items()):
-                shares.append(
-                    (
-                        aid,
-                        organisation,
-                        round(share, 6),
-                        round(result.one_off_cost * share, 2),
-                        round(result.annual_saving * share, 2),
+    wave_frame = pl.DataFrame(
+        {
+            "action_id": list(waves),
+            "wave_year": list(waves.values()),
+            "wave_notes": [notes.get(k, []) for k in waves],
+        },
+        schema={"action_id": pl.String, "wave_year": pl.Int32, "wave_notes": pl.List(pl.String)},
+    )
+    pushed = c("wave_year") > c("earliest_date").dt.year()
+    wave_start = pl.date(c("wave_year"), 1, 1)
+    actions = (
+        actions.join(wave_frame, on="action_id", how="left")
+        .with_columns(
+            pl.when(c("migrates"))
+            .then(pl.when(pushed).then(wave_start).otherwise(c("earliest_date")))
+            .alias("earliest_date"),
+            pl.when(c("migrates"))
+            .then(
+                pl.when(pushed)
+                .then(
+                    pl.max_horizontal(
+                        c("exit_date"), wave_start + pl.lit(lead) + pl.duration(days=c("notice_days"))
                     )
                 )
+                .otherwise(c("exit_date"))
+            )
+            .alias("exit_date"),
+            pl.concat_list(c("timing_notes"), c("wave_notes").fill_null([])).alias("timing"),
+        )
+        .with_columns(
+            pl.when(c("exit_date") > pl.lit(ctx.as_of))
+            .then(((c("exit_date") - pl.lit(ctx.as_of)).dt.total_days() / 30.4375).round(4))
+            .otherwise(0.0)
+            .alias("months_to_exit"),
+            pl.lit(None, pl.Float64).alias("exit_fee"),
+        )
+    )
+    actions = _with_timing_in_why(actions)
+    money, flows = appraise_frame(actions, a)
+    money = money.with_columns(
+        c("one_off_cost").round(2),
+        c("annual_saving").round(2),
+        c("annual_cashable_saving").round(2),
+        c("npv_short").round(2).alias("npv_5"),
+        c("npv_long").round(2).alias("npv_10"),
+        c("discounted_payback_year").alias("payback_year"),
+    ).sort("organisation", "app_id")
+    cash_flows = (
+        flows.join(money.select("_row", "action_id", "migrates"), on="_row")
+        .filter(c("migrates"))
+        .select("action_id", "year", c("cash_flow").round(2))
+        .sort("action_id", "year")
+    )
     return {
-        "actions": pl.DataFrame(rows, schema=_schema(PLAN_ACTIONS))
-        if rows
-        else pl.DataFrame(schema=_schema(PLAN_ACTIONS)),
-        "cash_flows": pl.DataFrame(flows, schema=_schema(PLAN_CASH_FLOWS), orient="row"),
-        "shares": pl.DataFrame(shares, schema=_schema(PLAN_PARTNER_SHARES), orient="row"),
+        "actions": money.select([col.name for col in PLAN_ACTIONS.columns]),
+        "cash_flows": cash_flows,
+        "shares": _partner_shares(money),
     }
+
+
+def _with_timing_in_why(actions: pl.DataFrame) -> pl.DataFrame:
+    """Add the timing notes (contract, support, waves) to each action's why, as JSON text."""
+    c = pl.col
+    timing = pl.struct(c("timing")).struct.json_encode()  # {"timing":[...]}
+    merged = pl.concat_str(
+        c("why").str.slice(0, c("why").str.len_chars() - 1), pl.lit(","), timing.str.slice(1)
+    )
+    return actions.with_columns(
+        pl.when(c("timing").list.len() > 0).then(merged).otherwise(c("why")).alias("why")
+    )
+
+
+def _partner_shares(money: pl.DataFrame) -> pl.DataFrame:
+    """For each share action: the moving and the host body's parts, by users (equal when unknown)."""
+    rows: list[tuple[str, str, float, float, float]] = []
+    shared = money.filter(pl.col("action") == "share").select(
+        "action_id",
+        "organisation",
+        "users",
+        "target_organisation",
+        "target_users",
+        "one_off_cost",
+        "annual_saving",
+    )
+    for aid, org, users, host, host_users, one_off, saving in shared.iter_rows():
+        split = split_by_share(1.0, {org: float(users or 0), host: float(host_users or 0)})
+        for body, part in sorted(split.items()):
+            rows.append((aid, body, round(part, 6), round(one_off * part, 2), round(saving * part, 2)))
+    return pl.DataFrame(rows, schema=_schema(PLAN_PARTNER_SHARES), orient="row")
 
 
 def _schema(table: Table) -> dict[str, Any]:

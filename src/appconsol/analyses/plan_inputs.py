@@ -135,12 +135,14 @@ def _medians(known: pl.DataFrame, column: str) -> dict[Any, tuple[float, int]]:
 
 
 def capability_keys(con: Any) -> dict[tuple[str, str], frozenset[str]]:
-    """Each live application's capability keys (as the overlap step forms them), generic ones aside."""
+    """Each overlap group member's capability keys (as the overlap step forms them), generic ones aside."""
     frame = fetch_frame(
         con,
         """
         SELECT m.organisation, m.app_id, list(DISTINCT coalesce(m.code, 'label:' || m.label_key)) AS keys
         FROM app_capability_codes m
+        SEMI JOIN (SELECT DISTINCT organisation, app_id FROM overlap_members) g
+          ON g.organisation = m.organisation AND g.app_id = m.app_id
         WHERE m.label_key IS NOT NULL AND m.label_key <> ''
           AND NOT EXISTS (SELECT 1 FROM overlap_generic g WHERE g.organisation = m.organisation
                           AND g.capability_key = coalesce(m.code, 'label:' || m.label_key))
@@ -162,7 +164,7 @@ def constraint_flags(constraints: str | None, classification: str | None) -> tup
     reasons: list[str] = []
     shareable = True
     parsed: Any = []
-    if constraints:
+    if constraints and constraints not in ("[]", "null"):
         try:
             parsed = json.loads(constraints)
         except ValueError:

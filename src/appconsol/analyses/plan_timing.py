@@ -25,6 +25,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+import polars as pl
+
 from appconsol.analyses.savings import Assumptions
 from appconsol.analyses.settings import fetch_frame
 
@@ -136,7 +138,7 @@ def assign_waves(
             depends_on[a.action_id].add(b.action_id)
             dependents[b.action_id].add(a.action_id)
     items = {w.action_id: w for w in actions}
-    waiting = {aid: len(depends_on[aid]) for aid in items}
+    waiting = {aid: len(depends_on.get(aid, ())) for aid in items}
 
     def priority(aid: str) -> tuple[int, dt.date, str]:
         w = items[aid]
@@ -159,7 +161,7 @@ def assign_waves(
             continue
         remaining.discard(aid)
         year = items[aid].desired_year
-        for dep in sorted(depends_on[aid]):
+        for dep in sorted(depends_on.get(aid, ())):
             if dep in done and done[dep] > year:
                 notes[aid].append(f"waits for {items[dep].key[1]} (it depends on it): wave {done[dep]}")
                 year = done[dep]
@@ -173,9 +175,79 @@ def assign_waves(
                 )
         load[year] += 1
         done[aid] = year
-        for child in sorted(dependents[aid]):
+        for child in sorted(dependents.get(aid, ())):
             if child in remaining:
                 waiting[child] -= 1
                 if waiting[child] == 0:
                     heapq.heappush(ready, priority(child))
     return done, notes
+
+
+def timing_frame(facts: pl.DataFrame, as_of: dt.date, a: Assumptions) -> pl.DataFrame:
+    """`contract_timing` for every row of `facts` at once (contract_end, notice_period_days,
+    auto_renew, earliest_eol): adds exit_date, earliest_date, latest_date, notice_days and
+    timing_notes. A test compares it with `contract_timing` case by case."""
+    c = pl.col
+    default = int(a.default_notice_days)
+    notice_days = c("notice_period_days").fill_null(default).cast(pl.Int64)
+    notice = pl.duration(days=notice_days)
+    end = c("contract_end")
+    today = pl.lit(as_of)
+    gap_years = (today + notice).dt.year() - end.dt.year()
+    rolled_once = end.dt.offset_by(pl.format("{}y", gap_years.clip(lower_bound=0)))
+    rolled = (
+        pl.when(rolled_once - notice < today)
+        .then(end.dt.offset_by(pl.format("{}y", gap_years.clip(lower_bound=0) + 1)))
+        .otherwise(rolled_once)
+    )
+    on_notice = today + notice
+    case = (
+        pl.when(end.is_null())
+        .then(pl.lit("unknown"))
+        .when(end < today)
+        .then(pl.lit("expired"))
+        .when(end - notice >= today)
+        .then(pl.lit("fixed"))
+        .when(c("auto_renew").fill_null(False))
+        .then(pl.lit("rolled"))
+        .otherwise(pl.lit("ends"))
+    )
+    lead = dt.timedelta(days=round(a.lead_time_months * DAYS_PER_MONTH))
+    framed = facts.with_columns(case.alias("_case"), notice_days.alias("notice_days")).with_columns(
+        pl.when(c("_case").is_in(["unknown", "expired"]))
+        .then(on_notice)
+        .when(c("_case") == "rolled")
+        .then(rolled)
+        .otherwise(end)
+        .alias("exit_date")
+    )
+    eol = c("earliest_eol")
+    framed = framed.with_columns(
+        pl.max_horizontal(today, c("exit_date") - pl.duration(days=c("notice_days")) - pl.lit(lead)).alias(
+            "earliest_date"
+        ),
+        eol.alias("latest_date"),
+    )
+    notes = [
+        pl.when(c("notice_period_days").is_null()).then(
+            pl.lit(f"notice period unknown: {default} days assumed")
+        ),
+        pl.when(c("_case") == "unknown").then(pl.lit("contract end unknown: terminable on notice assumed")),
+        pl.when(c("_case") == "expired").then(
+            pl.format("contract ended {}: rolling, terminable on notice assumed", end.cast(pl.String))
+        ),
+        pl.when(c("_case") == "rolled").then(
+            pl.format(
+                "notice date for {} has passed: auto-renews to {}",
+                end.cast(pl.String),
+                c("exit_date").cast(pl.String),
+            )
+        ),
+        pl.when(c("_case") == "ends").then(pl.lit("contract ends within its notice period: it simply ends")),
+        pl.when(eol.is_not_null() & (eol < c("earliest_date"))).then(
+            pl.when(eol <= today)
+            .then(pl.format("support ended {}", eol.cast(pl.String)))
+            .otherwise(pl.format("support ends {}, before the earliest date", eol.cast(pl.String)))
+        ),
+    ]
+    return framed.with_columns(pl.concat_list(notes).list.drop_nulls().alias("timing_notes")).drop("_case")

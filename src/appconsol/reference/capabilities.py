@@ -204,9 +204,22 @@ class CapabilityMapper:
 
     def normalise(self, text: str) -> str:
         """Sorted distinct content words, synonyms applied: "Revs & Bens" -> "benefit revenue"."""
+        cache = self.__dict__.setdefault("_normalised", {})
+        if text not in cache:
+            cache[text] = self._normalise(text)
+        result: str = cache[text]
+        return result
+
+    def _normalise(self, text: str) -> str:
         t = fold(text)
-        for pattern, replacement in self.synonyms:
-            t = pattern.sub(replacement, t)
+        keyed = self.__dict__.get("_keyed_synonyms")
+        if keyed is None:  # each pattern is \b<escaped folded phrase>\b: keep the phrase to test first
+            keyed = [(p.pattern[2:-2].replace("\\", ""), p, r) for p, r in self.synonyms]
+            self.__dict__["_keyed_synonyms"] = keyed
+        for phrase, pattern, replacement in keyed:
+            # A synonym matches whole words only, so one whose phrase is absent cannot match.
+            if phrase in t:
+                t = pattern.sub(replacement, t)
         words = set()
         for word in t.split():
             if word in self.stopwords:

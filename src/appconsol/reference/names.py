@@ -26,14 +26,20 @@ PRODUCT_NOISE = frozenset(
 _VERSION_TOKEN = re.compile(r"^(?:v?\d{1,2}(?:\.\d+)*[a-z]?|v?\d+(?:\.\d+)+|v\d+|(?:19|20)\d\d|r\d|sp\d+)$")
 
 
+_MARKS = re.compile(r"\((?:r|tm|c)\)")
+_POSSESSIVE = re.compile(r"(?<=\w)'s\b")
+_PUNCTUATION = re.compile(r"[^a-z0-9.]+")
+_STRAY_DOTS = re.compile(r"(?<!\d)\.|\.(?!\d)")
+
+
 def fold(text: str) -> str:
     """Lower case, accents dropped, "&"/"+" as "and", punctuation as spaces, spaces collapsed."""
     t = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
-    t = re.sub(r"\((?:r|tm|c)\)", " ", t)
+    t = _MARKS.sub(" ", t)
     t = t.replace("&", " and ").replace("+", " and ")
-    t = re.sub(r"(?<=\w)'s\b", "s", t)  # "Adults' / Children's" -> "adults", "childrens"
-    t = re.sub(r"[^a-z0-9.]+", " ", t)
-    t = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", t)  # keep dots only inside numbers ("10.6")
+    t = _POSSESSIVE.sub("s", t)  # "Adults' / Children's" -> "adults", "childrens"
+    t = _PUNCTUATION.sub(" ", t)
+    t = _STRAY_DOTS.sub(" ", t)  # keep dots only inside numbers ("10.6")
     return " ".join(t.split())
 
 

@@ -6,7 +6,10 @@ pairs of a portfolio:
    name with legal suffixes cut ("Civica UK Limited" -> civica), the product's name without
    versions, packaging words or the vendor's own name ("IDOX Uniform 10", "Uniform (Idox)");
 2. fuzzy matching (rapidfuzz) of what is left, only within a block: the same vendor key, or the
-   same first word when no vendor is known;
+   same first word when no vendor is known; only names of up to three words (product names
+   such as "Uniform" or "iTrent HR Payroll") are compared, so a portfolio whose exports name no
+   product, only long application names, is not compared name by name with every other name of
+   its vendor (that is quadratic in the size of a vendor's block);
 3. a product named without a vendor takes the vendor of the one product of that name that has one.
 
 A product key is "<vendor key>/<product>"; a name with no vendor keeps a bare key. In-house
@@ -32,6 +35,7 @@ ALIASES_FILE = "product_aliases.yaml"
 IN_HOUSE = "in-house"
 _FUZZY_CUTOFF = 90
 _MIN_FUZZY_LENGTH = 5
+_MAX_FUZZY_WORDS = 3
 RESOLVED_COLUMNS = {
     "vendor_key": pl.String,
     "product_key": pl.String,
@@ -78,7 +82,20 @@ class ProductResolver:
         self.longest = max((len(a.split()) for a in self.aliases), default=1)
 
     def vendor(self, text: str | None) -> tuple[str | None, str, str]:
-        """(vendor key, method, placeholder kind or "") for a vendor cell."""
+        """(vendor key, method, placeholder kind or "") for a vendor cell (each text resolved once)."""
+        cache = self.__dict__.setdefault("_vendor_cache", {})
+        if text not in cache:
+            cache[text] = self._vendor(text)
+        result: tuple[str | None, str, str] = cache[text]
+        return result
+
+    def _folded_vendor(self, text: str | None) -> list[str]:
+        cache = self.__dict__.setdefault("_folded_cache", {})
+        if text not in cache:
+            cache[text] = fold(text or "").split()
+        return list(cache[text])
+
+    def _vendor(self, text: str | None) -> tuple[str | None, str, str]:
         if text is None or not str(text).strip():
             return None, "none", ""
         folded = fold(str(text))
@@ -136,7 +153,7 @@ class ProductResolver:
             if vendor is None or self.vendors.related(vendor, found[0]):
                 core = tokens[found[1] :]
         if vendor is not None and vendor != IN_HOUSE:  # "Civica APP" with vendor Civica
-            own = fold(vendor_text or "").split()
+            own = self._folded_vendor(vendor_text)
             while core and own and core[0] == own[0]:
                 core, own = core[1:], own[1:]
         effective = vendor if vendor not in (None, IN_HOUSE) else None
@@ -172,14 +189,16 @@ def _fuzzy_pass(resolver: ProductResolver, rows: list[_Resolved], counts: list[i
             blocks[row.vendor_key or "?" + row.core.split()[0]].append(i)
     for block, members in blocks.items():
         choices: dict[str, str] = dict(resolver.by_vendor.get(block, {}))  # core -> product key
+        compared = [c for c in choices if len(c.split()) <= _MAX_FUZZY_WORDS]
         labels: dict[str, str] = {}
         for i in sorted(members, key=lambda i: (-counts[i], rows[i].core)):
             row = rows[i]
             best = None
-            if len(row.core) >= _MIN_FUZZY_LENGTH and choices:
-                best = process.extractOne(
-                    row.core, list(choices), scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF
-                )
+            short = len(row.core.split()) <= _MAX_FUZZY_WORDS
+            if row.core in choices:  # the same words: what the fuzzy match would find first
+                best = (row.core, 100.0, 0)
+            elif short and len(row.core) >= _MIN_FUZZY_LENGTH and compared:
+                best = process.extractOne(row.core, compared, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF)
             if best and choices[best[0]] != row.product_key:
                 target = choices[best[0]]
                 row.product_key, row.method = target, "fuzzy"
@@ -189,7 +208,10 @@ def _fuzzy_pass(resolver: ProductResolver, rows: list[_Resolved], counts: list[i
                 else:
                     row.label = labels.get(target, row.label)
             elif row.product_key:
-                choices.setdefault(row.core, row.product_key)
+                if row.core not in choices:
+                    choices[row.core] = row.product_key
+                    if short:
+                        compared.append(row.core)
                 labels.setdefault(row.product_key, row.label or "")
 
 

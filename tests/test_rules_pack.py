@@ -49,8 +49,14 @@ def test_rule_has_a_pass_and_a_fail_case_and_documentation(rule):
 def test_rules_test_command_runs_the_same_harness():
     result = _invoke("rules", "test")
     assert result.exit_code == 0
-    total = sum(len(read_cases(r)) for r in BUILTIN)
-    assert result.stderr.strip() == f"{total} passed, 0 failed ({len(BUILTIN)} rules)"
+    from appconsol.analyses.decisions import load_decisions, read_decision_cases
+
+    decisions = load_decisions()
+    total = sum(len(read_cases(r)) for r in BUILTIN) + sum(len(read_decision_cases(d)) for d in decisions)
+    assert (
+        result.stderr.strip()
+        == f"{total} passed, 0 failed ({len(BUILTIN)} rules, {len(decisions)} decisions)"
+    )
 
 
 def test_rules_validate_list_and_show():

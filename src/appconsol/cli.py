@@ -689,9 +689,24 @@ def rules_test(paths: tuple[Path, ...], rules_dirs: tuple[Path, ...], config_pat
             else:
                 failed += 1
                 click.echo(f"FAIL  {rule.code}  {case.case}\n      {case}")
+    decisions = []
+    if not paths:
+        # The built-in disposition decision table (rules/cloud/decisions) has cases of its own.
+        from appconsol.analyses.decisions import load_decisions, run_decision_cases
+
+        decisions = load_decisions()
+        for decision in decisions:
+            for case in run_decision_cases(decision, decisions):
+                total += 1
+                if case.passed:
+                    click.echo(f"ok    {decision.code}  {case.case}")
+                else:
+                    failed += 1
+                    click.echo(f"FAIL  {decision.code}  {case.case}\n      {case}")
     for error in errors:
         _stderr(f"Error: {error}")
-    _stderr(f"{total - failed} passed, {failed} failed ({len(pack.rules)} rules)")
+    counted = f"{len(pack.rules)} rules" + (f", {len(decisions)} decisions" if decisions else "")
+    _stderr(f"{total - failed} passed, {failed} failed ({counted})")
     sys.exit(EXIT_ERROR if errors else EXIT_FINDINGS if failed else EXIT_OK)
 
 

@@ -243,7 +243,7 @@ def test_dependencies_recorded_in_the_inventory_order_the_waves(store, tmp_path)
     # A1's contract ends mid-2029: work starts in 2028 (30 days' notice, 6 months' lead time).
     assert actions["A1"]["wave_year"] == 2028
     assert actions["A2"]["wave_year"] == 2028  # would be 2026 by its contract, but it depends on A1
-    assert "depends on" in " ".join(json.loads(actions["A2"]["why"])["timing"])
+    assert "depends on" in " ".join(actions["A2"]["timing_notes"])
 
 
 def test_dispositions_give_actions_to_applications_in_no_group(store, tmp_path):
@@ -316,3 +316,14 @@ def test_the_frame_timing_equals_the_scalar_timing_case_by_case():
             timing.latest_date,
         ), (end, notice, renew, eol)
         assert got["notice_days"] == timing.notice_days and got["timing_notes"] == timing.notes
+
+
+def test_the_method_document_lists_the_current_settings_and_assumptions():
+    from appconsol.analyses.plan_docs import refresh
+    from conftest import ROOT
+
+    committed = (ROOT / "docs" / "method-overlap-plan.md").read_text(encoding="utf-8")
+    assert committed == refresh(committed), (
+        "docs/method-overlap-plan.md is stale: run `python -m appconsol.analyses.plan_docs docs/method-overlap-plan.md`"
+    )
+    assert all(f"`{item.name}`" in committed for item in Assumptions().describe())

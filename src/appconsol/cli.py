@@ -1028,6 +1028,8 @@ def _render_explanation(explanation: Any) -> None:
             f"({_gbp(a['annual_cashable_saving'])} cashable) from year {a['saving_start_year']}; "
             f"NPV 5y {_gbp(a['npv_5'])}, 10y {_gbp(a['npv_10'])}; payback year {a['payback_year']}"
         )
+        if a.get("timing_notes"):
+            console.print(f"  timing: {escape('; '.join(a['timing_notes']))}")
         console.print(f"  why: {escape(json.dumps(a['why'], default=str))}")
         for share in plan.get("partner_shares", []):
             console.print(f"  {share['organisation']}: {share['share']:.0%} of costs and savings")

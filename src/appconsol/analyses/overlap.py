@@ -240,8 +240,11 @@ def _within_pairs(con: Any, settings: dict[str, Any]) -> pl.DataFrame:
         """
         CREATE OR REPLACE TEMP TABLE _ov_pairs AS
         WITH caps AS (
-            SELECT c.* FROM _ov_caps c
-            JOIN _ov_block b ON b.organisation = c.organisation AND b.cap_key = c.cap_key
+            -- One integer per (organisation, key) block: the self-join below is on that alone, so
+            -- it can never fall back to joining a whole body's rows with each other.
+            SELECT c.*, b.block FROM _ov_caps c
+            JOIN (SELECT *, row_number() OVER (ORDER BY organisation, cap_key) AS block FROM _ov_block) b
+              ON b.organisation = c.organisation AND b.cap_key = c.cap_key
             WHERE NOT b.generic
         ),
         counts AS (SELECT organisation, app_id, count(*) AS n FROM caps GROUP BY ALL),
@@ -250,8 +253,8 @@ def _within_pairs(con: Any, settings: dict[str, Any]) -> pl.DataFrame:
                    len(list_intersect(a.labels, b.labels)) > 0 AS same_wording,
                    CASE WHEN len(list_intersect(a.labels, b.labels)) > 0 THEN 1.0
                         ELSE $wording * least(a.conf, b.conf) END AS weight
-            FROM caps a JOIN caps b
-              ON a.organisation = b.organisation AND a.cap_key = b.cap_key AND a.app_id < b.app_id
+            FROM caps a JOIN caps b ON a.block = b.block
+            WHERE a.app_id < b.app_id
         ),
         pairs AS (
             SELECT organisation, app_a, app_b, count(*) AS shared, sum(weight) AS weight,

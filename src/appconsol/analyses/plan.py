@@ -18,6 +18,7 @@ import datetime as dt
 import hashlib
 import json
 import math
+from collections.abc import Callable
 from typing import Any
 
 import polars as pl
@@ -36,7 +37,7 @@ from appconsol.analyses.plan_inputs import (
     constraint_flags,
     existing_tables,
 )
-from appconsol.analyses.plan_timing import Timing, WaveInput, assign_waves, dependency_edges, timing_frame
+from appconsol.analyses.plan_timing import WaveInput, assign_waves, dependency_edges, timing_frame
 from appconsol.analyses.savings import Assumptions, appraise_frame, split_by_share
 from appconsol.analyses.settings import Setting, fetch_frame, read_settings, replace_table
 from appconsol.engine.steps import Step, StepContext, register_step
@@ -76,6 +77,12 @@ PLAN_ACTIONS = Table(
         Column("exit_date", "DATE", "Date the contract can end (after any later wave)."),
         Column("wave_year", "INTEGER", "Calendar year of the action's wave (migrating actions)."),
         Column("reason", "VARCHAR", "One sentence a board can read."),
+        Column(
+            "timing_notes",
+            "VARCHAR[]",
+            "Assumptions behind the dates (notice period assumed, contract rolled on, support already "
+            "ended, a later wave for a dependency or the yearly limit).",
+        ),
         Column(
             "why",
             "JSON",
@@ -243,42 +250,54 @@ def make_plan(ctx: StepContext) -> None:
         [_group_actions(apps, outcome, info, members_of, a), _other_actions(facts, set(outcome), pins, a)],
         how="vertical_relaxed",
     )
-    frames = _timed_and_costed(ctx, actions, facts, a, values, tables)
+    actions = actions.join(
+        facts.select(
+            "organisation",
+            "app_id",
+            pl.col("name").alias("app_name"),
+            "annual_run_cost",
+            "annual_cashable",
+            "exit_date",
+            "earliest_date",
+            "latest_date",
+            "notice_days",
+            "timing_notes",
+            "users",
+        ),
+        on=["organisation", "app_id"],
+        how="left",
+    )
+    del facts, apps, outcome, info, members, groups  # a million-application plan needs the room
+    frames = _timed_and_costed(ctx, actions, a, values, tables)
     replace_table(con, PLAN_ACTIONS, frames["actions"])
     replace_table(con, PLAN_CASH_FLOWS, frames["cash_flows"])
     replace_table(con, PLAN_PARTNER_SHARES, frames["shares"])
     replace_table(con, PLAN_ASSUMPTIONS, _assumption_rows(ctx, a))
 
 
+FACT_FIELDS = (
+    *("users", "functional_fit", "technical_fit", "annual_run_cost", "annual_cashable", "licence_support"),
+    *("cost_method", "months_to_eol", "legacy_score", "red_rated", "disposition", "disposition_rule"),
+    "disposition_reason",
+)
+
+
 def _applications(con: Any, facts: pl.DataFrame, pins: dict[str, str]) -> dict[str, App]:
     """App objects for the overlap group members (the optimiser's candidates)."""
     caps = capability_keys(con)
     apps: dict[str, App] = {}
-    needed = [
-        *("key", "organisation", "app_id", "name", "users", "functional_fit", "technical_fit"),
-        *("annual_run_cost", "annual_cashable", "licence_support", "cost_method", "months_to_eol"),
-        *("legacy_score", "red_rated", "disposition", "disposition_rule", "disposition_reason"),
-        *("constraints", "data_classification", "exit_date", "earliest_date", "latest_date"),
-        *("notice_days", "timing_notes"),
-    ]
-    for row in facts.select(needed).iter_rows(named=True):
-        key = row["key"]
-        timing = Timing(
-            row["exit_date"],
-            row["earliest_date"],
-            row["latest_date"],
-            row["notice_days"],
-            row["timing_notes"],
-        )
-        movable, shareable, reasons = constraint_flags(row["constraints"], row["data_classification"])
+    columns = ["key", "organisation", "app_id", "name", "exit_date", "constraints", "data_classification"]
+    for row in facts.select(*columns, *FACT_FIELDS).iter_rows():
+        key, organisation, app_id, name, exit_date, constraints, classification = row[:7]
+        movable, shareable, reasons = constraint_flags(constraints, classification)
         apps[key] = App(
             key,
-            row["organisation"],
-            row["app_id"],
-            row["name"],
-            row,
-            caps.get((row["organisation"], row["app_id"]), frozenset()),
-            timing,
+            organisation,
+            app_id,
+            name,
+            dict(zip(FACT_FIELDS, row[7:], strict=True)),
+            caps.get((organisation, app_id), frozenset()),
+            exit_date,
             movable,
             shareable,
             reasons,
@@ -322,67 +341,96 @@ def _group_actions(
     members_of: dict[str, list[str]],
     a: Assumptions,
 ) -> pl.DataFrame:
-    """One row per overlap group member: keep, invest, consolidate, share, or its disposition."""
-    rows: list[dict[str, Any]] = []
+    """One row per overlap group member: keep, invest, consolidate, share, or its disposition.
 
-    def others(key: str, gid: str, exclude: set[str]) -> list[App]:
-        return [apps[k] for k in sorted(members_of.get(gid, [])) if k != key and k not in exclude]
+    Built in chunks, each turned into a frame at once, so a million-application plan never holds
+    every row twice as Python objects.
+    """
+    ordered = {gid: sorted(keys) for gid, keys in members_of.items()}
 
-    for key in sorted(outcome):
-        app, done = apps[key], outcome[key]
-        group = info.get(done.group_id, {})
-        capability = group.get("capability_name") or group.get("product_label") or ""
-        row: dict[str, Any] = {
-            "organisation": app.organisation,
-            "app_id": app.app_id,
-            "group_id": done.group_id,
-        }
-        disposition = DISPOSITION_ACTIONS.get(app.facts["disposition"] or "")
-        if done.target is not None:
-            target = apps[done.target]
-            kind = "consolidate" if target.organisation == app.organisation else "share"
-            where = "" if kind == "consolidate" else f"{target.organisation}'s "
-            row.update(
-                action=kind,
-                target_organisation=target.organisation,
-                target_app_id=target.app_id,
-                target_name=target.name,
-                target_users=target.facts["users"],
-                reason=f"{kind} into {where}{target.name} ({capability})",
-                why=_why(target, [app], others(done.target, done.group_id, {key}), done, group),
-                annual_added_cost=added_cost(app, target, a),
-            )
-        elif done.incoming:
-            movers = [apps[k] for k in sorted(done.incoming)]
-            names = ", ".join(m.name for m in movers[:MAX_LISTED]) + (
-                f" and {len(movers) - MAX_LISTED} more" if len(movers) > MAX_LISTED else ""
-            )
-            row.update(
-                action="invest",
-                reason=f"invest: take on the users of {names} ({capability})",
-                why=_why(app, movers, others(key, done.group_id, set(done.incoming)), done, group),
-            )
-        elif disposition:
-            row.update(
-                action=disposition,
-                reason=_disposition_reason(app.facts, disposition),
-                why={**_disposition_why(app.facts), "overlap_group": done.group_id},
-                effort=getattr(a, f"effort_{disposition}"),
-                saving_share=1.0 if disposition == "retire" else getattr(a, f"saving_share_{disposition}"),
-            )
-        else:
-            row.update(
-                action="keep",
-                reason=f"keep: no move in its overlap group ({capability}) pays back within the horizon",
-                why=_why(app, [], others(key, done.group_id, set()), done, group),
-            )
-        rows.append(row)
-    for row in rows:
-        row["why"] = json.dumps(row["why"], default=str, sort_keys=True)
-        row.setdefault("annual_added_cost", 0.0)
-        row.setdefault("effort", 1.0)
-        row.setdefault("saving_share", 1.0)
-    return pl.DataFrame(rows, schema=ACTION_SCHEMA)
+    def others(key: str, gid: str, exclude: set[str]) -> tuple[list[App], int]:
+        keys = ordered.get(gid, [])
+        listed = []
+        for k in keys:
+            if k != key and k not in exclude:
+                listed.append(apps[k])
+                if len(listed) == MAX_LISTED:
+                    break
+        skipped = 1 + len(exclude) if key in keys else len(exclude)
+        return listed, len(keys) - skipped
+
+    frames: list[pl.DataFrame] = []
+    columns: dict[str, list[Any]] = {name: [] for name in ACTION_SCHEMA}
+    for position, key in enumerate(sorted(outcome), start=1):
+        row = _group_action(apps[key], outcome[key], info, others, apps, a)
+        for name in ACTION_SCHEMA:
+            columns[name].append(row.get(name))
+        if position % 20_000 == 0:
+            frames.append(pl.DataFrame(columns, schema=ACTION_SCHEMA))
+            columns = {name: [] for name in ACTION_SCHEMA}
+    frames.append(pl.DataFrame(columns, schema=ACTION_SCHEMA))
+    return pl.concat(frames)
+
+
+def _group_action(
+    app: App,
+    done: Outcome,
+    info: dict[str, dict[str, Any]],
+    others: Callable[[str, str, set[str]], tuple[list[App], int]],
+    apps: dict[str, App],
+    a: Assumptions,
+) -> dict[str, Any]:
+    group = info.get(done.group_id, {})
+    capability = group.get("capability_name") or group.get("product_label") or ""
+    row: dict[str, Any] = {
+        "organisation": app.organisation,
+        "app_id": app.app_id,
+        "group_id": done.group_id,
+        "annual_added_cost": 0.0,
+        "effort": 1.0,
+        "saving_share": 1.0,
+    }
+    disposition = None if app.pin == "keep" else DISPOSITION_ACTIONS.get(app.facts["disposition"] or "")
+    if done.target is not None:
+        target = apps[done.target]
+        kind = "consolidate" if target.organisation == app.organisation else "share"
+        where = "" if kind == "consolidate" else f"{target.organisation}'s "
+        row.update(
+            action=kind,
+            target_organisation=target.organisation,
+            target_app_id=target.app_id,
+            target_name=target.name,
+            target_users=target.facts["users"],
+            reason=f"{kind} into {where}{target.name} ({capability})",
+            why=_why(target, [app], others(done.target, done.group_id, {app.key}), done, group),
+            annual_added_cost=added_cost(app, target, a),
+        )
+    elif done.incoming:
+        movers = [apps[k] for k in sorted(done.incoming)]
+        names = ", ".join(m.name for m in movers[:MAX_LISTED]) + (
+            f" and {len(movers) - MAX_LISTED} more" if len(movers) > MAX_LISTED else ""
+        )
+        row.update(
+            action="invest",
+            reason=f"invest: take on the users of {names} ({capability})",
+            why=_why(app, movers, others(app.key, done.group_id, set(done.incoming)), done, group),
+        )
+    elif disposition:
+        why = {**_disposition_why(app.facts), "overlap_group": done.group_id}
+        row.update(
+            action=disposition,
+            reason=_disposition_reason(app.facts, disposition),
+            why=json.dumps(why, default=str, sort_keys=True),
+            effort=getattr(a, f"effort_{disposition}"),
+            saving_share=1.0 if disposition == "retire" else getattr(a, f"saving_share_{disposition}"),
+        )
+    else:
+        row.update(
+            action="keep",
+            reason=f"keep: no move in its overlap group ({capability}) pays back within the horizon",
+            why=_why(app, [], others(app.key, done.group_id, set()), done, group),
+        )
+    return row
 
 
 def _disposition_reason(f: dict[str, Any], action: str) -> str:
@@ -467,56 +515,70 @@ MAX_LISTED = 10  # members listed in a `why`; the counts say how many there are 
 
 
 def _facts(app: App) -> dict[str, Any]:
+    f = app.facts
+    users = f["users"]
+    return {
+        "organisation": app.organisation,
+        "app_id": app.app_id,
+        "name": app.name,
+        "functional_fit": f["functional_fit"],
+        "technical_fit": f["technical_fit"],
+        "months_to_end_of_support": None if f["months_to_eol"] is None else round(f["months_to_eol"], 1),
+        "users": users,
+        "annual_run_cost": f["annual_run_cost"],
+        "cost_method": f["cost_method"],
+        "cost_per_user": round(f["annual_run_cost"] / users, 2) if users else None,
+        "legacy_score": f["legacy_score"],
+        "red_rated": f["red_rated"],
+        "constraints": app.constraints or None,
+        "pinned": app.pin,
+        # Present value of the platform upgrade keeping it would need before support ends:
+        # the optimiser counts it against keeping this application.
+        "upgrade_cost_if_kept": round(app.adjustment, 2) if app.adjustment else None,
+    }
+
+
+def _summary(app: App) -> str:
+    """An application's facts as JSON text, made once however many `why`s name it."""
     if app.summary is None:
-        f = app.facts
-        users = f["users"]
-        app.summary = {
-            "organisation": app.organisation,
-            "app_id": app.app_id,
-            "name": app.name,
-            "functional_fit": f["functional_fit"],
-            "technical_fit": f["technical_fit"],
-            "months_to_end_of_support": None if f["months_to_eol"] is None else round(f["months_to_eol"], 1),
-            "users": users,
-            "annual_run_cost": f["annual_run_cost"],
-            "cost_method": f["cost_method"],
-            "cost_per_user": round(f["annual_run_cost"] / users, 2) if users else None,
-            "legacy_score": f["legacy_score"],
-            "red_rated": f["red_rated"],
-            "constraints": app.constraints or None,
-            "pinned": app.pin,
-            # Present value of the platform upgrade keeping it would need before support ends:
-            # the optimiser counts it against keeping this application.
-            "upgrade_cost_if_kept": round(app.adjustment, 2) if app.adjustment else None,
-        }
+        app.summary = json.dumps(_facts(app), default=str, sort_keys=True)
     return app.summary
 
 
 def _why(
-    survivor: App, movers: list[App], others: list[App], done: Outcome, group: dict[str, Any]
-) -> dict[str, Any]:
-    """The survivor beside the movers: which of fit, runway, users, cost per user and risk favour it."""
+    survivor: App,
+    movers: list[App],
+    others_and_count: tuple[list[App], int],
+    done: Outcome,
+    group: dict[str, Any],
+) -> str:
+    """The survivor beside the movers: which of fit, runway, users, cost per user and risk favour it.
+
+    Written as JSON text from each application's cached summary, so a member named in many `why`s
+    is serialised once.
+    """
     s = _facts(survivor)
+    others, other_count = others_and_count
     planned, kept = done.whole_life or (None, None)
-    return {
+    head = {
+        "decided_by": "optimiser" if planned is not None else "nothing to compare in this stage",
         "group": {
             "id": done.group_id,
             "kind": group.get("kind"),
             "capability": group.get("capability_name"),
             "product": group.get("product_label"),
         },
-        "survivor": s,
-        "moving": [_facts(m) for m in movers[:MAX_LISTED]],
+        "group_whole_life_cost": None if planned is None else round(planned, 2),
+        "group_whole_life_cost_keeping_all": None if kept is None else round(kept, 2),
         "moving_count": len(movers),
+        "other_members": [f"{o.name} ({o.organisation})" for o in others[:MAX_LISTED]],
+        "other_members_count": other_count,
         "survivor_better_than": {
             f"{m.organisation}|{m.app_id}": _better(s, _facts(m)) for m in movers[:MAX_LISTED]
         },
-        "other_members": [f"{o.name} ({o.organisation})" for o in others[:MAX_LISTED]],
-        "other_members_count": len(others),
-        "group_whole_life_cost": None if planned is None else round(planned, 2),
-        "group_whole_life_cost_keeping_all": None if kept is None else round(kept, 2),
-        "decided_by": "optimiser" if planned is not None else "nothing to compare in this stage",
     }
+    moving = ", ".join(_summary(m) for m in movers[:MAX_LISTED])
+    return json.dumps(head, default=str)[:-1] + f', "moving": [{moving}], "survivor": {_summary(survivor)}}}'
 
 
 def _better(s: dict[str, Any], m: dict[str, Any]) -> list[str]:
@@ -550,29 +612,12 @@ def _better(s: dict[str, Any], m: dict[str, Any]) -> list[str]:
 def _timed_and_costed(
     ctx: StepContext,
     actions: pl.DataFrame,
-    facts: pl.DataFrame,
     a: Assumptions,
     values: dict[str, Any],
     tables: set[str],
 ) -> dict[str, pl.DataFrame]:
     c = pl.col
-    actions = actions.join(
-        facts.select(
-            "organisation",
-            "app_id",
-            pl.col("name").alias("app_name"),
-            "annual_run_cost",
-            "annual_cashable",
-            "exit_date",
-            "earliest_date",
-            "latest_date",
-            "notice_days",
-            "timing_notes",
-            "users",
-        ),
-        on=["organisation", "app_id"],
-        how="left",
-    ).with_columns(
+    actions = actions.with_columns(
         c("action").is_in(list(MIGRATING)).alias("migrates"),
         pl.concat_str(pl.lit("PA-"), (c("organisation") + pl.lit("|") + c("app_id")))
         .map_elements(lambda text: action_id(*text[3:].split("|", 1)), return_dtype=pl.String)
@@ -617,7 +662,7 @@ def _timed_and_costed(
                 .otherwise(c("exit_date"))
             )
             .alias("exit_date"),
-            pl.concat_list(c("timing_notes"), c("wave_notes").fill_null([])).alias("timing"),
+            pl.concat_list(c("timing_notes"), c("wave_notes").fill_null([])).alias("timing_notes"),
         )
         .with_columns(
             pl.when(c("exit_date") > pl.lit(ctx.as_of))
@@ -627,7 +672,6 @@ def _timed_and_costed(
             pl.lit(None, pl.Float64).alias("exit_fee"),
         )
     )
-    actions = _with_timing_in_why(actions)
     money, flows = appraise_frame(actions, a)
     money = money.with_columns(
         c("one_off_cost").round(2),
@@ -636,30 +680,17 @@ def _timed_and_costed(
         c("npv_short").round(2).alias("npv_5"),
         c("npv_long").round(2).alias("npv_10"),
         c("discounted_payback_year").alias("payback_year"),
-    ).sort("organisation", "app_id")
+    )
     cash_flows = (
         flows.join(money.select("_row", "action_id", "migrates"), on="_row")
         .filter(c("migrates"))
         .select("action_id", "year", c("cash_flow").round(2))
-        .sort("action_id", "year")
     )
     return {
         "actions": money.select([col.name for col in PLAN_ACTIONS.columns]),
         "cash_flows": cash_flows,
         "shares": _partner_shares(money),
     }
-
-
-def _with_timing_in_why(actions: pl.DataFrame) -> pl.DataFrame:
-    """Add the timing notes (contract, support, waves) to each action's why, as JSON text."""
-    c = pl.col
-    timing = pl.struct(c("timing")).struct.json_encode()  # {"timing":[...]}
-    merged = pl.concat_str(
-        c("why").str.slice(0, c("why").str.len_chars() - 1), pl.lit(","), timing.str.slice(1)
-    )
-    return actions.with_columns(
-        pl.when(c("timing").list.len() > 0).then(merged).otherwise(c("why")).alias("why")
-    )
 
 
 def _partner_shares(money: pl.DataFrame) -> pl.DataFrame:

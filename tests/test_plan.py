@@ -327,3 +327,16 @@ def test_the_method_document_lists_the_current_settings_and_assumptions():
         "docs/method-overlap-plan.md is stale: run `python -m appconsol.analyses.plan_docs docs/method-overlap-plan.md`"
     )
     assert all(f"`{item.name}`" in committed for item in Assumptions().describe())
+
+
+def test_the_yearly_migration_limit_spreads_the_moves_over_waves(store, tmp_path):
+    systems = [
+        row("Wessex", f"A{i}", f"Ledger {i}", capability="Document Management", total=90000 + i, users=50)
+        for i in range(4)
+    ]
+    systems.append(row("Wessex", "S", "Survivor", capability="Document Management", total=5000, users=50))
+    load(store, tmp_path, inventory(*systems))
+    analyse(store, {"plan": {"max_migrations_per_year": 1}})
+    moves = [a for a in _actions(store).values() if a["migrates"]]
+    assert len(moves) == 4 and len({a["wave_year"] for a in moves}) == 4
+    assert sum("max_migrations_per_year" in " ".join(a["timing_notes"]) for a in moves) == 3

@@ -905,6 +905,14 @@ def _render_analysis(summary: dict[str, Any], db: Path) -> None:
     "-f", "--format", "fmt", type=click.Choice(["human", "json"]), default="human", show_default=True
 )
 @click.option("--profile", is_flag=True, help="Print each step's and rule's time on stderr, slowest first.")
+@click.option(
+    "--duckdb-memory",
+    default="1GB",
+    show_default=True,
+    envvar="APPCONSOL_DUCKDB_MEMORY",
+    help="Memory DuckDB may use during the run (it spills to disk beyond it); raise it for very large "
+    "stores [env: APPCONSOL_DUCKDB_MEMORY].",
+)
 @error_boundary
 def analyse(
     db: Path,
@@ -913,6 +921,7 @@ def analyse(
     rules_dirs: tuple[Path, ...],
     fmt: str,
     profile: bool,
+    duckdb_memory: str,
 ) -> None:
     """Run every analysis step and the whole rule pack over a store, and summarise the result.
 
@@ -934,6 +943,7 @@ def analyse(
         config=config_path,
         rules_dirs=rules_dirs,
         progress=_progress_printer() if fmt == "human" else None,
+        memory_limit=duckdb_memory,
     )
     _print_notices(result.notices)
     for error in result.errors:
@@ -1129,7 +1139,9 @@ def reference_show(config_path: Path | None, fmt: str) -> None:
             )
         )
     else:
-        console.print("No reference files of your own in use ([reference] in appconsol.toml names none).")
+        console.print(
+            "No reference files of your own in use ([reference] in appconsol.toml names none).", markup=False
+        )
 
 
 @reference.command("update")

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from appconsol.engine.check import EXIT_ERROR, EXIT_OK
-from appconsol.errors import Notice, StoreError
+from appconsol.errors import ConfigError, Notice, StoreError
 
 if TYPE_CHECKING:
     from appconsol.engine.runner import RunResult
@@ -61,6 +61,8 @@ def analyse(
     temporary folder beyond it), so the steps' Python and polars work has room: a million
     applications then analyse in under 4 GB. None leaves DuckDB's default (80% of RAM).
     """
+    import duckdb
+
     from appconsol.config import load_config
     from appconsol.engine.loader import load_rules
     from appconsol.engine.runner import run_rules
@@ -77,7 +79,12 @@ def analyse(
     as_of = as_of or settings.as_of or dt.date.today()
     with Store(db) as store:
         if memory_limit:
-            store.con.execute(f"SET memory_limit = '{memory_limit}'")
+            try:
+                store.con.execute(f"SET memory_limit = '{_memory(memory_limit)}'")
+            except duckdb.Error as exc:
+                raise ConfigError(
+                    f"memory limit '{memory_limit}' is not a size DuckDB understands: {exc}"
+                ) from exc
         run = run_rules(
             store,
             configured,
@@ -90,6 +97,15 @@ def analyse(
         )
         summary = summarise(store, run)
     return AnalyseResult(db, run, summary, [*settings.notices, *pack.notices, *run.notices])
+
+
+def _memory(text: str) -> str:
+    """A size such as 1GB or 1500MB, checked so that nothing but a size reaches the SET statement."""
+    import re
+
+    if not re.fullmatch(r"\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", text, re.IGNORECASE):
+        raise ConfigError(f"memory limit '{text}' must be a size such as 1GB or 1500MB")
+    return text.strip()
 
 
 def _tables(store: Store) -> set[str]:

@@ -139,7 +139,8 @@ def summarise(store: Store, run: RunResult) -> dict[str, Any]:
         summary["largest_overlaps"] = _rows(
             store,
             "SELECT group_id, scope, kind, coalesce(organisation, partnership) AS body, "
-            "coalesce(product_label, capability_name) AS what, members, organisations, annual_cost "
+            "CASE WHEN kind = 'same-product' THEN product_label || ' (' || product_key || ')' "
+            "ELSE capability_name END AS what, members, organisations, annual_cost "
             "FROM overlap_groups ORDER BY annual_cost DESC NULLS LAST, members DESC, group_id LIMIT 10",
         )
     if "legacy_scores" in tables:

@@ -285,6 +285,10 @@ def test_konveyor_tags_map_to_fields_and_dependency_rows_are_accounted(write_csv
     assert _rows(store, "SELECT app_name, depends_on, direction FROM app_dependencies") == [
         ("Vision FIRE", "Gartan", "northbound")
     ]
+    # Tag columns feed fields through their category, never as capabilities of their own.
+    assert _rows(store, "SELECT app_id, capability FROM app_capabilities") == [
+        ("name:vision-fire", "Mobilising")
+    ]
 
 
 def test_sheet_without_inventory_is_refused_naming_file_and_sheet(write_xlsx):

@@ -225,6 +225,9 @@ def match_header(header: str, profile: Profile | None = None) -> ColumnMatch:
         if target == IGNORE:
             return ColumnMatch(header, None, 1.0, "ignored")
         return ColumnMatch(header, target, 1.0, "profile")
+    if profile is not None and profile.name == "konveyor" and re.fullmatch(r"tag( category)? \d+", key):
+        # Konveyor's tag pairs are read together by the loader (category -> field), never alone.
+        return ColumnMatch(header, None, 1.0, "ignored")
     if profile is not None and profile.name == "leanix" and key in LEANIX_PHASE_COLUMNS:
         return ColumnMatch(header, "lifecycle", 1.0, "profile")
     if key in ALIASES:

@@ -28,13 +28,13 @@ from pathlib import Path
 from typing import Any
 
 from appconsol.engine.loader import (
-    CODE_PATTERN,
     RulePackError,
     _at,
     _parameters,
     _sql_error,
     _strings,
     builtin_rules_dir,
+    required_text_and_code,
     sql_parameters,
 )
 from appconsol.engine.model import Parameter, Rule, Severity, coerce_value, template_fields
@@ -172,18 +172,7 @@ def read_decision_file(path: Path, notices: list[Notice]) -> Decision:
                     _at(path, data.line_of(key)),
                 )
             )
-    for key in ("code", "disposition", "summary", "rationale"):
-        value = data.get(key)
-        if not isinstance(value, str) or not value.strip():
-            raise fail(
-                f"'{key}' is required and must be text" if key in data else f"'{key}' is missing",
-                key if key in data else None,
-            )
-    code = data["code"].strip()
-    if not CODE_PATTERN.match(code):
-        raise fail(f"code '{code}' must be letters, digits, '-' or '_'", "code")
-    if code != path.stem:
-        raise fail(f"code '{code}' does not match the file name", "code", hint=f"rename the file {code}.yaml")
+    code = required_text_and_code(data, path, ("code", "disposition", "summary", "rationale"), fail)
     order = data.get("order")
     if isinstance(order, bool) or not isinstance(order, int) or order < 0:
         raise fail(

@@ -8,7 +8,7 @@ all the errors of a pack are gathered into one `RulePackError` so a user fixes t
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -145,6 +145,28 @@ def load_rules(
     return pack
 
 
+def required_text_and_code(
+    data: LineMap, path: Path, keys: Sequence[str], fail: Callable[..., RuleError]
+) -> str:
+    """Check that `keys` hold text and that `code` is well formed and matches the file name.
+
+    Shared by rule files and disposition decision files, which validate the same way.
+    """
+    for key in keys:
+        value = data.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise fail(
+                f"'{key}' is required and must be text" if key in data else f"'{key}' is missing",
+                key if key in data else None,
+            )
+    code = str(data["code"]).strip()
+    if not CODE_PATTERN.match(code):
+        raise fail(f"code '{code}' must be letters, digits, '-' or '_'", "code")
+    if code != path.stem:
+        raise fail(f"code '{code}' does not match the file name", "code", hint=f"rename the file {code}.yaml")
+    return code
+
+
 def read_rule_file(path: Path, notices: list[Notice], *, builtin: bool = False) -> Rule:
     """Parse and validate one rule file (its SQL is checked separately by `bind_rules`)."""
     data = read_yaml(path)
@@ -162,18 +184,7 @@ def read_rule_file(path: Path, notices: list[Notice], *, builtin: bool = False) 
                     _at(path, data.line_of(key)),
                 )
             )
-    for key in REQUIRED_KEYS:
-        value = data.get(key)
-        if not isinstance(value, str) or not value.strip():
-            raise fail(
-                f"'{key}' is required and must be text" if key in data else f"'{key}' is missing",
-                key if key in data else None,
-            )
-    code = data["code"].strip()
-    if not CODE_PATTERN.match(code):
-        raise fail(f"code '{code}' must be letters, digits, '-' or '_'", "code")
-    if code != path.stem:
-        raise fail(f"code '{code}' does not match the file name", "code", hint=f"rename the file {code}.yaml")
+    code = required_text_and_code(data, path, REQUIRED_KEYS, fail)
     if not NAME_PATTERN.match(data["name"]):
         raise fail(
             f"name '{data['name']}' must be dotted lower-case words",

@@ -672,12 +672,13 @@ def rules_test(paths: tuple[Path, ...], rules_dirs: tuple[Path, ...], config_pat
     from appconsol.engine.cases import run_cases
     from appconsol.errors import RuleError
 
-    _config, pack = _rule_pack(config_path, rules_dirs, paths)
+    config, pack = _rule_pack(config_path, rules_dirs, paths)
+    limits = config.limits()
     failed = total = 0
     errors: list[RuleError] = []
     for rule in sorted(pack.rules, key=lambda r: r.code):
         try:
-            results = run_cases(rule)
+            results = run_cases(rule, limits=limits)
         except RuleError as exc:
             errors.append(exc)
             click.echo(f"ERROR {rule.code}  {exc}")

@@ -74,7 +74,8 @@ def analyse(
             f"store '{db}' does not exist", hint="load inventories first with `appconsol load FILE --db PATH`"
         )
     settings = load_config(config)
-    pack = load_rules([*settings.rules_dirs, *rules_dirs], steps=steps)
+    limits = settings.limits()
+    pack = load_rules([*settings.rules_dirs, *rules_dirs], steps=steps, limits=limits)
     configured = settings.configure(pack, select=select, ignore=ignore)
     as_of = as_of or settings.as_of or dt.date.today()
     with Store(db) as store:
@@ -94,6 +95,7 @@ def analyse(
             progress=progress,
             settings=settings.analyses,
             where=settings.location,
+            limits=limits,
         )
         summary = summarise(store, run)
     return AnalyseResult(db, run, summary, [*settings.notices, *pack.notices, *run.notices])

@@ -104,7 +104,8 @@ def check(
         raise ConfigError(f"fail_on '{fail_on}' must be one of {', '.join(FAIL_ON_CHOICES)}")
     if not inventories:
         raise ConfigError("no inventory files given", hint="name the files or folders to check")
-    pack = load_rules([*settings.rules_dirs, *rules_dirs], steps=steps)
+    limits = settings.limits()
+    pack = load_rules([*settings.rules_dirs, *rules_dirs], steps=steps, limits=limits)
     configured = settings.configure(pack, select=select, ignore=ignore)
     accepted = read_baseline(baseline) if baseline else None
     as_of = as_of or settings.as_of or dt.date.today()
@@ -121,6 +122,7 @@ def check(
             progress=progress,
             settings=settings.analyses,
             where=settings.location,
+            limits=limits,
         )
     result = CheckResult(run, report, fail_on, settings, [*settings.notices, *pack.notices, *run.notices])
     if accepted is not None:

@@ -68,14 +68,15 @@ def run_plan(
 ) -> RunOutcome:
     """Load `inventories` (default ./sample_inventories) into `db`, analyse, write the plan to `output`.
 
-    Exit code 2 when a file could not be loaded or a step or rule failed (the plan is still
-    written from what did run, so the user sees how far it got), else 0.
+    Exit code 2 when a file could not be loaded or a step or rule failed, else 0. A failed run
+    never writes the plan: an existing plan stays as it was, so a stale or partial plan never
+    replaces a good one. Findings never make `run` fail; `check` is the CI gate.
     """
     from appconsol.engine.analyse import analyse as analyse_store
     from appconsol.ingest.load import load_inventories
     from appconsol.ingest.prepare import LoadOptions
     from appconsol.report.plan.workbook import check_writable, write_plan
-    from appconsol.store import open_store
+    from appconsol.store import open_store, require_current_analysis
 
     settings = settings_from(config)
     if not inventories:
@@ -107,9 +108,15 @@ def run_plan(
     outcome.errors += [str(f) for f in done.run.failures]
     outcome.notices += [str(n) for n in done.notices]
     outcome.findings = done.run.frame.height
+    if outcome.errors:
+        outcome.notices.append(
+            f"the plan was not written because the run failed; {output} was left as it was"
+        )
+        return outcome
     rules, waivers = rules_table(settings)
     say("writing the plan")
     with open_store(db, read_only=True) as store:
+        require_current_analysis(store)
         outcome.plan = write_plan(store, output, rules=rules, waivers=waivers, progress=progress)
     return outcome
 
@@ -122,14 +129,18 @@ def write_plan(
     config: Path | Config | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> WriteResult:
-    """Write the plan from an existing store: the workbook, or its tables as csv/parquet/json files."""
+    """Write the plan from an existing store: the workbook, or its tables as csv/parquet/json files.
+
+    Only from analysis tables built from the store as it is now (StoreError otherwise).
+    """
     from appconsol.report.plan.export import export_plan
     from appconsol.report.plan.workbook import write_plan as write_workbook
-    from appconsol.store import open_store
+    from appconsol.store import open_store, require_current_analysis
 
     settings = settings_from(config)
     output = Path(output)
     with open_store(Path(db), read_only=True) as store:
+        require_current_analysis(store)
         if fmt == "xlsx":
             rules, waivers = rules_table(settings)
             plan = write_workbook(store, output, rules=rules, waivers=waivers, progress=progress)

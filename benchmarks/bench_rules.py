@@ -38,6 +38,12 @@ def _blank(values: object, mask: np.ndarray, dtype: pl.DataType | type[pl.DataTy
     return pl.select(pl.when(pl.lit(pl.Series(mask))).then(None).otherwise(series)).to_series().cast(dtype)
 
 
+def _insert(store: Store, table: str, frame: pl.DataFrame) -> None:
+    # Store.insert_frame since the store package (issue 13); _insert before it.
+    insert = getattr(store, "insert_frame", None) or store._insert
+    insert(table, frame)
+
+
 def generate(store: Store, apps: int, seed: int = 7) -> dict[str, int]:
     rng = np.random.default_rng(seed)
     orgs = max(apps // 500, 5)
@@ -87,7 +93,7 @@ def generate(store: Store, apps: int, seed: int = 7) -> dict[str, int]:
             "source_row": np.arange(apps) + 2,
         }
     )
-    store._insert("applications", frame)
+    _insert(store, "applications", frame)
     per_app = rng.integers(0, 3, apps)  # 0-2 capabilities each; 0 makes DQ001 findings
     index = np.repeat(np.arange(apps), per_app)
     capabilities = pl.DataFrame(
@@ -100,7 +106,7 @@ def generate(store: Store, apps: int, seed: int = 7) -> dict[str, int]:
             "source_row": index + 2,
         }
     )
-    store._insert("app_capabilities", capabilities)
+    _insert(store, "app_capabilities", capabilities)
     components = pl.DataFrame(
         {
             "organisation": org,
@@ -113,9 +119,10 @@ def generate(store: Store, apps: int, seed: int = 7) -> dict[str, int]:
             "source_row": np.arange(apps) + 2,
         }
     )
-    store._insert("app_components", components)
+    _insert(store, "app_components", components)
     warned = np.flatnonzero(rng.random(apps) < 0.01)
-    store._insert(
+    _insert(
+        store,
         "load_warnings",
         pl.DataFrame(
             {
@@ -132,7 +139,8 @@ def generate(store: Store, apps: int, seed: int = 7) -> dict[str, int]:
         ),
     )
     rejected = np.flatnonzero(rng.random(apps) < 0.001)
-    store._insert(
+    _insert(
+        store,
         "rejected_rows",
         pl.DataFrame(
             {
@@ -154,7 +162,7 @@ def generate(store: Store, apps: int, seed: int = 7) -> dict[str, int]:
         },
         schema_overrides={"aliases": pl.List(pl.String)},
     )
-    store._insert("capability_taxonomy", taxonomy)
+    _insert(store, "capability_taxonomy", taxonomy)
     store.con.execute("CHECKPOINT")
     return {"applications": apps, "capabilities": int(index.size), "warnings": int(warned.size)}
 

@@ -263,6 +263,21 @@ def test_rules_test_stops_a_hanging_rule_and_reports_its_cases(tmp_path):
     assert result.stdout.count("the rule failed: ran longer than the 0.5 s time limit") == 2
 
 
+def test_a_rule_past_the_memory_limit_fails_alone_with_a_clear_error(tmp_path):
+    loot = "(SELECT length(string_agg(repeat('x', 1000), ',')) FROM range(1000000))"
+    path = _attack_rule(tmp_path / "rules", "memory", (loot, "", ""))
+    (tmp_path / "appconsol.toml").write_text(
+        'rules_dirs = ["rules"]\n\n[rules]\nmemory_limit = "64MB"\n', encoding="utf-8"
+    )
+    result = _invoke("check", "inventory.csv", "-f", "json", "--fail-on", "never")
+    assert result.exit_code == 2
+    assert _errors(result) == [
+        f"Error: {path}:8: rule EVIL1 failed: ran out of the rule sandbox's 64MB memory limit "
+        "(raise [rules] memory_limit / APPCONSOL_RULE_MEMORY_LIMIT)"
+    ]
+    assert '"DQ001"' in result.stdout
+
+
 def test_the_environment_sets_the_limits_over_appconsol_toml(tmp_path, monkeypatch):
     _attack_rule(tmp_path / "rules", "forever", RECURSIVE)
     monkeypatch.setenv(sandbox.TIME_LIMIT_ENV, "0.2")
@@ -310,6 +325,12 @@ def test_the_sandbox_refuses_files_and_urls_when_the_static_check_is_bypassed(
     assert run.frame.height == 0
     assert SECRET not in str(failure) and "root:" not in str(failure)
     assert not (tmp_path / "home" / ".duckdb").exists()  # no extension was installed
+
+
+def test_other_databases_are_refused_by_name(tmp_path):
+    path = _attack_rule(tmp_path / "rules", "catalog", ("s.value", ", system.main.duckdb_settings s", ""))
+    with pytest.raises(RulePackError, match=f"{path.name}:11: sql reads 'system.main.duckdb_settings'"):
+        load_rules([tmp_path / "rules"], include_builtin=False)
 
 
 def test_the_sandbox_holds_only_the_readable_relations(tmp_path, no_static_check):

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import string
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -32,6 +31,13 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 from polars.exceptions import PanicException
 
+from appconsol.engine.findings import (
+    FINDING_COLUMNS,
+    KEY_SEPARATOR,
+    empty_findings,
+    findings_from_frame,
+    shape_findings,
+)
 from appconsol.engine.loader import bound_values, sql_parameters
 from appconsol.engine.model import (
     ConfiguredRule,
@@ -52,7 +58,6 @@ from appconsol.engine.sandbox import (
 )
 from appconsol.engine.steps import Step, StepContext, order_steps, registered_steps
 from appconsol.errors import AppconsolError, Location, Notice
-from appconsol.schema import TABLES_BY_NAME
 from appconsol.store.ddl import table_ddl
 from appconsol.store.generation import finish_analysis, record_tables, start_analysis
 
@@ -60,9 +65,6 @@ if TYPE_CHECKING:
     from appconsol.config import Waiver
     from appconsol.store import Store
 
-LOCATING = ("organisation", "app_id", "application", "source_file", "source_sheet", "source_row")
-FINDING_COLUMNS = tuple(c.name for c in TABLES_BY_NAME["findings"].columns)
-KEY_SEPARATOR = "|"
 
 # Findings the engine makes about the configuration itself: they are located in appconsol.toml.
 ENGINE_RULES = (
@@ -150,6 +152,25 @@ def run_rules(
     ordered = order_steps(registered_steps() if steps is None else list(steps))
     context = {"settings": settings or {}, "where": where or (lambda *_: None)}
     built_from = _run_steps(store, ordered, run_id, as_of, context, result, progress)
+    frames = _run_in_sandbox(store, rules, run_id, as_of, result, steps, limits, progress) if rules else []
+    if frames:
+        result.frame = pl.concat([result.frame, *frames], how="vertical_relaxed")
+    result.frame = apply_waivers(result.frame, waivers, {c.code for c in rules}, run_id, as_of)
+    _store_run(store, result, started, built_from)
+    return result
+
+
+def _run_in_sandbox(
+    store: Store,
+    rules: Sequence[ConfiguredRule],
+    run_id: str,
+    as_of: dt.date,
+    result: RunResult,
+    steps: Sequence[Step] | None,
+    limits: SandboxLimits | None,
+    progress: Callable[[str], None] | None,
+) -> list[pl.DataFrame]:
+    """Each rule's findings, run in one sandbox holding the relations the rules name."""
     frames = []
     with RuleSandbox(limits) as sandbox:
         readable = readable_relations(steps or ())
@@ -168,11 +189,7 @@ def run_rules(
             frame = _run_rule(sandbox, configured, run_id, as_of, result)
             if frame is not None:
                 frames.append(frame)
-    if frames:
-        result.frame = pl.concat([result.frame, *frames], how="vertical_relaxed")
-    result.frame = apply_waivers(result.frame, waivers, {c.code for c in rules}, run_id, as_of)
-    _store_run(store, result, started, built_from)
-    return result
+    return frames
 
 
 class _StepAborted(Exception):
@@ -295,65 +312,6 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def empty_findings() -> pl.DataFrame:
-    schema: dict[str, Any] = {name: pl.String for name in FINDING_COLUMNS}
-    schema.update(source_row=pl.Int64, waived=pl.Boolean, as_of=pl.Date)
-    return pl.DataFrame(schema=schema)
-
-
-def message_expr(template: str) -> pl.Expr:
-    """The message template as one vectorised expression: `{column}` becomes that column's text."""
-    pieces: list[pl.Expr] = []
-    for literal, name, _spec, _conversion in string.Formatter().parse(template):
-        if literal:
-            pieces.append(pl.lit(literal))
-        if name:
-            pieces.append(_text(name))
-    return pl.concat_str(pieces) if pieces else pl.lit("")
-
-
-def _text(name: str) -> pl.Expr:
-    return pl.col(name).cast(pl.String).fill_null("")
-
-
-def shape_findings(
-    rows: pl.DataFrame, configured: ConfiguredRule, run_id: str, as_of: dt.date
-) -> pl.DataFrame:
-    """Turn the rows a rule's SQL returned into rows of the `findings` table."""
-    rule = configured.rule
-    evidence = [c for c in rows.columns if c not in LOCATING]
-    # Text first (decimals keep their two places in messages), then decimals become JSON numbers.
-    rows = rows.with_columns(
-        message_expr(rule.message).alias("__message"),
-        pl.concat_str([_text(c) for c in rule.identity], separator=KEY_SEPARATOR).alias("__subject"),
-    ).with_columns(pl.col(c).cast(pl.Float64) for c in evidence if isinstance(rows.schema[c], pl.Decimal))
-    subject = pl.col("__subject")
-    evidence_json = (
-        pl.struct([pl.col(c) for c in evidence]).struct.json_encode() if evidence else pl.lit("{}")
-    )
-    located = [
-        (pl.col(c) if c in rows.columns else pl.lit(None))
-        .cast(pl.Int64 if c == "source_row" else pl.String)
-        .alias(c)
-        for c in LOCATING
-    ]
-    return rows.select(
-        pl.lit(run_id).alias("run_id"),
-        (pl.lit(rule.code + KEY_SEPARATOR) + subject).alias("finding_key"),
-        subject.alias("subject"),
-        pl.lit(rule.code).alias("rule_code"),
-        pl.lit(rule.name).alias("rule_name"),
-        pl.lit(rule.category).alias("category"),
-        pl.lit(configured.severity.value).alias("severity"),
-        *located,
-        pl.col("__message").alias("message"),
-        evidence_json.alias("evidence"),
-        pl.lit(False).alias("waived"),
-        pl.lit(None, pl.String).alias("waiver_reason"),
-        pl.lit(as_of).alias("as_of"),
-    ).select(FINDING_COLUMNS)
-
-
 def apply_waivers(
     frame: pl.DataFrame, waivers: Sequence[Waiver], ran: set[str], run_id: str, as_of: dt.date
 ) -> pl.DataFrame:
@@ -457,31 +415,3 @@ def _store_run(store: Store, result: RunResult, started: dt.datetime, built_from
 
 def _error_of(result: RunResult, timing: RuleTiming) -> str | None:
     return next((f.message for f in result.failures if f.code == timing.code and f.kind == timing.kind), None)
-
-
-def findings_from_frame(frame: pl.DataFrame) -> list[Finding]:
-    has_baseline = "baseline" in frame.columns
-    findings = []
-    for row in frame.iter_rows(named=True):
-        findings.append(
-            Finding(
-                key=row["finding_key"],
-                subject=row["subject"],
-                rule=row["rule_code"],
-                rule_name=row["rule_name"],
-                category=row["category"],
-                severity=row["severity"],
-                message=row["message"],
-                organisation=row["organisation"],
-                app_id=row["app_id"],
-                application=row["application"],
-                evidence=json.loads(row["evidence"]) if row["evidence"] else {},
-                source_file=row["source_file"],
-                source_sheet=row["source_sheet"],
-                source_row=row["source_row"],
-                waived=bool(row["waived"]),
-                waiver_reason=row["waiver_reason"],
-                baseline=row["baseline"] if has_baseline else None,
-            )
-        )
-    return findings

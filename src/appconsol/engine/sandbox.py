@@ -211,8 +211,11 @@ def check_sql(rule: Rule, con: Any) -> set[str]:
             raise _not_allowed(rule, offset, f"sql calls {name}(), which reads outside the rule sandbox")
         if node.get("type") == "BASE_TABLE":
             table = node.get("table_name", "")
-            if _PATH_LIKE.search(table) or node.get("catalog_name"):
+            if _PATH_LIKE.search(table):
                 raise _not_allowed(rule, offset, f"sql reads '{table}' as a table, a file or URL")
+            if node.get("catalog_name"):
+                qualified = ".".join(n for n in (node["catalog_name"], node.get("schema_name"), table) if n)
+                raise _not_allowed(rule, offset, f"sql reads '{qualified}', a table of another database")
             tables.add(table)
         for entry in node.get("cte_map", {}).get("map", []) if isinstance(node.get("cte_map"), dict) else []:
             ctes.add(entry.get("key", ""))

@@ -55,6 +55,8 @@ class Store:
             )
         if not in_memory:
             check_store_file(self.path)
+            if not read_only and self.path.exists() and self.path.stat().st_size == 0:
+                self.path.unlink()  # an empty file holds nothing, and DuckDB will not open one
         try:
             self.con = duckdb.connect(str(self.path), read_only=read_only, config=dict(CONNECT_CONFIG))
         except duckdb.IOException as exc:

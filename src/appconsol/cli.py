@@ -245,9 +245,9 @@ def map_command(
         ]
         samples[match.header] = [str(v).replace("\n", " ")[:30] for v in values]
     if write_to:
-        write_to.write_text(
-            render_mapping_yaml(inventory_read.matches, samples, inventory_read.profile), encoding="utf-8"
-        )
+        from appconsol.store.artefact import write_text
+
+        write_text(write_to, render_mapping_yaml(inventory_read.matches, samples, inventory_read.profile))
         _stderr(f"Wrote {write_to}; edit it and load with --mapping {write_to}")
     if fmt == "json":
         click.echo(
@@ -555,8 +555,9 @@ def check(
     else:
         payload = {"json": render_json, "csv": render_csv, "github": render_github}[fmt](result)
     if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(payload, encoding="utf-8")
+        from appconsol.store.artefact import write_text
+
+        write_text(output, payload)
     else:
         click.echo(payload, nl=False)
     if profile:
@@ -746,7 +747,9 @@ def rules_docs(output: Path | None) -> None:
     pack = load_rules()
     text = render_rules_markdown(pack.rules, ENGINE_RULES, builtin_rules_dir())
     if output:
-        output.write_text(text, encoding="utf-8")
+        from appconsol.store.artefact import write_text
+
+        write_text(output, text)
     else:
         click.echo(text, nl=False)
 

@@ -485,7 +485,11 @@ def _rule_pack(config_path: Path | None, rules_dirs: tuple[Path, ...], paths: tu
     envvar="APPCONSOL_AS_OF",
     help="Judge the data as of this date (default: config, else today) [env: APPCONSOL_AS_OF].",
 )
-@click.option("--profile", is_flag=True, help="Print each rule's time on stderr, slowest first.")
+@click.option(
+    "--profile",
+    is_flag=True,
+    help="Print each rule's time on stderr, slowest first, and put timings in json/junit output.",
+)
 @click.option(
     "--db",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -533,6 +537,7 @@ def check(
         write_baseline=write_baseline,
         day_first=not month_first,
         progress=_progress_printer() if fmt == "human" else None,
+        profile=profile,
     )
     _print_notices(result.notices)
     if result.load_report:

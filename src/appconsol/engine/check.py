@@ -43,6 +43,8 @@ class CheckResult:
     fixed: list[dict[str, Any]] = field(default_factory=list)
     baseline_path: Path | None = None
     baseline_written: tuple[Path, int] | None = None
+    # Timings make identical runs differ byte for byte: machine formats show them only on request.
+    profile: bool = False
 
     @property
     def rules(self) -> list[ConfiguredRule]:
@@ -83,6 +85,7 @@ def check(
     day_first: bool = True,
     steps: Sequence[Step] | None = None,
     progress: Callable[[str], None] | None = None,
+    profile: bool = False,
 ) -> CheckResult:
     """Load `inventories` (into a temporary in-memory store unless `db`) and run the rules on them.
 
@@ -123,6 +126,7 @@ def check(
             where=settings.location,
         )
     result = CheckResult(run, report, fail_on, settings, [*settings.notices, *pack.notices, *run.notices])
+    result.profile = profile
     if accepted is not None:
         run.frame, result.fixed = compare_with_baseline(run.frame, accepted)
         result.baseline_path = accepted.path

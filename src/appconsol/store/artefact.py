@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from appconsol.errors import ArtefactError, Location
+from appconsol.store.writes import is_disk_full
 
 TEMP_PREFIX = ".appconsol-tmp-"
 
@@ -134,8 +135,11 @@ def artefact(
             _fsync_folder(target.parent)
         except OSError as exc:
             raise _os_error(exc, target, label, error) from exc
-    except OSError as exc:
-        raise _os_error(exc, target, label, error) from exc
+    except Exception as exc:
+        cause = _os_error_in(exc)
+        if cause is None:
+            raise
+        raise _os_error(cause, target, label, error) from exc
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -145,6 +149,23 @@ def write_text(target: Path | str, text: str, **kwargs: object) -> Path:
     with artefact(target, **kwargs) as temporary:  # type: ignore[arg-type]
         temporary.write_text(text, encoding="utf-8")
     return Path(target)
+
+
+def _os_error_in(exc: BaseException) -> OSError | None:
+    """The operating-system error behind an exception (xlsxwriter and polars wrap theirs), if any."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ArtefactError):
+            return None
+        if isinstance(current, OSError):
+            return current
+        if is_disk_full(current):
+            return OSError(errno.ENOSPC, "No space left on device")
+        inner = next((a for a in current.args if isinstance(a, BaseException)), None)
+        current = inner or current.__cause__
+    return None
 
 
 def _os_error(exc: OSError, target: Path, label: str | None, error: type[ArtefactError]) -> ArtefactError:

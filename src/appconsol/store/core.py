@@ -165,10 +165,12 @@ class Store:
         self._depth = 1
         try:
             yield
-        except BaseException:
+        except BaseException as exc:
             self._depth = 0
             with contextlib.suppress(duckdb.Error):  # the connection is gone or the transaction ended
                 self.con.execute("ROLLBACK")
+            if isinstance(exc, duckdb.Error):
+                raise database_error(exc, f"cannot write the store '{self.path}'") from exc
             raise
         self._depth = 0
         try:

@@ -14,9 +14,9 @@ from typing import Any
 
 import polars as pl
 
-from appconsol import __version__
 from appconsol.errors import ConfigError, Location
 from appconsol.store.artefact import write_text
+from appconsol.version import __version__
 
 BASELINE_VERSION = 1
 

@@ -2,27 +2,20 @@
 
 The document is written by hand except between `<!-- BEGIN GENERATED: name -->` and
 `<!-- END GENERATED: name -->` markers, filled here from the steps' setting declarations and
-`Assumptions.describe()`; a test fails when they are stale. Refresh them with
+`Assumptions.describe()`; a test fails when they are stale. Refresh every generated doc with
 
-    python -m appconsol.analyses.plan_docs docs/method-overlap-plan.md
+    python -m appconsol.docgen
 """
 
 from __future__ import annotations
 
-import re
-import sys
-from pathlib import Path
-
 from appconsol.analyses import capabilities, overlap, plan, products
 from appconsol.analyses.savings import Assumptions
 from appconsol.analyses.settings import settings_markdown
+from appconsol.docgen.blocks import cell as _cell
+from appconsol.docgen.blocks import refresh_blocks
 
-_BLOCK = re.compile(r"(<!-- BEGIN GENERATED: (\w+) -->\n)(.*?)(<!-- END GENERATED: \2 -->)", re.S)
 _ASSUMPTION_NAMES = {s.key for s in plan.ASSUMPTION_SETTINGS}
-
-
-def _cell(text: str) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|")
 
 
 def reference_settings() -> list[str]:
@@ -68,19 +61,4 @@ GENERATORS = {
 
 def refresh(text: str) -> str:
     """The document with every generated block rewritten."""
-
-    def fill(match: re.Match[str]) -> str:
-        body = "\n".join(GENERATORS[match.group(2)]()) + "\n"
-        return match.group(1) + body + match.group(4)
-
-    return _BLOCK.sub(fill, text)
-
-
-def main(argv: list[str]) -> int:
-    path = Path(argv[0]) if argv else Path("docs/method-overlap-plan.md")
-    path.write_text(refresh(path.read_text(encoding="utf-8")), encoding="utf-8")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    return refresh_blocks(text, GENERATORS)

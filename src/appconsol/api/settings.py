@@ -54,8 +54,11 @@ def mapping_chooser(
 
 
 def builtin_steps() -> list[Step]:
-    """The steps the API passes to the engine: the built-in ones (listed by `appconsol.analyses`),
-    plugged-in packages' and any added with `register_step`."""
+    """The steps the API passes to the engine.
+
+    The built-in ones (listed by `appconsol.analyses`), then plugged-in packages' and any added
+    with `register_step`.
+    """
     from appconsol.analyses import builtin_steps as analyses_steps
     from appconsol.engine.steps import registered_steps
 

@@ -19,6 +19,7 @@ from appconsol.engine.decisions import FACTS_TABLE, load_decisions
 
 
 def decisions_markdown() -> list[str]:
+    """The decision table as a Markdown table: order, code, disposition, condition, summary."""
     prefix = f"SELECT organisation, app_id FROM {FACTS_TABLE} WHERE ("
     lines = [
         "| order | code | disposition | when (over `disposition_facts`) | summary |",
@@ -35,6 +36,7 @@ def decisions_markdown() -> list[str]:
 
 
 def settings_blocks() -> list[str]:
+    """The [reference], [legacy] and [cloud] settings tables."""
     lines: list[str] = []
     for section, specs in (
         ("reference", REFERENCE_SETTINGS),

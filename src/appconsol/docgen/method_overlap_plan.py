@@ -19,14 +19,17 @@ _ASSUMPTION_NAMES = {s.key for s in plan.ASSUMPTION_SETTINGS}
 
 
 def reference_settings() -> list[str]:
+    """The [reference] settings the product and capability steps read."""
     return settings_markdown("reference", (*products.REFERENCE_SETTINGS, *capabilities.REFERENCE_SETTINGS))
 
 
 def overlap_settings() -> list[str]:
+    """The [overlap] settings table."""
     return settings_markdown("overlap", overlap.OVERLAP_SETTINGS)
 
 
 def plan_settings() -> list[str]:
+    """The [plan] settings that are not savings assumptions, and the pins."""
     own = [s for s in plan.PLAN_SETTINGS if s.key not in _ASSUMPTION_NAMES]
     lines = settings_markdown("plan", own)
     lines.append(
@@ -38,6 +41,7 @@ def plan_settings() -> list[str]:
 
 
 def assumptions() -> list[str]:
+    """The savings model's assumptions: default, unit and source of each."""
     lines = [
         "| assumption (`[plan]` key) | default | unit | source of the default |",
         "|---|---:|---|---|",

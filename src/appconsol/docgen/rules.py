@@ -62,6 +62,7 @@ def _source(rule: Rule, builtin_dir: Path) -> str:
 
 
 def render_rules_markdown(rules: Sequence[Rule], engine_rules: Sequence[Rule], builtin_dir: Path) -> str:
+    """docs/rules.md from the rules, the engine's own rules and the built-in pack's folder."""
     from appconsol.engine.cases import read_cases
 
     lines = [

@@ -39,7 +39,7 @@ def render_schema_markdown() -> str:
     lines = [
         "# The canonical schema",
         "",
-        "Generated from `src/appconsol/schema.py` by `appconsol schema -f markdown`; do not edit by "
+        "Generated from `src/appconsol/schema/` by `appconsol schema -f markdown`; do not edit by "
         "hand (a test fails when this file is stale).",
         "",
         f"Schema version: **{SCHEMA_VERSION}**. Money is stored as `DECIMAL(18,2)` in one currency per "

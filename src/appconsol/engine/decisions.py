@@ -106,6 +106,7 @@ def builtin_decisions_dir() -> Path:
 
 
 def decision_files(folder: Path) -> list[Path]:
+    """The decision files in `folder` (cases files left out); RuleError when it is not a folder."""
     if not folder.is_dir():
         raise RuleError("no such decisions folder", location=Location(file=folder))
     return sorted(p for p in folder.glob("*.y*ml") if not p.stem.endswith(".cases") and p.is_file())
@@ -119,8 +120,11 @@ def load_decisions(
     notices: list[Notice] | None = None,
     bind: bool = True,
 ) -> list[Decision]:
-    """The decision table, in order: the built-in decisions, then `dirs` (a code given again replaces
-    the earlier decision), less the `disabled` codes. RulePackError lists every problem with file:line."""
+    """The decision table, in order: the built-in decisions, then `dirs`, less the `disabled` codes.
+
+    A code given again replaces the earlier decision. RulePackError lists every problem with
+    file:line.
+    """
     notices = notices if notices is not None else []
     folders = ([builtin_decisions_dir()] if include_builtin else []) + list(dirs)
     problems: list[RuleError] = []
@@ -166,6 +170,7 @@ def load_decisions(
 
 
 def read_decision_file(path: Path, notices: list[Notice]) -> Decision:
+    """Parse and validate one decision file (its SQL is bound separately by `bind_decisions`)."""
     data = read_yaml(path)
     if not isinstance(data, LineMap):
         raise RuleError(
@@ -309,8 +314,11 @@ MATCHES_TABLE = "decision_matches"
 def insert_decision_matches(
     con: Any, table: Sequence[Decision], as_of: dt.date, values: Mapping[str, Mapping[str, Any]]
 ) -> None:
-    """Fill a temporary `decision_matches(decision_order, decided_by, disposition, organisation,
-    app_id)` with every decision's matches, inside DuckDB (no rows travel through Python)."""
+    """Fill a temporary `decision_matches` table with every decision's matches, inside DuckDB.
+
+    Its columns are decision_order, decided_by, disposition, organisation and app_id; no rows
+    travel through Python.
+    """
     import duckdb
 
     con.execute(
@@ -352,7 +360,9 @@ class DecisionCase:
 
 
 def read_decision_cases(decision: Decision) -> list[DecisionCase]:
-    """Cases file beside a decision:
+    """The cases of a decision, read from the cases file beside it.
+
+    A cases file looks like this:
 
         cases:
           - name: a retired application is retired

@@ -1261,7 +1261,8 @@ def run(
     """Load inventories (default: ./sample_inventories), analyse them and write the consolidation plan.
 
     Progress and a short summary go to stderr. Exit status 2 when a file could not be loaded or a
-    step or rule failed (the plan is still written from what ran); findings do not fail `run`.
+    step or rule failed (then no plan is written: an existing one is left as it was); findings do
+    not fail `run`.
 
     Example: appconsol run inventories/ -o plan.xlsx --as-of 2026-11-25
     """

@@ -1,9 +1,10 @@
 """`run` and `report` as library functions: load -> analyse -> write the plan, or write from a store.
 
 `appconsol.run_plan(...)` and `appconsol run` do the same thing and give the same exit status
-(`RunOutcome.exit_code`): 2 when a file could not be loaded or a step or rule failed (the plan is
-still written from what did run, so the user sees how far it got), else 0. Findings never make
-`run` fail: it is the planning command; `check` is the CI gate.
+(`RunOutcome.exit_code`): 2 when a file could not be loaded or a step or rule failed, else 0. A
+failed run never writes the plan: an existing plan stays as it was, so a stale or partial plan
+never replaces a good one. Findings never make `run` fail: it is the planning command; `check`
+is the CI gate. `report` writes only from analysis tables built from the store as it is now.
 """
 
 from __future__ import annotations
@@ -128,7 +129,7 @@ def run_plan(
     from appconsol.ingest.load import load_inventories
     from appconsol.ingest.prepare import LoadOptions
     from appconsol.report.plan.workbook import check_writable, write_plan
-    from appconsol.store import open_store
+    from appconsol.store import open_store, require_current_analysis
 
     settings = config if isinstance(config, Config) else load_config(config)
     if not inventories:
@@ -151,9 +152,15 @@ def run_plan(
     outcome.errors += errors
     outcome.notices += notices
     outcome.findings = findings
+    if outcome.errors:
+        outcome.notices.append(
+            f"the plan was not written because the run failed; {output} was left as it was"
+        )
+        return outcome
     rules, waivers = rules_table(settings)
     say("writing the plan")
     with open_store(db, read_only=True) as store:
+        require_current_analysis(store)
         outcome.plan = write_plan(store, output, rules=rules, waivers=waivers, progress=progress)
     return outcome
 
@@ -170,10 +177,11 @@ def report_plan(
     from appconsol.config import Config, load_config
     from appconsol.report.plan.export import export_plan
     from appconsol.report.plan.workbook import write_plan
-    from appconsol.store import open_store
+    from appconsol.store import open_store, require_current_analysis
 
     settings = config if isinstance(config, Config) else load_config(config)
     with open_store(db, read_only=True) as store:
+        require_current_analysis(store)
         if fmt == "xlsx":
             rules, waivers = rules_table(settings)
             return write_plan(store, output, rules=rules, waivers=waivers, progress=progress)

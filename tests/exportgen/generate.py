@@ -245,6 +245,16 @@ def make_draw(seed: int, index: int, out_dir: Path, *, row_order: int | None = N
         while col.header.strip().lower() in seen:
             col.header = rng.choice(col.spec.headers) + " " + str(rng.randrange(2, 9))
         seen.add(col.header.strip().lower())
+    person = next((c for c in columns if c.spec.key == "person"), None)
+    if kind == "xlsx" and layout.tool == "register" and person is not None and rng.random() < 0.6:
+        # "Business Owner" merged over a name and an e-mail column: the sub-header "Name" is a trap.
+        at = columns.index(person)
+        group = person.header.strip()
+        columns[at : at + 1] = [
+            _Column(Col("person", ("Name",), ANY), "Name", group=group),
+            _Column(Col("email", ("E-mail",), ANY), rng.choice(("E-mail", "Email")), group=group),
+        ]
+        features.append("merged-owner-header")
     for col in columns:
         if col.spec.key == "money":
             col.style = _money_style(rng, kind)
@@ -521,7 +531,7 @@ def make_draw(seed: int, index: int, out_dir: Path, *, row_order: int | None = N
         features.append("title-rows")
 
     merges: list[tuple[int, int, int, int, str]] = []
-    two_row = False
+    two_row = any(c.group for c in columns)
     block = [c for c in columns if c.spec.field in COST_FIELDS]
     if kind == "xlsx" and len(block) >= 2 and rng.random() < 0.3:
         two_row = True
@@ -533,7 +543,7 @@ def make_draw(seed: int, index: int, out_dir: Path, *, row_order: int | None = N
         for c in block:
             c.group = group
             c.header = _SUB_LABEL[c.spec.field or ""]
-    elif rng.random() < 0.35 and layout.tool != "archi":
+    elif not two_row and rng.random() < 0.35 and layout.tool != "archi":
         rng.shuffle(columns)
         features.append("shuffled-columns")
 
@@ -543,12 +553,14 @@ def make_draw(seed: int, index: int, out_dir: Path, *, row_order: int | None = N
         start = len(table)
         top: list[object] = [""] * width
         vertical = rng.random() < 0.5
-        first_cost = next(i for i, c in enumerate(columns) if c.group)
-        last_cost = max(i for i, c in enumerate(columns) if c.group)
-        top[first_cost] = columns[first_cost].group
-        merges.append((start, first_cost, start, last_cost, columns[first_cost].group or ""))
         for i, c in enumerate(columns):
-            if not c.group:
+            if c.group and (i == 0 or columns[i - 1].group != c.group):
+                end = i
+                while end + 1 < width and columns[end + 1].group == c.group:
+                    end += 1
+                top[i] = c.group
+                merges.append((start, i, start, end, c.group))
+            elif not c.group:
                 top[i] = c.header if vertical else ""
                 if vertical:
                     merges.append((start, i, start + 1, i, c.header))
@@ -583,8 +595,21 @@ def make_draw(seed: int, index: int, out_dir: Path, *, row_order: int | None = N
 
     path = out_dir / f"{layout.tool}-{seed}-{index}.{kind}"
     sheet_name = None
+    stray = None
     if kind == "csv":
         encoding = rng.choice(("utf-8", "utf-8", "utf-8-sig", "cp1252"))
+        text_cols = [i for i, c in enumerate(columns) if c.spec.key in ("text", "dept", "group")]
+        if (
+            encoding == "utf-8"
+            and text_cols
+            and any(not a.name.isascii() for a in expected_apps)
+            and rng.random() < 0.3
+        ):
+            # One stray cp1252 byte (a curly apostrophe) in one free-text cell of a UTF-8 file.
+            row_at = expected_apps[rng.randrange(len(expected_apps))].row - 1
+            table[row_at][text_cols[0]] = "Children\ue000s Services"
+            stray = row_at + 1
+            features.append("stray-cp1252-byte")
         delimiter = rng.choice((",",) * 8 + (";", "\t"))
         write_csv(
             path,
@@ -594,6 +619,8 @@ def make_draw(seed: int, index: int, out_dir: Path, *, row_order: int | None = N
             quote_all=layout.quote_all or rng.random() < 0.2,
             line_end=rng.choice(("\r\n", "\n")),
         )
+        if stray is not None:
+            path.write_bytes(path.read_bytes().replace("\ue000".encode(), b"\x92"))
         writer = encoding + ("" if delimiter == "," else f" delim={delimiter!r}")
     else:
         sheet_name = rng.choice(layout.sheet_names)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import tempfile
 from collections import defaultdict
@@ -189,7 +190,9 @@ def judge_draw(draw: Draw, workdir: Path | None = None) -> Verdict:
         with tempfile.TemporaryDirectory(prefix="exportgen-") as tmp:
             return judge_draw(draw, Path(tmp))
     db = workdir / f"judge-{draw.seed}-{draw.index}-{id(draw)}.duckdb"
+    cwd = Path.cwd()
     try:
+        os.chdir(workdir)  # a loader that writes a proposed mapping writes it here, not in the repo
         report, apps, loads, rejected = load_draw(draw, db)
     except (KeyboardInterrupt, SystemExit):
         raise
@@ -197,6 +200,7 @@ def judge_draw(draw: Draw, workdir: Path | None = None) -> Verdict:
         first = str(exc).splitlines()[0][:80] if str(exc) else ""
         return Verdict("crashed", [(f"crash {type(exc).__name__}", f"{type(exc).__name__}: {first}")])
     finally:
+        os.chdir(cwd)
         for leftover in workdir.glob(db.name + "*"):
             leftover.unlink(missing_ok=True)
     if report.failures:

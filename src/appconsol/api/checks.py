@@ -58,7 +58,8 @@ def check(
     if not inventories:
         raise ConfigError("no inventory files given", hint="name the files or folders to check")
     steps = builtin_steps() if steps is None else steps
-    pack = load_rules([*settings.rules_dirs, *rules_dirs], steps=steps)
+    limits = settings.limits()
+    pack = load_rules([*settings.rules_dirs, *rules_dirs], steps=steps, limits=limits)
     configured = settings.configure(pack, select=select, ignore=ignore)
     accepted = read_baseline(baseline) if baseline else None
     when = resolve_as_of(as_of, settings)
@@ -83,6 +84,7 @@ def check(
             progress=progress,
             settings=settings.analyses,
             where=settings.location,
+            limits=limits,
         )
     result = CheckResult(run, report, fail_on, settings, [*settings.notices, *pack.notices, *run.notices])
     if accepted is not None:

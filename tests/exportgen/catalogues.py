@@ -364,7 +364,7 @@ BIZZDESIGN = Layout(
     "bizzdesign",
     "no public export column list found; ArchiMate object attributes with profile properties",
     (
-        Col("id_archi", ("Identifier", "ID"), "app_id", 0.7),
+        Col("id_archi", ("Identifier", "ID"), ANY, 0.7),
         Col("name", ("Name",), "name"),
         Col("const:Application component", ("Type", "Object type"), None),
         Col("text", ("Documentation",), ANY, 0.6),

@@ -213,7 +213,8 @@ def judge_draw(draw: Draw, workdir: Path | None = None) -> Verdict:
     if not report.records:
         return Verdict("crashed", [("nothing loaded and no error", "; ".join(report.notes)[:200])])
     record = report.records[0]
-    mapping = json.loads(loads[0]["mapping_json"]) if loads and loads[0].get("mapping_json") else []
+    raw_mapping = (loads[0].get("mapping") or loads[0].get("mapping_json")) if loads else None
+    mapping = json.loads(raw_mapping) if isinstance(raw_mapping, str) else list(raw_mapping or [])
     verdict = Verdict("exact", mapping=mapping, loaded=apps)
     _check_accounting(draw, record, verdict)
     _check_mapping(draw, mapping, verdict)

@@ -244,6 +244,12 @@ def read_config(path: Path) -> Config:
         data = toml.loads(text)
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read the config: {exc}", location=Location(file=path)) from exc
+    except (RecursionError, MemoryError) as exc:
+        raise ConfigError(
+            "the TOML is nested too deeply to read",
+            hint="appconsol.toml needs only a few levels of tables and arrays",
+            location=Location(file=path),
+        ) from exc
     except toml.TOMLDecodeError as exc:
         match = re.search(r"line (\d+)", str(exc))
         raise ConfigError(

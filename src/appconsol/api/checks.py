@@ -36,6 +36,7 @@ def check(
     header_row: int | None = None,
     steps: Sequence[Step] | None = None,
     progress: Callable[[str], None] | None = None,
+    profile: bool = False,
 ) -> CheckResult:
     """Load `inventories` (into a temporary in-memory store unless `db`) and run the rules on them.
 
@@ -87,6 +88,7 @@ def check(
             limits=limits,
         )
     result = CheckResult(run, report, fail_on, settings, [*settings.notices, *pack.notices, *run.notices])
+    result.profile = profile
     if accepted is not None:
         run.frame, result.fixed = compare_with_baseline(run.frame, accepted)
         result.baseline_path = accepted.path

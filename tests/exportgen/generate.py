@@ -49,6 +49,7 @@ class ExpectedApp:
     app_id: str | None  # None: the loader derives one
     app_id_optional: bool  # an id-like column the loader may use as app_id or leave
     values: dict[str, object]  # checked field -> expected value (None = empty, SKIP = unchecked)
+    optional: bool = False  # a damaged row: rejecting it is right, loading it must be exact
 
 
 @dataclass
@@ -610,17 +611,34 @@ def make_draw(seed: int, index: int, out_dir: Path, *, row_order: int | None = N
             table[row_at][text_cols[0]] = "Children\ue000s Services"
             stray = row_at + 1
             features.append("stray-cp1252-byte")
+        elif text_cols and rng.random() < 0.05:
+            # One control character in a free-text cell: the row may be cleaned or rejected.
+            victim = expected_apps[rng.randrange(len(expected_apps))]
+            table[victim.row - 1][text_cols[0]] = rng.choice(
+                ("Archive\x00d", "Bell\x07 service", "Tab\x0bbed")
+            )
+            victim.optional = True
+            features.append("control-character")
+        quote_all = layout.quote_all or rng.random() < 0.2
+        unterminated = not quote_all and body[-1].app is not None and rng.random() < 0.05
         delimiter = rng.choice((",",) * 8 + (";", "\t"))
         write_csv(
             path,
             table,
             encoding=encoding,
             delimiter=delimiter,
-            quote_all=layout.quote_all or rng.random() < 0.2,
+            quote_all=quote_all,
             line_end=rng.choice(("\r\n", "\n")),
         )
         if stray is not None:
             path.write_bytes(path.read_bytes().replace("\ue000".encode(), b"\x92"))
+        if unterminated and body[-1].app is not None:
+            # The last record opens a quote it never closes (a truncated export).
+            data = path.read_bytes().rstrip(b"\r\n")
+            cut = max(data.rfind(b"\n"), -1) + 1
+            path.write_bytes(data[:cut] + b'"' + data[cut:] + b"\n")
+            body[-1].app.optional = True
+            features.append("unterminated-quote")
         writer = encoding + ("" if delimiter == "," else f" delim={delimiter!r}")
     else:
         sheet_name = rng.choice(layout.sheet_names)

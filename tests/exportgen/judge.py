@@ -335,7 +335,7 @@ def _check_rows(
     for key, wanted in expected_by_key.items():
         got = loaded_by_key.get(key, [])
         for app in wanted[len(got) :]:
-            if any(r.get("source_row") == app.row for r in apps):
+            if app.optional or any(r.get("source_row") == app.row for r in apps):
                 continue  # reported above as a wrong name or organisation
             reason = reasons.get(app.row, "not loaded and not rejected")
             verdict.add("application row not loaded", f"row {app.row} '{app.name}' not loaded ({reason})")

@@ -122,8 +122,8 @@ def _canonical(field_name: str, value: str) -> object:
 
 def _spell(rng: random.Random, header: str, key: str) -> str:
     """Case, trailing spaces and units, as people re-type headers."""
-    if "_" in header or (header[:1].islower() and any(ch.isupper() for ch in header)):
-        return header  # a key (install_type, lifecycle:phaseIn) keeps its spelling
+    if "_" in header or ":" in header or (header[:1].islower() and any(ch.isupper() for ch in header)):
+        return header  # a key (install_type, lifecycle:phaseIn) or a LeanIX label keeps its spelling
     roll = rng.random()
     if roll < 0.1:
         header = header.upper()

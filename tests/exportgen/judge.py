@@ -216,6 +216,14 @@ def judge_draw(draw: Draw, workdir: Path | None = None) -> Verdict:
     raw_mapping = (loads[0].get("mapping") or loads[0].get("mapping_json")) if loads else None
     mapping = json.loads(raw_mapping) if isinstance(raw_mapping, str) else list(raw_mapping or [])
     verdict = Verdict("exact", mapping=mapping, loaded=apps)
+    found = loads[0].get("header_row") if loads else None
+    two_row = any(f.startswith("merged-") for f in draw.features)
+    if found is not None and found != draw.header_row and not (two_row and found == draw.header_row - 1):
+        verdict.add(
+            "header row wrong",
+            f"header taken from row {found}, it is row {draw.header_row} "
+            f"(headers read: {', '.join(str(m.get('header')) for m in mapping[:4])}...)",
+        )
     _check_accounting(draw, record, verdict)
     _check_mapping(draw, mapping, verdict)
     _check_rows(draw, apps, rejected, mapping, verdict)

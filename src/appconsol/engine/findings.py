@@ -22,6 +22,7 @@ KEY_SEPARATOR = "|"
 
 
 def empty_findings() -> pl.DataFrame:
+    """A `findings` frame with no rows and the table's column types."""
     schema: dict[str, Any] = {name: pl.String for name in FINDING_COLUMNS}
     schema.update(source_row=pl.Int64, waived=pl.Boolean, as_of=pl.Date)
     return pl.DataFrame(schema=schema)
@@ -81,6 +82,7 @@ def shape_findings(
 
 
 def findings_from_frame(frame: pl.DataFrame) -> list[Finding]:
+    """One `Finding` per row of a `findings` frame (evidence parsed from its JSON)."""
     has_baseline = "baseline" in frame.columns
     findings = []
     for row in frame.iter_rows(named=True):

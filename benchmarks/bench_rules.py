@@ -6,6 +6,7 @@ rules return findings and the findings path (keys, messages, evidence JSON, the 
 is timed too. Targets (issue 3): 100k applications < 5 s, 1M < 60 s, on a 2-core machine.
 
     python benchmarks/bench_rules.py --sizes 100000 1000000
+    python benchmarks/bench_rules.py --sizes 100000 --rules-only 5   # the pack alone, five runs
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import platform
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -196,16 +198,51 @@ def bench(apps: int, memory: bool) -> None:
     assert not [f for f in result.failures if f.kind == "rule"], result.failures
 
 
+def bench_rules_only(apps: int, memory: bool, repeat: int) -> None:
+    """The pack alone, `repeat` times, over the steps' tables left empty: medians and minimums."""
+    from appconsol.engine.steps import registered_steps
+    from appconsol.store.ddl import table_ddl
+
+    pack = load_rules()
+    configured = [ConfiguredRule(r, r.severity, r.defaults()) for r in pack.rules]
+    wholes, rules = [], []
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(":memory:") if memory else Path(folder) / "bench.duckdb"
+        with Store(path) as store:
+            generate(store, apps)
+            for step in registered_steps():
+                for table in step.writes:
+                    store.con.execute(table_ddl(table))
+            for _ in range(repeat):
+                start = time.perf_counter()
+                result = run_rules(store, configured, as_of=AS_OF, steps=[])
+                wholes.append(time.perf_counter() - start)
+                rules.append(sum(t.seconds for t in result.timings if t.kind == "rule"))
+                assert not result.failures, result.failures
+    print(f"\n## {apps:,} applications, rules only, {repeat} runs\n")
+    print("| | median s | min s |\n|---|---:|---:|")
+    print(f"| rules | {statistics.median(rules):.3f} | {min(rules):.3f} |")
+    print(
+        f"| whole run (sandbox copy + rules + storing findings) | {statistics.median(wholes):.3f} | {min(wholes):.3f} |"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--memory", action="store_true", help="Use an in-memory store (as `check` does).")
+    parser.add_argument(
+        "--rules-only", type=int, metavar="N", help="Run only the rules, N times (steps' tables empty)."
+    )
     args = parser.parse_args()
     print(f"# Rule benchmark ({platform.python_version()}, {platform.machine()}, {platform.system()})")
     for size in args.sizes:
-        bench(size, args.memory)
+        if args.rules_only:
+            bench_rules_only(size, args.memory, args.rules_only)
+        else:
+            bench(size, args.memory)
 
 
 if __name__ == "__main__":

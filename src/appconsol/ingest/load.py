@@ -17,6 +17,7 @@ from appconsol.errors import (
     InputFileError,
     InventoryNotFoundError,
     Location,
+    MappingNeededError,
     NotAnInventoryError,
 )
 from appconsol.ingest.header import HeaderChoice, find_header
@@ -26,13 +27,15 @@ from appconsol.ingest.mapping import (
     Profile,
     UserMapping,
     detect_profile,
-    map_headers,
+    map_columns,
     normalise_header,
+    render_mapping_yaml,
 )
 from appconsol.ingest.organisations import DIRECTORY_FILE_NAMES, OrganisationDirectory
 from appconsol.ingest.prepare import LoadOptions, PreparedLoad, prepare_grid
 from appconsol.ingest.read import RawGrid, read_delimited, read_workbook_sheet
 from appconsol.ingest.sniff import FileKind, SafetyLimits, SniffResult, sniff_file
+from appconsol.ingest.values import EMPTY_PROFILE, ColumnProfile, profiles_by_column, sample, series_flags
 from appconsol.store import LoadRecord, Store
 
 INVENTORY_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".ods", ".json"}
@@ -64,6 +67,31 @@ class InventoryRead:
     profile: Profile | None
     matches: list[ColumnMatch]
     notes: list[str] = field(default_factory=list)
+    doubts: list[str] = field(default_factory=list)  # why the mapping is not certain enough to load
+
+    def samples(self, per_column: int = 3, width: int = 30) -> dict[str, list[str]]:
+        """A few distinct values of each column, for showing the mapping to a person."""
+        body = self.grid.frame.slice(self.header.index + 1, 200)
+        result: dict[str, list[str]] = {}
+        for i, match in enumerate(self.matches):
+            column = body.get_column(f"c{i}") if f"c{i}" in body.columns else None
+            values = (
+                [] if column is None else column.drop_nulls().unique(maintain_order=True).head(per_column)
+            )
+            result[match.header] = [str(v).replace("\n", " ")[:width] for v in values]
+        return result
+
+    def proposal_yaml(self) -> str:
+        """The mapping as an editable file, doubtful columns marked CHECK."""
+        return render_mapping_yaml(
+            self.matches,
+            self.samples(),
+            self.profile,
+            source=self.path.name,
+            sheet=self.grid.sheet,
+            header_row=self.header.row_number,
+            doubts=self.doubts,
+        )
 
 
 @dataclass
@@ -203,14 +231,58 @@ def read_inventory(
         if mapping and mapping.profile
         else detect_profile(header.headers)
     )
-    matches = map_headers(header.headers, mapping, profile)
-    if not any(m.field == "name" for m in matches) and not (mapping and "name" in mapping.constants):
-        raise InventoryNotFoundError(
-            "no column maps to the application name",
-            hint="add a mapping file (`appconsol map FILE --write mapping.yaml`, edit, then --mapping)",
-            location=Location(file=path, sheet=grid.sheet, row=header.row_number),
+    result = map_columns(header.headers, body_profiles(grid, header), mapping, profile)
+    return InventoryRead(path, sniffed, grid, header, profile, result.matches, notes, result.doubts)
+
+
+def body_profiles(grid: RawGrid, header: HeaderChoice) -> list[ColumnProfile]:
+    """A value profile of every column under the header, from a sample chosen by value (not row)."""
+    body = grid.frame.slice(header.index + 1)
+    columns = [f"c{i}" for i in range(len(header.headers))]
+    present = [c for c in columns if c in body.columns]
+    profiles = profiles_by_column(series_flags({c: sample(body.get_column(c)) for c in present}))
+    return [profiles.get(c, EMPTY_PROFILE) for c in columns]
+
+
+def require_confident_mapping(inventory: InventoryRead, proposals_dir: Path | None) -> None:
+    """Stop and ask when the mapping is in doubt: write the proposal, raise with its path."""
+    if not inventory.doubts:
+        return
+    proposal: Path | None = None
+    if proposals_dir is not None:
+        proposal = proposals_dir / f"{inventory.path.name}.mapping.yaml"
+        try:
+            proposals_dir.mkdir(parents=True, exist_ok=True)
+            proposal.write_text(inventory.proposal_yaml(), encoding="utf-8")
+        except OSError:
+            proposal = None
+    reasons = "; ".join(inventory.doubts)
+    if proposal is not None:
+        hint = (
+            f"A proposed mapping is in {proposal}: decide the lines marked CHECK, "
+            f"then load again with --mapping {proposal}"
         )
-    return InventoryRead(path, sniffed, grid, header, profile, matches, notes)
+    else:
+        hint = (
+            f"Run `appconsol map {inventory.path} --write mapping.yaml`, decide the lines marked CHECK, "
+            "then load again with --mapping mapping.yaml"
+        )
+    raise MappingNeededError(
+        f"not sure how the columns map, so nothing was loaded: {reasons}",
+        hint=hint,
+        location=Location(file=inventory.path, sheet=inventory.grid.sheet, row=inventory.header.row_number),
+        proposal=proposal,
+    )
+
+
+def internal_failure(path: Path, exc: BaseException) -> InputFileError:
+    """A failure inside a library (a polars panic, an unexpected exception) as one file's error."""
+    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return InputFileError(
+        f"could not load the file: internal error ({type(exc).__name__}: {detail})"[:300],
+        hint="the other files were still loaded; please report this with the file's layout (run with -v for details)",
+        location=Location(file=path),
+    )
 
 
 def file_hash(path: Path) -> str:
@@ -244,6 +316,7 @@ def load_inventories(
     options: LoadOptions | None = None,
     dry_run: bool = False,
     progress: Callable[[str], None] | None = None,
+    proposals_dir: Path | None = Path("appconsol-mappings"),
 ) -> LoadReport:
     """Load each file in its own transaction; a failing file is reported and stores nothing."""
     report = LoadReport()
@@ -262,6 +335,7 @@ def load_inventories(
                 path, sheet=sheet, header_row=header_row, mapping=mapping, include_hidden=include_hidden
             )
             report.notes.extend(inventory.notes)
+            require_confident_mapping(inventory, proposals_dir)
             org = (
                 organisation
                 or (mapping.organisation if mapping else None)
@@ -312,6 +386,10 @@ def load_inventories(
                     path, InputFileError(f"cannot read file: {exc.strerror}", location=Location(file=path))
                 )
             )
+        except (KeyboardInterrupt, SystemExit, GeneratorExit):
+            raise
+        except BaseException as exc:  # native code (pyo3 panics): one file only
+            report.failures.append(FileFailure(path, internal_failure(path, exc)))
     if not dry_run:
         partnerships = dict(directory.partnerships)
         if partnership:

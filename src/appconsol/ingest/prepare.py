@@ -460,6 +460,9 @@ def _number_repeated_ids(apps: pl.DataFrame, live: pl.Expr) -> pl.DataFrame:
     ones get `-2`, `-3` in file order, stable for the same file. A repeated explicit id is a
     reject. Window functions over a million rows are slow, so they run only on the repeated keys.
     """
+    # One chunk: polars 1.3x panics ("assertion failed: i < self.len()") in is_duplicated over a
+    # struct of multi-chunk columns when the repeats sit in the last chunk.
+    apps = apps.rechunk()
     keyed = apps.with_columns(live.alias("__live"))
     repeated = keyed.select(pl.struct("organisation", "app_id", "__live").is_duplicated()).to_series()
     if not repeated.any():

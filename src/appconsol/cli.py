@@ -86,15 +86,18 @@ def _render_load_report(report: Any, dry_run: bool) -> None:
         "blank",
         "loaded",
         "rejected",
+        "skipped",
         "warnings",
         "check",
     ):
         table.add_column(
             column,
-            justify="right" if column in {"read", "blank", "loaded", "rejected", "warnings"} else "left",
+            justify="right"
+            if column in {"read", "blank", "loaded", "rejected", "skipped", "warnings"}
+            else "left",
         )
     for r in report.records:
-        balanced = r.rows_loaded + r.rows_rejected == r.rows_read
+        balanced = r.rows_loaded + r.rows_rejected + r.rows_skipped == r.rows_read
         table.add_row(
             Path(r.source_file).name,
             r.sheet or "",
@@ -104,6 +107,7 @@ def _render_load_report(report: Any, dry_run: bool) -> None:
             str(r.rows_blank),
             str(r.rows_loaded),
             str(r.rows_rejected),
+            str(r.rows_skipped),
             str(r.warnings),
             "ok" if balanced else "MISMATCH",
         )
@@ -233,22 +237,19 @@ def map_command(
     import json
 
     from appconsol.ingest.load import read_inventory
-    from appconsol.ingest.mapping import read_user_mapping, render_mapping_yaml
+    from appconsol.ingest.mapping import read_user_mapping
 
     user_mapping = read_user_mapping(mapping) if mapping else None
-    inventory_read = read_inventory(inventory, sheet=sheet, header_row=header_row, mapping=user_mapping)
-    body = inventory_read.grid.frame.slice(inventory_read.header.index + 1, 200)
-    samples: dict[str, list[str]] = {}
-    for i, match in enumerate(inventory_read.matches):
-        values = [
-            v for v in body.get_column(f"c{i}").drop_nulls().unique(maintain_order=True).head(3).to_list()
-        ]
-        samples[match.header] = [str(v).replace("\n", " ")[:30] for v in values]
+    inventory_read = read_inventory(
+        inventory, sheet=sheet, header_row=header_row, mapping=user_mapping, lenient=True
+    )
+    samples = inventory_read.samples()
     if write_to:
-        write_to.write_text(
-            render_mapping_yaml(inventory_read.matches, samples, inventory_read.profile), encoding="utf-8"
-        )
-        _stderr(f"Wrote {write_to}; edit it and load with --mapping {write_to}")
+        write_to.write_text(inventory_read.proposal_yaml(), encoding="utf-8")
+        marked = " (decide the lines marked CHECK)" if inventory_read.doubts else ""
+        _stderr(f"Wrote {write_to}; edit it{marked} and load with --mapping {write_to}")
+    for doubt in inventory_read.doubts:
+        _stderr(f"Not sure: {doubt}")
     if fmt == "json":
         click.echo(
             json.dumps(
@@ -257,12 +258,15 @@ def map_command(
                     "sheet": inventory_read.grid.sheet,
                     "header_row": inventory_read.header.row_number,
                     "profile": inventory_read.profile.name if inventory_read.profile else None,
+                    "doubts": inventory_read.doubts,
                     "columns": [
                         {
                             "header": m.header,
                             "field": m.field,
                             "confidence": m.confidence,
                             "method": m.method,
+                            "evidence": m.evidence,
+                            "doubt": m.doubt,
                             "samples": samples[m.header],
                         }
                         for m in inventory_read.matches
@@ -281,14 +285,15 @@ def map_command(
         title=f"{inventory}: {where}header row {inventory_read.header.row_number}; {profile}",
         title_justify="left",
     )
-    for column in ("source column", "field", "confidence", "how", "sample values"):
+    for column in ("source column", "field", "confidence", "how", "values", "sample values"):
         table.add_column(column)
     for m in inventory_read.matches:
         table.add_row(
             m.header,
-            m.field or "(unmapped, kept)",
+            (m.field or "(unmapped, kept)") + (" CHECK" if m.doubt else ""),
             f"{m.confidence:.2f}",
             m.method,
+            m.evidence,
             "; ".join(samples[m.header]),
         )
     Console(file=sys.stdout, width=160).print(table)

@@ -58,6 +58,7 @@ class LoadRecord:
     warnings: int
     replaced: int  # earlier loads of the same file that this one replaced
     dry_run: bool = False
+    rows_skipped: int = 0  # summary, units and notes rows, stored in rejected_rows as "skipped: ..."
 
 
 class Store:
@@ -202,6 +203,7 @@ class Store:
             prepared.warnings.height,
             len(previous),
             dry_run,
+            prepared.rows_skipped,
         )
         if dry_run:
             return record

@@ -35,7 +35,7 @@ from appconsol.ingest.values import (
 
 SCAN_ROWS = 30
 BELOW_ROWS = 100  # rows under a candidate header whose values must fit its labels
-MIN_HEADER_SCORE = 2.0
+MIN_HEADER_SCORE = 1.5  # value-weighted: two labels whose values fit
 HEADER_SHARE_OF_BEST = 0.6
 
 
@@ -46,6 +46,7 @@ class HeaderChoice:
     headers: tuple[str, ...]  # one label per grid column, unique, never empty
     two_row: bool
     score: float
+    guessed: bool = False  # no row clearly reads as a header; this is the best candidate
 
 
 def _cells(frame: pl.DataFrame, index: int, width: int) -> list[str | None]:
@@ -144,7 +145,12 @@ def _row_score(
 
 
 def find_header(
-    grid: RawGrid, path: object, header_row: int | None = None, known_headers: frozenset[str] = frozenset()
+    grid: RawGrid,
+    path: object,
+    header_row: int | None = None,
+    known_headers: frozenset[str] = frozenset(),
+    *,
+    lenient: bool = False,
 ) -> HeaderChoice:
     """Choose the header row (or row pair); `header_row` (1-based) overrides the search.
 
@@ -194,7 +200,11 @@ def find_header(
                 under_pair = below(index + 1)
                 pair_score = _row_score(combined, under_pair, known_headers)
                 below_score = _row_score(lower, under_pair, known_headers)
-                if (grouped and pair_score >= below_score * 0.7) or pair_score > max(single, below_score):
+                # A merged label over the header's own cells (an owner over name and e-mail) is no
+                # proof that the row under it is a header too: the pair must explain the columns
+                # about as well as the row alone.
+                grouped_pair = grouped and pair_score >= below_score * 0.7 and pair_score >= single * 0.9
+                if grouped_pair or pair_score > max(single, below_score):
                     # The pair stands for both rows, so it ranks at least as high as either alone.
                     candidate = HeaderChoice(
                         index + 1,
@@ -208,6 +218,10 @@ def find_header(
     # the header: take the first row that scores close to the best, not the best alone.
     top = max((c.score for c in candidates), default=0.0)
     best = next((c for c in candidates if c.score >= HEADER_SHARE_OF_BEST * top), None)
+    if (best is None or best.score < MIN_HEADER_SCORE) and lenient and candidates:
+        # The caller will ask the user to confirm (a proposed mapping names this row).
+        guess = max(candidates, key=lambda c: c.score)
+        return HeaderChoice(guess.index, guess.row_number, guess.headers, guess.two_row, guess.score, True)
     if best is None or best.score < MIN_HEADER_SCORE:
         raise InventoryNotFoundError(
             "no row in the first 30 looks like an inventory header (name, owner, supplier, ...)",

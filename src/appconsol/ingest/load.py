@@ -17,6 +17,7 @@ from appconsol.errors import (
     InputFileError,
     InventoryNotFoundError,
     Location,
+    MappingError,
     MappingNeededError,
     NotAnInventoryError,
 )
@@ -139,6 +140,9 @@ NOT_INVENTORY_SUFFIXES = {
 }
 
 
+BESIDE_STORE = "beside-store"
+
+
 def expand_inputs(paths: Iterable[Path], notes: list[str] | None = None) -> list[Path]:
     """Files as given; directories become their inventory files, sorted for a stable order.
 
@@ -174,6 +178,7 @@ def read_inventory(
     include_hidden: bool = False,
     limits: SafetyLimits | None = None,
     delimiter: str | None = None,
+    lenient: bool = False,
 ) -> InventoryRead:
     """Read one file up to mapped headers; raises an AppconsolError naming file/sheet on failure."""
     sniffed = sniff_file(path, limits)
@@ -192,7 +197,7 @@ def read_inventory(
             grid = read_records(path, sniffed.encoding or "utf-8")
         else:
             grid = read_delimited(path, sniffed.encoding or "utf-8", delimiter)
-        header = find_header(grid, path, header_row, known)
+        header = find_header(grid, path, header_row, known, lenient=lenient)
     else:
         names = [s.name for s in sniffed.sheets]
         if sheet is not None and sheet not in names:
@@ -206,33 +211,87 @@ def read_inventory(
             raise InventoryNotFoundError(
                 "the workbook has no visible sheet", hint="pass --sheet NAME", location=Location(file=path)
             )
-        best: tuple[RawGrid, HeaderChoice] | None = None
-        failures: list[AppconsolError] = []
-        for name in candidates:
-            grid = read_workbook_sheet(path, name)
-            try:
-                header = find_header(grid, path, header_row, known)
-            except InventoryNotFoundError as exc:
-                failures.append(exc)
-                continue
-            if best is None or header.score > best[1].score:
-                best = (grid, header)
-        if best is None:
-            if len(failures) == 1:
-                raise failures[0]
-            raise InventoryNotFoundError(
-                f"no sheet looks like an application inventory (tried {', '.join(candidates)})",
-                hint="pass --sheet NAME and --header-row N, or a mapping file",
-                location=Location(file=path),
-            )
-        grid, header = best
+        grid, header = _best_sheet(path, candidates, header_row, known, notes, lenient)
+    _refuse_case_collisions(header, path, grid.sheet)
     profile = (
         PROFILES_BY_NAME.get(mapping.profile)
         if mapping and mapping.profile
         else detect_profile(header.headers)
     )
     result = map_columns(header.headers, body_profiles(grid, header), mapping, profile)
-    return InventoryRead(path, sniffed, grid, header, profile, result.matches, notes, result.doubts)
+    doubts = list(result.doubts)
+    if header.guessed:
+        doubts.insert(
+            0, f"no row clearly reads as the header; row {header.row_number} is a guess (set header_row)"
+        )
+    return InventoryRead(path, sniffed, grid, header, profile, result.matches, notes, doubts)
+
+
+def _refuse_case_collisions(header: HeaderChoice, path: Path, sheet: str | None) -> None:
+    """Two headers that differ only by case ('Cost', 'cost') are one name to a mapping file and to a
+    reader: refuse rather than let one column silently stand for both."""
+    import re
+
+    seen: dict[str, str] = {}
+    for label in header.headers:
+        match = re.fullmatch(r"(.*) \((\d+)\)", label)
+        base = match.group(1) if match else label
+        earlier = seen.get(base.lower())
+        if match and earlier is not None and earlier != base:
+            raise MappingError(
+                f"columns '{earlier}' and '{base}' have the same name apart from case",
+                hint="rename one of them in the file so each column has its own name",
+                location=Location(file=path, sheet=sheet, row=header.row_number),
+            )
+        seen.setdefault(label.lower(), label)
+
+
+def _best_sheet(
+    path: Path,
+    candidates: list[str],
+    header_row: int | None,
+    known: frozenset[str],
+    notes: list[str],
+    lenient: bool,
+) -> tuple[RawGrid, HeaderChoice]:
+    """The sheet whose header reads best; empty and header-less sheets are skipped with a note.
+
+    When no sheet has a clear header, the best guess is returned (marked `guessed`) so the
+    caller can propose a mapping instead of refusing with no way forward.
+    """
+    best: tuple[RawGrid, HeaderChoice] | None = None
+    skipped: list[str] = []
+    for name in candidates:
+        grid = read_workbook_sheet(path, name)
+        if grid.frame.height == 0 or grid.width == 0:
+            skipped.append(f"'{name}' (empty)")
+            continue
+        try:
+            header = find_header(grid, path, header_row, known)
+        except InventoryNotFoundError:
+            header = find_header(grid, path, header_row, known, lenient=lenient) if len(candidates) else None
+            if header is None or (header.guessed and best is not None and not best[1].guessed):
+                skipped.append(f"'{name}' (no header)")
+                continue
+        if (
+            best is None
+            or (best[1].guessed and not header.guessed)
+            or (best[1].guessed == header.guessed and header.score > best[1].score)
+        ):
+            if best is not None:
+                skipped.append(f"'{best[0].sheet}'")
+            best = (grid, header)
+        else:
+            skipped.append(f"'{name}'")
+    if best is None:
+        raise InventoryNotFoundError(
+            f"no sheet looks like an application inventory (tried {', '.join(candidates)})",
+            hint="pass --sheet NAME and --header-row N, or a mapping file",
+            location=Location(file=path),
+        )
+    if skipped and len(candidates) > 1:
+        notes.append(f"{path}: read sheet '{best[0].sheet}'; skipped sheets {', '.join(skipped)}")
+    return best
 
 
 def body_profiles(grid: RawGrid, header: HeaderChoice) -> list[ColumnProfile]:
@@ -316,9 +375,18 @@ def load_inventories(
     options: LoadOptions | None = None,
     dry_run: bool = False,
     progress: Callable[[str], None] | None = None,
-    proposals_dir: Path | None = Path("appconsol-mappings"),
+    proposals_dir: Path | str | None = BESIDE_STORE,
 ) -> LoadReport:
-    """Load each file in its own transaction; a failing file is reported and stores nothing."""
+    """Load each file in its own transaction; a failing file is reported and stores nothing.
+
+    When a file's mapping is in doubt, the loader writes a proposed mapping into `proposals_dir`
+    (by default `appconsol-mappings/` beside the store; nowhere for an in-memory store) and
+    reports the file as failed, asking the user to confirm it.
+    """
+    if proposals_dir == BESIDE_STORE:
+        in_memory = str(store.path) in (":memory:", "")
+        proposals_dir = None if in_memory else store.path.parent / "appconsol-mappings"
+    assert not isinstance(proposals_dir, str)
     report = LoadReport()
     paths = list(paths)
     files = expand_inputs(paths, report.notes)
@@ -332,7 +400,12 @@ def load_inventories(
             progress(f"reading {path}")
         try:
             inventory = read_inventory(
-                path, sheet=sheet, header_row=header_row, mapping=mapping, include_hidden=include_hidden
+                path,
+                sheet=sheet,
+                header_row=header_row,
+                mapping=mapping,
+                include_hidden=include_hidden,
+                lenient=True,
             )
             report.notes.extend(inventory.notes)
             require_confident_mapping(inventory, proposals_dir)
@@ -347,6 +420,10 @@ def load_inventories(
                 as_of=base.as_of,
                 currency=base.currency,
                 constants=dict(mapping.constants) if mapping else {},
+                organisation_wins=bool(organisation or (mapping and mapping.organisation)),
+                values=dict(mapping.values) if mapping else {},
+                skip_rows=mapping.skip_rows if mapping else frozenset(),
+                where=dict(mapping.where) if mapping else {},
             )
             prepared: PreparedLoad = prepare_grid(
                 inventory.grid, inventory.header, inventory.matches, inventory.profile, path, file_options

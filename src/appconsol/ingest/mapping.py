@@ -307,7 +307,8 @@ def _doubts(
             and any(o.field == option.field and o.rank >= option.rank - COMPETE_MARGIN for o in opts)
         ]
         if rivals:
-            names = ", ".join(f"'{headers[k]}'" for k in (j, *rivals))
+            named = [f"'{headers[k]}'" for k in (j, *rivals)]
+            names = ", ".join(named[:4]) + (f" and {len(named) - 4} more" if len(named) > 4 else "")
             doubts.append(((j, *rivals), f"{names} could each be {option.field}; say which one"))
     return doubts
 

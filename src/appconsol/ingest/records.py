@@ -48,8 +48,9 @@ def load_yaml_without_aliases(text: str, path: Path | str | None = None) -> Any:
 # Keys under which export tools and APIs wrap their list of records.
 _WRAPPER_KEYS = {
     *("applications", "apps", "application", "items", "records", "data", "results", "result"),
-    *("systems", "services", "entries", "rows", "value", "values", "objects", "assets", "components"),
+    *("systems", "services", "entries", "rows", "value", "values", "objects", "assets"),
     *("factsheets", "fact_sheets", "nodes", "edges", "elements", "inventory", "repos", "repositories"),
+    *("releases", "projects", "software", "tools", "packages", "investments", "standards", "products"),
 }
 
 
@@ -57,10 +58,17 @@ def _is_wrapper(data: dict[str, Any], key: str) -> bool:
     """A document wraps a record list when the list sits under a collection key, or when nothing
     else in it looks like a record's content (metadata scalars only). A document with nested
     objects beside the list (MoJ's `tags` beside `environments`) is itself one record."""
-    if key.strip().lower().replace("-", "_") in _WRAPPER_KEYS:
-        return True
     others = [v for k, v in data.items() if k != key]
+    if key.strip().lower().replace("-", "_") in _WRAPPER_KEYS:
+        # A collection key wraps the records unless an object beside it describes a record itself.
+        return not any(isinstance(v, dict) and len(v) > 2 for v in others)
     return len(others) <= 3 and not any(isinstance(v, (dict, list)) for v in others)
+
+
+def _looks_like_one_record(data: dict[str, Any]) -> bool:
+    """An application's own document (a few scalars and a `tags` object beside its lists), not a
+    document of many facts (a config or a ground-truth file, hundreds of nested keys)."""
+    return any(isinstance(v, dict) for v in data.values()) and len(_flatten(data)) <= 60
 
 
 def _records(data: Any, path: Path) -> list[dict[str, Any]]:
@@ -68,9 +76,10 @@ def _records(data: Any, path: Path) -> list[dict[str, Any]]:
         record_lists = {
             k: v for k, v in data.items() if isinstance(v, list) and v and all(isinstance(r, dict) for r in v)
         }
-        if len(record_lists) == 1 and _is_wrapper(data, next(iter(record_lists))):
-            data = next(iter(record_lists.values()))  # a mapping wrapping one list of records
-        elif len(record_lists) == 1:
+        wrappers = [k for k in record_lists if _is_wrapper(data, k)]
+        if len(wrappers) == 1:
+            data = record_lists[wrappers[0]]  # a mapping wrapping one list of records
+        elif record_lists and not wrappers and _looks_like_one_record(data):
             data = [data]  # one application per file, with nested lists of its own (MoJ style)
         elif not record_lists:
             data = [data]  # one application per file (MoJ style)
@@ -116,7 +125,9 @@ def _cell(value: Any) -> str | None:
 def read_records(path: Path, encoding: str) -> RawGrid:
     import yaml
 
-    text = path.read_bytes().decode(encoding, errors="replace")
+    from appconsol.ingest.sniff import codec
+
+    text = path.read_bytes().decode(codec(encoding), errors="replace")
     try:
         is_json = path.suffix.lower() == ".json"
         data = json.loads(text) if is_json else load_yaml_without_aliases(text, path)

@@ -254,9 +254,16 @@ def _category_like(p: ColumnProfile) -> bool:
 
 def value_fit(field_name: str, p: ColumnProfile) -> Fit:
     """The fit of a profiled column for a field; a contradiction rules the pair out."""
-    if p.known < MIN_EVIDENCE:
+    if p.known == 0:
+        return _NEUTRAL
+    fit = _fit(field_name, p)
+    if fit.contradicts and p.known < MIN_EVIDENCE:
         # One or two odd values are typing mistakes to warn about, not evidence against a header.
         return _NEUTRAL
+    return fit
+
+
+def _fit(field_name: str, p: ColumnProfile) -> Fit:
     fld = FIELDS_BY_NAME[field_name]
     kind = fld.kind
     if kind is Kind.MONEY:

@@ -1,4 +1,4 @@
-"""Settings of the analysis steps ([reference], [legacy], [cloud] in appconsol.toml), and table writing.
+"""Settings of the analysis steps ([reference], [legacy], [cloud] in appconsol.toml).
 
 Each step declares its settings as `Setting`s: a key, a type (the rule parameter types, plus
 `path` and `table`), a default and a description. `read_settings` checks what the user wrote:
@@ -23,7 +23,6 @@ import polars as pl
 from appconsol.engine.model import coerce_value
 from appconsol.engine.steps import StepContext
 from appconsol.errors import ConfigError, Notice
-from appconsol.schema import Table
 
 
 @dataclass(frozen=True)
@@ -62,7 +61,69 @@ def read_settings(
             values[spec.key] = spec.default
             continue
         values[spec.key] = _coerce(ctx, section, spec, given[spec.key])
+        check_range(ctx, section, spec, values[spec.key])
     return values
+
+
+# Allowed ranges of numeric settings, (minimum, maximum); None is open. A numeric setting not
+# listed here may not be negative. Percentages are fractions (0.035 is 3.5%).
+RANGES: dict[tuple[str, str], tuple[float | None, float | None]] = {
+    ("plan", "discount_rate"): (0.0, 0.20),
+    ("plan", "horizon_short_years"): (1, 50),
+    ("plan", "horizon_long_years"): (1, 50),
+    ("plan", "optimism_bias_capital"): (0.0, 10.0),
+    ("plan", "optimism_bias_duration"): (0.0, 10.0),
+    ("plan", "saving_share_rehost"): (0.0, 1.0),
+    ("plan", "saving_share_replatform"): (0.0, 1.0),
+    ("plan", "saving_share_repurchase"): (0.0, 1.0),
+    ("plan", "saving_share_refactor"): (0.0, 1.0),
+    ("plan", "marginal_cost_share"): (0.0, 1.0),
+    ("plan", "dual_running_months"): (0.0, 120.0),
+    ("plan", "lead_time_months"): (0.0, 120.0),
+    ("plan", "max_targets"): (1, None),
+    ("overlap", "min_similarity"): (0.0, 1.0),
+    ("overlap", "pair_min_similarity"): (0.0, 1.0),
+    ("overlap", "different_wording_weight"): (0.0, 1.0),
+    ("overlap", "min_product_confidence"): (0.0, 1.0),
+    ("overlap", "min_capability_confidence"): (0.0, 1.0),
+    ("overlap", "max_block_apps"): (2, None),
+    ("overlap", "max_cluster_size"): (2, None),
+}
+NUMERIC_TYPES = ("integer", "number", "float", "list[number]", "list[integer]")
+
+
+def setting_range(section: str, key: str, setting_type: str) -> tuple[float | None, float | None] | None:
+    """The allowed range of a numeric setting (None for other types)."""
+    if setting_type not in NUMERIC_TYPES:
+        return None
+    return RANGES.get((section, key), (0.0, None))
+
+
+def check_range(ctx: StepContext, section: str, spec: Setting, value: Any) -> None:
+    """ConfigError naming appconsol.toml and the line when a number is outside its range."""
+    bounds = setting_range(section, spec.key, spec.type)
+    if bounds is None or value is None:
+        return
+    low, high = bounds
+    for number in value if isinstance(value, list) else [value]:
+        if isinstance(number, bool) or not isinstance(number, (int, float)):
+            continue
+        if (low is not None and number < low) or (high is not None and number > high):
+            raise ConfigError(
+                f"[{section}] {spec.key} must be {_describe_range(section, spec.key, low, high)}, got {number}",
+                location=ctx.where(section, spec.key),
+            )
+
+
+def _describe_range(section: str, key: str, low: float | None, high: float | None) -> str:
+    if low == 0 and high is None:
+        return "zero or more (not negative)"
+    if high is None:
+        return f"at least {low:g}"
+    text = f"between {low:g} and {high:g}"
+    if (section, key) == ("plan", "discount_rate"):
+        text += f" ({low:.0%} to {high:.0%}; 0.035 is 3.5%)"
+    return text
 
 
 def _coerce(ctx: StepContext, section: str, spec: Setting, value: Any) -> Any:
@@ -117,41 +178,7 @@ def settings_markdown(section: str, specs: Sequence[Setting]) -> list[str]:
     return lines
 
 
-# -- writing step tables ---------------------------------------------------------------------------
-
-
-def replace_table(con: Any, table: Table, frame: pl.DataFrame) -> None:
-    """Rewrite a step table wholesale from a frame (columns by name; missing ones are NULL)."""
-    present = [c.name for c in table.columns if c.name in frame.columns]
-    arrow = frame.select(present).to_arrow(compat_level=pl.CompatLevel.newest())
-    con.register("step_rows", arrow)
-    try:
-        names = ", ".join(f'"{c}"' for c in present)
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.execute(f'DELETE FROM "{table.name}"')
-            con.execute(f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM step_rows')
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-    finally:
-        con.unregister("step_rows")
-
-
-def replace_table_sql(
-    con: Any, table: Table, select_sql: str, params: Mapping[str, Any] | None = None
-) -> None:
-    """Rewrite a step table wholesale from a SELECT that returns its columns in order."""
-    names = ", ".join(f'"{c.name}"' for c in table.columns)
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.execute(f'DELETE FROM "{table.name}"')
-        con.execute(f'INSERT INTO "{table.name}" ({names})\n{select_sql}', dict(params or {}))
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+# -- reading ------------------------------------------------------------------------------------
 
 
 def fetch_frame(con: Any, sql: str, params: Mapping[str, Any] | None = None) -> pl.DataFrame:

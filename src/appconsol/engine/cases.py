@@ -29,15 +29,18 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from appconsol.engine.model import ConfiguredRule, Finding, Rule, coerce_value
-from appconsol.engine.steps import Step, table_ddl
+from appconsol.engine.steps import Step
 from appconsol.engine.yamlfile import LineList, LineMap, read_yaml
-from appconsol.errors import Location, RuleError
+from appconsol.errors import Location, RuleError, StoreError
 from appconsol.schema import TABLES_BY_NAME, Table
+
+if TYPE_CHECKING:
+    from appconsol.engine.sandbox import SandboxLimits
 
 CASES_AS_OF = dt.date(2026, 1, 1)
 CASE_KEYS = ("name", "tables", "parameters", "as_of", "findings")
@@ -139,15 +142,20 @@ def _read_case(rule: Rule, path: Path, item: Any, line: int) -> Case:
     return Case(name.strip(), dict(tables), parameters, as_of, expected, Location(file=path, line=line))
 
 
-def run_cases(rule: Rule, steps: Sequence[Step] | None = None) -> list[CaseResult]:
+def run_cases(
+    rule: Rule, steps: Sequence[Step] | None = None, limits: SandboxLimits | None = None
+) -> list[CaseResult]:
     """Run every case of one rule; a missing pass or fail case is itself a failed result.
+
+    Each case runs in the rule sandbox, as a real run does, under `limits` (default: the
+    environment's, else 30 s and 1GB).
 
     The tables of `steps` (default: the registered analysis steps) exist, empty, in each case's
     store, so a case can fill them inline; the steps themselves do not run.
     """
     from appconsol.engine.runner import run_rules
     from appconsol.engine.steps import registered_steps
-    from appconsol.store import Store
+    from appconsol.store import Store, table_ddl
 
     cases = read_cases(rule)
     results = []
@@ -157,9 +165,9 @@ def run_cases(rule: Rule, steps: Sequence[Step] | None = None) -> list[CaseResul
             for table in step_tables.values():
                 store.con.execute(table_ddl(table))
             for table_name, text in case.tables.items():
-                _insert_table(store, table_name, text, {**TABLES_BY_NAME, **step_tables}, case)
+                insert_case_table(store, table_name, text, {**TABLES_BY_NAME, **step_tables}, case)
             configured = ConfiguredRule(rule, rule.severity, {**rule.defaults(), **case.parameters})
-            run = run_rules(store, [configured], as_of=case.as_of, steps=[])
+            run = run_rules(store, [configured], as_of=case.as_of, steps=[], limits=limits)
         if run.failures:
             results.append(
                 CaseResult(
@@ -182,7 +190,7 @@ def run_cases(rule: Rule, steps: Sequence[Step] | None = None) -> list[CaseResul
     return results
 
 
-def _insert_table(store: Any, name: str, text: str, tables: dict[str, Table], case: Case) -> None:
+def insert_case_table(store: Any, name: str, text: str, tables: dict[str, Table], case: Case) -> None:
     table = tables.get(name)
     if table is None:
         raise RuleError(f"case '{case.name}': no table named '{name}'", location=case.location)
@@ -204,16 +212,13 @@ def _insert_table(store: Any, name: str, text: str, tables: dict[str, Table], ca
         frame = frame.with_columns(pl.int_range(2, frame.height + 2).cast(pl.String).alias("source_row"))
     if "load_id" in columns and "load_id" not in frame.columns:
         frame = frame.with_columns(pl.lit("case").alias("load_id"))
-    store.con.register("case_rows", frame.to_arrow())
     try:
-        names = ", ".join(f'"{c}"' for c in frame.columns)
-        store.con.execute(f'INSERT INTO "{name}" ({names}) SELECT {names} FROM case_rows')
-    except Exception as exc:
+        store.insert_frame(table, frame)
+    except StoreError as exc:
+        cause = exc.__cause__ or exc
         raise RuleError(
-            f"case '{case.name}': table {name}: {str(exc).splitlines()[0]}", location=case.location
+            f"case '{case.name}': table {name}: {str(cause).splitlines()[0]}", location=case.location
         ) from exc
-    finally:
-        store.con.unregister("case_rows")
 
 
 def compare(expected: list[dict[str, Any]], actual: list[Finding]) -> str | None:

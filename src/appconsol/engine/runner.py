@@ -1,10 +1,20 @@
 """Run analysis steps, then rules, over a store: findings with stable keys, timings, failures.
 
-Each rule's SQL runs with its parameters bound as DuckDB `$name` parameters; the rows it returns
-become findings column-wise in polars (key, message and evidence JSON are built as expressions,
-not per row in Python), so a rule finding 100k rows costs little more than its query. A rule
-that crashes is recorded as a failure and the others still run. The `findings` and `rule_runs`
-tables are rewritten wholesale, in one transaction, at the end of the run.
+Each rule's SQL runs in the rule sandbox (`appconsol.engine.sandbox`: its own locked-down
+in-memory DuckDB holding copies of the views and analysis tables rules may read, under a time
+and memory limit), never on the store's connection, with its parameters bound as DuckDB `$name`
+parameters; the rows it returns become findings column-wise in polars (key, message and evidence
+JSON are built as expressions, not per row in Python), so a rule finding 100k rows costs little more than its query. A rule
+that crashes, runs past its time limit or reaches outside the sandbox is recorded as a failure
+and the others still run.
+
+The steps' tables are all replaced in one transaction, which also empties `findings` and
+`rule_runs` and marks the analysis `running` with the store generation it reads; the rules then
+run over the committed tables, and a second transaction writes `findings` and `rule_runs` and
+marks the analysis `complete` (or `failed`, when a step failed). A kill at any moment leaves either
+the previous analysis or empty tables marked as unfinished, never old tables beside new ones
+(store/generation.py). A step whose database error aborts the transaction is left out and the
+others are run again in a fresh one.
 """
 
 from __future__ import annotations
@@ -20,6 +30,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
+from polars.exceptions import PanicException
 
 from appconsol.engine.loader import bound_values, sql_parameters
 from appconsol.engine.model import (
@@ -31,9 +42,19 @@ from appconsol.engine.model import (
     Severity,
     reaches,
 )
-from appconsol.engine.steps import Step, StepContext, order_steps, registered_steps, table_ddl
+from appconsol.engine.sandbox import (
+    RuleSandbox,
+    SandboxLimits,
+    check_sql,
+    check_types,
+    readable_relations,
+    sandbox_error,
+)
+from appconsol.engine.steps import Step, StepContext, order_steps, registered_steps
 from appconsol.errors import AppconsolError, Location, Notice
 from appconsol.schema import TABLES_BY_NAME
+from appconsol.store.ddl import table_ddl
+from appconsol.store.generation import finish_analysis, record_tables, start_analysis
 
 if TYPE_CHECKING:
     from appconsol.config import Waiver
@@ -115,70 +136,156 @@ def run_rules(
     progress: Callable[[str], None] | None = None,
     settings: Mapping[str, Mapping[str, Any]] | None = None,
     where: Callable[..., Location | None] | None = None,
+    limits: SandboxLimits | None = None,
 ) -> RunResult:
-    """Run the analysis steps and then each rule; record findings and timings in the store."""
+    """Run the analysis steps and then each rule; record findings and timings in the store.
+
+    The rules run in a `RuleSandbox` with `limits` (default: `sandbox_limits()`, the environment
+    or 30 s and 1GB per rule).
+    """
     as_of = as_of or dt.date.today()
     run_id = uuid.uuid4().hex[:12]
     started = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     result = RunResult(run_id, as_of, list(rules), empty_findings())
-    for step in order_steps(registered_steps() if steps is None else list(steps)):
-        context = StepContext(store.con, as_of, settings or {}, where or (lambda *_: None), result.notices)
-        _run_step(store, step, context, result, progress)
+    ordered = order_steps(registered_steps() if steps is None else list(steps))
+    context = {"settings": settings or {}, "where": where or (lambda *_: None)}
+    built_from = _run_steps(store, ordered, run_id, as_of, context, result, progress)
     frames = []
-    for configured in rules:
-        if progress:
-            progress(f"rule {configured.code}")
-        frame = _run_rule(store, configured, run_id, as_of, result)
-        if frame is not None:
-            frames.append(frame)
+    with RuleSandbox(limits) as sandbox:
+        readable = readable_relations(steps or ())
+        reads: dict[str, set[str]] = {}
+        for configured in rules:
+            try:
+                reads[configured.code] = check_sql(configured.rule, sandbox.con)
+            except AppconsolError as exc:
+                _fail(result, configured.rule, exc, 0.0)
+        sandbox.copy_from(store.con, readable & set().union(*reads.values()))
+        for configured in rules:
+            if configured.code not in reads:
+                continue
+            if progress:
+                progress(f"rule {configured.code}")
+            frame = _run_rule(sandbox, configured, run_id, as_of, result)
+            if frame is not None:
+                frames.append(frame)
     if frames:
         result.frame = pl.concat([result.frame, *frames], how="vertical_relaxed")
     result.frame = apply_waivers(result.frame, waivers, {c.code for c in rules}, run_id, as_of)
-    _store_run(store, result, started)
+    _store_run(store, result, started, built_from)
     return result
+
+
+class _StepAborted(Exception):
+    """A step's database error aborted the transaction: run the others again without it."""
+
+    def __init__(self, step: str):
+        super().__init__(step)
+        self.step = step
+
+
+def _run_steps(
+    store: Store,
+    ordered: list[Step],
+    run_id: str,
+    as_of: dt.date,
+    context: dict[str, Any],
+    result: RunResult,
+    progress: Callable[[str], None] | None,
+) -> int:
+    """Run every step in one transaction; the store generation the results were built from."""
+    derived = [t.name for step in ordered for t in step.writes]
+    aborted: dict[str, RuleFailure] = {}
+    notices = len(result.notices)
+    while True:
+        del result.notices[notices:]
+        result.failures = list(aborted.values())
+        result.timings = [RuleTiming(name, "step", 0.0, None, "failed") for name in aborted]
+        try:
+            with store.transaction():
+                for step in ordered:
+                    for table in step.writes:
+                        store.con.execute(table_ddl(table))
+                built_from = start_analysis(store, run_id, [*derived, "findings", "rule_runs"])
+                written = []
+                for step in ordered:
+                    if step.name in aborted:
+                        continue
+                    ctx = StepContext(
+                        store.con, as_of, context["settings"], context["where"], result.notices, store
+                    )
+                    if _run_step(store, step, ctx, result, progress):
+                        written += step.written
+                    elif not _transaction_alive(store):
+                        aborted[step.name] = result.failures[-1]
+                        raise _StepAborted(step.name)
+                    else:  # a failed step leaves its tables empty, not half written
+                        for table in step.written:
+                            store.con.execute(f'DELETE FROM "{table}"')
+                record_tables(store, run_id, built_from, written)
+            return built_from
+        except _StepAborted:
+            continue
+
+
+def _transaction_alive(store: Store) -> bool:
+    try:
+        store.con.execute("SELECT 1").fetchall()
+    except Exception:
+        return False
+    return True
 
 
 def _run_step(
     store: Store, step: Step, context: StepContext, result: RunResult, progress: Callable[[str], None] | None
-) -> None:
+) -> bool:
     if progress:
         progress(f"step {step.name}")
     start = time.perf_counter()
     try:
-        for table in step.writes:
-            store.con.execute(table_ddl(table))
         step.run(context)
         status = "ok"
     except Exception as exc:  # a failing step is reported; the rules still run
         status = "failed"
         result.failures.append(RuleFailure(step.name, "step", _one_line(exc)))
     result.timings.append(RuleTiming(step.name, "step", time.perf_counter() - start, None, status))
+    return status == "ok"
 
 
 def _run_rule(
-    store: Store, configured: ConfiguredRule, run_id: str, as_of: dt.date, result: RunResult
+    sandbox: RuleSandbox, configured: ConfiguredRule, run_id: str, as_of: dt.date, result: RunResult
 ) -> pl.DataFrame | None:
     rule = configured.rule
     start = time.perf_counter()
-    source = str(rule.path) if rule.path else None
     try:
         names = sql_parameters(rule)
         params = bound_values(rule, dict(configured.parameters), as_of, names)
-        relation = store.con.sql(rule.sql, params=params or None)
-        rows = pl.from_arrow(relation.to_arrow_table())
+        relation = sandbox.relation(rule.sql, params)
+        check_types(rule, relation.columns, relation.types)
+        rows = pl.from_arrow(sandbox.fetch(relation))
         assert isinstance(rows, pl.DataFrame)
         frame = shape_findings(rows, configured, run_id, as_of)
-    except Exception as exc:  # a crashing rule never takes the others down
-        where = rule.location("sql") if rule.path else None
-        result.failures.append(RuleFailure(rule.code, "rule", _one_line(exc), where))
-        result.timings.append(
-            RuleTiming(rule.code, "rule", time.perf_counter() - start, None, "failed", source)
-        )
+    except (Exception, PanicException) as exc:  # a crashing rule never takes the others down
+        _fail(result, rule, exc, time.perf_counter() - start, sandbox.limits)
         return None
+    source = str(rule.path) if rule.path else None
     result.timings.append(
         RuleTiming(rule.code, "rule", time.perf_counter() - start, frame.height, "ok", source)
     )
     return frame
+
+
+def _fail(
+    result: RunResult, rule: Rule, exc: BaseException, seconds: float, limits: SandboxLimits | None = None
+) -> None:
+    where = rule.location("sql") if rule.path else None
+    if isinstance(exc, AppconsolError):
+        message = exc.message + (f". {exc.hint}" if exc.hint else "")
+        where = exc.location or where
+    else:
+        message = (sandbox_error(exc, limits) if limits else None) or _one_line(exc)
+    source = str(rule.path) if rule.path else None
+    result.failures.append(RuleFailure(rule.code, "rule", message, where))
+    result.timings.append(RuleTiming(rule.code, "rule", seconds, None, "failed", source))
 
 
 def _one_line(exc: BaseException) -> str:
@@ -322,7 +429,7 @@ def _config_finding(
     return tuple(row[c] for c in FINDING_COLUMNS)
 
 
-def _store_run(store: Store, result: RunResult, started: dt.datetime) -> None:
+def _store_run(store: Store, result: RunResult, started: dt.datetime, built_from: int) -> None:
     runs = pl.DataFrame(
         {
             "run_id": [result.run_id] * len(result.timings),
@@ -338,17 +445,14 @@ def _store_run(store: Store, result: RunResult, started: dt.datetime) -> None:
         },
         schema_overrides={"findings": pl.Int64, "source": pl.String, "error": pl.String},
     )
-    con = store.con
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.execute("DELETE FROM findings")
-        con.execute("DELETE FROM rule_runs")
-        store._insert("findings", result.frame)
-        store._insert("rule_runs", runs)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+    first_error = next((str(f) for f in result.failures if f.kind == "step"), None)
+    with store.transaction():
+        store.con.execute("DELETE FROM findings")
+        store.con.execute("DELETE FROM rule_runs")
+        store.insert_frame("findings", result.frame)
+        store.insert_frame("rule_runs", runs)
+        record_tables(store, result.run_id, built_from, ("findings", "rule_runs"))
+        finish_analysis(store, result.run_id, first_error)
 
 
 def _error_of(result: RunResult, timing: RuleTiming) -> str | None:

@@ -376,12 +376,15 @@ def load_inventories(
     dry_run: bool = False,
     progress: Callable[[str], None] | None = None,
     proposals_dir: Path | str | None = BESIDE_STORE,
+    mapping_for: Callable[[Path], UserMapping | None] | None = None,
 ) -> LoadReport:
     """Load each file in its own transaction; a failing file is reported and stores nothing.
 
-    When a file's mapping is in doubt, the loader writes a proposed mapping into `proposals_dir`
-    (by default `appconsol-mappings/` beside the store; nowhere for an in-memory store) and
-    reports the file as failed, asking the user to confirm it.
+    `mapping` applies to every file; without it, `mapping_for(path)` may name one per file
+    (appconsol.toml's `[[load.mappings]]` globs). When a file's mapping is in doubt, the loader
+    writes a proposed mapping into `proposals_dir` (by default `appconsol-mappings/` beside the
+    store; nowhere for an in-memory store) and reports the file as failed, asking the user to
+    confirm it.
     """
     if proposals_dir == BESIDE_STORE:
         in_memory = str(store.path) in (":memory:", "")
@@ -394,11 +397,13 @@ def load_inventories(
         [*files, *(p for p in paths if p.name in DIRECTORY_FILE_NAMES)]
     )
     base = options or LoadOptions()
+    given_mapping = mapping
     loaded_orgs: list[str] = []
     for path in files:
         if progress:
             progress(f"reading {path}")
         try:
+            mapping = given_mapping or (mapping_for(path) if mapping_for else None)
             inventory = read_inventory(
                 path,
                 sheet=sheet,

@@ -429,3 +429,36 @@ def test_real_nhs_workbook_without_a_name_column_stops_and_proposes_a_mapping(st
     report = _load([FIXTURES / "nhs_trust_epr_suppliers.xlsx"], store, mapping=read_user_mapping(edited))
     assert report.ok, [str(f.error) for f in report.failures]
     assert _rows(store, "SELECT count(*), count(DISTINCT organisation) FROM applications") == [(209, 209)]
+
+
+# -- values that changed silently (issue 9, item 7) ------------------------------------------------
+
+
+def test_trailing_minus_and_credit_amounts_are_negative(write_csv, store):
+    path = write_csv(
+        'Application,Annual cost\nRefund A,"£12,500.00-"\nRefund B,"300 CR"\nPayroll,"1,000 DR"\n'
+    )
+    assert _load([path], store, organisation="X").ok
+    assert _rows(store, "SELECT name, cost_total FROM applications ORDER BY source_row") == [
+        ("Refund A", Decimal("-12500.00")),
+        ("Refund B", Decimal("-300.00")),
+        ("Payroll", Decimal("1000.00")),
+    ]
+
+
+def test_placeholder_years_are_null_with_a_warning_not_shifted_to_this_century(write_csv, store):
+    rows = (
+        "Payroll,01/01/0001\nPlanning,31/12/9999\nRevenues,31/03/2027\nWaste,30/06/2028\nFleet,01/04/2029\n"
+    )
+    path = write_csv("Application,Contract end\n" + rows)
+    assert _load([path], store, organisation="X").ok
+    nulls = [r[0] for r in _rows(store, "SELECT contract_end IS NULL FROM applications ORDER BY source_row")]
+    assert nulls == [True, True, False, False, False]
+    assert _rows(store, "SELECT count(*) FROM load_warnings WHERE field = 'contract_end'") == [(2,)]
+
+
+def test_numeric_ids_longer_than_excel_keeps_are_warned(write_csv, store):
+    path = write_csv("App ID,Application\n123456789012345678,Payroll\nA2,Planning\n")
+    assert _load([path], store, organisation="X").ok
+    ((problem,),) = _rows(store, "SELECT problem FROM load_warnings WHERE field = 'app_id'")
+    assert "15 digits" in problem

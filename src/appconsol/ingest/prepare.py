@@ -258,6 +258,8 @@ def prepare_grid(
             continue
         col, hdr = sources[0]
         columns[fld.name] = builder.add(fld, col, hdr)
+        if fld.name == "app_id":
+            builder.warnings.extend(_long_number_ids(columns["app_id"], data, hdr))
 
     apps = data.select(ROW_COLUMN).with_columns(list(columns.values()))
     default_org = options.organisation or source.stem
@@ -412,6 +414,25 @@ def prepare_grid(
             set(apps.get_column("organisation").to_list()) | {default_org} if apps.height else {default_org}
         ),
     )
+
+
+def _long_number_ids(ids: pl.Series, data: pl.DataFrame, header: str) -> list[pl.DataFrame]:
+    """Ids that are numbers longer than a spreadsheet keeps (15 significant digits): the file may
+    already hold a rounded id, so two applications can share one. Warn; the text is kept as is."""
+    suspect = ids.str.contains(r"^\d{16,}$|^\d(?:\.\d+)?[eE]\+?\d+$").fill_null(False)
+    if not suspect.any():
+        return []
+    return [
+        pl.DataFrame(
+            {
+                ROW_COLUMN: data.get_column(ROW_COLUMN).filter(suspect),
+                "problem": "id is a number longer than Excel keeps (15 digits): check it against the source",
+                "value": ids.filter(suspect),
+                "source_column": header,
+                "field": "app_id",
+            }
+        )
+    ]
 
 
 def _originals_json(originals: dict[str, tuple[pl.Series, pl.Series]], height: int) -> pl.Series:

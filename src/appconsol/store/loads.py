@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from appconsol import __version__
 from appconsol.errors import StoreError
 from appconsol.store.generation import bump_generation
 from appconsol.store.writes import MONEY_LIMIT
+from appconsol.version import __version__
 
 if TYPE_CHECKING:
     from appconsol.ingest.prepare import PreparedLoad

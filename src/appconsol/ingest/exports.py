@@ -31,6 +31,8 @@ class Profile:
     positional: bool = False
     # Columns that stand in for a field only when no better column holds it (scored lower).
     fallbacks: dict[str, str] = field(default_factory=dict)
+    # Rows that are applications in an export that lists other things too: header -> values.
+    keep_rows: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 PROFILES: tuple[Profile, ...] = (
@@ -90,6 +92,15 @@ PROFILES: tuple[Profile, ...] = (
             "binary version": "version",
         },
         positional=True,
+    ),
+    Profile(
+        "archi",
+        "Archi (ArchiMate tool) elements.csv export",
+        ("id", "type", "name", "documentation", "specialization"),
+        {"id": "app_id", "type": IGNORE, "name": "name", "documentation": "description"},
+        # An ArchiMate model lists every element (actors, processes, nodes, data objects...):
+        # only application components are applications.
+        keep_rows={"type": ("ApplicationComponent",)},
     ),
     Profile(
         "azure-migrate",

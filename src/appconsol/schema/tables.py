@@ -88,7 +88,12 @@ TABLES: tuple[Table, ...] = (
         "one row per input row that was not loaded",
         (
             Column("organisation", "VARCHAR", "Organisation the row would have belonged to."),
-            Column("reason", "VARCHAR", "Why the row was not loaded (no name, duplicate id, ...)."),
+            Column(
+                "reason",
+                "VARCHAR",
+                "Why the row was not loaded (no name, duplicate id, ...); `skipped: ...` for summary, "
+                "units and notes rows, which are not applications.",
+            ),
             Column("raw", "JSON", "The row's values by source header, exactly as read."),
         )
         + PROVENANCE_COLUMNS,
@@ -125,7 +130,11 @@ TABLES: tuple[Table, ...] = (
             Column("rows_read", "BIGINT", "Data rows read (excluding blank rows)."),
             Column("rows_blank", "BIGINT", "Blank rows skipped."),
             Column("rows_loaded", "BIGINT", "Rows stored in `applications` or `app_dependencies`."),
-            Column("rows_rejected", "BIGINT", "Rows stored in `rejected_rows`."),
+            Column(
+                "rows_rejected",
+                "BIGINT",
+                "Rows rejected (in `rejected_rows`, apart from skipped rows, whose reason starts `skipped:`).",
+            ),
             Column("warnings", "BIGINT", "Cell-level warnings stored in `load_warnings`."),
             Column("tool_version", "VARCHAR", "appconsol version that loaded it."),
             Column(

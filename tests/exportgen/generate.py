@@ -135,6 +135,8 @@ def _spell(rng: random.Random, header: str, key: str) -> str:
     if " " in header.strip() and rng.random() < 0.08:
         # A line break typed into the header cell (Alt+Enter), or non-breaking spaces pasted in.
         header = header.replace(" ", rng.choice(("\n", "\u00a0")), 1)
+    if key == "name" and rng.random() < 0.04:
+        header += "*"  # a template's mark for a required column
     if key == "money" and rng.random() < 0.35:
         header += rng.choice((" (£)", " (GBP)", " £", " (£ per annum)", " p.a."))
     elif key in ("date",) and rng.random() < 0.15:

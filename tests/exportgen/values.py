@@ -198,7 +198,7 @@ def money_text(amount: Decimal, style: str) -> str:
 
 # --- dates -------------------------------------------------------------------------------------
 
-DATE_STYLES_TEXT = ("%d/%m/%Y", "%Y-%m-%d", "serial", "%d-%b-%Y", "%d %B %Y")
+DATE_STYLES_TEXT = ("%d/%m/%Y", "%Y-%m-%d", "serial", "%d-%b-%Y", "%d %B %Y", "%Y-%m-%d 00:00:00")
 DATE_STYLES_CELL = ("date_cell", "serial_number")
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 

@@ -190,7 +190,7 @@ def skipped_rows(
             data.get_column(f"c{index}").str.strip_chars().str.to_lowercase().is_in(wanted).fill_null(False)
         )
         for row in rows.filter(~keep).to_list():
-            skipped.setdefault(row, f"not selected by the mapping's where ({wanted_header})")
+            skipped.setdefault(row, f"not an application row: {wanted_header} is not {' or '.join(allowed)}")
     typed = {
         col: _ROW_KINDS[FIELDS_BY_NAME[fld].kind]
         for fld, sources in by_field.items()

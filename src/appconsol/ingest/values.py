@@ -318,7 +318,7 @@ def _fit(field_name: str, p: ColumnProfile) -> Fit:
 def _name_fit(p: ColumnProfile) -> Fit:
     if p.letters < 0.5:
         return Fit(0.0, "mostly numbers, not names")
-    if _category_like(p):
+    if _category_like(p) and p.distinct <= 3:
         return Fit(0.05, f"only {p.distinct} different values in {p.known} rows: a category, not names")
     vocab = max(p.vocabulary.values(), default=0.0)
     if vocab >= 0.6:

@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from appconsol.ingest.headers import normalise_header
+from appconsol.ingest.profiles.archi import ARCHI
 from appconsol.ingest.profiles.azure_migrate import AZURE_MIGRATE
 from appconsol.ingest.profiles.base import IGNORE, Profile
 from appconsol.ingest.profiles.konveyor import KONVEYOR
 from appconsol.ingest.profiles.leanix import LEANIX, LEANIX_PHASE_COLUMNS, leanix_lifecycle
 from appconsol.ingest.profiles.servicenow import SERVICENOW
 
-PROFILES: tuple[Profile, ...] = (SERVICENOW, LEANIX, KONVEYOR, AZURE_MIGRATE)
+PROFILES: tuple[Profile, ...] = (SERVICENOW, LEANIX, KONVEYOR, ARCHI, AZURE_MIGRATE)
 PROFILES_BY_NAME: dict[str, Profile] = {p.name: p for p in PROFILES}
 
 __all__ = [

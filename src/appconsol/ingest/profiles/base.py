@@ -29,6 +29,8 @@ class Profile:
     positional: bool = False
     # Columns that stand in for a field only when no better column holds it (scored lower).
     fallbacks: dict[str, str] = field(default_factory=dict)
+    # Rows that are applications in an export that lists other things too: header -> values.
+    keep_rows: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # Extra field columns the export encodes its own way (Konveyor's tag category/tag pairs).
     extra_fields: FieldsHook | None = None
     # Headers (normalised) the extra fields were read from, so they are not kept as unmapped too.

@@ -18,6 +18,7 @@ from appconsol.ingest import normalise as norm
 from appconsol.ingest.header import HeaderChoice
 from appconsol.ingest.headers import normalise_header
 from appconsol.ingest.read import ROW_COLUMN, RawGrid
+from appconsol.ingest.values import DESCRIPTION_CELL
 from appconsol.schema import FIELDS_BY_NAME, Kind
 
 SKIPPED = "skipped: "
@@ -128,7 +129,8 @@ def units_rows(data: pl.DataFrame, typed_cols: dict[str, str], text_cols: list[s
             .get_column(_KIND_FLAG[typed_cols[c]])
             .any()
         ]
-        wordy = int(pl.Series(present, dtype=pl.String).str.contains(_UNITS).sum())
+        cells_text = pl.Series(present, dtype=pl.String)
+        wordy = int((cells_text.str.contains(_UNITS) | cells_text.str.contains(DESCRIPTION_CELL)).sum())
         if (checked and len(failing) == len(checked) and wordy >= 1) or wordy >= max(2, 0.6 * len(present)):
             reasons[row] = "units or description row under the header"
         else:

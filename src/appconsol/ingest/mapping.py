@@ -14,6 +14,7 @@ columns compete for a key field - the result carries doubts, and the loader stop
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -99,6 +100,17 @@ class MappingResult:
 
 def header_candidates(header: str, profile: Profile | None = None) -> tuple[bool, list[Candidate]]:
     """(ignored, candidates): the fields a header may hold, best first; `ignored` when a profile says so."""
+    ignored, candidates = _header_candidates(header, profile.name if profile is not None else None)
+    return ignored, list(candidates)
+
+
+@functools.lru_cache(maxsize=8192)
+def _header_candidates(header: str, profile_name: str | None) -> tuple[bool, tuple[Candidate, ...]]:
+    ignored, candidates = _candidates_uncached(header, PROFILES_BY_NAME.get(profile_name or ""))
+    return ignored, tuple(candidates)
+
+
+def _candidates_uncached(header: str, profile: Profile | None) -> tuple[bool, list[Candidate]]:
     key = normalise_header(header)
     if profile is not None:
         if key in profile.columns:

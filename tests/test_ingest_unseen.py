@@ -493,7 +493,7 @@ def test_camel_case_leanix_phase_keys_are_phase_columns():
     from appconsol.ingest.mapping import header_candidates
 
     for key in ("lifecycle:phaseIn", "lifecycle:phaseOut", "lifecycle:endOfLife"):
-        from appconsol.ingest.exports import PROFILES_BY_NAME
+        from appconsol.ingest.profiles import PROFILES_BY_NAME
 
         _, candidates = header_candidates(key, PROFILES_BY_NAME["leanix"])
         assert [c.method for c in candidates] == ["phase"], key

@@ -19,14 +19,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from appconsol.ingest.exports import (
-    IGNORE,
-    LEANIX_PHASE_COLUMNS,
-    PROFILES,
-    PROFILES_BY_NAME,
-    Profile,
-    detect_profile,
-)
 from appconsol.ingest.headers import (
     ALIASES,
     FUZZY_THRESHOLD,
@@ -36,6 +28,14 @@ from appconsol.ingest.headers import (
     normalise_header,
 )
 from appconsol.ingest.mapping_file import UserMapping, read_user_mapping, render_mapping_yaml
+from appconsol.ingest.profiles import (
+    IGNORE,
+    LEANIX_PHASE_COLUMNS,
+    PROFILES,
+    PROFILES_BY_NAME,
+    Profile,
+    detect_profile,
+)
 from appconsol.ingest.values import ColumnProfile, Fit, value_fit
 from appconsol.schema import FIELDS_BY_NAME, Kind
 

@@ -237,21 +237,6 @@ def _part(name: str, shapes: Sequence[str]) -> pl.Expr:
     return pl.coalesce(pl.col(shape).struct.field(name) for shape in shapes).cast(pl.Int32, strict=False)
 
 
-def infer_day_first(s: pl.Series, default: bool = True) -> bool:
-    """Month first only when the column proves it: a value like 01/13/2029 can only be month first,
-    and no value like 13/01/2029 says otherwise. Anything less keeps the default (UK day first)."""
-    if s.dtype != pl.String:
-        return default
-    parts = s.str.extract_groups(r"^\s*(\d{1,2})[-/.](\d{1,2})[-/.](?:\d{4}|\d{2})\b")
-    first = parts.struct.field("1").cast(pl.Int32, strict=False)
-    second = parts.struct.field("2").cast(pl.Int32, strict=False)
-    if bool((second > 12).any()) and not bool((first > 12).any()):
-        return False
-    if bool((first > 12).any()) and not bool((second > 12).any()):
-        return True
-    return default
-
-
 def parse_date(s: pl.Series, *, day_first: bool = True) -> Parsed:
     """Read dates in the shapes UK spreadsheets use, Excel serial numbers included."""
     if s.dtype == pl.Date:

@@ -493,7 +493,7 @@ def test_camel_case_leanix_phase_keys_are_phase_columns():
     from appconsol.ingest.mapping import header_candidates
 
     for key in ("lifecycle:phaseIn", "lifecycle:phaseOut", "lifecycle:endOfLife"):
-        from appconsol.ingest.exports import PROFILES_BY_NAME
+        from appconsol.ingest.profiles import PROFILES_BY_NAME
 
         _, candidates = header_candidates(key, PROFILES_BY_NAME["leanix"])
         assert [c.method for c in candidates] == ["phase"], key
@@ -504,3 +504,52 @@ def test_count_of_servers_is_not_a_user_count():
 
     assert "user_count" not in {c.field for c in header_candidates("Number of servers")[1]}
     assert "user_count" in {c.field for c in header_candidates("Number of users")[1]}
+
+
+def test_column_assignment_is_the_best_total_on_random_weights():
+    import itertools
+    import random
+
+    from appconsol.ingest.mapping import _max_assignment
+
+    draw = random.Random(8)
+    for _ in range(300):
+        rows, fields = draw.randint(1, 5), draw.randint(0, 4)
+        weights = [
+            [draw.choice([None, draw.random()]) for _ in range(fields)]
+            + [draw.random() if k == i else None for k in range(rows)]
+            for i in range(rows)
+        ]
+        chosen = _max_assignment(weights)
+        assert len(set(chosen)) == rows and all(weights[i][chosen[i]] is not None for i in range(rows))
+        best = max(
+            sum(weights[i][p[i]] for i in range(rows))
+            for p in itertools.permutations(range(fields + rows), rows)
+            if all(weights[i][p[i]] is not None for i in range(rows))
+        )
+        assert sum(weights[i][chosen[i]] for i in range(rows)) == pytest.approx(best)
+
+
+def test_a_date_column_that_proves_month_first_is_read_month_first(write_csv, store):
+    path = write_csv(
+        "Application,Renewal date\nPayroll,01/12/2029\nPlanning,01/13/2029\nRevenues,02/03/2028\n"
+    )
+    assert _load([path], store, organisation="X").ok
+    dates = [str(r[0]) for r in _rows(store, "SELECT contract_end FROM applications ORDER BY source_row")]
+    assert dates == ["2029-01-12", "2029-01-13", "2028-02-03"]
+
+
+def test_an_ambiguous_date_column_stays_uk_day_first(write_csv, store):
+    path = write_csv(
+        "Application,Renewal date\nPayroll,01/12/2029\nPlanning,02/03/2028\nRevenues,04/05/2027\n"
+    )
+    assert _load([path], store, organisation="X").ok
+    dates = [str(r[0]) for r in _rows(store, "SELECT contract_end FROM applications ORDER BY source_row")]
+    assert dates == ["2029-12-01", "2028-03-02", "2027-05-04"]
+
+
+def test_archi_filter_does_not_apply_to_exports_without_archimate_types(write_csv, store):
+    lines = ["ID,Type,Name,Documentation,Specialization"]
+    lines += [f"a{i},Business Application,App {i},Does things,none" for i in range(6)]
+    (record,) = _load([write_csv("\n".join(lines) + "\n")], store, organisation="X").records
+    assert record.rows_loaded == 6

@@ -10,7 +10,6 @@ seconds, not minutes.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,16 +17,10 @@ import polars as pl
 
 from appconsol.ingest import normalise as norm
 from appconsol.ingest.components import component_rows
-from appconsol.ingest.exports import (
-    LEANIX_PHASE_COLUMNS,
-    Profile,
-    konveyor_dependencies,
-    konveyor_tags,
-    leanix_lifecycle,
-)
 from appconsol.ingest.header import HeaderChoice
 from appconsol.ingest.headers import normalise_header
 from appconsol.ingest.mapping import ColumnMatch
+from appconsol.ingest.profiles import LEANIX_PHASE_COLUMNS, Profile, leanix_lifecycle
 from appconsol.ingest.read import ROW_COLUMN, RawGrid
 from appconsol.ingest.rows import (
     SKIPPED,
@@ -36,6 +29,7 @@ from appconsol.ingest.rows import (
     skipped_rows,
     translate_values,
 )
+from appconsol.ingest.values import infer_day_first
 from appconsol.schema import APPLICATION_FIELDS, Field, Kind
 
 _REASON = "__reason"
@@ -54,6 +48,9 @@ class LoadOptions:
     values: dict[str, dict[str, str | None]] = field(default_factory=dict)  # field -> {source: value}
     skip_rows: frozenset[int] = frozenset()
     where: dict[str, tuple[str, ...]] = field(default_factory=dict)  # header -> values a row must have
+    # An export profile's filter (Archi: only ApplicationComponent rows); ignored when the file has
+    # no such column or no such row, since then the profile's guess does not apply.
+    keep_rows: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass
@@ -94,7 +91,9 @@ def _parse(fld: Field, series: pl.Series, options: LoadOptions) -> norm.Parsed:
     if kind is Kind.MONEY:
         return norm.parse_money(series)
     if kind is Kind.DATE:
-        return norm.parse_date(series, day_first=options.day_first)
+        # UK day first unless --month-first, or the column itself proves month first (01/13/2029).
+        day_first = infer_day_first(series) if options.day_first else False
+        return norm.parse_date(series, day_first=day_first)
     if kind is Kind.BOOLEAN:
         return norm.parse_bool(series)
     if kind is Kind.INTEGER:
@@ -187,7 +186,9 @@ def prepare_grid(
             by_field.setdefault(m.field, []).append((f"c{i}", m.header))
     unmapped = {f"c{i}": m.header for i, m in enumerate(matches[:width]) if m.field is None}
     rows_read = data.height
-    skipped = skipped_rows(data, grid, header, by_field, options.skip_rows, options.where, source)
+    skipped = skipped_rows(
+        data, grid, header, by_field, options.skip_rows, options.where, source, options.keep_rows
+    )
     skipped_data = data.filter(pl.col(ROW_COLUMN).is_in(list(skipped))) if skipped else data.clear()
     if skipped:
         data = data.filter(~pl.col(ROW_COLUMN).is_in(list(skipped)))
@@ -201,15 +202,8 @@ def prepare_grid(
             by_field[fld_name] = [(f"__const_{fld_name}", f"constant {fld_name}")]
     builder.data = data
 
-    konveyor = profile is not None and profile.name == "konveyor"
-    tag_columns = konveyor_tags(data, header.headers) if konveyor else {}
-    if konveyor:
-        unmapped = {
-            c: h for c, h in unmapped.items() if not re.fullmatch(r"tag( category)? \d+", normalise_header(h))
-        }
-        for fld_name, _series in tag_columns.items():
-            by_field.setdefault(fld_name, []).append((f"__tag_{fld_name}", f"Tag: {fld_name}"))
-        data = data.with_columns([s.alias(f"__tag_{name}") for name, s in tag_columns.items()])
+    if profile is not None and profile.extra_fields is not None:
+        data, unmapped = profile.add_extra_fields(data, header.headers, by_field, unmapped)
         builder.data = data
 
     columns: dict[str, pl.Series] = {}
@@ -273,9 +267,10 @@ def prepare_grid(
     if "name" not in apps.columns:
         apps = apps.with_columns(pl.lit(None, pl.String).alias("name"))
 
-    dependencies = konveyor_dependencies(data, header.headers) if konveyor else None
+    dependencies = profile.side_records(data, header.headers) if profile and profile.side_records else None
 
-    # Rejections, in order of precedence: ragged rows, Konveyor dependency records, no name, duplicate id.
+    # Rejections, in order of precedence: ragged rows, a profile's side records (Konveyor's
+    # dependencies), no name, duplicate id.
     header_fields = grid.field_counts.get(header.row_number, grid.width)
     fields_in_row = pl.col(ROW_COLUMN).replace_strict(
         grid.field_counts, default=grid.width, return_dtype=pl.Int64

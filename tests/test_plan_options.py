@@ -15,7 +15,7 @@ from scipy.stats import spearmanr
 from analysis_store import analyse as analyse_steps
 from analysis_store import inventory, load, row, rows
 from appconsol.analyses.plan_effort import complexity
-from appconsol.engine.analyse import analyse
+from appconsol.api import analyse
 from appconsol.ingest.load import load_inventories
 from appconsol.ingest.prepare import LoadOptions
 from appconsol.report.plan import write_plan

@@ -48,7 +48,7 @@ from appconsol.analyses.plan_tables import (
 )
 from appconsol.analyses.plan_timing import WaveInput, assign_waves, dependency_edges, timing_frame
 from appconsol.analyses.savings import MIGRATING, Assumptions, appraise_frame, split_by_share
-from appconsol.analyses.settings import Setting, fetch_frame, read_settings, replace_table
+from appconsol.analyses.settings import Setting, fetch_frame, read_settings
 from appconsol.engine.steps import Step, StepContext, register_step
 from appconsol.errors import ConfigError, Notice
 
@@ -194,12 +194,12 @@ def make_plan(ctx: StepContext) -> None:
     plan_actions = frames["actions"].with_columns(
         ((pl.col("option") <= preferred) & (pl.col("_in_option") == 1)).alias("recommended")
     )
-    replace_table(con, PLAN_ACTIONS, plan_actions.select([col.name for col in PLAN_ACTIONS.columns]))
-    replace_table(con, PLAN_CASH_FLOWS, frames["cash_flows"])
-    replace_table(con, PLAN_PARTNER_SHARES, frames["shares"])
-    replace_table(con, PLAN_ASSUMPTIONS, _assumption_rows(ctx, a))
-    replace_table(con, PLAN_BASELINE, baseline)
-    replace_table(con, PLAN_OPTIONS, options_frame(options))
+    ctx.store.replace_table(PLAN_ACTIONS, plan_actions.select([col.name for col in PLAN_ACTIONS.columns]))
+    ctx.store.replace_table(PLAN_CASH_FLOWS, frames["cash_flows"])
+    ctx.store.replace_table(PLAN_PARTNER_SHARES, frames["shares"])
+    ctx.store.replace_table(PLAN_ASSUMPTIONS, _assumption_rows(ctx, a))
+    ctx.store.replace_table(PLAN_BASELINE, baseline)
+    ctx.store.replace_table(PLAN_OPTIONS, options_frame(options))
 
 
 def _support_end_year() -> pl.Expr:

@@ -240,3 +240,19 @@ def test_a_share_with_unknown_users_is_split_equally_as_documented():
         ("PA-2", "Avon"): 0.75,
         ("PA-2", "Wessex"): 0.25,
     }
+
+
+def test_years_are_financial_years_and_the_rest_of_this_one_is_left_free(portfolio):
+    # As of 2026-11-25 the current financial year is 2026-27: no wave in it unless the contract can
+    # end by 31 March 2027, and no saving before the first full year after the switch-off.
+    early = _query(
+        portfolio,
+        "SELECT count(*) AS n FROM plan_actions WHERE migrates AND wave_year = 2026 AND exit_date > DATE '2027-03-31'",
+    )
+    assert early[0]["n"] == 0
+    (starts,) = _query(
+        portfolio, "SELECT min(saving_start_year) AS s, count(*) AS n FROM plan_actions WHERE migrates"
+    )
+    assert starts["n"] > 0 and starts["s"] >= 1
+    (offset,) = _query(portfolio, "SELECT value FROM plan_assumptions WHERE name = 'fy_offset_months'")
+    assert offset["value"] == pytest.approx((AS_OF - dt.date(2026, 4, 1)).days / 30.4375, abs=1e-3)

@@ -159,15 +159,19 @@ def test_options_and_switching_values_move_with_a_changed_assumption_as_the_mode
     changed = dataclasses.replace(Assumptions(), **CHANGES)
     figures = model_figures(recalculated["data"].actions, changed, recalculated["data"].baseline)
     options = _rows_by_first_cell(recalculated["changed"], "Options")
+    header = options["Option"]
     for o in figures.options:
-        row = options[o.option]
-        # Option, name, actions, before bias, bias, one-off, saving, PV costs, PV benefits, NPV, ...
-        assert row[5] == pytest.approx(o.one_off_cost, abs=PENNY)
-        assert row[7] == pytest.approx(o.pv_costs, abs=PENNY)
-        assert row[8] == pytest.approx(o.pv_benefits, abs=PENNY)
-        assert row[9] == pytest.approx(o.npv, abs=PENNY)
-        assert row[12] == pytest.approx(o.cashable_npv, abs=PENNY)
-        assert row[17] == o.preferred
+        row = dict(zip(header, options[o.option], strict=False))
+        for label, want in (
+            ("One-off cost (£)", o.one_off_cost),
+            ("of which capital (£)", o.capital),
+            ("PV costs (£)", o.pv_costs),
+            ("PV benefits (£)", o.pv_benefits),
+            ("NPV, long horizon (£)", o.npv),
+            ("Cashable NPV (£)", o.cashable_npv),
+        ):
+            assert row[label] == pytest.approx(want, abs=PENNY), (o.option, label)
+        assert row["Preferred"] == o.preferred
     before = _rows_by_first_cell(recalculated["stripped"], "Sensitivity")
     after = _rows_by_first_cell(recalculated["changed"], "Sensitivity")
     want = sensitivity(figures.options[figures.preferred], changed)

@@ -139,7 +139,8 @@ def test_savings_and_cash_flow_are_formulas_over_plan_and_assumptions(book):
     assert "Plan!" in migration and "day_rate" in migration
     npv = savings.cell(5, header.index("NPV long horizon (£)") + 1).value
     assert npv.startswith("=SUMPRODUCT('Cash flow'!") and "discount_factors" in npv
-    year0 = flows.cell(6, _header(flows).index("Year 0 (£)") + 1).value
+    # Years are UK financial years (issue 11); the store's as-of date is 2026-11-25.
+    year0 = flows.cell(6, _header(flows).index("FY 2026-27 (£)") + 1).value
     assert "Savings!" in year0 and "horizon_long_years" in year0 and year0.startswith("=")
 
 

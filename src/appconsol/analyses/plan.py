@@ -21,6 +21,7 @@ from typing import Any
 import polars as pl
 
 from appconsol.analyses.plan_actions import DISPOSITION_ACTIONS, group_actions, other_actions
+from appconsol.analyses.plan_assumptions import financial_year
 from appconsol.analyses.plan_decide import SEP, App, app_key, decide
 from appconsol.analyses.plan_effort import complexity, integration_counts, read_overrides
 from appconsol.analyses.plan_inputs import (
@@ -56,6 +57,7 @@ _TYPES = {float: "number", int: "integer", bool: "boolean"}
 ASSUMPTION_SETTINGS = tuple(
     Setting(f.name, _TYPES[type(f.default)], f.default, "Savings model assumption (see plan_assumptions).")
     for f in dataclasses.fields(Assumptions)
+    if f.name != "fy_offset_months"  # derived from as_of
 )
 PLAN_SETTINGS = (
     *ASSUMPTION_SETTINGS,
@@ -82,6 +84,11 @@ __all__ = [
     "PLAN_OPTIONS",
     "PLAN_PARTNER_SHARES",
 ]
+
+
+def fy_offset_months(as_of: dt.date) -> float:
+    """Months (of 30.4375 days) from 1 April of the as-of date's financial year to the as-of date."""
+    return round((as_of - dt.date(financial_year(as_of), 4, 1)).days / 30.4375, 4)
 
 
 def action_id(organisation: str, app_id: str) -> str:
@@ -117,9 +124,24 @@ def read_plan_settings(ctx: StepContext) -> tuple[dict[str, Any], Assumptions, d
 def make_plan(ctx: StepContext) -> None:
     con = ctx.con
     values, a, pins = read_plan_settings(ctx)
+    a = dataclasses.replace(a, fy_offset_months=fy_offset_months(ctx.as_of))
     tables = existing_tables(con)
     facts = timing_frame(application_facts(con, a, tables), ctx.as_of, a).with_columns(
         pl.concat_str("organisation", pl.lit(SEP), "app_id").alias("key")
+    )
+    # Complexity (and any override) before the optimiser, so it prices moves as they will be appraised.
+    overrides = read_overrides(values.get("overrides"), ctx.where("plan", "overrides"))
+    facts = facts.join(integration_counts(con, tables), on=["organisation", "app_id"], how="left")
+    facts = facts.with_columns(complexity(facts).alias("size_factor"), _support_end_year())
+    per_move = a.migration_days + a.data_migration_days + a.training_days
+    facts = (
+        facts.join(overrides, on=["organisation", "app_id"], how="left")
+        .with_columns(
+            pl.coalesce(
+                pl.when(per_move > 0).then(pl.col("effort_days") / per_move), "complexity", "size_factor"
+            ).alias("size_factor")
+        )
+        .drop("effort_days", "complexity")
     )
     live = set(facts["key"].to_list())
     for key in pins:
@@ -146,9 +168,6 @@ def make_plan(ctx: StepContext) -> None:
         [group_actions(apps, outcome, info, members_of, a), other_actions(facts, set(outcome), pins, a)],
         how="vertical_relaxed",
     )
-    overrides = read_overrides(values.get("overrides"), ctx.where("plan", "overrides"))
-    facts = facts.join(integration_counts(con, tables), on=["organisation", "app_id"], how="left")
-    facts = facts.with_columns(complexity(facts).alias("size_factor"), _support_end_year())
     baseline = facts.select(
         "organisation",
         "app_id",
@@ -218,6 +237,8 @@ FACT_FIELDS = (
     *("users", "functional_fit", "technical_fit", "annual_run_cost", "annual_cashable", "licence_support"),
     *("cost_method", "months_to_eol", "legacy_score", "red_rated", "disposition", "disposition_rule"),
     "disposition_reason",
+    "size_factor",
+    "exit_fee",
 )
 
 
@@ -272,11 +293,25 @@ def _timed_and_costed(
         .alias("action_id"),
     )
     migrating = actions.filter(c("migrates")).sort("action_id")
+    current = financial_year(ctx.as_of)
+    held: dict[str, list[str]] = {}
+
+    def first_wave(aid: str, earliest: dt.date, exit_date: dt.date | None) -> int:
+        """The financial year work starts: not the rest of the current one unless the contract can end in it."""
+        year = financial_year(earliest)
+        if year == current and exit_date is not None and financial_year(exit_date) > current:
+            held[aid] = [
+                f"starts in financial year {current + 1}-{(current + 2) % 100:02d}: its contract "
+                f"cannot end in the rest of {current}-{(current + 1) % 100:02d}"
+            ]
+            return current + 1
+        return year
+
     waves, notes = assign_waves(
         [
-            WaveInput(aid, (o, i), earliest.year, latest)
-            for aid, o, i, earliest, latest in migrating.select(
-                "action_id", "organisation", "app_id", "earliest_date", "latest_date"
+            WaveInput(aid, (o, i), first_wave(aid, earliest, exit_date), latest)
+            for aid, o, i, earliest, latest, exit_date in migrating.select(
+                "action_id", "organisation", "app_id", "earliest_date", "latest_date", "exit_date"
             ).iter_rows()
         ],
         dependency_edges(ctx.con, tables),
@@ -287,12 +322,17 @@ def _timed_and_costed(
         {
             "action_id": list(waves),
             "wave_year": list(waves.values()),
-            "wave_notes": [notes.get(k, []) for k in waves],
+            "wave_notes": [held.get(k, []) + notes.get(k, []) for k in waves],
         },
         schema={"action_id": pl.String, "wave_year": pl.Int32, "wave_notes": pl.List(pl.String)},
     )
-    pushed = c("wave_year") > c("earliest_date").dt.year()
-    wave_start = pl.date(c("wave_year"), 1, 1)
+    earliest_fy = (
+        pl.when(c("earliest_date").dt.month() >= 4)
+        .then(c("earliest_date").dt.year())
+        .otherwise(c("earliest_date").dt.year() - 1)
+    )
+    pushed = c("wave_year") > earliest_fy
+    wave_start = pl.date(c("wave_year"), 4, 1)
     actions = (
         actions.join(wave_frame, on="action_id", how="left")
         .with_columns(

@@ -8,7 +8,14 @@ are planning assumptions, labelled as such, to be replaced with a framework's ra
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+
+
+def financial_year(day: dt.date) -> int:
+    """The UK financial year (April to March) holding a day, by the year it starts (2026 for 2026-27)."""
+    return day.year if day.month >= 4 else day.year - 1
+
 
 # Actions that change an application (the others, keep and invest, cost and save nothing).
 MIGRATING = ("consolidate", "share", "retire", "rehost", "replatform", "repurchase", "refactor")
@@ -80,6 +87,7 @@ class Assumptions:
     default_notice_days: float = 90.0
     default_annual_cost: float = 10_000.0
     cost_ceiling: float = 10_000_000.0
+    fy_offset_months: float = 0.0  # set by the plan from as_of; not a setting
 
     def describe(self) -> list[Assumption]:
         """Every assumption with its unit and the source of its default, for the workbook."""
@@ -266,6 +274,13 @@ class Assumptions:
                 "GBP per year",
                 "A stated annual cost above this (or a negative cost line) is implausible, as rule DQ004 "
                 "flags it, and is excluded from the baseline and estimated instead",
+            ),
+            Assumption(
+                "fy_offset_months",
+                self.fy_offset_months,
+                "months",
+                "Derived from the as-of date: months from 1 April, the start of the UK financial year, to "
+                "it. Year 0 is that financial year; savings count from the first full year after switch-off",
             ),
         ]
 

@@ -103,6 +103,8 @@ class OptionFigures:
     preferred: bool = False
     pv_labour: float = 0.0
     npv_short: float = 0.0
+    capital: float = 0.0
+    revenue: float = 0.0
 
 
 def do_nothing_cost(baseline: pl.DataFrame, a: Assumptions) -> tuple[float, list[float]]:
@@ -160,6 +162,8 @@ def appraise_options(
                 flows=tuple(yearly) if k else (0.0,) * years,
                 pv_labour=total("pv_labour") if k and "pv_labour" in rows.columns else 0.0,
                 npv_short=total("npv_short") if k and "npv_short" in rows.columns else 0.0,
+                capital=total("capital") if k and "capital" in rows.columns else 0.0,
+                revenue=total("revenue") if k and "revenue" in rows.columns else 0.0,
             )
         )
     best = preferred_option(results)

@@ -37,7 +37,12 @@ PLAN_ACTIONS = Table(
             "latest_date", "DATE", "Earliest end of security support of its components (NULL when unknown)."
         ),
         Column("exit_date", "DATE", "Date the contract can end (after any later wave)."),
-        Column("wave_year", "INTEGER", "Calendar year of the action's wave (migrating actions)."),
+        Column(
+            "wave_year",
+            "INTEGER",
+            "UK financial year of the action's wave, by the year it starts (2027: April 2027 to March "
+            "2028); never the rest of the current one unless the contract can end in it.",
+        ),
         Column("reason", "VARCHAR", "One sentence a board can read."),
         Column(
             "timing_notes",

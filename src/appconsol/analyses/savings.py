@@ -16,8 +16,10 @@ formula here is one a finance reader can follow in a cell (docs/plan.md gives th
 - legacy risk avoided = extended-support premium (share of run cost) a year, from the later of the
   saving start and the year the platform leaves security support, for actions that leave it
 - lead time with bias = lead time months x (1 + optimism bias on duration)
-- savings start year s = whole years from the as-of date to the later of the contract's earliest
-  exit and the biased lead time, rounded up; one-off costs fall in year max(0, s - 1)
+- years are UK financial years (April to March), year 0 the one holding the as-of date; the
+  switch-off falls in the year holding the later of the contract's earliest exit and the biased
+  lead time, and savings start in the first full year after it: s = floor((months from 1 April of
+  year 0 to the as-of date + months to switch-off) / 12) + 1; one-off costs fall in year s - 1
 - cash flow in year t = saving x [t >= s] + risk avoided x [t >= risk start] - one-off x [t = cost year]
 - NPV over H years = sum over t = 0..H-1 of cash flow(t) / (1 + r)^t (year 0 undiscounted, as in the
   Green Book's discounting convention)
@@ -127,9 +129,10 @@ def one_off_cost(action: ActionCosts, a: Assumptions) -> float:
 
 
 def saving_start_year(action: ActionCosts, a: Assumptions) -> int:
+    """The first full financial year after the switch-off (year 0 holds the as-of date)."""
     biased_lead = a.lead_time_months * (1.0 + a.optimism_bias_duration)
     months = max(action.months_to_exit, biased_lead)
-    return max(0, math.ceil(round(months, 9) / 12.0))
+    return math.floor(round(a.fy_offset_months + months, 9) / 12.0) + 1
 
 
 def leaves_legacy_risk(action: ActionCosts) -> bool:
@@ -242,7 +245,9 @@ def appraise_frame(actions: Any, a: Assumptions) -> tuple[Any, Any]:
         + pl.when(is_retire).then(a.archive_days * size).otherwise(0.0)
     )
     biased_lead = a.lead_time_months * (1.0 + a.optimism_bias_duration)
-    months = pl.max_horizontal(c("months_to_exit"), pl.lit(biased_lead)).round(9)
+    months = (pl.lit(a.fy_offset_months) + pl.max_horizontal(c("months_to_exit"), pl.lit(biased_lead))).round(
+        9
+    )
     gross = c("saving_share") * c("annual_run_cost")
     leaves = migrates & c("support_end_year").is_not_null() & (c("action") != "rehost")
     framed = (
@@ -265,7 +270,7 @@ def appraise_frame(actions: Any, a: Assumptions) -> tuple[Any, Any]:
             .then(a.extended_support_share * c("annual_run_cost"))
             .otherwise(0.0)
             .alias("_risk"),
-            pl.max_horizontal((months / 12.0).ceil().cast(pl.Int32), pl.lit(0)).alias("saving_start_year"),
+            ((months / 12.0).floor().cast(pl.Int32) + 1).alias("saving_start_year"),
         )
         .with_columns(
             (c("_labour") * bias).alias("optimism_bias"),

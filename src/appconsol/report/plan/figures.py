@@ -20,7 +20,13 @@ from appconsol.analyses.plan_options import (
 )
 from appconsol.analyses.plan_sensitivity import Sensitivity, sensitivity
 from appconsol.analyses.savings import Assumptions, appraise, discounted_payback
-from appconsol.report.plan.formulas import BEYOND_TEXT, CASH_FLOW_LEAD, SAVINGS_KEYS, action_costs
+from appconsol.report.plan.formulas import (
+    BEYOND_TEXT,
+    CAPITAL_ACTIONS,
+    CASH_FLOW_LEAD,
+    SAVINGS_KEYS,
+    action_costs,
+)
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,10 @@ def model_figures(
         savings["effort_days"].append(result.effort_days)
         savings["optimism_bias_rate"].append(a.optimism_bias(costs.action))
         savings["one_off_cost"].append(result.one_off_cost)
+        rate = a.optimism_bias(costs.action)
+        capital = parts["migration"] * (1 + rate) if costs.action in CAPITAL_ACTIONS else 0.0
+        savings["capital"].append(capital)
+        savings["revenue"].append(result.one_off_cost - capital)
         savings["benefits_shortfall"].append(result.benefits_shortfall)
         savings["annual_saving"].append(result.annual_saving)
         savings["annual_cashable_saving"].append(result.annual_cashable_saving)
@@ -129,6 +139,8 @@ def model_figures(
         "pv_cashable",
         "pv_labour",
         "npv_short",
+        "capital",
+        "revenue",
     )
     base = baseline if baseline is not None else pl.DataFrame()
     if base.height and "support_end_year" in base.columns:

@@ -12,8 +12,9 @@ term by term (docs/plan.md gives each formula for a finance reader):
 - annual saving = saving share x run cost - benefits shortfall - added cost (cashable: over the
   cashable lines); legacy risk avoided = extended_support_share x run cost from the later of the
   saving start and the support-end year, for moves off the platform
-- savings start year = MAX(0, ROUNDUP(ROUND(MAX(months to exit, lead_time_months x (1 +
-  optimism_bias_duration)), 9) / 12, 0)); one-off costs fall in MAX(0, start - 1)
+- savings start year = INT(ROUND(fy_offset_months + MAX(months to exit, lead_time_months x (1 +
+  optimism_bias_duration)), 9) / 12) + 1: the first full financial year after the switch-off;
+  one-off costs fall in MAX(0, start - 1)
 - cash flow(t) = saving x [t >= start] + risk x [t >= risk start] - one-off x [t = cost year]
 - NPV over H years = SUMPRODUCT(cash flows, discount factors, [t < H])
 - payback period = years until the cumulative discounted cash flow is >= 0 once some cash flow
@@ -57,14 +58,27 @@ FORMULA_ASSUMPTIONS = (
     "benefits_shortfall",
     "extended_support_share",
     "one_off_budget",
+    "fy_offset_months",
 )
 LIVE_PREFIXES = ("effort_", "saving_share_", "ob_mitigation_")
 # Actions whose effort and saving share are assumptions (`effort_<action>`, `saving_share_<action>`);
 # moves onto another system take a whole migration's effort and save the whole run cost.
 EFFORT_ACTIONS = ("retire", "rehost", "replatform", "repurchase", "refactor")
 SHARE_ACTIONS = ("rehost", "replatform", "repurchase", "refactor")
+# Migration labour that builds or configures an asset the body owns is capital; data migration,
+# training, archive, dual running, exit fees, and configuring a service it does not own (a
+# partner's system, the SaaS edition) are revenue (IAS 38; IFRIC's 2021 decision on SaaS).
+CAPITAL_ACTIONS = ("consolidate", "rehost", "replatform", "refactor")
 ASSUMPTION_NAMES = "Assumptions!$E$4:$E$200"  # the "Name in formulas" column
 ASSUMPTION_VALUES = "Assumptions!$B$4:$B$200"
+
+
+def year_label(year: int, first_year: int | None) -> str:
+    """A column's year: the UK financial year ("FY 2026-27") when the as-of date is known."""
+    if first_year is None:
+        return f"Year {year}"
+    start = first_year + year
+    return f"FY {start}-{(start + 1) % 100:02d}"
 
 
 def discount_factor_ref(year: int) -> str:
@@ -131,6 +145,8 @@ SAVINGS_KEYS = (
     "dual_running",
     "exit_fee",
     "one_off_cost",
+    "capital",
+    "revenue",
     "benefits_shortfall",
     "annual_saving",
     "annual_cashable_saving",
@@ -215,6 +231,12 @@ def savings_formulas(years: int) -> dict[str, str]:
         "dual_running": f"IF({m},dual_running_months*{run}/12,0)",
         "exit_fee": f"IF({m},IF(ISBLANK({fee}),exit_fee,{fee}),0)",
         "one_off_cost": f"SUM({local['migration']}:{local['exit_fee']})",
+        "capital": (
+            f'IF(OR({action}="{CAPITAL_ACTIONS[0]}",'
+            + ",".join(f'{action}="{x}"' for x in CAPITAL_ACTIONS[1:])
+            + f"),{local['migration']}*(1+{local['optimism_bias_rate']}),0)"
+        ),
+        "revenue": f"{local['one_off_cost']}-{local['capital']}",
         "benefits_shortfall": f"IF({m},{share}*{run}*benefits_shortfall,0)",
         "annual_saving": f"IF({m},{share}*{run}-{local['benefits_shortfall']}-{added},0)",
         "annual_cashable_saving": (
@@ -226,7 +248,7 @@ def savings_formulas(years: int) -> dict[str, str]:
         "risk_start_year": f"MAX({local['saving_start_year']},N({support}))",
         "biased_lead_months": "lead_time_months*(1+optimism_bias_duration)",
         "saving_start_year": (
-            f"MAX(0,ROUNDUP(ROUND(MAX({plan_ref('months_to_exit')},{local['biased_lead_months']}),9)/12,0))"
+            f"INT(ROUND(fy_offset_months+MAX({plan_ref('months_to_exit')},{local['biased_lead_months']}),9)/12)+1"
         ),
         "cost_year": f"MAX(0,{local['saving_start_year']}-1)",
         "npv_short": f"SUMPRODUCT({flows},discount_factors,in_short_horizon)",

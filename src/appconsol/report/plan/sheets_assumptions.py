@@ -106,7 +106,7 @@ def write_assumptions(book: Book) -> None:
     block = discount_rows(book)
     ws.write_string(block["years"] - 1, 0, "Discounting by year (formulas)", f["subtitle"])
     labels = {
-        "years": "Year (0 = as-of year)",
+        "years": "Year (0 = the financial year of the as-of date)",
         "discount_factors": "Discount factor 1/(1+r)^t",
         "in_short_horizon": "In short horizon (1 = yes)",
         "in_long_horizon": "In long horizon (1 = yes)",

@@ -7,6 +7,7 @@ import datetime as dt
 import polars as pl
 
 from appconsol import __version__
+from appconsol.analyses.plan_assumptions import financial_year
 from appconsol.report.plan.common import Book, write_heading, write_table
 from appconsol.report.plan.formulas import HEADER_ROW
 from appconsol.report.plan.rows import Column
@@ -37,6 +38,17 @@ SHEET_PURPOSES = (
 )
 
 
+def _money_basis(as_of: dt.date | None) -> str:
+    if as_of is None:
+        return "GBP a year at today's prices unless a column says otherwise"
+    first = financial_year(as_of)
+    return (
+        f"GBP a year in real terms at {first}-{(first + 1) % 100:02d} prices (the price base: the financial "
+        f"year of the as-of date) unless a column says otherwise; years are UK financial years, April to "
+        f"March, year 0 being {first}-{(first + 1) % 100:02d}"
+    )
+
+
 def write_cover(book: Book, written_at: dt.datetime) -> None:
     ws, f, data = book.sheet("Cover"), book.formats, book.data
     write_heading(
@@ -50,7 +62,7 @@ def write_cover(book: Book, written_at: dt.datetime) -> None:
         ("As of", data.as_of.isoformat() if data.as_of else "not recorded (no analysis run)"),
         ("Written", written_at.strftime("%Y-%m-%d %H:%M UTC")),
         ("Tool", f"appconsol {__version__}"),
-        ("Money", "GBP a year at today's prices unless a column says otherwise"),
+        ("Money", _money_basis(data.as_of)),
     ]
     for i, (label, value) in enumerate(facts):
         ws.write_string(HEADER_ROW + i, 0, label, f["bold"])

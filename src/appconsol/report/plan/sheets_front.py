@@ -12,9 +12,16 @@ from dataclasses import dataclass
 import polars as pl
 from xlsxwriter.utility import xl_col_to_name
 
+from appconsol.analyses.plan_assumptions import financial_year
 from appconsol.analyses.plan_options import OPTION_NAMES
 from appconsol.report.plan.common import Book, data_capacity, sheet_parts, write_heading
-from appconsol.report.plan.formulas import BEYOND_TEXT, FIRST_DATA_ROW, HEADER_ROW, discount_factor_ref
+from appconsol.report.plan.formulas import (
+    BEYOND_TEXT,
+    FIRST_DATA_ROW,
+    HEADER_ROW,
+    discount_factor_ref,
+    year_label,
+)
 from appconsol.report.plan.rows import PlanWorksheet
 from appconsol.report.plan.safe import safe_text
 from appconsol.report.plan.sheets_assumptions import write_assumptions
@@ -156,6 +163,8 @@ def write_summary(book: Book, orgs: pl.DataFrame, ranges: Ranges, app_cols: dict
             best.one_off_cost,
             f["money_bold"],
         ),
+        ("of which capital (£)", option_cell("capital"), best.capital, f["money"]),
+        ("of which revenue (£)", option_cell("revenue"), best.revenue, f["money"]),
         (
             "Annual saving at steady state (£)",
             option_cell("annual_saving"),
@@ -217,7 +226,7 @@ def write_summary(book: Book, orgs: pl.DataFrame, ranges: Ranges, app_cols: dict
     _charts(book, ws, year_first, disp_first, dispositions.height, org_first, orgs.height)
 
 
-HEADLINES = 22  # rows of headline figures (the board view's first block)
+HEADLINES = 24  # rows of headline figures (the board view's first block)
 
 
 def board_rows(book: Book) -> int:
@@ -270,6 +279,7 @@ def _write_options_block(book: Book, ws: PlanWorksheet, first: int) -> None:
 
 def _write_year_block(book: Book, ws: PlanWorksheet, first: int) -> None:
     f, a, figures = book.formats, book.data.assumptions, book.figures
+    first_year = financial_year(book.data.as_of) if book.data.as_of else None
     header = first - 1
     for col, text in enumerate(
         (
@@ -292,7 +302,7 @@ def _write_year_block(book: Book, ws: PlanWorksheet, first: int) -> None:
         seen = seen or total > 0
         previous = f"E{excel - 1}+" if t else ""
         cells = [
-            (None, t, f["integer"]),
+            (None, year_label(t, first_year), None),
             (preferred_flow_formula(t), total, f["money"]),
             (discount_factor_ref(t), factor, f["factor"]),
             (f"B{excel}*C{excel}", total * factor, f["money"]),
@@ -305,7 +315,7 @@ def _write_year_block(book: Book, ws: PlanWorksheet, first: int) -> None:
         ]
         for col_index, (formula, value, fmt) in enumerate(cells):
             if formula is None:
-                ws.write_number(row, col_index, value, fmt)
+                ws.write_string(row, col_index, str(value), fmt)
             else:
                 ws.write_formula(row, col_index, "=" + formula, fmt, value)
 

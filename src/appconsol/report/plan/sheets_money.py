@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from appconsol.analyses.plan_assumptions import financial_year
 from appconsol.report.plan.common import Book, require_one_sheet, write_heading, write_table
 from appconsol.report.plan.formulas import (
     CASH_FLOW_LEAD,
@@ -22,6 +23,7 @@ from appconsol.report.plan.formulas import (
     plan_letter,
     savings_formulas,
     savings_letter,
+    year_label,
 )
 from appconsol.report.plan.rows import Column
 
@@ -98,6 +100,8 @@ def savings_columns(book: Book) -> list[Column]:
         "pv_benefits": "PV benefits (£)",
         "pv_cashable": "PV cashable savings (£)",
         "in_option": "Counts in its option (1 = yes)",
+        "capital": "of which capital (£)",
+        "revenue": "of which revenue (£)",
         "migration": "Migration (£)",
         "data_migration": "Data migration (£)",
         "dual_running": "Dual running (£)",
@@ -137,6 +141,7 @@ def savings_columns(book: Book) -> list[Column]:
 def cash_flow_columns(book: Book) -> list[Column]:
     f = book.formats
     years = book.data.assumptions.horizon_long_years
+    first = financial_year(book.data.as_of) if book.data.as_of else None
     formulas = cash_flow_formulas(years)
     columns = [
         Column("Action id", "text", "action_id", width=12),
@@ -145,12 +150,12 @@ def cash_flow_columns(book: Book) -> list[Column]:
         Column("Action", "text", "action", width=13),
     ]
     columns += [
-        Column(f"Year {t} (£)", "formula", f"flow_{t}", f["money"], 12, formulas[f"flow_{t}"])
+        Column(f"{year_label(t, first)} (£)", "formula", f"flow_{t}", f["money"], 12, formulas[f"flow_{t}"])
         for t in range(years)
     ]
     columns += [
         Column(
-            f"Cumulative discounted year {t} (£)",
+            f"Cumulative discounted {year_label(t, first)} (£)",
             "formula",
             f"cumulative_{t}",
             f["money"],
@@ -160,7 +165,14 @@ def cash_flow_columns(book: Book) -> list[Column]:
         for t in range(years)
     ]
     columns += [
-        Column(f"Paid back by year {t}", "formula", f"paid_{t}", f["integer"], 10, formulas[f"paid_{t}"])
+        Column(
+            f"Paid back by {year_label(t, first)}",
+            "formula",
+            f"paid_{t}",
+            f["integer"],
+            10,
+            formulas[f"paid_{t}"],
+        )
         for t in range(years)
     ]
     return columns
@@ -243,8 +255,9 @@ def write_money_sheets(book: Book, links: pl.DataFrame) -> None:
         book,
         ws,
         CASH_FLOW_TITLE,
-        "Year 0 is the as-of year. Net cash flow = annual saving from the savings start year, less the "
-        "one-off cost in the year before; cumulative figures are discounted; 'paid back' is 1 from the "
+        "Years are UK financial years (April to March); the first holds the as-of date, and money is at "
+        "its prices (real terms). Net cash flow = annual saving from the first full year after the "
+        "switch-off, plus legacy risk avoided, less the one-off cost in the switch-off's year; cumulative figures are discounted; 'paid back' is 1 from the "
         "year the cumulative discounted flow reaches zero after a saving has begun." + missing,
     )
     flows = pl.concat(

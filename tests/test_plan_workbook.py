@@ -20,6 +20,7 @@ from plan_store import build_plan_store
 SHEETS = [
     "Cover",
     "Summary",
+    "Board",
     "Options",
     "Sensitivity",
     "Assumptions",
@@ -301,3 +302,21 @@ def test_sheets_print_landscape_fit_to_width_with_repeated_headers_and_a_one_pag
     assert (summary.page_setup.fitToWidth or 1) == 1 and (summary.page_setup.fitToHeight or 1) == 1
     assert summary.sheet_properties.pageSetUpPr.fitToPage
     assert summary.print_area and "$A$1:" in summary.print_area
+
+
+def test_the_board_view_fits_one_page_and_lists_the_preferred_options_top_opportunities(book, cached):
+    board = book["Board"]
+    assert board.page_setup.orientation == "landscape" and board.sheet_properties.pageSetUpPr.fitToPage
+    assert (board.page_setup.fitToHeight or 1) == 1
+    text = [c for row in cached["Board"].iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    for heading in ("Options against doing nothing", "Main risks", "The assumptions that matter most"):
+        assert any(t.startswith(heading) for t in text), heading
+    assert any(t.startswith("Top 10 opportunities") for t in text)
+    # Each opportunity reads its Plan and Savings row: a formula, not a copied figure.
+    formulas = [
+        c.value
+        for row in board.iter_rows()
+        for c in row
+        if isinstance(c.value, str) and "Savings!$" in c.value
+    ]
+    assert len(formulas) >= 3

@@ -200,6 +200,10 @@ def print_setup(book: Book, header_rows: dict[str, int], board_last_row: int) ->
     headline, options and year blocks fit one landscape page: the board view."""
     for name, ws in book.sheets.items():
         ws.set_paper(9)  # A4
+        if name == "Board":
+            ws.set_landscape()
+            ws.fit_to_pages(1, 1)
+            continue
         if name == "Summary":
             ws.set_landscape()
             ws.print_area(0, 0, board_last_row, 15)

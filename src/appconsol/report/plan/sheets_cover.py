@@ -17,6 +17,7 @@ SHEET_PURPOSES = (
         "Summary",
         "The preferred option's headline figures beside the others, and charts; every figure is a formula.",
     ),
+    ("Board", "One printed page: the preferred option, top opportunities, years, bodies, risks, key inputs."),
     (
         "Options",
         "Do nothing, do minimum, consolidate and share, and with cloud moves: PV costs, benefits, NPV, BCR.",

@@ -12,7 +12,6 @@ import polars as pl
 from xlsxwriter.utility import xl_col_to_name
 
 from appconsol.analyses.plan_options import OPTION_NAMES
-from appconsol.analyses.plan_sensitivity import RATE_STEP, SWING
 from appconsol.report.plan.common import Book, write_heading, write_table
 from appconsol.report.plan.formulas import (
     BEYOND_TEXT,
@@ -294,122 +293,7 @@ def preferred_flow_formula(t: int) -> str:
     return f"CHOOSE(preferred_option+1,0,{','.join(f'Options!${letter}${r}' for r in rows)})"
 
 
-def write_sensitivity(book: Book) -> None:
-    ws, f, a, figures = book.sheet("Sensitivity"), book.formats, book.data.assumptions, book.figures
-    s = figures.sensitivity
-    assert s is not None
-    best = figures.options[figures.preferred]
-    write_heading(
-        book,
-        ws,
-        "Sensitivity: how far each input may move before the preferred option's NPV is zero (live formulas)",
-        "Switching values (Green Book): savings may fall, or one-off costs rise, by the share shown; the day "
-        "rate may rise to, and the discount rate to, the value shown. The tornado table gives the NPV at a "
-        f"low and a high case of each input ({SWING:.0%} either way; the discount rate {RATE_STEP:.0%} "
-        "either side), ranked by the swing. Change an assumption and every figure here follows.",
-    )
-    rows = {
-        "name": ("Preferred option", option_cell("name"), best.name, None),
-        "npv": ("NPV, long horizon (£)", option_cell("npv"), best.npv, f["money_bold"]),
-        "pvb": ("PV benefits (£)", option_cell("pv_benefits"), best.pv_benefits, f["money"]),
-        "pvc": ("PV costs (£)", option_cell("pv_costs"), best.pv_costs, f["money"]),
-        "pvl": ("PV labour with optimism bias (£)", option_cell("pv_labour"), best.pv_labour, f["money"]),
-    }
-    at = {}
-    for i, (key, (label, formula, value, fmt)) in enumerate(rows.items()):
-        row = HEADER_ROW + i
-        at[key] = f"$B${row + 1}"
-        ws.write_string(row, 0, label, f["bold"] if key == "name" else None)
-        ws.write_formula(row, 1, "=" + formula, fmt, value)
-    years = a.horizon_long_years
-    flow_row = HEADER_ROW + 7
-    ws.write_string(flow_row - 1, 0, "Preferred option's net cash flow by year (£)", f["subtitle"])
-    for t in range(years):
-        ws.write_formula(flow_row, 1 + t, "=" + preferred_flow_formula(t), f["money"], best.flows[t])
-    ws.write_string(flow_row, 0, "Net cash flow (£)")
-    flows = f"$B${flow_row + 1}:${xl_col_to_name(years)}${flow_row + 1}"
-    later = f"$C${flow_row + 1}:${xl_col_to_name(years)}${flow_row + 1}"
-    head = flow_row + 3
-    ws.write_string(head - 1, 0, "Switching values", f["subtitle"])
-    for col, text in enumerate(("Input", "Today", "Switching value", "What it means")):
-        ws.write_string(head, col, text, f["bold"])
-    npv, pvb, pvc, pvl = at["npv"], at["pvb"], at["pvc"], at["pvl"]
-    switching = [
-        (
-            "Annual savings",
-            None,
-            None,
-            f'IF({pvb}>0,{npv}/{pvb},"")',
-            _blank(s.savings_fall),
-            f["percent"],
-            "the share by which savings may fall",
-        ),
-        (
-            "One-off costs",
-            None,
-            None,
-            f'IF({pvc}>0,{npv}/{pvc},"")',
-            _blank(s.costs_rise),
-            f["percent"],
-            "the share by which one-off costs may rise",
-        ),
-        (
-            "Day rate (£)",
-            "day_rate",
-            a.day_rate,
-            f'IF({pvl}>0,day_rate*(1+{npv}/{pvl}),"")',
-            _blank(s.day_rate),
-            f["money"],
-            "the day rate at which the NPV is zero",
-        ),
-        (
-            "Discount rate",
-            "discount_rate",
-            a.discount_rate,
-            f'IFERROR(IRR({flows}),"none")',
-            "none" if s.discount_rate is None else s.discount_rate,
-            f["percent"],
-            "the internal rate of return: the discount rate at which the NPV is zero",
-        ),
-    ]
-    for i, (label, today, today_value, formula, value, fmt, meaning) in enumerate(switching):
-        row = head + 1 + i
-        ws.write_string(row, 0, label)
-        if today:
-            ws.write_formula(row, 1, "=" + today, fmt, today_value)
-        ws.write_formula(row, 2, "=" + formula, fmt, value)
-        ws.write_string(row, 3, meaning)
-    tornado = head + 7
-    ws.write_string(tornado - 1, 0, "Tornado: NPV at a low and a high case of each input", f["subtitle"])
-    for col, text in enumerate(
-        ("Input (low case / high case)", "NPV, low case (£)", "NPV, high case (£)", "Swing (£)", "Rank")
-    ):
-        ws.write_string(tornado, col, text, f["bold"])
-    cases = [
-        (f"{npv}-{SWING}*{pvb}", f"{npv}+{SWING}*{pvb}"),
-        (f"{npv}-{SWING}*{pvc}", f"{npv}+{SWING}*{pvc}"),
-        (f"{npv}-{SWING}*{pvl}", f"{npv}+{SWING}*{pvl}"),
-        (
-            f"$B${flow_row + 1}+NPV(discount_rate+{RATE_STEP},{later})",
-            f"$B${flow_row + 1}+NPV(discount_rate-{RATE_STEP},{later})",
-        ),
-    ]
-    swings = [abs(high - low) for _, low, high in s.tornado]
-    first, last = tornado + 2, tornado + 1 + len(cases)
-    for i, ((label, low, high), (low_f, high_f)) in enumerate(zip(s.tornado, cases, strict=True)):
-        row = tornado + 1 + i
-        ws.write_string(row, 0, label)
-        ws.write_formula(row, 1, "=" + low_f, f["money"], low)
-        ws.write_formula(row, 2, "=" + high_f, f["money"], high)
-        ws.write_formula(row, 3, f"=ABS(C{row + 1}-B{row + 1})", f["money"], swings[i])
-        rank = 1 + sum(1 for other in swings if other > swings[i])
-        ws.write_formula(row, 4, f"=RANK(D{row + 1},$D${first}:$D${last})", f["integer"], rank)
-    ws.set_column(0, 0, 44)
-    ws.set_column(1, years, 15)
-    ws.set_column(3, 3, 18)
-
-
-def _blank(value: float | None) -> object:
+def blank(value: float | None) -> object:
     return "" if value is None else value
 
 

@@ -49,13 +49,8 @@ from appconsol.report.plan.sheets_front import (
     write_summary,
 )
 from appconsol.report.plan.sheets_money import write_money_sheets, write_partners
-from appconsol.report.plan.sheets_options import (
-    BASELINE_HEADER,
-    Spans,
-    write_baseline,
-    write_options,
-    write_sensitivity,
-)
+from appconsol.report.plan.sheets_options import BASELINE_HEADER, Spans, write_baseline, write_options
+from appconsol.report.plan.sheets_sensitivity import write_board, write_sensitivity
 from appconsol.store import Store
 from appconsol.store.artefact import artefact, check_target
 
@@ -70,6 +65,7 @@ FIXED_SHEETS = (
     *(
         "Cover",
         "Summary",
+        "Board",
         "Options",
         "Sensitivity",
         "Assumptions",
@@ -243,6 +239,7 @@ def _write_workbook(
     write_summary(book, orgs, ranges, app_cols)
     write_options(book, Spans(ranges.actions_last))
     write_sensitivity(book)
+    write_board(book, Spans(ranges.actions_last))
     write_baseline(book)
     write_cover(book, written_at or dt.datetime.now(dt.timezone.utc))
     print_setup(book, {"Baseline": BASELINE_HEADER}, board_rows(book))

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from exportgen.generate import make_draw  # noqa: E402
-from exportgen.judge import OUTCOMES, judge_draw  # noqa: E402
+from exportgen.judge import OUTCOMES, judge_draw, rescue  # noqa: E402
 
 
 def run_one(seed: int, index: int) -> dict:
@@ -34,7 +34,10 @@ def run_one(seed: int, index: int) -> dict:
         folder = Path(tmp)
         draw = make_draw(seed, index, folder)
         verdict = judge_draw(draw, folder)
+        rescued = rescue(draw, folder) if verdict.outcome == "asked" else None
         return {
+            "rescue": None if rescued is None else rescued.outcome,
+            "rescue_detail": "" if rescued is None else rescued.summary,
             "index": index,
             "tool": draw.tool,
             "kind": f"{draw.kind}/{draw.writer}",
@@ -76,6 +79,15 @@ def summarise(results: list[dict], seed: int, seconds: float, examples: int = 1)
     lines.append(
         f"| exact or asked (target 100%) | {counts['exact'] + counts['asked']} | {(counts['exact'] + counts['asked']) / n:.1%} |"
     )
+    asked = [r for r in results if r["outcome"] == "asked"]
+    if asked:
+        rescued = Counter(r["rescue"] or "no proposal written" for r in asked)
+        lines.append(
+            "Asked draws, loaded again with the loader's proposed mapping after correcting only field names: "
+            + ", ".join(f"{k} {v}" for k, v in rescued.most_common())
+        )
+        for r in [r for r in asked if r["rescue"] != "exact"][:3]:
+            lines.append(f"  - seed {seed} draw {r['index']}: {r['describe']}: {r['rescue_detail'][:200]}")
     lines.append("")
     by_tool: dict[str, Counter] = defaultdict(Counter)
     for r in results:
@@ -134,6 +146,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"outcome: {verdict.outcome}; accounting {verdict.accounting}")
         for line in verdict.details:
             print("  -", line)
+        if verdict.outcome == "asked":
+            rescued = rescue(draw, out)
+            print(
+                "with the proposed mapping, field names corrected:",
+                "no proposal" if rescued is None else rescued.outcome,
+            )
+            for line in [] if rescued is None else rescued.details:
+                print("  -", line)
         if args.verbose:
             print("mapping:", verdict.mapping)
             print("expected:", [(a.row, a.organisation, a.name) for a in draw.expected])

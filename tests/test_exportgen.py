@@ -20,8 +20,8 @@ def _cells(path: Path, stray_byte: bool = False) -> list[str]:
                 text = raw.decode("utf-8-sig")
             except UnicodeDecodeError:
                 text = raw.decode("cp1252")
-        dialect = csv.Sniffer().sniff(text[:2000], delimiters=",;\t")
-        return [c for row in csv.reader(io.StringIO(text), dialect) for c in row]
+        delimiter = max((",", ";", "\t"), key=text.count)
+        return [c for row in csv.reader(io.StringIO(text), delimiter=delimiter) for c in row]
     from openpyxl import load_workbook
 
     book = load_workbook(path, read_only=True)
@@ -54,7 +54,7 @@ def test_every_expected_application_is_in_the_file_it_wrote(tmp_path: Path) -> N
         draw = make_draw(11, index, tmp_path)
         tools.add(draw.tool)
         cells = set(_cells(draw.path, "stray-cp1252-byte" in draw.features))
-        missing = [a.name for a in draw.expected if a.name not in cells]
+        missing = [a.name for a in draw.expected if a.name not in cells and not a.optional]
         assert not missing, f"draw {index} ({draw.describe()}): {missing}"
         assert draw.data_rows == len(draw.expected) + len(draw.not_loaded)
         assert all(a.row > draw.header_row for a in draw.expected)

@@ -49,6 +49,7 @@ class ExpectedApp:
     app_id: str | None  # None: the loader derives one
     app_id_optional: bool  # an id-like column the loader may use as app_id or leave
     values: dict[str, object]  # checked field -> expected value (None = empty, SKIP = unchecked)
+    optional: bool = False  # a damaged row: rejecting it is right, loading it must be exact
 
 
 @dataclass
@@ -95,6 +96,7 @@ class _Column:
     group: str | None = None  # merged group label above the header (two-row headers)
     style: str = ""
     cells: list[object] = field(default_factory=list)  # one per application row
+    blank: bool = False  # a column with a header and no values at all
 
 
 @dataclass
@@ -121,8 +123,8 @@ def _canonical(field_name: str, value: str) -> object:
 
 def _spell(rng: random.Random, header: str, key: str) -> str:
     """Case, trailing spaces and units, as people re-type headers."""
-    if "_" in header or (header[:1].islower() and any(ch.isupper() for ch in header)):
-        return header  # a key (install_type, lifecycle:phaseIn) keeps its spelling
+    if "_" in header or ":" in header or (header[:1].islower() and any(ch.isupper() for ch in header)):
+        return header  # a key (install_type, lifecycle:phaseIn) or a LeanIX label keeps its spelling
     roll = rng.random()
     if roll < 0.1:
         header = header.upper()
@@ -130,6 +132,11 @@ def _spell(rng: random.Random, header: str, key: str) -> str:
         header = header.lower()
     elif roll < 0.35:
         header = header.title()
+    if " " in header.strip() and rng.random() < 0.08:
+        # A line break typed into the header cell (Alt+Enter), or non-breaking spaces pasted in.
+        header = header.replace(" ", rng.choice(("\n", "\u00a0")), 1)
+    if key == "name" and rng.random() < 0.04:
+        header += "*"  # a template's mark for a required column
     if key == "money" and rng.random() < 0.35:
         header += rng.choice((" (£)", " (GBP)", " £", " (£ per annum)", " p.a."))
     elif key in ("date",) and rng.random() < 0.15:
@@ -140,6 +147,8 @@ def _spell(rng: random.Random, header: str, key: str) -> str:
 
 
 def _money_style(rng: random.Random, kind: str) -> str:
+    if rng.random() < 0.05:
+        return "k"  # £12.5k
     styles = v.MONEY_STYLES_TEXT + (v.MONEY_STYLES_CELL * 2 if kind == "xlsx" else ())
     return rng.choice(styles)
 
@@ -256,12 +265,20 @@ def make_draw(seed: int, index: int, out_dir: Path, *, row_order: int | None = N
         ]
         features.append("merged-owner-header")
     for col in columns:
+        col.blank = col.spec.key in ("money", "date") and rng.random() < 0.04
+        if col.blank:
+            features.append("empty-column")
         if col.spec.key == "money":
             col.style = _money_style(rng, kind)
         elif col.spec.key in ("date", "date_past") or col.spec.key.startswith("phase:"):
             col.style = _date_style(rng, kind)
         elif col.spec.key in ("users", "count"):
             col.style = rng.choice(("{:d}", "{:,d}") + (("number",) if kind == "xlsx" else ()))
+    if layout.tool == "jira-assets" and rng.random() < 0.5:
+        for col in columns:  # Assets writes its own MM/dd/yyyy
+            if col.spec.key == "date":
+                col.style = "%m/%d/%Y"
+                features.append("month-first-dates")
     if layout.tool == "leanix":  # one date style for all phase columns, as one export writes them
         style = _date_style(rng, kind)
         for col in columns:
@@ -301,7 +318,7 @@ def make_draw(seed: int, index: int, out_dir: Path, *, row_order: int | None = N
             elif key == "vendor":
                 cell = vendor
             elif key == "money":
-                if rng.random() < 0.07:
+                if col.blank or rng.random() < 0.07:
                     cell, amount = rng.choice(v.MONEY_UNKNOWN), None
                 else:
                     amount = v.money_amount(rng, col.style)
@@ -314,9 +331,11 @@ def make_draw(seed: int, index: int, out_dir: Path, *, row_order: int | None = N
                     if key == "date"
                     else v.a_date(rng, dt.date(2004, 1, 1), dt.date(2024, 12, 31))
                 )
-                cell = _date_cell(value, col.style)
+                if col.style == "%m/%d/%Y" and i == 0:
+                    value = value.replace(day=rng.randrange(13, 29))  # month-first shows in one row at least
+                cell = "" if col.blank else _date_cell(value, col.style)
                 if spec.field == "contract_end":
-                    expected["contract_end"] = value
+                    expected["contract_end"] = None if col.blank else value
             elif key.startswith("phase:"):
                 phase = key.split(":")[1]
                 cell = "" if rng.random() < 0.15 else _date_cell(phases[phase], col.style)
@@ -469,6 +488,27 @@ def make_draw(seed: int, index: int, out_dir: Path, *, row_order: int | None = N
             )
         body.append(_Row("units", units, why="units/description row"))
         features.append("units-row")
+    money_cols = [c for c in columns if c.spec.key == "money"]
+    if (
+        org_col is not None
+        and organisation_arg is None
+        and len(organisations) > 1
+        and money_cols
+        and rng.random() < 0.15
+    ):
+        # Rows grouped by organisation, each group closed by a subtotal row.
+        grouped: list[_Row] = []
+        for org in organisations:
+            group = [r for r in rows if r.cells.get(id(org_col)) == org]
+            if not group:
+                continue
+            label = rng.choice(("Subtotal", "Sub-total", f"{org} total"))
+            subtotal = _Row("subtotal", {id(name_col): label}, why="subtotal row")
+            for c in money_cols:
+                subtotal.sums[id(c)] = sum((_plain_money(r.cells.get(id(c))) for r in group), Decimal(0))
+            grouped += [*group, subtotal]
+        rows = grouped + [r for r in rows if r.cells.get(id(org_col)) not in organisations]
+        features.append("subtotal-rows")
     blank_at: set[int] = set()
     if rng.random() < 0.25 and len(rows) > 2:
         blank_at = set(rng.sample(range(1, len(rows)), rng.randrange(1, 3)))
@@ -477,7 +517,6 @@ def make_draw(seed: int, index: int, out_dir: Path, *, row_order: int | None = N
         if i in blank_at:
             body.append(_Row("blank", {}))
         body.append(row)
-    money_cols = [c for c in columns if c.spec.key == "money"]
     total_p = 0.3 if layout.tool == "register" else 0.08
     if money_cols and rng.random() < total_p:
         label = rng.choice(("TOTAL", "Total", "Grand Total", "Total annual cost", "Totals"))
@@ -487,7 +526,7 @@ def make_draw(seed: int, index: int, out_dir: Path, *, row_order: int | None = N
                 (
                     _plain_money(r.cells.get(id(c)))
                     for r in rows
-                    if r.kind in ("app", "blankname", "blankorg", "dup")
+                    if r.kind in ("app", "blankname", "blankorg", "dup", "other")
                 ),
                 Decimal(0),
             )
@@ -610,17 +649,34 @@ def make_draw(seed: int, index: int, out_dir: Path, *, row_order: int | None = N
             table[row_at][text_cols[0]] = "Children\ue000s Services"
             stray = row_at + 1
             features.append("stray-cp1252-byte")
+        elif text_cols and rng.random() < 0.05:
+            # One control character in a free-text cell: the row may be cleaned or rejected.
+            victim = expected_apps[rng.randrange(len(expected_apps))]
+            table[victim.row - 1][text_cols[0]] = rng.choice(
+                ("Archive\x00d", "Bell\x07 service", "Tab\x0bbed")
+            )
+            victim.optional = True
+            features.append("control-character")
+        quote_all = layout.quote_all or rng.random() < 0.2
+        unterminated = not quote_all and body[-1].app is not None and rng.random() < 0.05
         delimiter = rng.choice((",",) * 8 + (";", "\t"))
         write_csv(
             path,
             table,
             encoding=encoding,
             delimiter=delimiter,
-            quote_all=layout.quote_all or rng.random() < 0.2,
+            quote_all=quote_all,
             line_end=rng.choice(("\r\n", "\n")),
         )
         if stray is not None:
             path.write_bytes(path.read_bytes().replace("\ue000".encode(), b"\x92"))
+        if unterminated and body[-1].app is not None:
+            # The last record opens a quote it never closes (a truncated export).
+            data = path.read_bytes().rstrip(b"\r\n")
+            cut = max(data.rfind(b"\n"), -1) + 1
+            path.write_bytes(data[:cut] + b'"' + data[cut:] + b"\n")
+            body[-1].app.optional = True
+            features.append("unterminated-quote")
         writer = encoding + ("" if delimiter == "," else f" delim={delimiter!r}")
     else:
         sheet_name = rng.choice(layout.sheet_names)
@@ -690,6 +746,8 @@ def _plain_money(cell: object) -> Decimal:
         return Decimal(str(cell.value))
     text = cell_text(cell).replace("£", "").replace("GBP", "").replace(",", "").strip()
     try:
+        if text.endswith("k"):
+            return Decimal(text[:-1]) * 1000
         return Decimal(text)
     except ArithmeticError:
         return Decimal(0)

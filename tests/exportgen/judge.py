@@ -165,7 +165,7 @@ def _normalised(text: str) -> str:
 
 
 def load_draw(
-    draw: Draw, db_path: Path
+    draw: Draw, db_path: Path, mapping: Any = None
 ) -> tuple[Any, list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
     """Load the draw into a fresh store: (report, applications, loads, rejected) as row dicts."""
     from appconsol.ingest.load import load_inventories
@@ -174,7 +174,11 @@ def load_draw(
 
     with Store(db_path) as store:
         report = load_inventories(
-            [draw.path], store, organisation=draw.organisation_arg, options=LoadOptions(as_of=AS_OF)
+            [draw.path],
+            store,
+            organisation=draw.organisation_arg,
+            options=LoadOptions(as_of=AS_OF),
+            mapping=mapping,
         )
         if report.failures or not report.records:
             return report, [], [], []
@@ -184,16 +188,16 @@ def load_draw(
     return report, apps, loads, rejected
 
 
-def judge_draw(draw: Draw, workdir: Path | None = None) -> Verdict:
+def judge_draw(draw: Draw, workdir: Path | None = None, mapping: Any = None) -> Verdict:
     """Load `draw` into a fresh store under `workdir` (a temporary folder if None) and judge it."""
     if workdir is None:
         with tempfile.TemporaryDirectory(prefix="exportgen-") as tmp:
-            return judge_draw(draw, Path(tmp))
+            return judge_draw(draw, Path(tmp), mapping)
     db = workdir / f"judge-{draw.seed}-{draw.index}-{id(draw)}.duckdb"
     cwd = Path.cwd()
     try:
         os.chdir(workdir)  # a loader that writes a proposed mapping writes it here, not in the repo
-        report, apps, loads, rejected = load_draw(draw, db)
+        report, apps, loads, rejected = load_draw(draw, db, mapping)
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as exc:  # a pyo3 PanicException is a BaseException
@@ -216,6 +220,14 @@ def judge_draw(draw: Draw, workdir: Path | None = None) -> Verdict:
     raw_mapping = (loads[0].get("mapping") or loads[0].get("mapping_json")) if loads else None
     mapping = json.loads(raw_mapping) if isinstance(raw_mapping, str) else list(raw_mapping or [])
     verdict = Verdict("exact", mapping=mapping, loaded=apps)
+    found = loads[0].get("header_row") if loads else None
+    two_row = any(f.startswith("merged-") for f in draw.features)
+    if found is not None and found != draw.header_row and not (two_row and found == draw.header_row - 1):
+        verdict.add(
+            "header row wrong",
+            f"header taken from row {found}, it is row {draw.header_row} "
+            f"(headers read: {', '.join(str(m.get('header')) for m in mapping[:4])}...)",
+        )
     _check_accounting(draw, record, verdict)
     _check_mapping(draw, mapping, verdict)
     _check_rows(draw, apps, rejected, mapping, verdict)
@@ -335,7 +347,7 @@ def _check_rows(
     for key, wanted in expected_by_key.items():
         got = loaded_by_key.get(key, [])
         for app in wanted[len(got) :]:
-            if any(r.get("source_row") == app.row for r in apps):
+            if app.optional or any(r.get("source_row") == app.row for r in apps):
                 continue  # reported above as a wrong name or organisation
             reason = reasons.get(app.row, "not loaded and not rejected")
             verdict.add("application row not loaded", f"row {app.row} '{app.name}' not loaded ({reason})")
@@ -388,3 +400,43 @@ def _compare(app: Any, row: dict[str, Any], mapped_to: dict[str, str], verdict: 
         verdict.add(
             f"{fld} wrong", f"{where}: {fld} '{got}' (column '{mapped_to.get(fld, '?')}'), should be '{want}'"
         )
+
+
+def rescue(draw: Draw, workdir: Path) -> Verdict | None:
+    """After an `asked`: take the mapping the loader proposed, correct only its field names from the
+    truth (as a user would), load again with it and judge. None when no proposal was written."""
+    import yaml
+
+    proposals = sorted(workdir.rglob(f"{draw.path.name}*.yaml"))
+    if not proposals:
+        return None
+    data = yaml.safe_load(proposals[0].read_text(encoding="utf-8")) or {}
+    columns = data.get("columns") or {}
+    if len(columns) != len(draw.columns):
+        return Verdict(
+            "wrong",
+            [
+                (
+                    "proposal does not list the columns",
+                    f"proposed mapping has {len(columns)} columns, the file {len(draw.columns)}",
+                )
+            ],
+        )
+    edited = {}
+    for (header, proposed), truth in zip(columns.items(), draw.columns, strict=True):
+        edited[header] = proposed if truth.field == ANY else (truth.field or "ignore")
+    data["columns"] = edited
+    if draw.tool == "archi":
+        type_header = next(h for h, t in zip(columns, draw.columns, strict=True) if t.key == "archi_type")
+        data["where"] = {type_header: "ApplicationComponent"}
+    path = workdir / "edited.mapping.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    try:
+        from appconsol.ingest.mapping_file import read_user_mapping
+    except ImportError:  # before the mapping-file module was split out
+        from appconsol.ingest.mapping import read_user_mapping  # type: ignore[attr-defined,no-redef]
+    try:
+        mapping = read_user_mapping(path)
+    except Exception as exc:
+        return Verdict("crashed", [("edited proposal refused", str(exc)[:200])])
+    return judge_draw(draw, workdir, mapping)

@@ -183,18 +183,22 @@ MONEY_UNKNOWN = ("TBC", "", "N/A", "unknown", "tbc")
 
 def money_amount(rng: random.Random, style: str) -> Decimal:
     whole = rng.choice((0, rng.randrange(500, 20_000, 50), rng.randrange(20_000, 250_000, 250)))
+    if style == "k":
+        return Decimal(whole - whole % 100)
     if "2f" in style or style.startswith("number"):
         return Decimal(whole) + Decimal(rng.randrange(0, 100)) / 100 if rng.random() < 0.3 else Decimal(whole)
     return Decimal(whole)
 
 
 def money_text(amount: Decimal, style: str) -> str:
+    if style == "k":
+        return f"£{format((amount / 1000).normalize(), 'f')}k"
     return style.format(amount)
 
 
 # --- dates -------------------------------------------------------------------------------------
 
-DATE_STYLES_TEXT = ("%d/%m/%Y", "%Y-%m-%d", "serial", "%d-%b-%Y", "%d %B %Y")
+DATE_STYLES_TEXT = ("%d/%m/%Y", "%Y-%m-%d", "serial", "%d-%b-%Y", "%d %B %Y", "%Y-%m-%d 00:00:00")
 DATE_STYLES_CELL = ("date_cell", "serial_number")
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 

@@ -197,7 +197,8 @@ WIDE_SHEETS = ("Plan", "Savings", "Cash flow", "Partners", "Options", "Sensitivi
 
 def print_setup(book: Book, header_rows: dict[str, int], board_last_row: int) -> None:
     """Print areas, fit-to-width, repeated header rows and landscape where wide; the Summary's
-    headline, options and year blocks fit one landscape page: the board view."""
+    headline, options and year blocks fit one landscape page: the board view.
+    """
     for name, ws in book.sheets.items():
         ws.set_paper(9)  # A4
         if name == "Board":

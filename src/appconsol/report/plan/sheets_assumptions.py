@@ -1,5 +1,6 @@
 """The Assumptions sheet: every input of the savings model as a named, validated cell, with the
-discount factors by year below (named ranges the formulas use)."""
+discount factors by year below (named ranges the formulas use).
+"""
 
 from __future__ import annotations
 

@@ -6,11 +6,11 @@ import datetime as dt
 
 import polars as pl
 
-from appconsol import __version__
 from appconsol.analyses.plan_assumptions import financial_year
 from appconsol.report.plan.common import Book, write_heading, write_table
 from appconsol.report.plan.formulas import HEADER_ROW
 from appconsol.report.plan.rows import Column
+from appconsol.version import __version__
 
 SHEET_PURPOSES = (
     (

@@ -155,7 +155,8 @@ BOARD_TOP = 10  # opportunities and organisations listed on the board view
 
 def write_board(book: Book, spans: Spans) -> None:
     """One landscape page for a board: every figure a formula over Options, Plan, Savings,
-    Sensitivity, Baseline and the Summary (the choice of the top ten is the model's, at writing)."""
+    Sensitivity, Baseline and the Summary (the choice of the top ten is the model's, at writing).
+    """
     ws, f, data, figures = book.sheet("Board"), book.formats, book.data, book.figures
     a = data.assumptions
     write_heading(

@@ -97,10 +97,15 @@ def test_the_frame_model_equals_the_scalar_model_row_by_row():
             exit_fee=rng.choice([None, 0.0, 5_000.0]),
             effort=rng.choice([0.25, 0.5, 1.0, 2.0]),
             saving_share=rng.choice([0.1, 0.15, 1.0]),
+            action=rng.choice(["", "retire", "rehost", "consolidate", "refactor"]),
+            size_factor=rng.choice([0.25, 1.0, 3.7]),
+            support_end_year=rng.choice([None, 0, 2, 12]),
         )
         for _ in range(300)
     ]
-    a = Assumptions(discount_rate=0.05, optimism_bias_capital=0.4)
+    a = Assumptions(
+        discount_rate=0.05, optimism_bias_capital=0.4, fy_offset_months=7.8, benefits_shortfall=0.1
+    )
     frame = pl.DataFrame([vars(x) for x in actions])
     framed, flows = appraise_frame(frame, a)
     for i, (action, row) in enumerate(zip(actions, framed.iter_rows(named=True), strict=True)):
@@ -112,5 +117,10 @@ def test_the_frame_model_equals_the_scalar_model_row_by_row():
         assert row["npv_short"] == pytest.approx(result.npv_short, abs=1e-6)
         assert row["npv_long"] == pytest.approx(result.npv_long, abs=1e-6)
         assert row["discounted_payback_year"] == result.discounted_payback_year
+        assert row["optimism_bias"] == pytest.approx(result.optimism_bias, abs=1e-6)
+        assert row["effort_days"] == pytest.approx(result.effort_days, abs=1e-9)
+        assert row["pv_costs"] == pytest.approx(result.pv_costs, abs=1e-6)
+        assert row["pv_benefits"] == pytest.approx(result.pv_benefits, abs=1e-6)
+        assert row["pv_cashable"] == pytest.approx(result.pv_cashable, abs=1e-6)
         mine = flows.filter(pl.col("_row") == i)["cash_flow"].to_list()
         assert mine == pytest.approx(list(result.cash_flows), abs=1e-6)

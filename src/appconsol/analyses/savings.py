@@ -208,7 +208,7 @@ def split_by_share(amount: float, shares: dict[str, float]) -> dict[str, float]:
     return {body: amount * share / total for body, share in shares.items()}
 
 
-def appraise_frame(actions: Any, a: Assumptions) -> tuple[Any, Any]:
+def appraise_frame(actions: Any, a: Assumptions, wide: bool = False) -> tuple[Any, Any]:
     """`appraise` over a polars frame of actions at once, for plans of a million applications.
 
     `actions` has the ActionCosts columns (annual_run_cost, annual_cashable, annual_added_cost,
@@ -219,7 +219,10 @@ def appraise_frame(actions: Any, a: Assumptions) -> tuple[Any, Any]:
     discounted_payback_year and _row added; the cash flows, one row per action row (`_row`) and
     year). Every formula is the scalar model's, term for term, and the discounted sums run year by
     year in the same order, one column per year (the horizon is short), so the figures are the
-    scalar model's to the last bit; a test compares the two row by row.
+    scalar model's to the last bit; a test compares the two row by row. With `wide`, the frame
+    also keeps the labour (`_labour`), the risk avoided and its year (`_risk`, `_risk_start`) and,
+    for each year t, the flow, the cumulative discounted flow and whether a flow has been positive
+    (`_flow{t}`, `_cum{t}`, `_gain{t}`), for the workbook's breakdown.
     """
     import polars as pl
 
@@ -337,5 +340,7 @@ def appraise_frame(actions: Any, a: Assumptions) -> tuple[Any, Any]:
         .with_columns(c("year").cast(pl.Int32))
         .sort("_row", "year")
     )
+    if wide:
+        return framed, cash_flows
     scratch = [f"_{kind}{t}" for kind in ("flow", "cum", "gain") for t in years]
     return framed.drop(*scratch, "_labour", "_risk", "_risk_start"), cash_flows

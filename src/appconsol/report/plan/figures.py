@@ -19,13 +19,14 @@ from appconsol.analyses.plan_options import (
     do_nothing_cost,
 )
 from appconsol.analyses.plan_sensitivity import Sensitivity, sensitivity
-from appconsol.analyses.savings import Assumptions, appraise, discounted_payback
+from appconsol.analyses.savings import OB_MITIGATION, Assumptions, appraise_frame, discounted_payback
 from appconsol.report.plan.formulas import (
     BEYOND_TEXT,
     CAPITAL_ACTIONS,
     CASH_FLOW_LEAD,
+    EFFORT_ACTIONS,
     SAVINGS_KEYS,
-    action_costs,
+    SHARE_ACTIONS,
 )
 
 
@@ -45,90 +46,127 @@ class ModelFigures:
     sensitivity: Sensitivity | None = None
 
 
+def model_inputs(actions: pl.DataFrame, a: Assumptions) -> pl.DataFrame:
+    """`formulas.action_costs` over a frame: the savings model's inputs for every plan row."""
+    c = pl.col
+    action = c("action").fill_null("")
+    efforts = {k: float(getattr(a, f"effort_{k}")) for k in EFFORT_ACTIONS if hasattr(a, f"effort_{k}")}
+    shares = {
+        k: float(getattr(a, f"saving_share_{k}")) for k in SHARE_ACTIONS if hasattr(a, f"saving_share_{k}")
+    }
+    return actions.select(
+        *(c(k).cast(pl.Float64).fill_null(0.0) for k in NUMBERS),
+        c("migrates").fill_null(False),
+        c("exit_fee").cast(pl.Float64),
+        pl.when(action.is_in(list(efforts)))
+        .then(action.replace_strict(efforts, default=1.0, return_dtype=pl.Float64))
+        .otherwise(c("effort").cast(pl.Float64).fill_null(1.0))
+        .alias("effort"),
+        pl.when(action.is_in(list(shares)))
+        .then(action.replace_strict(shares, default=1.0, return_dtype=pl.Float64))
+        .otherwise(c("saving_share").cast(pl.Float64).fill_null(1.0))
+        .alias("saving_share"),
+        action.alias("action"),
+        c("size_factor").cast(pl.Float64).fill_null(1.0),
+        c("support_end_year").cast(pl.Int32),
+        pl.coalesce(
+            c("option").cast(pl.Int32),
+            action.replace_strict(OPTION_OF_ACTION, default=2, return_dtype=pl.Int32),
+        ).alias("option"),
+        (c("justification").fill_null("") != "").alias("justified"),
+    )
+
+
+NUMBERS = ("annual_run_cost", "annual_cashable", "annual_added_cost", "months_to_exit")
+
+
 def model_figures(
     actions: pl.DataFrame, a: Assumptions, baseline: pl.DataFrame | None = None
 ) -> ModelFigures:
-    """Run `savings.appraise` on every action, with the breakdown the Savings sheet shows."""
+    """The savings model (`savings.appraise_frame`, the scalar model over a frame, equal to it to
+    the last bit) on every action, with the breakdown the Savings sheet shows, then the options
+    and the sensitivity of the preferred one.
+    """
+    c = pl.col
     years = a.horizon_long_years
-    savings: dict[str, list[object]] = {k: [] for k in SAVINGS_KEYS[len(CASH_FLOW_LEAD) :]}
-    savings["effort"], savings["saving_share"], savings["option"] = [], [], []
-    flows: dict[str, list[float]] = {}
-    for t in range(years):
-        flows[f"flow_{t}"], flows[f"cumulative_{t}"], flows[f"paid_{t}"] = [], [], []
-    factors = [1.0 / (1.0 + a.discount_rate) ** t for t in range(years)]
-    lead = a.lead_time_months * (1.0 + a.optimism_bias_duration)
-    row_flows: list[tuple[float, ...]] = []
-    for row in actions.iter_rows(named=True):
-        costs = action_costs(row, a)
-        result = appraise(costs, a)
-        m = costs.migrates
-        scale = costs.effort * costs.size_factor
-        parts = {
-            "migration": scale * a.migration_days * a.day_rate if m else 0.0,
-            "data_migration": scale * a.data_migration_days * a.day_rate if m else 0.0,
-            "training": scale * a.training_days * a.day_rate if m else 0.0,
-            "archive": a.archive_days * costs.size_factor * a.day_rate
-            if m and costs.action == "retire"
-            else 0.0,
-            "optimism_bias": result.optimism_bias,
-            "dual_running": a.dual_running_months * costs.annual_run_cost / 12.0 if m else 0.0,
-            "exit_fee": (a.exit_fee if costs.exit_fee is None else costs.exit_fee) if m else 0.0,
-        }
-        for key, value in parts.items():
-            savings[key].append(value)
-        option = row.get("option")
-        savings["option"].append(int(option) if option is not None else OPTION_OF_ACTION.get(costs.action, 2))
-        savings["effort"].append(costs.effort)
-        savings["saving_share"].append(costs.saving_share)
-        savings["effort_days"].append(result.effort_days)
-        savings["optimism_bias_rate"].append(a.optimism_bias(costs.action))
-        savings["one_off_cost"].append(result.one_off_cost)
-        rate = a.optimism_bias(costs.action)
-        capital = parts["migration"] * (1 + rate) if costs.action in CAPITAL_ACTIONS else 0.0
-        savings["capital"].append(capital)
-        savings["revenue"].append(result.one_off_cost - capital)
-        savings["benefits_shortfall"].append(result.benefits_shortfall)
-        savings["annual_saving"].append(result.annual_saving)
-        savings["annual_cashable_saving"].append(result.annual_cashable_saving)
-        savings["risk_avoided"].append(result.risk_avoided)
-        savings["risk_start_year"].append(result.risk_start_year)
-        savings["biased_lead_months"].append(lead)
-        savings["saving_start_year"].append(result.saving_start_year)
-        savings["cost_year"].append(result.cost_year)
-        savings["npv_short"].append(result.npv_short)
-        savings["npv_long"].append(result.npv_long)
-        payback = result.discounted_payback_year
-        savings["payback_years"].append(
-            ("" if not m else BEYOND_TEXT) if payback is None else str(payback + 1)
+    rates = {k: a.optimism_bias(k) for k in OB_MITIGATION}
+    inputs = model_inputs(actions, a)
+    framed, _ = appraise_frame(inputs, a, wide=True)
+    m = c("migrates")
+    scale = c("effort") * c("size_factor")
+    factor = pl.lit(0.0)
+    for t in reversed(range(years)):
+        factor = (
+            pl.when(c("cost_year") == t).then(pl.lit(1.0 / (1.0 + a.discount_rate) ** t)).otherwise(factor)
         )
-        savings["pv_costs"].append(result.pv_costs)
-        savings["pv_labour"].append(result.pv_labour)
-        savings["pv_benefits"].append(result.pv_benefits)
-        savings["pv_cashable"].append(result.pv_cashable)
-        counted = (not m) or result.npv_long >= -PENNY or bool(row.get("justification"))
-        savings["in_option"].append(1.0 if counted else 0.0)
-        cumulative, seen = 0.0, False
-        for t, flow in enumerate(result.cash_flows):
-            cumulative += flow * factors[t]
-            seen = seen or flow > 0
-            flows[f"flow_{t}"].append(flow)
-            flows[f"cumulative_{t}"].append(cumulative)
-            flows[f"paid_{t}"].append(1.0 if cumulative >= -1e-9 and seen else 0.0)
-        row_flows.append(result.cash_flows)
-    savings_frame = pl.DataFrame(
-        {
-            key: pl.Series(
-                key,
-                values,
-                dtype=pl.String if key == "payback_years" else pl.Int32 if key == "option" else pl.Float64,
+    rate = c("action").replace_strict(rates, default=a.optimism_bias(""), return_dtype=pl.Float64)
+    migration = pl.when(m).then(scale * a.migration_days * a.day_rate).otherwise(0.0)
+    payback = c("discounted_payback_year")
+    savings = framed.select(
+        pl.when(m).then(c("effort_days")).otherwise(0.0).alias("effort_days"),
+        rate.alias("optimism_bias_rate"),
+        migration.alias("migration"),
+        pl.when(m).then(scale * a.data_migration_days * a.day_rate).otherwise(0.0).alias("data_migration"),
+        pl.when(m).then(scale * a.training_days * a.day_rate).otherwise(0.0).alias("training"),
+        pl.when(m & (c("action") == "retire"))
+        .then(a.archive_days * c("size_factor") * a.day_rate)
+        .otherwise(0.0)
+        .alias("archive"),
+        pl.when(m).then(c("optimism_bias")).otherwise(0.0).alias("optimism_bias"),
+        pl.when(m)
+        .then(a.dual_running_months * c("annual_run_cost") / 12.0)
+        .otherwise(0.0)
+        .alias("dual_running"),
+        pl.when(m).then(c("exit_fee").fill_null(a.exit_fee)).otherwise(0.0).alias("exit_fee"),
+        "one_off_cost",
+        pl.when(c("action").is_in(list(CAPITAL_ACTIONS)))
+        .then(migration * (1 + rate))
+        .otherwise(0.0)
+        .alias("capital"),
+        pl.when(m)
+        .then(c("saving_share") * c("annual_run_cost") * a.benefits_shortfall)
+        .otherwise(0.0)
+        .alias("benefits_shortfall"),
+        "annual_saving",
+        "annual_cashable_saving",
+        c("_risk").alias("risk_avoided"),
+        c("_risk_start").cast(pl.Float64).alias("risk_start_year"),
+        pl.lit(a.lead_time_months * (1.0 + a.optimism_bias_duration)).alias("biased_lead_months"),
+        c("saving_start_year").cast(pl.Float64),
+        c("cost_year").cast(pl.Float64),
+        "npv_short",
+        "npv_long",
+        pl.when(payback.is_not_null())
+        .then((payback + 1).cast(pl.String))
+        .when(m)
+        .then(pl.lit(BEYOND_TEXT))
+        .otherwise(pl.lit(""))
+        .alias("payback_years"),
+        "pv_costs",
+        ((c("_labour") + c("optimism_bias")) * factor).alias("pv_labour"),
+        "pv_benefits",
+        "pv_cashable",
+        (~m | (c("npv_long") >= -PENNY) | c("justified")).cast(pl.Float64).alias("in_option"),
+        "effort",
+        "saving_share",
+        "option",
+    ).with_columns((c("one_off_cost") - c("capital")).alias("revenue"))
+    savings = savings.select(*SAVINGS_KEYS[len(CASH_FLOW_LEAD) :], "effort", "saving_share", "option")
+    flow_frame = framed.select(
+        *(
+            expr
+            for t in range(years)
+            for expr in (
+                c(f"_flow{t}").alias(f"flow_{t}"),
+                c(f"_cum{t}").alias(f"cumulative_{t}"),
+                ((c(f"_cum{t}") >= -1e-9) & c(f"_gain{t}")).cast(pl.Float64).alias(f"paid_{t}"),
             )
-            for key, values in savings.items()
-        }
+        )
     )
-    flow_frame = pl.DataFrame(
-        {key: pl.Series(key, values, dtype=pl.Float64) for key, values in flows.items()}
-    )
-    options_input = savings_frame.select(
+    row_flows = list(zip(*(framed.get_column(f"_flow{t}").to_list() for t in range(years)), strict=True))
+    if not framed.height:
+        row_flows = []
+    options_input = savings.select(
         "option",
         "in_option",
         "one_off_cost",
@@ -149,14 +187,15 @@ def model_figures(
         do_nothing, yearly = 0.0, [0.0] * years
     options = appraise_options(options_input, row_flows, do_nothing, a)
     preferred = next(o.option for o in options if o.preferred)
-    recommended = [
-        o <= preferred and n == 1.0
-        for o, n in zip(savings["option"], savings["in_option"], strict=True)  # type: ignore[operator]
-    ]
+    recommended = (
+        savings.select((c("option") <= preferred) & (c("in_option") == 1.0)).to_series().to_list()
+        if savings.height
+        else []
+    )
     best = options[preferred]
     totals = list(best.flows)
     return ModelFigures(
-        savings_frame,
+        savings,
         flow_frame,
         totals,
         discounted_payback(totals, a.discount_rate),

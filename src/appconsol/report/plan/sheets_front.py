@@ -1,7 +1,8 @@
-"""The Summary sheet: the preferred option's headline figures beside the other options, the
-baseline, savings by year and the charts. Every figure is a formula over the other sheets, so it
-moves when an assumption changes; the charts read those cells. (Cover and Assumptions have their
-own modules; they are re-exported here for the workbook writer.)
+"""The Summary sheet: the preferred option's headline figures beside the others, and charts.
+
+It also shows the baseline and the preferred option's savings by year. Every figure is a formula
+over the other sheets, so it moves when an assumption changes; the charts read those cells. Cover
+and Assumptions have their own modules; they are re-exported here for the workbook writer.
 """
 
 from __future__ import annotations

@@ -493,7 +493,7 @@ def test_camel_case_leanix_phase_keys_are_phase_columns():
     from appconsol.ingest.mapping import header_candidates
 
     for key in ("lifecycle:phaseIn", "lifecycle:phaseOut", "lifecycle:endOfLife"):
-        from appconsol.ingest.exports import PROFILES_BY_NAME
+        from appconsol.ingest.profiles import PROFILES_BY_NAME
 
         _, candidates = header_candidates(key, PROFILES_BY_NAME["leanix"])
         assert [c.method for c in candidates] == ["phase"], key
@@ -504,3 +504,27 @@ def test_count_of_servers_is_not_a_user_count():
 
     assert "user_count" not in {c.field for c in header_candidates("Number of servers")[1]}
     assert "user_count" in {c.field for c in header_candidates("Number of users")[1]}
+
+
+def test_column_assignment_is_the_best_total_on_random_weights():
+    import itertools
+    import random
+
+    from appconsol.ingest.mapping import _max_assignment
+
+    draw = random.Random(8)
+    for _ in range(300):
+        rows, fields = draw.randint(1, 5), draw.randint(0, 4)
+        weights = [
+            [draw.choice([None, draw.random()]) for _ in range(fields)]
+            + [draw.random() if k == i else None for k in range(rows)]
+            for i in range(rows)
+        ]
+        chosen = _max_assignment(weights)
+        assert len(set(chosen)) == rows and all(weights[i][chosen[i]] is not None for i in range(rows))
+        best = max(
+            sum(weights[i][p[i]] for i in range(rows))
+            for p in itertools.permutations(range(fields + rows), rows)
+            if all(weights[i][p[i]] is not None for i in range(rows))
+        )
+        assert sum(weights[i][chosen[i]] for i in range(rows)) == pytest.approx(best)

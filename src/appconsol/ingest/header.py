@@ -8,6 +8,7 @@ label together when that reads as a field ("Annual costs Hosting" -> cost_hostin
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import polars as pl
@@ -28,6 +29,7 @@ from appconsol.ingest.mapping import (
 )
 from appconsol.ingest.read import ROW_COLUMN, RawGrid
 from appconsol.ingest.values import (
+    DESCRIPTION_CELL,
     ColumnProfile,
     grid_flags,
     header_cell_penalty,
@@ -168,10 +170,12 @@ def _row_score(
                 best[candidate.field] = max(best.get(candidate.field, 0.0), score)
             break
     bonus = 5.0 if detect_profile(texts) is not None else 0.0
+    # "Name of the application" / "GBP per year" describe columns: a units row, not the header.
+    described = sum(1 for t in texts if re.search(DESCRIPTION_CELL, t))
     if "name" in best:
         bonus += 1.0
     penalty = header_cell_penalty(labels) if data_cells is None else data_cells
-    return sum(best.values()) + bonus - 0.5 * penalty
+    return sum(best.values()) + bonus - 0.5 * penalty - 1.0 * described
 
 
 def find_header(

@@ -429,7 +429,8 @@ def load_inventories(
                 organisation_wins=bool(organisation or (mapping and mapping.organisation)),
                 values=dict(mapping.values) if mapping else {},
                 skip_rows=mapping.skip_rows if mapping else frozenset(),
-                where=dict(mapping.where) if mapping and mapping.where else dict(profile_rows),
+                where=dict(mapping.where) if mapping else {},
+                keep_rows=dict(profile_rows),
             )
             prepared: PreparedLoad = prepare_grid(
                 inventory.grid, inventory.header, inventory.matches, inventory.profile, path, file_options

@@ -264,10 +264,12 @@ class CapabilityMapper:
         """
         words = frozenset(sig.split())
         scores: dict[str, float] = {}
-        for word in words:
+        for word in sorted(words):
             for alias_words, code in self.partial.get(word, ()):
                 if alias_words <= words:
-                    score = sum(1 / self.spread[w] for w in alias_words)
+                    # Summed in sorted order: a float sum over a set's order would depend on the
+                    # hash seed, and with it which capability wins a near-tie.
+                    score = sum(1 / self.spread[w] for w in sorted(alias_words))
                     scores[code] = max(scores.get(code, 0.0), score)
         if not scores:
             return None

@@ -408,10 +408,12 @@ def read_decision_cases(decision: Decision) -> list[DecisionCase]:
 
 
 def run_decision_cases(decision: Decision, table: Sequence[Decision] | None = None) -> list[Any]:
-    """Run a decision's cases through the lifecycle, legacy and disposition steps; CaseResults."""
+    """Run a decision's cases through the steps the disposition reads, then it; CaseResults."""
+    from appconsol.analyses.capabilities import CAPABILITIES_STEP
     from appconsol.analyses.disposition import disposition_step
     from appconsol.analyses.legacy import LEGACY_STEP
     from appconsol.analyses.lifecycle import LIFECYCLE_STEP
+    from appconsol.analyses.products import PRODUCTS_STEP
     from appconsol.engine.cases import Case, CaseResult, _insert_table
     from appconsol.engine.runner import run_rules
     from appconsol.engine.steps import registered_steps, table_ddl
@@ -419,7 +421,7 @@ def run_decision_cases(decision: Decision, table: Sequence[Decision] | None = No
     from appconsol.store import Store
 
     table = list(table) if table is not None else load_decisions()
-    steps = [LIFECYCLE_STEP, LEGACY_STEP, disposition_step(table)]
+    steps = [PRODUCTS_STEP, CAPABILITIES_STEP, LIFECYCLE_STEP, LEGACY_STEP, disposition_step(table)]
     step_tables = {t.name: t for s in registered_steps() for t in s.writes}
     results = []
     cases = read_decision_cases(decision)

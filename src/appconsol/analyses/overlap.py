@@ -172,8 +172,8 @@ def find_overlaps(ctx: StepContext) -> None:
     )
     costs = fetch_frame(
         con,
-        "SELECT organisation, app_id, CAST(coalesce(cost_lines_total, cost_total) AS DOUBLE) AS cost "
-        "FROM v_applications WHERE coalesce(cost_lines_total, cost_total) > 0",
+        "SELECT organisation, app_id, CAST(annual_cost AS DOUBLE) AS cost FROM v_applications "
+        "WHERE annual_cost IS NOT NULL",
     )
     all_members = pl.concat([members, across_members], how="diagonal_relaxed")
     all_groups = _with_costs(pl.concat([groups, across_groups], how="diagonal_relaxed"), all_members, costs)

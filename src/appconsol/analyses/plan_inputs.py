@@ -3,13 +3,13 @@ runway to end of support, risk, disposition, contract, constraints and capabilit
 
 Unknown costs are estimated, never taken as 0 (a system whose cost nobody wrote down still costs
 money), and every estimate says how it was made:
-1. the stated cost lines (licence + support + hosting + staff + other), else the stated total;
+1. the stated cost (`v_applications.annual_cost`: the stated total, else the cost lines);
 2. else the median stated cost of live applications serving the same capability (its most
    confident taxonomy code), when at least three have one;
 3. else the median of live applications of the same business criticality (at least three);
 4. else the median of every live application with a stated cost (at least three);
 5. else the `default_annual_cost` assumption.
-The cashable part is licence + support + hosting + other (+ staff when `staff_cost_cashable`);
+The cashable part is `annual_cashable_cost` (+ staff when `staff_cost_cashable`);
 for a total without lines, or an estimate, it is the portfolio's cashable share of stated lines.
 """
 
@@ -55,10 +55,8 @@ def application_facts(con: Any, a: Assumptions, tables: set[str]) -> pl.DataFram
                a.business_criticality, a.data_classification, a.contract_end, a.notice_period_days,
                a.auto_renew, a.hosting_model,
                CAST(a.cost_licence AS DOUBLE) AS cost_licence, CAST(a.cost_support AS DOUBLE) AS cost_support,
-               CASE WHEN a.cost_lines_total > 0 THEN CAST(a.cost_lines_total AS DOUBLE)
-                    WHEN a.cost_total > 0 THEN CAST(a.cost_total AS DOUBLE) END AS stated_cost,
-               CASE WHEN a.cost_lines_total > 0 THEN CAST(coalesce(a.cost_licence, 0) + coalesce(a.cost_support, 0)
-                    + coalesce(a.cost_hosting, 0) + coalesce(a.cost_other, 0) {staff} AS DOUBLE) END AS stated_cashable,
+               CASE WHEN a.annual_cost > 0 THEN CAST(a.annual_cost AS DOUBLE) END AS stated_cost,
+               CASE WHEN a.annual_cost > 0 THEN CAST(a.annual_cashable_cost {staff} AS DOUBLE) END AS stated_cashable,
                CAST(a.cost_lines_total AS DOUBLE) AS lines_total,
                p.primary_code,
                l.score AS legacy_score, coalesce(l.red_rated, false) AS red_rated, l.rag,

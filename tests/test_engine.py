@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from appconsol.api.results import exit_code_for
 from appconsol.config import find_config, load_config, read_config
-from appconsol.engine.check import exit_code_for
 from appconsol.engine.loader import RulePackError, load_rules, read_rule_file
 from appconsol.engine.model import ConfiguredRule, coerce_value
 from appconsol.engine.runner import run_rules

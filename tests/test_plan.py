@@ -227,7 +227,7 @@ def test_dependencies_recorded_in_the_inventory_order_the_waves(store, tmp_path)
             row("Wessex", "A3", "Objective", capability="Document Management", total=20000, users=100),
         ),
     )
-    store._insert(
+    store.insert_frame(
         "app_dependencies",
         pl.DataFrame(
             {

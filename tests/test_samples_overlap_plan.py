@@ -28,7 +28,7 @@ from typing import Any
 import pytest
 import yaml
 
-from appconsol.engine.analyse import analyse
+from appconsol.api import analyse
 from appconsol.ingest.load import load_inventories
 from appconsol.ingest.prepare import LoadOptions
 from appconsol.store import Store

@@ -1,10 +1,14 @@
 """appconsol: turn application inventories into a costed consolidation plan.
 
-The public API; the CLI is a thin layer over these functions. Names are imported on first use,
-so `import appconsol` (and `appconsol --help`) stays instant.
+The public API (`appconsol.api`, documented in docs/api.md); the CLI is a thin layer over these
+functions. Names are imported on first use, so `import appconsol` (and `appconsol --help`) stays
+instant.
 
     result = appconsol.check(["inventories/"], fail_on="warning")
     result.exit_code, result.run.findings
+    appconsol.load(["inventories/"], db="estate.duckdb")
+    appconsol.analyse("estate.duckdb").summary
+    appconsol.run_plan(["inventories/"], output="plan.xlsx").exit_code
 """
 
 from __future__ import annotations
@@ -12,12 +16,31 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from appconsol.version import __version__
 
+_API = (
+    "load",
+    "check",
+    "analyse",
+    "run_plan",
+    "write_plan",
+    "explain",
+    "map_columns",
+    "list_loads",
+    "unload",
+    "test_rules",
+    "AnalyseResult",
+    "CheckResult",
+    "ExitCode",
+    "LoadResult",
+    "MappingResult",
+    "RulesTestResult",
+    "RunOutcome",
+    "WriteResult",
+    "exit_code_for",
+)
 _LAZY = {
-    "check": "appconsol.engine.check",
-    "CheckResult": "appconsol.engine.check",
-    "exit_code_for": "appconsol.engine.check",
+    **{name: "appconsol.api" for name in _API},
     "run_rules": "appconsol.engine.runner",
     "RunResult": "appconsol.engine.runner",
     "load_rules": "appconsol.engine.loader",
@@ -31,26 +54,62 @@ _LAZY = {
 }
 
 __all__ = [
+    "AnalyseResult",
     "CheckResult",
+    "ExitCode",
     "Finding",
+    "LoadResult",
+    "MappingResult",
     "Rule",
+    "RulesTestResult",
+    "RunOutcome",
     "RunResult",
     "Severity",
     "Step",
+    "WriteResult",
     "__version__",
+    "analyse",
     "check",
     "exit_code_for",
+    "explain",
+    "list_loads",
+    "load",
     "load_config",
     "load_rules",
+    "map_columns",
     "register_step",
     "run_cases",
+    "run_plan",
     "run_rules",
+    "test_rules",
+    "unload",
+    "write_plan",
 ]
 
 if TYPE_CHECKING:
+    from appconsol.api import (
+        AnalyseResult,
+        CheckResult,
+        ExitCode,
+        LoadResult,
+        MappingResult,
+        RulesTestResult,
+        RunOutcome,
+        WriteResult,
+        analyse,
+        check,
+        exit_code_for,
+        explain,
+        list_loads,
+        load,
+        map_columns,
+        run_plan,
+        test_rules,
+        unload,
+        write_plan,
+    )
     from appconsol.config import load_config
     from appconsol.engine.cases import run_cases
-    from appconsol.engine.check import CheckResult, check, exit_code_for
     from appconsol.engine.loader import load_rules
     from appconsol.engine.model import Finding, Rule, Severity
     from appconsol.engine.runner import RunResult, run_rules

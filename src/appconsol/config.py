@@ -47,11 +47,13 @@ CONFIG_NAME = "appconsol.toml"
 # Sections read by the analysis steps themselves ([reference], [legacy], [cloud], [overlap], [plan]);
 # the config keeps them as tables and each step validates its own.
 ANALYSIS_SECTIONS = ("reference", "legacy", "cloud", "overlap", "plan")
-TOP_KEYS = ("as_of", "rules_dirs", "rules", "waivers", "check", *ANALYSIS_SECTIONS)
+TOP_KEYS = ("as_of", "rules_dirs", "rules", "waivers", "check", "load", *ANALYSIS_SECTIONS)
 RULES_KEYS = ("select", "ignore")
 OVERRIDE_KEYS = ("severity", "parameters")
 WAIVER_KEYS = ("rule", "key", "reason", "expires")
 CHECK_KEYS = ("fail_on",)
+LOAD_KEYS = ("mappings",)
+MAPPING_GLOB_KEYS = ("glob", "mapping")
 _KEY = r"(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')"
 _DOTTED = rf"{_KEY}(?:\s*\.\s*{_KEY})*"
 
@@ -75,6 +77,25 @@ class Waiver:
         return finding_key in (self.key, f"{self.rule}|{self.key}")
 
 
+@dataclass(frozen=True)
+class MappingGlob:
+    """`[[load.mappings]]`: files matching `glob` (relative to appconsol.toml) load with `mapping`."""
+
+    glob: str
+    mapping: Path
+
+    def matches(self, path: Path, base: Path) -> bool:
+        from fnmatch import fnmatchcase
+
+        try:
+            relative = path.resolve().relative_to(base.resolve()).as_posix()
+        except ValueError:
+            relative = path.as_posix()
+        return fnmatchcase(relative, self.glob) or (
+            "/" not in self.glob and fnmatchcase(path.name, self.glob)
+        )
+
+
 @dataclass
 class Config:
     path: Path | None = None
@@ -85,6 +106,7 @@ class Config:
     overrides: dict[str, RuleOverride] = field(default_factory=dict)
     waivers: list[Waiver] = field(default_factory=list)
     fail_on: str | None = None
+    mappings: list[MappingGlob] = field(default_factory=list)
     analyses: dict[str, dict[str, Any]] = field(default_factory=dict)
     notices: list[Notice] = field(default_factory=list)
     lines: dict[tuple[Any, ...], int] = field(default_factory=dict)
@@ -97,6 +119,11 @@ class Config:
             keys = keys[:-1]
         return Location(file=self.path, line=self.lines.get(keys))
 
+    def mapping_for(self, path: Path) -> Path | None:
+        """The mapping file of the first `[[load.mappings]]` whose glob matches `path`, if any."""
+        base = self.path.parent if self.path else Path.cwd()
+        return next((m.mapping for m in self.mappings if m.matches(path, base)), None)
+
     def configure(
         self, pack: RulePack, *, select: Sequence[str] = (), ignore: Sequence[str] = ()
     ) -> list[ConfiguredRule]:
@@ -105,7 +132,9 @@ class Config:
         `select` from the command line replaces the config's; `ignore` adds to it.
         """
         from appconsol.engine.model import ConfiguredRule, Severity, coerce_value
+        from appconsol.engine.runner import ENGINE_RULES
 
+        engine_codes = {r.code for r in ENGINE_RULES}  # findings the engine makes about the config
         rules = pack.rules
         for code in self.overrides:
             if code not in pack.by_code():
@@ -115,7 +144,7 @@ class Config:
                     location=self.location("rules", code),
                 )
         for waiver_index, waiver in enumerate(self.waivers):
-            if waiver.rule not in pack.by_code() and waiver.rule not in ENGINE_CODES:
+            if waiver.rule not in pack.by_code() and waiver.rule not in engine_codes:
                 raise ConfigError(
                     f"waiver names unknown rule '{waiver.rule}'",
                     hint="`appconsol rules list` shows the codes",
@@ -164,10 +193,6 @@ class Config:
                         ) from exc
             configured.append(ConfiguredRule(rule, severity, values))
         return configured
-
-
-# Findings the engine itself makes about the configuration (see engine/waivers.py).
-ENGINE_CODES = ("AC001", "AC002")
 
 
 def find_config(start: Path | None = None) -> Path | None:
@@ -302,6 +327,34 @@ def _read(config: Config, data: dict[str, Any]) -> None:
         if check["fail_on"] not in ("error", "warning", "info", "never"):
             raise fail("check.fail_on must be error, warning, info or never", "check", "fail_on")
         config.fail_on = check["fail_on"]
+    _read_load(config, data.get("load", {}), fail)
+
+
+def _read_load(config: Config, load: Any, fail: Any) -> None:
+    """[load]: `[[load.mappings]]` tables of glob and mapping file, checked to exist."""
+    if not isinstance(load, dict):
+        raise fail("[load] must be a table", "load")
+    _warn_unknown(config, load, LOAD_KEYS, ("load",))
+    mappings = load.get("mappings", [])
+    if not isinstance(mappings, list):
+        raise fail("load.mappings must be an array of tables ([[load.mappings]])", "load", "mappings")
+    assert config.path is not None
+    for i, item in enumerate(mappings):
+        where = ("load", "mappings", i)
+        if not isinstance(item, dict):
+            raise fail("each [[load.mappings]] must be a table with glob and mapping", *where)
+        _warn_unknown(config, item, MAPPING_GLOB_KEYS, where)
+        for key in MAPPING_GLOB_KEYS:
+            if not isinstance(item.get(key), str) or not item[key].strip():
+                raise fail(f"[[load.mappings]] needs '{key}' (text)", *where, key)
+        mapping = config.path.parent / item["mapping"]
+        if not mapping.is_file():
+            raise fail(
+                f"mapping file '{item['mapping']}' does not exist (paths are relative to the config file)",
+                *where,
+                "mapping",
+            )
+        config.mappings.append(MappingGlob(item["glob"].strip(), mapping))
 
 
 def _warn_unknown(config: Config, data: dict[str, Any], known: Sequence[str], where: tuple[Any, ...]) -> None:

@@ -101,3 +101,11 @@ class Notice:
     def __str__(self) -> str:
         where = self.location.describe() if self.location else ""
         return f"{where}: {self.message}" if where else self.message
+
+
+class StaleAnalysisError(StoreError):
+    """The analysis tables were not built from what the store holds now (or the last run failed)."""
+
+
+class ArtefactError(AppconsolError):
+    """An output file (plan, export, report) cannot be written where asked."""

@@ -928,7 +928,7 @@ TABLES: tuple[Table, ...] = (
         (
             Column("load_id", "VARCHAR", "Identifier of the load."),
             Column("source_file", "VARCHAR", "Path as given."),
-            Column("file_name", "VARCHAR", "File name without directories: the identity used for reloads."),
+            Column("file_name", "VARCHAR", "File name without directories."),
             Column("content_hash", "VARCHAR", "SHA-256 of the file's bytes."),
             Column("source_sheet", "VARCHAR", "Sheet read (NULL for CSV)."),
             Column("header_row", "BIGINT", "1-based row number of the (last) header row."),
@@ -942,6 +942,13 @@ TABLES: tuple[Table, ...] = (
             Column("rows_rejected", "BIGINT", "Rows stored in `rejected_rows`."),
             Column("warnings", "BIGINT", "Cell-level warnings stored in `load_warnings`."),
             Column("tool_version", "VARCHAR", "appconsol version that loaded it."),
+            Column(
+                "file_key",
+                "VARCHAR",
+                "The file's identity: its resolved path relative to the store's folder. Loading the "
+                "same file again (however its path is spelt), or the same bytes moved elsewhere, "
+                "replaces this load.",
+            ),
         ),
     ),
     Table(
@@ -1016,10 +1023,30 @@ TABLES: tuple[Table, ...] = (
         ),
     ),
     Table(
+        "analysis_tables",
+        "one row per table the last analysis wrote: the store generation it was built from",
+        (
+            Column("table_name", "VARCHAR", "A table written by an analysis step or the rule run."),
+            Column("run_id", "VARCHAR", "The analysis run that wrote it (see `rule_runs`)."),
+            Column(
+                "generation",
+                "BIGINT",
+                "The store generation (`store_meta` key `generation`, bumped by every load and unload) "
+                "the table was built from.",
+            ),
+            Column("written_at", "TIMESTAMP", "When the run committed (UTC)."),
+        ),
+    ),
+    Table(
         "store_meta",
         "key/value facts about the store",
         (
-            Column("key", "VARCHAR", "schema_version, currency, created_by, ..."),
+            Column(
+                "key",
+                "VARCHAR",
+                "schema_version, created_by, generation (bumped by each load), analysis_status, "
+                "analysis_generation, ...",
+            ),
             Column("value", "VARCHAR", "The value as text."),
         ),
     ),

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from appconsol.analyses.settings import Setting, fetch_frame, read_settings, replace_table_sql
+from appconsol.analyses.settings import Setting, fetch_frame, read_settings
 from appconsol.engine.steps import Step, StepContext, register_step
 from appconsol.schema import Column, Table
 
@@ -90,8 +90,7 @@ def map_application_capabilities(ctx: StepContext) -> None:
     )
     ctx.con.register("capability_lookup", lookup.to_arrow(compat_level=pl.CompatLevel.newest()))
     try:
-        replace_table_sql(
-            ctx.con,
+        ctx.store.replace_table(
             APP_CAPABILITY_CODES,
             "SELECT DISTINCT c.organisation, c.app_id, c.capability, l.code, l.name, l.confidence, l.method, "
             "l.label_key FROM app_capabilities c JOIN capability_lookup l ON l.capability = c.capability",

@@ -414,11 +414,11 @@ def run_decision_cases(decision: Decision, table: Sequence[Decision] | None = No
     from appconsol.analyses.legacy import LEGACY_STEP
     from appconsol.analyses.lifecycle import LIFECYCLE_STEP
     from appconsol.analyses.products import PRODUCTS_STEP
-    from appconsol.engine.cases import Case, CaseResult, _insert_table
+    from appconsol.engine.cases import Case, CaseResult, insert_case_table
     from appconsol.engine.runner import run_rules
-    from appconsol.engine.steps import registered_steps, table_ddl
+    from appconsol.engine.steps import registered_steps
     from appconsol.schema import TABLES_BY_NAME
-    from appconsol.store import Store
+    from appconsol.store import Store, table_ddl
 
     table = list(table) if table is not None else load_decisions()
     steps = [PRODUCTS_STEP, CAPABILITIES_STEP, LIFECYCLE_STEP, LEGACY_STEP, disposition_step(table)]
@@ -431,7 +431,7 @@ def run_decision_cases(decision: Decision, table: Sequence[Decision] | None = No
                 store.con.execute(table_ddl(t))
             shim = Case(case.name, case.tables, {}, case.as_of, [], case.location)
             for name, text in case.tables.items():
-                _insert_table(store, name, text, {**TABLES_BY_NAME, **step_tables}, shim)
+                insert_case_table(store, name, text, {**TABLES_BY_NAME, **step_tables}, shim)
             run = run_rules(store, [], as_of=case.as_of, steps=steps, settings=case.settings)
             rows = store.con.execute(
                 "SELECT organisation, app_id, time_category, disposition, decided_by, reason FROM dispositions"

@@ -37,7 +37,7 @@ from appconsol.analyses.decisions import (
 )
 from appconsol.analyses.lifecycle import REFERENCE_SETTINGS
 from appconsol.analyses.residency import country_status
-from appconsol.analyses.settings import Setting, fetch_frame, read_settings, replace_table_sql
+from appconsol.analyses.settings import Setting, fetch_frame, read_settings
 from appconsol.engine.model import template_fields
 from appconsol.engine.steps import Step, StepContext, register_step
 from appconsol.errors import ConfigError, RuleError
@@ -379,7 +379,7 @@ def run_disposition(ctx: StepContext, table: Sequence[Decision] | None = None) -
             "technical_high": settings["technical_fit_high"],
             "hardware": _keyword_pattern(settings["hardware_keywords"] or ["\x00"]),
         }
-        replace_table_sql(ctx.con, DISPOSITION_FACTS, _FACTS_SQL, params)
+        ctx.store.replace_table(DISPOSITION_FACTS, _FACTS_SQL, params)
     finally:
         for name in lookups:
             ctx.con.unregister(name)
@@ -387,7 +387,7 @@ def run_disposition(ctx: StepContext, table: Sequence[Decision] | None = None) -
     insert_decision_matches(ctx.con, table, ctx.as_of, values)
     reason, reason_params = _reason_sql(table)
     try:
-        replace_table_sql(ctx.con, DISPOSITIONS_TABLE, _CHOOSE_SQL.format(reason=reason), reason_params)
+        ctx.store.replace_table(DISPOSITIONS_TABLE, _CHOOSE_SQL.format(reason=reason), reason_params)
     finally:
         ctx.con.execute(f"DROP TABLE IF EXISTS {MATCHES_TABLE}")
 

@@ -43,9 +43,10 @@ class Explanation:
 
 def explain(db: Path, app: str, *, organisation: str | None = None) -> Explanation:
     """Explain the application whose id or name is `app` (case-insensitive), in `organisation` if given."""
-    from appconsol.store import Store
+    from appconsol.store import Store, require_current_analysis
 
     with Store(Path(db), read_only=True) as store:
+        require_current_analysis(store)
         target = _find(store, app, organisation)
         return _explain(store, target)
 

@@ -27,7 +27,6 @@ from appconsol.analyses.settings import (
     ascending_bands,
     fetch_frame,
     read_settings,
-    replace_table_sql,
 )
 from appconsol.engine.steps import Step, StepContext, register_step
 from appconsol.errors import ConfigError
@@ -206,7 +205,7 @@ def run_legacy(ctx: StepContext) -> None:
     explicit, explicit_params = _explicit_values(ctx.con)
     sql = _legacy_sql(explicit, _future_columns(ctx.con))
     try:
-        replace_table_sql(ctx.con, LEGACY_SCORES, sql, {**params, **explicit_params})
+        ctx.store.replace_table(LEGACY_SCORES, sql, {**params, **explicit_params})
     finally:
         ctx.con.unregister("scarce_terms")
 

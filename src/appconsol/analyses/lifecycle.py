@@ -22,7 +22,7 @@ from typing import Any
 
 import polars as pl
 
-from appconsol.analyses.settings import Setting, fetch_frame, read_settings, replace_table, replace_table_sql
+from appconsol.analyses.settings import Setting, fetch_frame, read_settings
 from appconsol.engine.steps import Step, StepContext, register_step
 from appconsol.errors import ConfigError
 from appconsol.reference import ReferenceDataError, load_lifecycle, match_components, snapshot_info
@@ -162,8 +162,8 @@ def run_lifecycle(ctx: StepContext) -> None:
         releases = load_lifecycle(overrides)
     except ReferenceDataError as exc:
         raise _config_error(ctx, "lifecycle_overrides", exc) from exc
-    replace_table(ctx.con, LIFECYCLE_RELEASES, releases)
-    replace_table(ctx.con, REFERENCE_SNAPSHOTS, _snapshots(overrides, settings["component_aliases"]))
+    ctx.store.replace_table(LIFECYCLE_RELEASES, releases)
+    ctx.store.replace_table(REFERENCE_SNAPSHOTS, _snapshots(overrides, settings["component_aliases"]))
 
     distinct = fetch_frame(ctx.con, "SELECT DISTINCT kind, product, version, raw FROM v_app_components")
     if distinct.is_empty():
@@ -186,7 +186,7 @@ def run_lifecycle(ctx: StepContext) -> None:
             raise _config_error(ctx, "component_aliases", exc) from exc
     ctx.con.register("component_matches", matched.to_arrow())
     try:
-        replace_table_sql(ctx.con, COMPONENT_LIFECYCLE, _COMPONENT_SQL, {"as_of": ctx.as_of})
+        ctx.store.replace_table(COMPONENT_LIFECYCLE, _COMPONENT_SQL, {"as_of": ctx.as_of})
     finally:
         ctx.con.unregister("component_matches")
 

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from appconsol.analyses.settings import Setting, fetch_frame, read_settings, replace_table, replace_table_sql
+from appconsol.analyses.settings import Setting, fetch_frame, read_settings
 from appconsol.engine.steps import Step, StepContext, register_step
 from appconsol.schema import Column, Table
 
@@ -177,16 +177,15 @@ def find_overlaps(ctx: StepContext) -> None:
     )
     all_members = pl.concat([members, across_members], how="diagonal_relaxed")
     all_groups = _with_costs(pl.concat([groups, across_groups], how="diagonal_relaxed"), all_members, costs)
-    replace_table_sql(
-        con,
+    ctx.store.replace_table(
         OVERLAP_PAIRS,
         "SELECT organisation, app_a, app_b, shared_capabilities, share_of_a, share_of_b, similarity, evidence "
         "FROM _ov_pairs WHERE similarity >= $min ORDER BY organisation, app_a, app_b",
         {"min": float(settings["pair_min_similarity"])},
     )
-    replace_table(con, OVERLAP_GROUPS, all_groups.sort("group_id"))
-    replace_table(con, OVERLAP_MEMBERS, all_members.sort("group_id", "organisation", "app_id"))
-    replace_table(con, OVERLAP_GENERIC, generic)
+    ctx.store.replace_table(OVERLAP_GROUPS, all_groups.sort("group_id"))
+    ctx.store.replace_table(OVERLAP_MEMBERS, all_members.sort("group_id", "organisation", "app_id"))
+    ctx.store.replace_table(OVERLAP_GENERIC, generic)
     for name in ("_ov_caps", "_ov_block", "_ov_apps", "_ov_pairs"):
         con.execute(f"DROP TABLE IF EXISTS {name}")
 

@@ -39,7 +39,7 @@ from appconsol.analyses.plan_inputs import (
 )
 from appconsol.analyses.plan_timing import WaveInput, assign_waves, dependency_edges, timing_frame
 from appconsol.analyses.savings import Assumptions, appraise_frame, split_by_share
-from appconsol.analyses.settings import Setting, fetch_frame, read_settings, replace_table
+from appconsol.analyses.settings import Setting, fetch_frame, read_settings
 from appconsol.engine.steps import Step, StepContext, register_step
 from appconsol.errors import ConfigError, Notice
 from appconsol.schema import Column, Table
@@ -269,10 +269,10 @@ def make_plan(ctx: StepContext) -> None:
     )
     del facts, apps, outcome, info, members, groups  # a million-application plan needs the room
     frames = _timed_and_costed(ctx, actions, a, values, tables)
-    replace_table(con, PLAN_ACTIONS, frames["actions"])
-    replace_table(con, PLAN_CASH_FLOWS, frames["cash_flows"])
-    replace_table(con, PLAN_PARTNER_SHARES, frames["shares"])
-    replace_table(con, PLAN_ASSUMPTIONS, _assumption_rows(ctx, a))
+    ctx.store.replace_table(PLAN_ACTIONS, frames["actions"])
+    ctx.store.replace_table(PLAN_CASH_FLOWS, frames["cash_flows"])
+    ctx.store.replace_table(PLAN_PARTNER_SHARES, frames["shares"])
+    ctx.store.replace_table(PLAN_ASSUMPTIONS, _assumption_rows(ctx, a))
 
 
 FACT_FIELDS = (

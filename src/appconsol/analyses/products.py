@@ -65,21 +65,14 @@ def resolve_application_products(ctx: StepContext) -> None:
     )
     ctx.con.register("resolved_products", resolved.to_arrow(compat_level=pl.CompatLevel.newest()))
     try:
-        ctx.con.execute("BEGIN TRANSACTION")
-        try:
-            ctx.con.execute("DELETE FROM product_keys")
-            ctx.con.execute(
-                "INSERT INTO product_keys "
-                "SELECT a.organisation, a.app_id, r.vendor_key, r.product_key, r.product_label, "
-                "r.product_confidence, r.product_method "
-                "FROM v_applications a LEFT JOIN resolved_products r "
-                "ON a.vendor IS NOT DISTINCT FROM r.vendor AND a.product IS NOT DISTINCT FROM r.product "
-                "AND a.name IS NOT DISTINCT FROM r.name"
-            )
-            ctx.con.execute("COMMIT")
-        except BaseException:
-            ctx.con.execute("ROLLBACK")
-            raise
+        ctx.store.replace_table(
+            PRODUCT_KEYS,
+            "SELECT a.organisation, a.app_id, r.vendor_key, r.product_key, r.product_label, "
+            "r.product_confidence, r.product_method "
+            "FROM v_applications a LEFT JOIN resolved_products r "
+            "ON a.vendor IS NOT DISTINCT FROM r.vendor AND a.product IS NOT DISTINCT FROM r.product "
+            "AND a.name IS NOT DISTINCT FROM r.name",
+        )
     finally:
         ctx.con.unregister("resolved_products")
 

@@ -1,4 +1,4 @@
-"""Settings of the analysis steps ([reference], [legacy], [cloud] in appconsol.toml), and table writing.
+"""Settings of the analysis steps ([reference], [legacy], [cloud] in appconsol.toml).
 
 Each step declares its settings as `Setting`s: a key, a type (the rule parameter types, plus
 `path` and `table`), a default and a description. `read_settings` checks what the user wrote:
@@ -23,7 +23,6 @@ import polars as pl
 from appconsol.engine.model import coerce_value
 from appconsol.engine.steps import StepContext
 from appconsol.errors import ConfigError, Notice
-from appconsol.schema import Table
 
 
 @dataclass(frozen=True)
@@ -117,41 +116,7 @@ def settings_markdown(section: str, specs: Sequence[Setting]) -> list[str]:
     return lines
 
 
-# -- writing step tables ---------------------------------------------------------------------------
-
-
-def replace_table(con: Any, table: Table, frame: pl.DataFrame) -> None:
-    """Rewrite a step table wholesale from a frame (columns by name; missing ones are NULL)."""
-    present = [c.name for c in table.columns if c.name in frame.columns]
-    arrow = frame.select(present).to_arrow(compat_level=pl.CompatLevel.newest())
-    con.register("step_rows", arrow)
-    try:
-        names = ", ".join(f'"{c}"' for c in present)
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.execute(f'DELETE FROM "{table.name}"')
-            con.execute(f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM step_rows')
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-    finally:
-        con.unregister("step_rows")
-
-
-def replace_table_sql(
-    con: Any, table: Table, select_sql: str, params: Mapping[str, Any] | None = None
-) -> None:
-    """Rewrite a step table wholesale from a SELECT that returns its columns in order."""
-    names = ", ".join(f'"{c.name}"' for c in table.columns)
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.execute(f'DELETE FROM "{table.name}"')
-        con.execute(f'INSERT INTO "{table.name}" ({names})\n{select_sql}', dict(params or {}))
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+# -- reading ------------------------------------------------------------------------------------
 
 
 def fetch_frame(con: Any, sql: str, params: Mapping[str, Any] | None = None) -> pl.DataFrame:

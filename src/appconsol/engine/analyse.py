@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from appconsol.engine.check import EXIT_ERROR, EXIT_OK
 from appconsol.errors import ConfigError, Notice, StoreError
 
 if TYPE_CHECKING:
+    from appconsol.config import Config
     from appconsol.engine.runner import RunResult
     from appconsol.engine.steps import Step
     from appconsol.store import Store
@@ -28,34 +28,31 @@ DUCKDB_MEMORY_LIMIT = "1GB"
 
 
 @dataclass
-class AnalyseResult:
+class AnalysisRun:
+    """What the engine did to the store: the run (findings, timings, failures) and the summary."""
+
     db: Path
     run: RunResult
     summary: dict[str, Any]
     notices: list[Notice] = field(default_factory=list)
 
-    @property
-    def errors(self) -> list[str]:
-        return [str(f) for f in self.run.failures]
-
-    @property
-    def exit_code(self) -> int:
-        return EXIT_ERROR if self.errors else EXIT_OK
-
 
 def analyse(
     db: Path,
     *,
-    as_of: dt.date | None = None,
-    config: Path | None = None,
+    as_of: dt.date,
+    config: Config,
     rules_dirs: Sequence[Path] = (),
     select: Sequence[str] = (),
     ignore: Sequence[str] = (),
     steps: Sequence[Step] | None = None,
     progress: Callable[[str], None] | None = None,
     memory_limit: str | None = DUCKDB_MEMORY_LIMIT,
-) -> AnalyseResult:
+) -> AnalysisRun:
     """Run all steps and rules over the store at `db` (which must exist: load inventories first).
+
+    `config` and `as_of` come settled from the API (`appconsol.api.analyse`), which loads the
+    config once and resolves the date once.
 
     `memory_limit` caps DuckDB's own memory for the run (its buffer cache and joins spill to a
     temporary folder beyond it), so the steps' Python and polars work has room: a million
@@ -63,7 +60,6 @@ def analyse(
     """
     import duckdb
 
-    from appconsol.config import load_config
     from appconsol.engine.loader import load_rules
     from appconsol.engine.runner import run_rules
     from appconsol.store import Store
@@ -73,10 +69,9 @@ def analyse(
         raise StoreError(
             f"store '{db}' does not exist", hint="load inventories first with `appconsol load FILE --db PATH`"
         )
-    settings = load_config(config)
+    settings = config
     pack = load_rules([*settings.rules_dirs, *rules_dirs], steps=steps)
     configured = settings.configure(pack, select=select, ignore=ignore)
-    as_of = as_of or settings.as_of or dt.date.today()
     with Store(db) as store:
         if memory_limit:
             try:
@@ -96,7 +91,7 @@ def analyse(
             where=settings.location,
         )
         summary = summarise(store, run)
-    return AnalyseResult(db, run, summary, [*settings.notices, *pack.notices, *run.notices])
+    return AnalysisRun(db, run, summary, [*settings.notices, *pack.notices, *run.notices])
 
 
 def _memory(text: str) -> str:

@@ -16,8 +16,8 @@ from typing import Any
 
 import polars as pl
 
-from appconsol import __version__
 from appconsol.errors import ConfigError, Location
+from appconsol.version import __version__
 
 BASELINE_VERSION = 1
 

@@ -34,9 +34,9 @@ from typing import Any
 import polars as pl
 
 from appconsol.engine.model import ConfiguredRule, Finding, Rule, coerce_value
-from appconsol.engine.steps import Step, table_ddl
+from appconsol.engine.steps import Step
 from appconsol.engine.yamlfile import LineList, LineMap, read_yaml
-from appconsol.errors import Location, RuleError
+from appconsol.errors import Location, RuleError, StoreError
 from appconsol.schema import TABLES_BY_NAME, Table
 
 CASES_AS_OF = dt.date(2026, 1, 1)
@@ -147,7 +147,7 @@ def run_cases(rule: Rule, steps: Sequence[Step] | None = None) -> list[CaseResul
     """
     from appconsol.engine.runner import run_rules
     from appconsol.engine.steps import registered_steps
-    from appconsol.store import Store
+    from appconsol.store import Store, table_ddl
 
     cases = read_cases(rule)
     results = []
@@ -157,7 +157,7 @@ def run_cases(rule: Rule, steps: Sequence[Step] | None = None) -> list[CaseResul
             for table in step_tables.values():
                 store.con.execute(table_ddl(table))
             for table_name, text in case.tables.items():
-                _insert_table(store, table_name, text, {**TABLES_BY_NAME, **step_tables}, case)
+                insert_case_table(store, table_name, text, {**TABLES_BY_NAME, **step_tables}, case)
             configured = ConfiguredRule(rule, rule.severity, {**rule.defaults(), **case.parameters})
             run = run_rules(store, [configured], as_of=case.as_of, steps=[])
         if run.failures:
@@ -182,7 +182,7 @@ def run_cases(rule: Rule, steps: Sequence[Step] | None = None) -> list[CaseResul
     return results
 
 
-def _insert_table(store: Any, name: str, text: str, tables: dict[str, Table], case: Case) -> None:
+def insert_case_table(store: Any, name: str, text: str, tables: dict[str, Table], case: Case) -> None:
     table = tables.get(name)
     if table is None:
         raise RuleError(f"case '{case.name}': no table named '{name}'", location=case.location)
@@ -204,16 +204,13 @@ def _insert_table(store: Any, name: str, text: str, tables: dict[str, Table], ca
         frame = frame.with_columns(pl.int_range(2, frame.height + 2).cast(pl.String).alias("source_row"))
     if "load_id" in columns and "load_id" not in frame.columns:
         frame = frame.with_columns(pl.lit("case").alias("load_id"))
-    store.con.register("case_rows", frame.to_arrow())
     try:
-        names = ", ".join(f'"{c}"' for c in frame.columns)
-        store.con.execute(f'INSERT INTO "{name}" ({names}) SELECT {names} FROM case_rows')
-    except Exception as exc:
+        store.insert_frame(table, frame)
+    except StoreError as exc:
+        cause = exc.__cause__ or exc
         raise RuleError(
-            f"case '{case.name}': table {name}: {str(exc).splitlines()[0]}", location=case.location
+            f"case '{case.name}': table {name}: {str(cause).splitlines()[0]}", location=case.location
         ) from exc
-    finally:
-        store.con.unregister("case_rows")
 
 
 def compare(expected: list[dict[str, Any]], actual: list[Finding]) -> str | None:

@@ -24,7 +24,7 @@ from appconsol.engine.model import (
     coerce_value,
     template_fields,
 )
-from appconsol.engine.steps import Step, registered_steps, table_ddl
+from appconsol.engine.steps import Step, registered_steps
 from appconsol.engine.yamlfile import LineMap, read_yaml
 from appconsol.errors import Location, Notice, RuleError
 
@@ -295,7 +295,7 @@ def _parameters(path: Path, data: LineMap, notices: list[Notice], fail: Any) -> 
 
 def binding_connection(steps: Sequence[Step] = ()) -> Any:
     """An in-memory store with every table, view and step table, all empty."""
-    from appconsol.store import Store
+    from appconsol.store import Store, table_ddl
 
     store = Store(Path(":memory:"))
     for step in steps:

@@ -3,8 +3,15 @@
 Each rule's SQL runs with its parameters bound as DuckDB `$name` parameters; the rows it returns
 become findings column-wise in polars (key, message and evidence JSON are built as expressions,
 not per row in Python), so a rule finding 100k rows costs little more than its query. A rule
-that crashes is recorded as a failure and the others still run. The `findings` and `rule_runs`
-tables are rewritten wholesale, in one transaction, at the end of the run.
+that crashes is recorded as a failure and the others still run.
+
+The steps' tables are all replaced in one transaction, which also empties `findings` and
+`rule_runs` and marks the analysis `running` with the store generation it reads; the rules then
+run over the committed tables, and a second transaction writes `findings` and `rule_runs` and
+marks the analysis `complete` (or `failed`, when a step failed). A kill at any moment leaves either
+the previous analysis or empty tables marked as unfinished, never old tables beside new ones
+(store/generation.py). A step whose database error aborts the transaction is left out and the
+others are run again in a fresh one.
 """
 
 from __future__ import annotations
@@ -31,9 +38,11 @@ from appconsol.engine.model import (
     Severity,
     reaches,
 )
-from appconsol.engine.steps import Step, StepContext, order_steps, registered_steps, table_ddl
+from appconsol.engine.steps import Step, StepContext, order_steps, registered_steps
 from appconsol.errors import AppconsolError, Location, Notice
 from appconsol.schema import TABLES_BY_NAME
+from appconsol.store.ddl import table_ddl
+from appconsol.store.generation import finish_analysis, record_tables, start_analysis
 
 if TYPE_CHECKING:
     from appconsol.config import Waiver
@@ -121,9 +130,9 @@ def run_rules(
     run_id = uuid.uuid4().hex[:12]
     started = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     result = RunResult(run_id, as_of, list(rules), empty_findings())
-    for step in order_steps(registered_steps() if steps is None else list(steps)):
-        context = StepContext(store.con, as_of, settings or {}, where or (lambda *_: None), result.notices)
-        _run_step(store, step, context, result, progress)
+    ordered = order_steps(registered_steps() if steps is None else list(steps))
+    context = {"settings": settings or {}, "where": where or (lambda *_: None)}
+    built_from = _run_steps(store, ordered, run_id, as_of, context, result, progress)
     frames = []
     for configured in rules:
         if progress:
@@ -134,25 +143,84 @@ def run_rules(
     if frames:
         result.frame = pl.concat([result.frame, *frames], how="vertical_relaxed")
     result.frame = apply_waivers(result.frame, waivers, {c.code for c in rules}, run_id, as_of)
-    _store_run(store, result, started)
+    _store_run(store, result, started, built_from)
     return result
+
+
+class _StepAborted(Exception):
+    """A step's database error aborted the transaction: run the others again without it."""
+
+    def __init__(self, step: str):
+        super().__init__(step)
+        self.step = step
+
+
+def _run_steps(
+    store: Store,
+    ordered: list[Step],
+    run_id: str,
+    as_of: dt.date,
+    context: dict[str, Any],
+    result: RunResult,
+    progress: Callable[[str], None] | None,
+) -> int:
+    """Run every step in one transaction; the store generation the results were built from."""
+    derived = [t.name for step in ordered for t in step.writes]
+    aborted: dict[str, RuleFailure] = {}
+    notices = len(result.notices)
+    while True:
+        del result.notices[notices:]
+        result.failures = list(aborted.values())
+        result.timings = [RuleTiming(name, "step", 0.0, None, "failed") for name in aborted]
+        try:
+            with store.transaction():
+                for step in ordered:
+                    for table in step.writes:
+                        store.con.execute(table_ddl(table))
+                built_from = start_analysis(store, run_id, [*derived, "findings", "rule_runs"])
+                written = []
+                for step in ordered:
+                    if step.name in aborted:
+                        continue
+                    ctx = StepContext(
+                        store.con, as_of, context["settings"], context["where"], result.notices, store
+                    )
+                    if _run_step(store, step, ctx, result, progress):
+                        written += step.written
+                    elif not _transaction_alive(store):
+                        aborted[step.name] = result.failures[-1]
+                        raise _StepAborted(step.name)
+                    else:  # a failed step leaves its tables empty, not half written
+                        for table in step.written:
+                            store.con.execute(f'DELETE FROM "{table}"')
+                record_tables(store, run_id, built_from, written)
+            return built_from
+        except _StepAborted:
+            continue
+
+
+def _transaction_alive(store: Store) -> bool:
+    try:
+        store.con.execute("SELECT 1").fetchall()
+    except Exception:
+        return False
+    return True
 
 
 def _run_step(
     store: Store, step: Step, context: StepContext, result: RunResult, progress: Callable[[str], None] | None
-) -> None:
+) -> bool:
     if progress:
         progress(f"step {step.name}")
     start = time.perf_counter()
     try:
-        for table in step.writes:
-            store.con.execute(table_ddl(table))
         step.run(context)
         status = "ok"
     except Exception as exc:  # a failing step is reported; the rules still run
         status = "failed"
         result.failures.append(RuleFailure(step.name, "step", _one_line(exc)))
     result.timings.append(RuleTiming(step.name, "step", time.perf_counter() - start, None, status))
+    return status == "ok"
 
 
 def _run_rule(
@@ -322,7 +390,7 @@ def _config_finding(
     return tuple(row[c] for c in FINDING_COLUMNS)
 
 
-def _store_run(store: Store, result: RunResult, started: dt.datetime) -> None:
+def _store_run(store: Store, result: RunResult, started: dt.datetime, built_from: int) -> None:
     runs = pl.DataFrame(
         {
             "run_id": [result.run_id] * len(result.timings),
@@ -338,17 +406,14 @@ def _store_run(store: Store, result: RunResult, started: dt.datetime) -> None:
         },
         schema_overrides={"findings": pl.Int64, "source": pl.String, "error": pl.String},
     )
-    con = store.con
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.execute("DELETE FROM findings")
-        con.execute("DELETE FROM rule_runs")
-        store._insert("findings", result.frame)
-        store._insert("rule_runs", runs)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+    first_error = next((str(f) for f in result.failures if f.kind == "step"), None)
+    with store.transaction():
+        store.con.execute("DELETE FROM findings")
+        store.con.execute("DELETE FROM rule_runs")
+        store.insert_frame("findings", result.frame)
+        store.insert_frame("rule_runs", runs)
+        record_tables(store, result.run_id, built_from, ("findings", "rule_runs"))
+        finish_analysis(store, result.run_id, first_error)
 
 
 def _error_of(result: RunResult, timing: RuleTiming) -> str | None:

@@ -45,6 +45,13 @@ class StepContext:
     settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     where: Callable[..., Location | None] = _nowhere
     notices: list[Notice] = field(default_factory=list)
+    store: Any = None  # the Store whose `replace_table` steps write through (one made around `con` if None)
+
+    def __post_init__(self) -> None:
+        if self.store is None:
+            from appconsol.store import Store
+
+            object.__setattr__(self, "store", Store.around(self.con))
 
 
 @dataclass(frozen=True)
@@ -58,11 +65,6 @@ class Step:
     @property
     def written(self) -> tuple[str, ...]:
         return tuple(t.name for t in self.writes)
-
-
-def table_ddl(table: Table) -> str:
-    columns = ",\n  ".join(f'"{c.name}" {c.sql_type}' for c in table.columns)
-    return f'CREATE TABLE IF NOT EXISTS "{table.name}" (\n  {columns}\n)'
 
 
 STEPS: dict[str, Step] = {}

@@ -244,8 +244,13 @@ def load_inventories(
     options: LoadOptions | None = None,
     dry_run: bool = False,
     progress: Callable[[str], None] | None = None,
+    mapping_for: Callable[[Path], UserMapping | None] | None = None,
 ) -> LoadReport:
-    """Load each file in its own transaction; a failing file is reported and stores nothing."""
+    """Load each file in its own transaction; a failing file is reported and stores nothing.
+
+    `mapping` applies to every file; without it, `mapping_for(path)` may name one per file
+    (appconsol.toml's `[[load.mappings]]` globs).
+    """
     report = LoadReport()
     paths = list(paths)
     files = expand_inputs(paths, report.notes)
@@ -253,11 +258,13 @@ def load_inventories(
         [*files, *(p for p in paths if p.name in DIRECTORY_FILE_NAMES)]
     )
     base = options or LoadOptions()
+    given_mapping = mapping
     loaded_orgs: list[str] = []
     for path in files:
         if progress:
             progress(f"reading {path}")
         try:
+            mapping = given_mapping or (mapping_for(path) if mapping_for else None)
             inventory = read_inventory(
                 path, sheet=sheet, header_row=header_row, mapping=mapping, include_hidden=include_hidden
             )

@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from appconsol import __version__
+from appconsol.version import __version__
 
 if TYPE_CHECKING:
-    from appconsol.engine.check import CheckResult
+    from appconsol.api.results import CheckResult
     from appconsol.engine.model import Finding
+    from appconsol.engine.runner import RunResult
 
 JSON_SCHEMA_VERSION = 1
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -225,8 +226,9 @@ def summary_line(result: CheckResult) -> str:
     return f"appconsol check: {'; '.join(parts)} ({rules} rules, {files} file(s)); exit {result.exit_code}"
 
 
-def render_profile(result: CheckResult) -> str:
-    timings = sorted(result.run.timings, key=lambda t: -t.seconds)
+def render_profile(run: RunResult) -> str:
+    """Each step's and rule's time, slowest first, with its findings and status."""
+    timings = sorted(run.timings, key=lambda t: -t.seconds)
     total = sum(t.seconds for t in timings)
     width = max((len(t.code) for t in timings), default=4)
     lines = [f"{'rule':<{width}}  {'seconds':>8}  {'findings':>8}  status"]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from appconsol.report.findings import relative_path, sorted_findings, status
 
 if TYPE_CHECKING:
-    from appconsol.engine.check import CheckResult
+    from appconsol.api.results import CheckResult
     from appconsol.engine.model import Finding
 
 RICH_LIMIT = 2000

@@ -15,7 +15,7 @@ from appconsol.engine.model import reaches
 from appconsol.report.findings import relative_path, sorted_findings, status
 
 if TYPE_CHECKING:
-    from appconsol.engine.check import CheckResult
+    from appconsol.api.results import CheckResult
     from appconsol.engine.model import Finding
 
 

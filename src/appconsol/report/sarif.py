@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from appconsol import __version__
 from appconsol.report.findings import artifact_uri, sorted_findings, status
+from appconsol.version import __version__
 
 if TYPE_CHECKING:
-    from appconsol.engine.check import CheckResult
+    from appconsol.api.results import CheckResult
     from appconsol.engine.model import Finding, Rule
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

@@ -36,7 +36,7 @@ RUN_COLUMNS = {"run_id", "source_file", "source_row", "started_at", "seconds"}
 DUMP = """
 import datetime as dt, json, sys
 from pathlib import Path
-from appconsol.engine.analyse import analyse
+from appconsol.api import analyse
 from appconsol.ingest.load import load_inventories
 from appconsol.ingest.prepare import LoadOptions
 from appconsol.store import Store

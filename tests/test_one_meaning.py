@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from appconsol.engine.analyse import analyse
+from appconsol.api import analyse
 from appconsol.ingest.load import load_inventories
 from appconsol.ingest.prepare import LoadOptions
 from appconsol.store import Store

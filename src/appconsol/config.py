@@ -12,6 +12,8 @@ purpose: ignoring it would silently run the rule with its default.
     [rules]
     select = ["data-quality"]          # codes (globs such as "DQ*"), categories or groups
     ignore = ["DQ006"]
+    time_limit = 30                    # seconds one rule may run (docs/rules.md, the rule sandbox)
+    memory_limit = "1GB"               # memory the rule sandbox may use
 
     [rules.DQ004]                      # per-rule overrides
     severity = "error"
@@ -42,13 +44,14 @@ from appconsol.errors import ConfigError, Location, Notice
 if TYPE_CHECKING:
     from appconsol.engine.loader import RulePack
     from appconsol.engine.model import ConfiguredRule
+    from appconsol.engine.sandbox import SandboxLimits
 
 CONFIG_NAME = "appconsol.toml"
 # Sections read by the analysis steps themselves ([reference], [legacy], [cloud], [overlap], [plan]);
 # the config keeps them as tables and each step validates its own.
 ANALYSIS_SECTIONS = ("reference", "legacy", "cloud", "overlap", "plan")
 TOP_KEYS = ("as_of", "rules_dirs", "rules", "waivers", "check", "load", *ANALYSIS_SECTIONS)
-RULES_KEYS = ("select", "ignore")
+RULES_KEYS = ("select", "ignore", "time_limit", "memory_limit")
 OVERRIDE_KEYS = ("severity", "parameters")
 WAIVER_KEYS = ("rule", "key", "reason", "expires")
 CHECK_KEYS = ("fail_on",)
@@ -106,6 +109,8 @@ class Config:
     overrides: dict[str, RuleOverride] = field(default_factory=dict)
     waivers: list[Waiver] = field(default_factory=list)
     fail_on: str | None = None
+    rule_time_limit: Any = None  # [rules] time_limit and memory_limit, as written (see limits())
+    rule_memory_limit: Any = None
     mappings: list[MappingGlob] = field(default_factory=list)
     analyses: dict[str, dict[str, Any]] = field(default_factory=dict)
     notices: list[Notice] = field(default_factory=list)
@@ -118,6 +123,12 @@ class Config:
         while keys and keys not in self.lines:
             keys = keys[:-1]
         return Location(file=self.path, line=self.lines.get(keys))
+
+    def limits(self) -> SandboxLimits:
+        """The rule sandbox's limits: the environment, else [rules] time_limit/memory_limit, else defaults."""
+        from appconsol.engine.sandbox import sandbox_limits
+
+        return sandbox_limits(self.rule_time_limit, self.rule_memory_limit, where=self.location("rules"))
 
     def mapping_for(self, path: Path) -> Path | None:
         """The mapping file of the first `[[load.mappings]]` whose glob matches `path`, if any."""
@@ -233,6 +244,12 @@ def read_config(path: Path) -> Config:
         data = toml.loads(text)
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read the config: {exc}", location=Location(file=path)) from exc
+    except (RecursionError, MemoryError) as exc:
+        raise ConfigError(
+            "the TOML is nested too deeply to read",
+            hint="appconsol.toml needs only a few levels of tables and arrays",
+            location=Location(file=path),
+        ) from exc
     except toml.TOMLDecodeError as exc:
         match = re.search(r"line (\d+)", str(exc))
         raise ConfigError(
@@ -273,6 +290,13 @@ def _read(config: Config, data: dict[str, Any]) -> None:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise fail(f"rules.{key} must be a list of rule codes, categories or groups", "rules", key)
         setattr(config, key, list(value))
+    config.rule_time_limit, config.rule_memory_limit = rules.get("time_limit"), rules.get("memory_limit")
+    if "time_limit" in rules or "memory_limit" in rules:
+        from appconsol.engine.sandbox import sandbox_limits
+
+        for key in ("time_limit", "memory_limit"):
+            if key in rules:  # checked here, where the line is known; the environment may win later
+                sandbox_limits(**{key: rules[key]}, where=config.location("rules", key), environ={})
     for code, body in rules.items():
         if code in RULES_KEYS:
             continue

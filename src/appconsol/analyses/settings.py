@@ -61,7 +61,69 @@ def read_settings(
             values[spec.key] = spec.default
             continue
         values[spec.key] = _coerce(ctx, section, spec, given[spec.key])
+        check_range(ctx, section, spec, values[spec.key])
     return values
+
+
+# Allowed ranges of numeric settings, (minimum, maximum); None is open. A numeric setting not
+# listed here may not be negative. Percentages are fractions (0.035 is 3.5%).
+RANGES: dict[tuple[str, str], tuple[float | None, float | None]] = {
+    ("plan", "discount_rate"): (0.0, 0.20),
+    ("plan", "horizon_short_years"): (1, 50),
+    ("plan", "horizon_long_years"): (1, 50),
+    ("plan", "optimism_bias_capital"): (0.0, 10.0),
+    ("plan", "optimism_bias_duration"): (0.0, 10.0),
+    ("plan", "saving_share_rehost"): (0.0, 1.0),
+    ("plan", "saving_share_replatform"): (0.0, 1.0),
+    ("plan", "saving_share_repurchase"): (0.0, 1.0),
+    ("plan", "saving_share_refactor"): (0.0, 1.0),
+    ("plan", "marginal_cost_share"): (0.0, 1.0),
+    ("plan", "dual_running_months"): (0.0, 120.0),
+    ("plan", "lead_time_months"): (0.0, 120.0),
+    ("plan", "max_targets"): (1, None),
+    ("overlap", "min_similarity"): (0.0, 1.0),
+    ("overlap", "pair_min_similarity"): (0.0, 1.0),
+    ("overlap", "different_wording_weight"): (0.0, 1.0),
+    ("overlap", "min_product_confidence"): (0.0, 1.0),
+    ("overlap", "min_capability_confidence"): (0.0, 1.0),
+    ("overlap", "max_block_apps"): (2, None),
+    ("overlap", "max_cluster_size"): (2, None),
+}
+NUMERIC_TYPES = ("integer", "number", "float", "list[number]", "list[integer]")
+
+
+def setting_range(section: str, key: str, setting_type: str) -> tuple[float | None, float | None] | None:
+    """The allowed range of a numeric setting (None for other types)."""
+    if setting_type not in NUMERIC_TYPES:
+        return None
+    return RANGES.get((section, key), (0.0, None))
+
+
+def check_range(ctx: StepContext, section: str, spec: Setting, value: Any) -> None:
+    """ConfigError naming appconsol.toml and the line when a number is outside its range."""
+    bounds = setting_range(section, spec.key, spec.type)
+    if bounds is None or value is None:
+        return
+    low, high = bounds
+    for number in value if isinstance(value, list) else [value]:
+        if isinstance(number, bool) or not isinstance(number, (int, float)):
+            continue
+        if (low is not None and number < low) or (high is not None and number > high):
+            raise ConfigError(
+                f"[{section}] {spec.key} must be {_describe_range(section, spec.key, low, high)}, got {number}",
+                location=ctx.where(section, spec.key),
+            )
+
+
+def _describe_range(section: str, key: str, low: float | None, high: float | None) -> str:
+    if low == 0 and high is None:
+        return "zero or more (not negative)"
+    if high is None:
+        return f"at least {low:g}"
+    text = f"between {low:g} and {high:g}"
+    if (section, key) == ("plan", "discount_rate"):
+        text += f" ({low:.0%} to {high:.0%}; 0.035 is 3.5%)"
+    return text
 
 
 def _coerce(ctx: StepContext, section: str, spec: Setting, value: Any) -> Any:

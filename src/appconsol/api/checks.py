@@ -36,6 +36,7 @@ def check(
     header_row: int | None = None,
     steps: Sequence[Step] | None = None,
     progress: Callable[[str], None] | None = None,
+    profile: bool = False,
 ) -> CheckResult:
     """Load `inventories` (into a temporary in-memory store unless `db`) and run the rules on them.
 
@@ -58,7 +59,8 @@ def check(
     if not inventories:
         raise ConfigError("no inventory files given", hint="name the files or folders to check")
     steps = builtin_steps() if steps is None else steps
-    pack = load_rules([*settings.rules_dirs, *rules_dirs], steps=steps)
+    limits = settings.limits()
+    pack = load_rules([*settings.rules_dirs, *rules_dirs], steps=steps, limits=limits)
     configured = settings.configure(pack, select=select, ignore=ignore)
     accepted = read_baseline(baseline) if baseline else None
     when = resolve_as_of(as_of, settings)
@@ -83,8 +85,10 @@ def check(
             progress=progress,
             settings=settings.analyses,
             where=settings.location,
+            limits=limits,
         )
     result = CheckResult(run, report, fail_on, settings, [*settings.notices, *pack.notices, *run.notices])
+    result.profile = profile
     if accepted is not None:
         run.frame, result.fixed = compare_with_baseline(run.frame, accepted)
         result.baseline_path = accepted.path

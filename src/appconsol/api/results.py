@@ -75,6 +75,8 @@ class CheckResult:
     fixed: list[dict[str, Any]] = field(default_factory=list)
     baseline_path: Path | None = None
     baseline_written: tuple[Path, int] | None = None
+    # Timings make identical runs differ byte for byte: machine formats show them only on request.
+    profile: bool = False
 
     @property
     def rules(self) -> list[ConfiguredRule]:

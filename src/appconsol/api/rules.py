@@ -22,9 +22,10 @@ def rule_pack(
     from appconsol.engine.loader import load_rules
 
     settings = settings_from(config)
+    limits = settings.limits()
     if paths:
-        return settings, load_rules(list(paths), include_builtin=False)
-    return settings, load_rules([*settings.rules_dirs, *rules_dirs])
+        return settings, load_rules(list(paths), include_builtin=False, limits=limits)
+    return settings, load_rules([*settings.rules_dirs, *rules_dirs], limits=limits)
 
 
 def list_rules(config: Config, pack: RulePack) -> list[dict[str, Any]]:
@@ -72,9 +73,10 @@ def test_rules(
 
     settings, pack = rule_pack(config, rules_dirs, paths)
     result = RulesTestResult(settings, pack)
+    limits = settings.limits()
     for rule in sorted(pack.rules, key=lambda r: r.code):
         try:
-            result.cases += case_lines(rule.code, run_cases(rule))
+            result.cases += case_lines(rule.code, run_cases(rule, limits=limits))
         except RuleError as exc:
             result.errors.append((rule.code, exc))
     if not paths:

@@ -60,7 +60,11 @@ def selectors(values: tuple[str, ...]) -> list[str]:
 )
 @config_option
 @as_of_option
-@click.option("--profile", is_flag=True, help="Print each rule's time on stderr, slowest first.")
+@click.option(
+    "--profile",
+    is_flag=True,
+    help="Print each rule's time on stderr, slowest first, and put timings in json/junit output.",
+)
 @check_db_option
 @month_first_option
 @reading_options
@@ -111,6 +115,7 @@ def check(
         sheet=sheet,
         header_row=header_row,
         progress=progress_printer() if fmt == "human" else None,
+        profile=profile,
     )
     say_all("Warning", result.notices)
     if result.load_report:
@@ -118,8 +123,9 @@ def check(
     say_all("Error", result.errors)
     payload = render_check(result, fmt, color=output is None and sys.stdout.isatty())
     if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(payload, encoding="utf-8")
+        from appconsol.store.artefact import write_text
+
+        write_text(output, payload)
     else:
         echo(payload, nl=False)
     if profile:

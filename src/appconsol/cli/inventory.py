@@ -113,7 +113,9 @@ def map_command(
 
     result = map_columns(inventory, mapping=mapping, sheet=sheet, header_row=header_row)
     if write_to:
-        write_to.write_text(result.to_yaml(), encoding="utf-8")
+        from appconsol.store.artefact import write_text
+
+        write_text(write_to, result.to_yaml())
         stderr(f"Wrote {write_to}; edit it and load with --mapping {write_to}")
     if fmt == "json":
         echo(to_json(result.to_dict()))

@@ -113,7 +113,9 @@ def rules_docs(output: Path | None) -> None:
 
     text = render_rules_docs()
     if output:
-        output.write_text(text, encoding="utf-8")
+        from appconsol.store.artefact import write_text
+
+        write_text(output, text)
     else:
         echo(text, nl=False)
 

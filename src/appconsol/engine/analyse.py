@@ -70,7 +70,8 @@ def analyse(
             f"store '{db}' does not exist", hint="load inventories first with `appconsol load FILE --db PATH`"
         )
     settings = config
-    pack = load_rules([*settings.rules_dirs, *rules_dirs], steps=steps)
+    limits = settings.limits()
+    pack = load_rules([*settings.rules_dirs, *rules_dirs], steps=steps, limits=limits)
     configured = settings.configure(pack, select=select, ignore=ignore)
     with Store(db) as store:
         if memory_limit:
@@ -89,6 +90,7 @@ def analyse(
             progress=progress,
             settings=settings.analyses,
             where=settings.location,
+            limits=limits,
         )
         summary = summarise(store, run)
     return AnalysisRun(db, run, summary, [*settings.notices, *pack.notices, *run.notices])

@@ -8,8 +8,6 @@ code; the others are `new`; keys in the baseline that no finding has any more ar
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +15,7 @@ from typing import Any
 import polars as pl
 
 from appconsol.errors import ConfigError, Location
+from appconsol.store.artefact import write_text
 from appconsol.version import __version__
 
 BASELINE_VERSION = 1
@@ -84,14 +83,5 @@ def write_baseline(frame: pl.DataFrame, path: Path, as_of: Any) -> int:
         "as_of": str(as_of),
         "findings": kept.to_dicts(),
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(document, out, indent=2, ensure_ascii=False)
-            out.write("\n")
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_text(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
     return kept.height

@@ -29,7 +29,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -38,6 +38,9 @@ from appconsol.engine.steps import Step
 from appconsol.engine.yamlfile import LineList, LineMap, read_yaml
 from appconsol.errors import Location, RuleError, StoreError
 from appconsol.schema import TABLES_BY_NAME, Table
+
+if TYPE_CHECKING:
+    from appconsol.engine.sandbox import SandboxLimits
 
 CASES_AS_OF = dt.date(2026, 1, 1)
 CASE_KEYS = ("name", "tables", "parameters", "as_of", "findings")
@@ -139,8 +142,13 @@ def _read_case(rule: Rule, path: Path, item: Any, line: int) -> Case:
     return Case(name.strip(), dict(tables), parameters, as_of, expected, Location(file=path, line=line))
 
 
-def run_cases(rule: Rule, steps: Sequence[Step] | None = None) -> list[CaseResult]:
+def run_cases(
+    rule: Rule, steps: Sequence[Step] | None = None, limits: SandboxLimits | None = None
+) -> list[CaseResult]:
     """Run every case of one rule; a missing pass or fail case is itself a failed result.
+
+    Each case runs in the rule sandbox, as a real run does, under `limits` (default: the
+    environment's, else 30 s and 1GB).
 
     The tables of `steps` (default: the registered analysis steps) exist, empty, in each case's
     store, so a case can fill them inline; the steps themselves do not run.
@@ -159,7 +167,7 @@ def run_cases(rule: Rule, steps: Sequence[Step] | None = None) -> list[CaseResul
             for table_name, text in case.tables.items():
                 insert_case_table(store, table_name, text, {**TABLES_BY_NAME, **step_tables}, case)
             configured = ConfiguredRule(rule, rule.severity, {**rule.defaults(), **case.parameters})
-            run = run_rules(store, [configured], as_of=case.as_of, steps=[])
+            run = run_rules(store, [configured], as_of=case.as_of, steps=[], limits=limits)
         if run.failures:
             results.append(
                 CaseResult(

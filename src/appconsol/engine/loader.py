@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from appconsol.engine.model import (
     PARAMETER_TYPES,
@@ -27,6 +27,9 @@ from appconsol.engine.model import (
 from appconsol.engine.steps import Step, registered_steps
 from appconsol.engine.yamlfile import LineMap, read_yaml
 from appconsol.errors import Location, Notice, RuleError
+
+if TYPE_CHECKING:
+    from appconsol.engine.sandbox import RuleSandbox, SandboxLimits
 
 REQUIRED_KEYS = ("code", "name", "summary", "category", "severity", "rationale", "sql", "message")
 OPTIONAL_KEYS = ("references", "parameters", "groups", "identity")
@@ -105,6 +108,7 @@ def load_rules(
     include_builtin: bool = True,
     steps: Sequence[Step] | None = None,
     bind: bool = True,
+    limits: SandboxLimits | None = None,
 ) -> RulePack:
     """Read the built-in pack and `rule_dirs`, check codes are unique and the SQL binds.
 
@@ -139,7 +143,9 @@ def load_rules(
         seen[rule.code] = rule
         pack.rules.append(rule)
     if bind:
-        problems.extend(bind_rules(pack.rules, pack.notices, registered_steps() if steps is None else steps))
+        problems.extend(
+            bind_rules(pack.rules, pack.notices, registered_steps() if steps is None else steps, limits)
+        )
     if problems:
         raise RulePackError(problems)
     return pack
@@ -313,9 +319,14 @@ def sql_parameters(rule: Rule) -> set[str]:
     except duckdb.Error as exc:
         raise _sql_error(rule, exc, "SQL does not parse") from exc
     if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
+        what = (
+            f"sql holds {len(statements)} statements"
+            if len(statements) != 1
+            else f"sql is a statement of type {statements[0].type.name}"
+        )
         raise RuleError(
-            "sql must be exactly one SELECT (or WITH ... SELECT) statement",
-            hint="rules only read the store",
+            f"{what}: not allowed in rules, whose sql is exactly one SELECT (or WITH ... SELECT)",
+            hint="rules only read the store (no COPY, ATTACH, INSTALL, LOAD, PRAGMA, SET, CALL, EXPORT or IMPORT)",
             location=_at(rule.path, rule.sql_line),
         )
     return set(statements[0].named_parameters)
@@ -329,15 +340,38 @@ def bound_values(rule: Rule, values: dict[str, Any], as_of: Any, names: set[str]
     return bound
 
 
-def bind_rules(rules: Sequence[Rule], notices: list[Notice], steps: Sequence[Step] = ()) -> list[RuleError]:
-    """Run each rule on the empty store with its defaults; a rule that does not bind is an error."""
+def bind_rules(
+    rules: Sequence[Rule],
+    notices: list[Notice],
+    steps: Sequence[Step] = (),
+    limits: SandboxLimits | None = None,
+) -> list[RuleError]:
+    """Bind each rule, with its defaults, in a rule sandbox over the empty store; report what fails.
+
+    Binding resolves names and types without running the query, so a rule that would run for
+    ever (a cross join, a recursive CTE) does not hang `rules list`; the static sandbox check
+    (`check_sql`) and the column-type check run here too.
+    """
     import datetime as dt
+
+    from appconsol.engine.sandbox import RuleSandbox, check_sql, check_types, readable_relations
 
     problems: list[RuleError] = []
     if not rules:
         return problems
-    with binding_connection(steps) as store:
-        for rule in rules:
+    with binding_connection(steps) as store, RuleSandbox(limits) as sandbox:
+        reads: dict[int, set[str]] = {}
+        for index, rule in enumerate(rules):
+            try:
+                names = sql_parameters(rule)
+                reads[index] = check_sql(rule, sandbox.con)
+            except RuleError as exc:
+                problems.append(exc)
+        # Every readable relation (all empty), so DuckDB's "did you mean" suggests the right one.
+        sandbox.copy_from(store.con, readable_relations(steps))
+        for index, rule in enumerate(rules):
+            if index not in reads:
+                continue
             try:
                 names = sql_parameters(rule)
                 declared = {p.name for p in rule.parameters}
@@ -357,24 +391,36 @@ def bind_rules(rules: Sequence[Rule], notices: list[Notice], steps: Sequence[Ste
                             rule.location("parameters"),
                         )
                     )
-                columns = output_columns(
-                    store.con, rule, bound_values(rule, rule.defaults(), dt.date.today(), names)
+                relation = bound_relation(
+                    sandbox, rule, bound_values(rule, rule.defaults(), dt.date.today(), names)
                 )
-                _check_columns(rule, columns, notices)
+                check_types(rule, relation.columns, relation.types)
+                _check_columns(rule, list(relation.columns), notices)
             except RuleError as exc:
                 problems.append(exc)
     return problems
 
 
-def output_columns(con: Any, rule: Rule, params: dict[str, Any]) -> list[str]:
+def bound_relation(sandbox: RuleSandbox, rule: Rule, params: dict[str, Any]) -> Any:
+    """The rule's query bound in the sandbox (names and types resolved, nothing run)."""
     import duckdb
 
+    from appconsol.engine.sandbox import sandbox_error
+
     try:
-        cursor = con.execute(rule.sql, params)
-        cursor.fetchall()
+        return sandbox.relation(rule.sql, params)
     except duckdb.Error as exc:
+        reason = sandbox_error(exc, sandbox.limits)
+        if reason is not None:
+            raise RuleError(reason, location=_at(rule.path, rule.sql_line)) from exc
+        if "\nLINE " not in str(exc):
+            # A lazy relation's bind error has no "LINE n:"; the same statement through execute()
+            # fails at the same bind step (so nothing runs) and says where.
+            try:
+                sandbox.execute(rule.sql, params)
+            except duckdb.Error as again:
+                exc = again
         raise _sql_error(rule, exc, "SQL does not bind against the canonical views") from exc
-    return [d[0] for d in cursor.description]
 
 
 def _check_columns(rule: Rule, columns: list[str], notices: list[Notice]) -> None:

@@ -1,9 +1,12 @@
 """Run analysis steps, then rules, over a store: findings with stable keys, timings, failures.
 
-Each rule's SQL runs with its parameters bound as DuckDB `$name` parameters; the rows it returns
-become findings column-wise in polars (key, message and evidence JSON are built as expressions,
-not per row in Python), so a rule finding 100k rows costs little more than its query. A rule
-that crashes is recorded as a failure and the others still run.
+Each rule's SQL runs in the rule sandbox (`appconsol.engine.sandbox`: its own locked-down
+in-memory DuckDB holding copies of the views and analysis tables rules may read, under a time
+and memory limit), never on the store's connection, with its parameters bound as DuckDB `$name`
+parameters; the rows it returns become findings column-wise in polars (key, message and evidence
+JSON are built as expressions, not per row in Python), so a rule finding 100k rows costs little more than its query. A rule
+that crashes, runs past its time limit or reaches outside the sandbox is recorded as a failure
+and the others still run.
 
 The steps' tables are all replaced in one transaction, which also empties `findings` and
 `rule_runs` and marks the analysis `running` with the store generation it reads; the rules then
@@ -27,6 +30,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
+from polars.exceptions import PanicException
 
 from appconsol.engine.loader import bound_values, sql_parameters
 from appconsol.engine.model import (
@@ -37,6 +41,14 @@ from appconsol.engine.model import (
     RuleTiming,
     Severity,
     reaches,
+)
+from appconsol.engine.sandbox import (
+    RuleSandbox,
+    SandboxLimits,
+    check_sql,
+    check_types,
+    readable_relations,
+    sandbox_error,
 )
 from appconsol.engine.steps import Step, StepContext, order_steps, registered_steps
 from appconsol.errors import AppconsolError, Location, Notice
@@ -124,8 +136,13 @@ def run_rules(
     progress: Callable[[str], None] | None = None,
     settings: Mapping[str, Mapping[str, Any]] | None = None,
     where: Callable[..., Location | None] | None = None,
+    limits: SandboxLimits | None = None,
 ) -> RunResult:
-    """Run the analysis steps and then each rule; record findings and timings in the store."""
+    """Run the analysis steps and then each rule; record findings and timings in the store.
+
+    The rules run in a `RuleSandbox` with `limits` (default: `sandbox_limits()`, the environment
+    or 30 s and 1GB per rule).
+    """
     as_of = as_of or dt.date.today()
     run_id = uuid.uuid4().hex[:12]
     started = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
@@ -134,12 +151,23 @@ def run_rules(
     context = {"settings": settings or {}, "where": where or (lambda *_: None)}
     built_from = _run_steps(store, ordered, run_id, as_of, context, result, progress)
     frames = []
-    for configured in rules:
-        if progress:
-            progress(f"rule {configured.code}")
-        frame = _run_rule(store, configured, run_id, as_of, result)
-        if frame is not None:
-            frames.append(frame)
+    with RuleSandbox(limits) as sandbox:
+        readable = readable_relations(steps or ())
+        reads: dict[str, set[str]] = {}
+        for configured in rules:
+            try:
+                reads[configured.code] = check_sql(configured.rule, sandbox.con)
+            except AppconsolError as exc:
+                _fail(result, configured.rule, exc, 0.0)
+        sandbox.copy_from(store.con, readable & set().union(*reads.values()))
+        for configured in rules:
+            if configured.code not in reads:
+                continue
+            if progress:
+                progress(f"rule {configured.code}")
+            frame = _run_rule(sandbox, configured, run_id, as_of, result)
+            if frame is not None:
+                frames.append(frame)
     if frames:
         result.frame = pl.concat([result.frame, *frames], how="vertical_relaxed")
     result.frame = apply_waivers(result.frame, waivers, {c.code for c in rules}, run_id, as_of)
@@ -224,29 +252,40 @@ def _run_step(
 
 
 def _run_rule(
-    store: Store, configured: ConfiguredRule, run_id: str, as_of: dt.date, result: RunResult
+    sandbox: RuleSandbox, configured: ConfiguredRule, run_id: str, as_of: dt.date, result: RunResult
 ) -> pl.DataFrame | None:
     rule = configured.rule
     start = time.perf_counter()
-    source = str(rule.path) if rule.path else None
     try:
         names = sql_parameters(rule)
         params = bound_values(rule, dict(configured.parameters), as_of, names)
-        relation = store.con.sql(rule.sql, params=params or None)
-        rows = pl.from_arrow(relation.to_arrow_table())
+        relation = sandbox.relation(rule.sql, params)
+        check_types(rule, relation.columns, relation.types)
+        rows = pl.from_arrow(sandbox.fetch(relation))
         assert isinstance(rows, pl.DataFrame)
         frame = shape_findings(rows, configured, run_id, as_of)
-    except Exception as exc:  # a crashing rule never takes the others down
-        where = rule.location("sql") if rule.path else None
-        result.failures.append(RuleFailure(rule.code, "rule", _one_line(exc), where))
-        result.timings.append(
-            RuleTiming(rule.code, "rule", time.perf_counter() - start, None, "failed", source)
-        )
+    except (Exception, PanicException) as exc:  # a crashing rule never takes the others down
+        _fail(result, rule, exc, time.perf_counter() - start, sandbox.limits)
         return None
+    source = str(rule.path) if rule.path else None
     result.timings.append(
         RuleTiming(rule.code, "rule", time.perf_counter() - start, frame.height, "ok", source)
     )
     return frame
+
+
+def _fail(
+    result: RunResult, rule: Rule, exc: BaseException, seconds: float, limits: SandboxLimits | None = None
+) -> None:
+    where = rule.location("sql") if rule.path else None
+    if isinstance(exc, AppconsolError):
+        message = exc.message + (f". {exc.hint}" if exc.hint else "")
+        where = exc.location or where
+    else:
+        message = (sandbox_error(exc, limits) if limits else None) or _one_line(exc)
+    source = str(rule.path) if rule.path else None
+    result.failures.append(RuleFailure(rule.code, "rule", message, where))
+    result.timings.append(RuleTiming(rule.code, "rule", seconds, None, "failed", source))
 
 
 def _one_line(exc: BaseException) -> str:

@@ -120,7 +120,11 @@ def render_json(result: CheckResult) -> str:
                 "severity": c.severity.value,
                 "status": timings[c.code].status if c.code in timings else "not run",
                 "findings": timings[c.code].findings if c.code in timings else None,
-                "seconds": round(timings[c.code].seconds, 4) if c.code in timings else None,
+                **(
+                    {"seconds": round(timings[c.code].seconds, 4) if c.code in timings else None}
+                    if result.profile
+                    else {}
+                ),
             }
             for c in result.rules
         ],

@@ -42,7 +42,7 @@ def render_junit(result: CheckResult) -> str:
     for code, name, findings in suites:
         suite = ET.SubElement(root, "testsuite", name=f"{code} {name}")
         counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
-        if code in timings:
+        if code in timings and result.profile:
             suite.set("time", f"{timings[code].seconds:.3f}")
         if code in failures_by_rule:
             case = ET.SubElement(suite, "testcase", classname=code, name="rule runs")

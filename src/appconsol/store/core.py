@@ -55,6 +55,8 @@ class Store:
             )
         if not in_memory:
             check_store_file(self.path)
+            if not read_only and self.path.exists() and self.path.stat().st_size == 0:
+                self.path.unlink()  # an empty file holds nothing, and DuckDB will not open one
         try:
             self.con = duckdb.connect(str(self.path), read_only=read_only, config=dict(CONNECT_CONFIG))
         except duckdb.IOException as exc:
@@ -163,10 +165,12 @@ class Store:
         self._depth = 1
         try:
             yield
-        except BaseException:
+        except BaseException as exc:
             self._depth = 0
             with contextlib.suppress(duckdb.Error):  # the connection is gone or the transaction ended
                 self.con.execute("ROLLBACK")
+            if isinstance(exc, duckdb.Error):
+                raise database_error(exc, f"cannot write the store '{self.path}'") from exc
             raise
         self._depth = 0
         try:

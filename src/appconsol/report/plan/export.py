@@ -2,14 +2,12 @@
 
 CSV cells are made inert for spreadsheets (OWASP CSV injection guidance): a text cell starting
 with `=`, `+`, `-`, `@`, tab or carriage return gets a leading single quote. Parquet and JSON keep
-types, so nothing is evaluated there. Each file is written under a temporary name and renamed, so
+types, so nothing is evaluated there. Each file is written as an artefact (store/artefact.py), so
 a file is whole or absent.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import polars as pl
@@ -17,6 +15,7 @@ import polars as pl
 from appconsol.errors import AppconsolError, Location
 from appconsol.report.plan.safe import csv_cell_expr
 from appconsol.store import Store
+from appconsol.store.artefact import artefact
 
 EXPORT_TABLES = (
     "plan_actions",
@@ -73,23 +72,12 @@ def export_plan(store: Store, output: Path, fmt: str) -> list[Path]:
             continue
         frame = store.query(f'SELECT * FROM "{table}"')
         target = output / f"{table}.{fmt}"
-        handle, temp = tempfile.mkstemp(prefix=f".{table}-", suffix=".tmp", dir=output)
-        os.close(handle)
-        try:
+        with artefact(target, mode=0o644) as temporary:
             if fmt == "csv":
-                csv_safe(frame).write_csv(temp)
+                csv_safe(frame).write_csv(temporary)
             elif fmt == "parquet":
-                frame.write_parquet(temp)
+                frame.write_parquet(temporary)
             else:
-                frame.write_json(temp)
-            os.chmod(temp, 0o644)
-            os.replace(temp, target)
-        except OSError as exc:
-            raise AppconsolError(
-                f"cannot write {target.name}: {exc.strerror or exc}", location=Location(file=target)
-            ) from exc
-        finally:
-            if os.path.exists(temp):
-                os.unlink(temp)
+                frame.write_json(temporary)
         written.append(target)
     return written

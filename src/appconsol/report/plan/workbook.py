@@ -1,16 +1,15 @@
 """Write the consolidation plan workbook from a store: orchestration and the atomic write.
 
-The file is written beside the target under a temporary name and renamed into place only when
-complete, so `plan.xlsx` appears whole or not at all and a failed write leaves the previous plan
-as it was. A plan open in Excel (its `~$plan.xlsx` lock file exists) is refused before any work.
+The file is written in a private temporary folder beside the target and renamed into place only
+when complete and flushed to disk (store/artefact.py), so `plan.xlsx` appears whole or not at all
+and a failed write leaves the previous plan as it was. A plan open in Excel or LibreOffice (their
+lock files), or read-only, is refused before any work.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-import os
-import tempfile
 import threading
 import time
 import zipfile
@@ -23,7 +22,7 @@ from typing import Any
 import polars as pl
 
 from appconsol.analyses.savings import Assumptions
-from appconsol.errors import AppconsolError, Location
+from appconsol.errors import ArtefactError
 from appconsol.report.plan.common import Book, require_one_sheet, sheet_parts, with_locations
 from appconsol.report.plan.data import PlanData, read_plan_data
 from appconsol.report.plan.formulas import FIRST_DATA_ROW, model_figures
@@ -49,6 +48,7 @@ from appconsol.report.plan.sheets_front import (
 )
 from appconsol.report.plan.sheets_money import write_money_sheets, write_partners
 from appconsol.store import Store
+from appconsol.store.artefact import artefact, check_target
 
 WORKBOOK_OPTIONS = {
     "strings_to_formulas": False,
@@ -61,7 +61,7 @@ FIXED_SHEETS = ("Cover", "Summary", "Assumptions", "Plan", "Savings", "Cash flow
 SPLIT_SHEETS = ("Legacy risk", "Cloud & TIME", "Findings")
 
 
-class PlanWriteError(AppconsolError):
+class PlanWriteError(ArtefactError):
     """The plan workbook cannot be written where asked (locked, unwritable)."""
 
 
@@ -85,30 +85,8 @@ class PlanSummary:
 
 
 def check_writable(output: Path) -> None:
-    """Refuse early and clearly: a plan open in Excel, or a folder that cannot be written."""
-    lock = output.parent / f"~${output.name}"
-    if lock.exists():
-        raise PlanWriteError(
-            "the plan is open in Excel (its ~$ lock file exists)",
-            hint="close it in Excel and run again; the existing file was left as it was",
-            location=Location(file=output),
-        )
-    if output.exists() and output.is_dir():
-        raise PlanWriteError(
-            "the output path is a folder", hint="name a .xlsx file", location=Location(file=output)
-        )
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise PlanWriteError(
-            f"cannot create the folder: {exc.strerror}",
-            hint="choose another -o path",
-            location=Location(file=output.parent),
-        ) from exc
-    if not os.access(output.parent, os.W_OK | os.X_OK):
-        raise PlanWriteError(
-            "the folder is not writable", hint="choose another -o path", location=Location(file=output.parent)
-        )
+    """Refuse early and clearly: a plan open in Excel or LibreOffice, read-only, or in an unwritable folder."""
+    check_target(output, label="the plan", error=PlanWriteError)
 
 
 def write_plan(
@@ -137,26 +115,9 @@ def write_plan(
         require_one_sheet(title, data.actions.height)
     say(f"appraising {data.actions.height:,} actions")
     figures = model_figures(data.actions, data.assumptions)
-    handle, temp_name = tempfile.mkstemp(prefix=f".{output.stem}-", suffix=".xlsx.tmp", dir=output.parent)
-    os.close(handle)
-    try:
-        sheets = _write_workbook(temp_name, data, figures, rules, waivers, say, written_at)
-        os.chmod(temp_name, _file_mode(output))
+    with artefact(output, label="the plan", error=PlanWriteError) as temporary:
+        sheets = _write_workbook(str(temporary), data, figures, rules, waivers, say, written_at)
         say("renaming into place")
-        os.replace(temp_name, output)
-    except PermissionError as exc:
-        raise PlanWriteError(
-            f"cannot write the plan: {exc.strerror}", location=Location(file=output)
-        ) from exc
-    except OSError as exc:
-        if isinstance(exc, AppconsolError):
-            raise
-        raise PlanWriteError(
-            f"cannot write the plan: {exc.strerror or exc}", location=Location(file=output)
-        ) from exc
-    finally:
-        if os.path.exists(temp_name):
-            os.unlink(temp_name)
     savings = figures.savings
 
     def total(key: str) -> float:
@@ -177,15 +138,6 @@ def write_plan(
         sheets=sheets,
         missing=sorted(data.missing),
     )
-
-
-def _file_mode(output: Path) -> int:
-    """The mode the plan gets: the old file's when replacing one, else what the umask allows."""
-    if output.exists():
-        return output.stat().st_mode & 0o777
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
 
 
 _DEFLATE_LOCK = threading.Lock()
@@ -223,7 +175,8 @@ def _write_workbook(
 ) -> list[str]:
     import xlsxwriter
 
-    workbook = xlsxwriter.Workbook(path, WORKBOOK_OPTIONS)
+    # xlsxwriter's own temporary files go in the private folder beside the plan, not in $TMPDIR.
+    workbook = xlsxwriter.Workbook(path, {**WORKBOOK_OPTIONS, "tmpdir": str(Path(path).parent)})
     workbook.set_properties(
         {
             "title": "Application consolidation plan",

@@ -1,0 +1,410 @@
+"""The rule sandbox: rule SQL reads the canonical views and analysis tables, and nothing else.
+
+Rule files come from folders named in appconsol.toml, so a pull request can add one; a rule is
+therefore untrusted code. It runs in its own in-memory DuckDB database, never on the store's
+connection:
+
+- the database holds copies (Arrow tables) of the relations rules may read - the canonical views
+  and the tables analysis steps write - and only those the rules being run name;
+- `enable_external_access=false` (no file, URL, ATTACH or COPY), extension autoinstall and
+  autoload off, community extensions refused, Python replacement scans off, then
+  `lock_configuration=true` so SQL cannot change any of it back;
+- a memory limit, spilling to a private temporary folder that is removed afterwards;
+- a time limit per query: a timer calls `interrupt()` on the connection when it passes.
+
+The store's file cannot be opened a second time read-only in the same process while the
+read-write connection holds it (DuckDB refuses both a read-only `connect` and an `ATTACH`), and a
+`check` store lives in memory, so copying through Arrow is the one way that serves every case.
+
+A static check at load time (`check_sql`) refuses file, URL and system functions with the rule
+file and line, so a mistake is caught before anything runs; the sandbox settings are the guard
+that holds when the static check is bypassed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from appconsol.errors import ConfigError, Location, RuleError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from appconsol.engine.model import Rule
+    from appconsol.engine.steps import Step
+
+DEFAULT_TIME_LIMIT = 30.0  # seconds per rule
+DEFAULT_MEMORY_LIMIT = "1GB"
+TIME_LIMIT_ENV = "APPCONSOL_RULE_TIME_LIMIT"
+MEMORY_LIMIT_ENV = "APPCONSOL_RULE_MEMORY_LIMIT"
+SANDBOX_DOC = "docs/rules.md, 'The rule sandbox'"
+
+# Set when the database is created; `lock_configuration` then freezes them.
+SANDBOX_SETTINGS: dict[str, Any] = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "allow_community_extensions": False,
+    "python_enable_replacements": False,
+}
+
+# Functions that reach outside the sandbox (files, URLs, other databases, settings, dynamic SQL).
+DENIED_FUNCTIONS = frozenset(
+    {
+        "glob",
+        "sniff_csv",
+        "getenv",
+        "current_setting",
+        "getvariable",
+        "which_secret",
+        "query",
+        "query_table",
+        "json_execute_serialized_sql",
+        "parquet_metadata",
+        "parquet_schema",
+        "parquet_file_metadata",
+        "parquet_kv_metadata",
+        "parquet_bloom_probe",
+        "checkpoint",
+        "force_checkpoint",
+        "load_aws_credentials",
+        "st_read",
+        "st_read_meta",
+        "st_drivers",
+    }
+)
+DENIED_PREFIXES = ("read_", "duckdb_", "pragma_", "iceberg_", "delta_", "ducklake_", "postgres_", "mysql_")
+DENIED_SUFFIXES = ("_scan", "_attach")
+_PATH_LIKE = re.compile(r"[/\\:]|\.[A-Za-z0-9]{1,8}$")
+_SIZE = re.compile(r"\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", re.IGNORECASE)
+
+# Column types the findings path carries (evidence JSON, messages, keys); anything else, such as
+# BLOB, BIT, INTERVAL or UNION, is refused with the rule's name rather than crashing the run.
+SCALAR_TYPES = frozenset(
+    {
+        "boolean",
+        "tinyint",
+        "smallint",
+        "integer",
+        "bigint",
+        "hugeint",
+        "utinyint",
+        "usmallint",
+        "uinteger",
+        "ubigint",
+        "uhugeint",
+        "float",
+        "double",
+        "decimal",
+        "varchar",
+        "date",
+        "time",
+        "timestamp",
+        "timestamp_s",
+        "timestamp_ms",
+        "timestamp_ns",
+        "timestamp with time zone",
+        "uuid",
+        "enum",
+        "null",
+    }
+)
+NESTED_TYPES = frozenset({"list", "array", "struct", "map"})
+
+
+@dataclass(frozen=True)
+class SandboxLimits:
+    """How long one rule may run (seconds) and how much memory the sandbox may use (a size)."""
+
+    time_limit: float = DEFAULT_TIME_LIMIT
+    memory_limit: str = DEFAULT_MEMORY_LIMIT
+
+
+def sandbox_limits(
+    time_limit: Any = None,
+    memory_limit: Any = None,
+    *,
+    where: Location | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> SandboxLimits:
+    """The limits to use: APPCONSOL_RULE_TIME_LIMIT / _MEMORY_LIMIT win over the values given
+    (from appconsol.toml's [rules]), which win over the defaults (30 s, 1GB).
+
+    The environment wins so that a CI job can hold the limits where a pull request (which can
+    edit appconsol.toml) cannot reach them.
+    """
+    env = os.environ if environ is None else environ
+    seconds, size = DEFAULT_TIME_LIMIT, DEFAULT_MEMORY_LIMIT
+    if env.get(TIME_LIMIT_ENV, "").strip():
+        seconds = _seconds(env[TIME_LIMIT_ENV], TIME_LIMIT_ENV, None)
+    elif time_limit is not None:
+        seconds = _seconds(time_limit, "rules.time_limit", where)
+    if env.get(MEMORY_LIMIT_ENV, "").strip():
+        size = _size(env[MEMORY_LIMIT_ENV], MEMORY_LIMIT_ENV, None)
+    elif memory_limit is not None:
+        size = _size(memory_limit, "rules.memory_limit", where)
+    return SandboxLimits(seconds, size)
+
+
+def _seconds(value: Any, origin: str, where: Location | None) -> float:
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if isinstance(value, bool) or not (0 < seconds <= 86_400):
+        raise ConfigError(
+            f"{origin} '{value}' must be a number of seconds above 0 (at most 86400)",
+            hint=f"the default is {DEFAULT_TIME_LIMIT:g}",
+            location=where,
+        )
+    return seconds
+
+
+def _size(value: Any, origin: str, where: Location | None) -> str:
+    if not isinstance(value, str) or not _SIZE.fullmatch(value):
+        raise ConfigError(
+            f"{origin} '{value}' must be a size such as 1GB or 500MB",
+            hint=f"the default is {DEFAULT_MEMORY_LIMIT}",
+            location=where,
+        )
+    return value.strip()
+
+
+def readable_relations(steps: Iterable[Step] = ()) -> set[str]:
+    """What rules may read: the canonical views and the tables analysis steps write."""
+    from appconsol.engine.steps import registered_steps
+    from appconsol.schema import VIEWS
+
+    written = {t.name for s in [*registered_steps(), *steps] for t in s.writes}
+    return {v.name for v in VIEWS} | written
+
+
+# -- the static check ----------------------------------------------------------------------------
+
+
+def check_sql(rule: Rule, con: Any) -> set[str]:
+    """Refuse functions and table names that reach outside the sandbox; the relations the SQL names.
+
+    `con` is any DuckDB connection (only the parser is used). Raises RuleError at the rule's
+    file and line. The runtime sandbox is the real guard: this check gives a clear message early.
+    """
+    # fetchall, not fetchone: DuckDB 2 refuses new work while a result is half read.
+    rows = con.execute("SELECT json_serialize_sql(?::VARCHAR)", [rule.sql]).fetchall()
+    tree = json.loads(rows[0][0]) if rows else {}
+    if tree.get("error"):
+        return set()  # the parser's own message comes from binding
+    tables: set[str] = set()
+    ctes: set[str] = set()
+    for node, offset in _nodes(tree, None):
+        name = node.get("function_name")
+        if isinstance(name, str) and _denied(name):
+            raise _not_allowed(rule, offset, f"sql calls {name}(), which reads outside the rule sandbox")
+        if node.get("type") == "BASE_TABLE":
+            table = node.get("table_name", "")
+            if _PATH_LIKE.search(table) or node.get("catalog_name"):
+                raise _not_allowed(rule, offset, f"sql reads '{table}' as a table, a file or URL")
+            tables.add(table)
+        for entry in node.get("cte_map", {}).get("map", []) if isinstance(node.get("cte_map"), dict) else []:
+            ctes.add(entry.get("key", ""))
+    return tables - ctes
+
+
+def _denied(name: str) -> bool:
+    name = name.lower()
+    return name in DENIED_FUNCTIONS or name.startswith(DENIED_PREFIXES) or name.endswith(DENIED_SUFFIXES)
+
+
+def _nodes(node: Any, offset: int | None) -> Iterable[tuple[dict[str, Any], int | None]]:
+    """Every mapping in the parse tree, with the nearest known character offset into the SQL."""
+    if isinstance(node, dict):
+        location = node.get("query_location")
+        if isinstance(location, int) and location < 2**63:
+            offset = location
+        yield node, offset
+        for value in node.values():
+            yield from _nodes(value, offset)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _nodes(value, offset)
+
+
+def _not_allowed(rule: Rule, offset: int | None, what: str) -> RuleError:
+    line = rule.sql_line + (rule.sql[:offset].count("\n") if offset is not None else 0)
+    return RuleError(
+        f"{what}: not allowed in rules",
+        hint=f"a rule reads only the canonical views and analysis tables ({SANDBOX_DOC})",
+        location=Location(file=rule.path, line=line) if rule.path else None,
+    )
+
+
+# -- column types --------------------------------------------------------------------------------
+
+
+def check_types(rule: Rule, columns: Sequence[str], types: Sequence[Any]) -> None:
+    """RuleError when a column's type cannot become a finding (BLOB, BIT, INTERVAL, UNION, ...)."""
+    from appconsol.engine.model import template_fields
+
+    shown = {*template_fields(rule.message), *rule.identity}
+    for name, kind in zip(columns, types, strict=True):
+        bad = _unsupported(kind)
+        if bad is not None:
+            raise RuleError(
+                f"sql returns column '{name}' of type {kind}, which findings cannot carry"
+                + (f" ({bad} inside it)" if bad != str(kind) else ""),
+                hint=f"cast it to VARCHAR in the SQL ({name}::VARCHAR) or leave it out",
+                location=rule.location("sql") if rule.path else None,
+            )
+        if name in shown and kind.id in NESTED_TYPES:
+            raise RuleError(
+                f"column '{name}' of type {kind} is used in the message or identity, which need one value",
+                hint=f"return a text column instead (e.g. array_to_string({name}, ', '))",
+                location=rule.location("sql") if rule.path else None,
+            )
+
+
+def _unsupported(kind: Any) -> str | None:
+    """The name of the first unsupported type inside `kind`, or None when it is supported."""
+    if kind.id in SCALAR_TYPES:
+        return None
+    if kind.id in NESTED_TYPES:
+        for child in kind.children:
+            inner = child[1]
+            if not isinstance(inner, int):  # an ARRAY's size is an int
+                found = _unsupported(inner)
+                if found is not None:
+                    return found
+        return None
+    return str(kind).split("(")[0]
+
+
+# -- the sandbox ---------------------------------------------------------------------------------
+
+
+class RuleTimeoutError(RuleError):
+    """A rule ran past its time limit and was interrupted."""
+
+
+class RuleSandbox:
+    """An in-memory, locked-down DuckDB database holding copies of the relations rules may read."""
+
+    def __init__(self, limits: SandboxLimits | None = None):
+        import duckdb
+
+        self.limits = limits or sandbox_limits()
+        self._spill = tempfile.mkdtemp(prefix="appconsol-rules-")
+        self._timed_out = False
+        try:
+            self.con = duckdb.connect(
+                ":memory:",
+                config={
+                    **SANDBOX_SETTINGS,
+                    "memory_limit": self.limits.memory_limit,
+                    "temp_directory": self._spill,
+                },
+            )
+            self.con.execute("SET lock_configuration = true")
+        except BaseException:
+            shutil.rmtree(self._spill, ignore_errors=True)
+            raise
+        self.relations: set[str] = set()
+
+    def __enter__(self) -> RuleSandbox:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        try:
+            self.con.close()
+        finally:
+            shutil.rmtree(self._spill, ignore_errors=True)
+
+    def copy_from(self, source: Any, names: Iterable[str]) -> None:
+        """Copy the named views and tables from `source` (the store's connection) into the sandbox.
+
+        Each becomes a table of the same name and columns; names `source` lacks are skipped (the
+        rule then fails to bind with DuckDB's own "does not exist").
+        """
+        present = {
+            r[0]
+            for r in source.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+            ).fetchall()
+        }
+        for name in sorted(set(names) & present - self.relations):
+            relation = source.sql(f'SELECT * FROM "{name}"')
+            fetch = getattr(relation, "to_arrow_table", None) or relation.arrow
+            self.add(name, fetch())
+
+    def add(self, name: str, table: pa.Table) -> None:
+        self.con.register("__incoming", table)
+        try:
+            self.con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM __incoming')
+        finally:
+            self.con.unregister("__incoming")
+        self.relations.add(name)
+
+    def relation(self, sql: str, params: Mapping[str, Any] | None) -> Any:
+        """The rule's query bound (columns and types known) but not run."""
+        return self._timed(lambda: self.con.sql(sql, params=dict(params) if params else None))
+
+    def execute(self, sql: str, params: Mapping[str, Any] | None) -> None:
+        """Run the rule's query to the end under the time limit (for its error message)."""
+        self._timed(lambda: self.con.execute(sql, dict(params) if params else None).fetchall())
+
+    def fetch(self, relation: Any) -> pa.Table:
+        """Run a bound query under the time limit and return its rows."""
+        fetch = getattr(relation, "to_arrow_table", None) or relation.arrow
+        return self._timed(fetch)
+
+    def _timed(self, work: Any) -> Any:
+        import duckdb
+
+        self._timed_out = False
+
+        def expire() -> None:
+            self._timed_out = True
+            self.con.interrupt()
+
+        timer = threading.Timer(self.limits.time_limit, expire)
+        timer.daemon = True
+        timer.start()
+        try:
+            return work()
+        except duckdb.InterruptException as exc:
+            if self._timed_out:
+                raise RuleTimeoutError(
+                    f"ran longer than the {self.limits.time_limit:g} s time limit and was stopped",
+                    hint=f"simplify the query, or raise [rules] time_limit / {TIME_LIMIT_ENV}",
+                ) from exc
+            raise
+        finally:
+            timer.cancel()
+
+
+def sandbox_error(exc: BaseException, limits: SandboxLimits) -> str | None:
+    """A one-line reason for an error the sandbox caused (file access, extension, memory), else None."""
+    import duckdb
+
+    text = str(exc).split("\n")[0]
+    if isinstance(exc, duckdb.PermissionException) or "disabled by configuration" in text:
+        found = re.search(r'"([^"]+)"', text)
+        what = f" ({found.group(1)})" if found else ""
+        return f"reads outside the rule sandbox{what}: not allowed in rules ({SANDBOX_DOC})"
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        return (
+            f"ran out of the rule sandbox's {limits.memory_limit} memory limit "
+            f"(raise [rules] memory_limit / {MEMORY_LIMIT_ENV})"
+        )
+    if "exists in the" in text and "extension" in text:
+        return f"needs a DuckDB extension, which rules may not load: not allowed in rules ({SANDBOX_DOC})"
+    return None

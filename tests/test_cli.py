@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from appconsol.cli import cli
-from appconsol.schema import render_schema_markdown
+from appconsol.docgen.schema import render_schema_markdown
 from conftest import ROOT
 
 GOOD = "Name,Vendor,Capability\nUniform,Idox,Planning\nEmail,Microsoft,Email\n"

@@ -10,13 +10,14 @@ import pytest
 
 import appconsol
 from appconsol.analyses.capabilities import CAPABILITIES_STEP
-from appconsol.analyses.decisions import load_decisions, read_decision_cases, run_decision_cases
+from appconsol.analyses.decision_cases import run_decision_cases
 from appconsol.analyses.disposition import DISPOSITION_STEP
 from appconsol.analyses.legacy import LEGACY_STEP
 from appconsol.analyses.lifecycle import LIFECYCLE_STEP
 from appconsol.analyses.products import PRODUCTS_STEP
 from appconsol.analyses.residency import country_status
 from appconsol.config import load_config
+from appconsol.engine.decisions import load_decisions, read_decision_cases
 from appconsol.engine.loader import RulePackError, load_rules
 from appconsol.engine.runner import run_rules
 from appconsol.ingest.load import load_inventories
@@ -307,11 +308,11 @@ def test_every_application_gets_one_disposition_whatever_the_row_order(write_csv
 
 
 def test_the_method_document_lists_the_current_decisions_and_settings():
-    from appconsol.analyses.method_docs import refresh
+    from appconsol.docgen.method_legacy_cloud import refresh
     from conftest import ROOT
 
     committed = (ROOT / "docs" / "method-legacy-cloud.md").read_text(encoding="utf-8")
     assert committed == refresh(committed), (
-        "docs/method-legacy-cloud.md is stale: run `python -m appconsol.analyses.method_docs docs/method-legacy-cloud.md`"
+        "docs/method-legacy-cloud.md is stale: run `python -m appconsol.docgen`"
     )
     assert all(f"`{d.code}`" in committed for d in BUILTIN)

@@ -86,7 +86,8 @@ def test_rows_without_name_or_with_duplicate_id_are_rejected_with_reasons(write_
 
 
 def test_same_name_twice_keeps_both_rows_with_stable_generated_ids(write_csv, store):
-    path = write_csv("Name,Vendor\nEmail,Microsoft\nEmail,Microsoft\n")
+    # Same name, different content (an exact copy is rejected as a duplicate: issue 8).
+    path = write_csv("Name,Vendor\nEmail,Microsoft\nEmail,Google\n")
     _load([path], store, organisation="X")
     first = _rows(store, "SELECT app_id, app_id_generated FROM applications ORDER BY source_row")
     assert first == [("name:email", True), ("name:email-2", True)]

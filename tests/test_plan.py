@@ -319,12 +319,12 @@ def test_the_frame_timing_equals_the_scalar_timing_case_by_case():
 
 
 def test_the_method_document_lists_the_current_settings_and_assumptions():
-    from appconsol.analyses.plan_docs import refresh
+    from appconsol.docgen.method_overlap_plan import refresh
     from conftest import ROOT
 
     committed = (ROOT / "docs" / "method-overlap-plan.md").read_text(encoding="utf-8")
     assert committed == refresh(committed), (
-        "docs/method-overlap-plan.md is stale: run `python -m appconsol.analyses.plan_docs docs/method-overlap-plan.md`"
+        "docs/method-overlap-plan.md is stale: run `python -m appconsol.docgen`"
     )
     assert all(f"`{item.name}`" in committed for item in Assumptions().describe())
 

@@ -12,8 +12,8 @@ import yaml
 from click.testing import CliRunner
 
 from appconsol.cli import cli
+from appconsol.docgen.rules import render_rules_markdown
 from appconsol.engine.cases import read_cases, run_cases
-from appconsol.engine.docs import render_rules_markdown
 from appconsol.engine.loader import builtin_rules_dir, load_rules
 from appconsol.engine.runner import ENGINE_RULES
 from conftest import ROOT
@@ -49,7 +49,7 @@ def test_rule_has_a_pass_and_a_fail_case_and_documentation(rule):
 def test_rules_test_command_runs_the_same_harness():
     result = _invoke("rules", "test")
     assert result.exit_code == 0
-    from appconsol.analyses.decisions import load_decisions, read_decision_cases
+    from appconsol.engine.decisions import load_decisions, read_decision_cases
 
     decisions = load_decisions()
     total = sum(len(read_cases(r)) for r in BUILTIN) + sum(len(read_decision_cases(d)) for d in decisions)

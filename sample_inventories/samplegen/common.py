@@ -30,6 +30,7 @@ class FileMeta:
     blank_rows: list[int] = field(default_factory=list)
     non_application_rows: list[dict[str, Any]] = field(default_factory=list)
     rejected: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[dict[str, Any]] = field(default_factory=list)  # summary rows: read, not applications
     notes: list[str] = field(default_factory=list)
 
     @property

@@ -64,17 +64,29 @@ def render(truth: dict[str, Any]) -> str:
                 f["blank_rows"],
                 f["non_application_rows"],
                 len(f["expected_rejected"]),
+                len(f.get("expected_skipped", [])),
                 f["expected_loaded"],
             ]
         )
     lines += _table(
-        ["file", "organisation", "style", "data rows", "blank rows", "non-app rows", "rejected", "loaded"],
+        [
+            "file",
+            "organisation",
+            "style",
+            "data rows",
+            "blank rows",
+            "non-app rows",
+            "rejected",
+            "skipped",
+            "loaded",
+        ],
         rows,
     )
     lines += [
         "*data rows* = non-blank rows below the header (blank rows excluded); *non-app rows* = Konveyor "
         "dependency records (record type 2), which are not applications. For every file: "
-        "**loaded + rejected + non-app rows = data rows**.",
+        "*skipped* = summary rows (a TOTAL row), stored with their reason but not applications. "
+        "**loaded + rejected + skipped + non-app rows = data rows**.",
         "",
     ]
     for file, f in truth["files"].items():
@@ -110,6 +122,12 @@ def render(truth: dict[str, Any]) -> str:
                     ]
                     for r in f["expected_rejected"]
                 ],
+            )
+        if f.get("expected_skipped"):
+            lines.append("Rows the loader must skip (summary rows, stored with their reason):")
+            lines.append("")
+            lines += _table(
+                ["row", "reason"], [[r["source_row"], r["reason"]] for r in f["expected_skipped"]]
             )
         if f.get("dependency_rows"):
             lines.append("Dependency rows (record type 2):")

@@ -157,6 +157,7 @@ def ground_truth(by_org: dict[str, list[App]], metas: dict[str, FileMeta], seed:
             "non_application_rows": len(meta.non_application_rows),
             "application_rows": meta.application_rows,
             "expected_rejected": meta.rejected,
+            "expected_skipped": meta.skipped,
             "expected_loaded": meta.expected_loaded,
             "notes": meta.notes,
         }

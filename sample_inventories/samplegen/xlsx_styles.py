@@ -386,13 +386,13 @@ def avonvale(apps: list[App], out: Path, rng: random.Random) -> FileMeta:
         c = AV_COL[h]
         rng_ref = f"{xl_rowcol_to_cell(AV_FIRST_DATA - 1, c)}:{xl_rowcol_to_cell(r - 1, c)}"
         ws.write_formula(r, c, f"=SUM({rng_ref})", f["total_money"], round(total, 2))
-    meta.rejected.append(
+    meta.skipped.append(
         {
             "key": "AVDC-REJECT-TOTALROW",
             "source_row": r + 1,
             "app_id": "TOTAL",
             "name": None,
-            "reason": "no name (totals row)",
+            "reason": "skipped: summary row (labelled as a total)",
         }
     )
     total_row = r + 1

@@ -1,3 +1,5 @@
+"""`python -m appconsol`: the command line."""
+
 from appconsol.cli import main
 
 main()

@@ -71,6 +71,19 @@ class MappingError(AppconsolError):
     """A mapping file is malformed or names a column or field that does not exist."""
 
 
+class MappingNeededError(MappingError):
+    """The loader is not sure how a file's columns map and will not guess: the user must decide.
+
+    `proposal` is the proposed mapping file written for the user to edit (None if not written).
+    """
+
+    def __init__(
+        self, message: str, *, hint: str | None = None, location: Location | None = None, proposal=None
+    ):
+        super().__init__(message, hint=hint, location=location)
+        self.proposal = proposal
+
+
 class StoreError(AppconsolError):
     """The DuckDB store cannot be opened or written."""
 

@@ -12,7 +12,7 @@
      keeps it as it is, until the residency is resolved;
    - a hardware dependency (keywords in the name, description or unmapped columns) blocks
      rehost, relocate, replatform and refactor (a replacement product may still fit).
-2. Every decision of the ordered table (rules/cloud/decisions/) is run; per application the
+2. Every decision of the ordered table (decisions/) is run; per application the
    first match whose disposition is not blocked wins. Decisions passed over because a
    constraint blocked them are kept in `blocked_decisions`, so a rule can report them.
 
@@ -28,16 +28,16 @@ from typing import Any
 
 import polars as pl
 
-from appconsol.analyses.decisions import (
+from appconsol.analyses.lifecycle import REFERENCE_SETTINGS
+from appconsol.analyses.residency import country_status
+from appconsol.analyses.settings import Setting, fetch_frame, read_settings
+from appconsol.engine.decisions import (
     MATCHES_TABLE,
     Decision,
     decision_values,
     insert_decision_matches,
     load_decisions,
 )
-from appconsol.analyses.lifecycle import REFERENCE_SETTINGS
-from appconsol.analyses.residency import country_status
-from appconsol.analyses.settings import Setting, fetch_frame, read_settings
 from appconsol.engine.model import template_fields
 from appconsol.engine.steps import Step, StepContext, register_step
 from appconsol.errors import ConfigError, RuleError
@@ -197,7 +197,7 @@ DISPOSITIONS_TABLE = Table(
         Column(
             "disposition", "VARCHAR", "retire, retain, rehost, relocate, replatform, repurchase or refactor."
         ),
-        Column("decided_by", "VARCHAR", "Code of the decision (rules/cloud/decisions) that made it."),
+        Column("decided_by", "VARCHAR", "Code of the decision (decisions/) that made it."),
         Column("reason", "VARCHAR", "Why, in one sentence."),
         Column(
             "constraints", "JSON", "Hard constraints that apply to the application (see disposition_facts)."

@@ -38,6 +38,7 @@ def analyse(
     `memory_limit` caps DuckDB's memory for the run (None: DuckDB's default, 80% of RAM).
     """
     from appconsol.engine.analyse import analyse as analyse_store
+    from appconsol.report.summary import summarise
 
     settings = settings_from(config)
     done = analyse_store(
@@ -50,6 +51,7 @@ def analyse(
         steps=builtin_steps() if steps is None else steps,
         progress=progress,
         memory_limit=memory_limit,
+        summarise=summarise,
     )
     return AnalyseResult(done.db, done.run, done.summary, done.notices)
 

@@ -82,12 +82,11 @@ def map_columns(
     from appconsol.ingest.mapping import read_user_mapping
 
     user_mapping = read_user_mapping(mapping) if mapping else None
-    read = read_inventory(Path(inventory), sheet=sheet, header_row=header_row, mapping=user_mapping)
-    body = read.grid.frame.slice(read.header.index + 1, 200)
-    found: dict[str, list[str]] = {}
-    for i, match in enumerate(read.matches):
-        values = body.get_column(f"c{i}").drop_nulls().unique(maintain_order=True).head(samples).to_list()
-        found[match.header] = [str(v).replace("\n", " ")[:30] for v in values]
+    # Lenient: a file with no clear header or name still gets a proposal to edit, never a dead end.
+    read = read_inventory(
+        Path(inventory), sheet=sheet, header_row=header_row, mapping=user_mapping, lenient=True
+    )
+    found = read.samples(samples)
     return MappingResult(Path(inventory), read, found)
 
 

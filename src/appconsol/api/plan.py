@@ -17,20 +17,26 @@ if TYPE_CHECKING:
     import polars as pl
 
     from appconsol.config import Config
+    from appconsol.engine.model import ConfiguredRule
 
 DEFAULT_INVENTORIES = Path("sample_inventories")
 DEFAULT_OUTPUT = Path("appconsol-output/plan.xlsx")
 PLAN_FORMATS = ("xlsx", "csv", "parquet", "json")
 
 
-def rules_table(config: Config, rules_dirs: Sequence[Path] = ()) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The configured rules (code, name, severity, parameters, summary) and waivers, for the Rules sheet."""
+def rules_table(
+    config: Config, rules_dirs: Sequence[Path] = (), configured: Sequence[ConfiguredRule] | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The configured rules (code, name, severity, parameters, summary) and waivers, for the Rules sheet.
+
+    `configured` are the rules a run just used; without them the pack is loaded and configured.
+    """
     import polars as pl
 
-    from appconsol.engine.loader import load_rules
+    if configured is None:
+        from appconsol.engine.loader import load_rules
 
-    pack = load_rules([*config.rules_dirs, *rules_dirs])
-    configured = config.configure(pack)
+        configured = config.configure(load_rules([*config.rules_dirs, *rules_dirs]))
     rules = pl.DataFrame(
         {
             "code": [c.code for c in configured],
@@ -113,7 +119,7 @@ def run_plan(
             f"the plan was not written because the run failed; {output} was left as it was"
         )
         return outcome
-    rules, waivers = rules_table(settings)
+    rules, waivers = rules_table(settings, configured=done.run.rules)  # the pack is loaded once per run
     say("writing the plan")
     with open_store(db, read_only=True) as store:
         require_current_analysis(store)

@@ -167,12 +167,15 @@ class MappingResult:
             "sheet": read.grid.sheet,
             "header_row": read.header.row_number,
             "profile": read.profile.name if read.profile else None,
+            "doubts": read.doubts,
             "columns": [
                 {
                     "header": m.header,
                     "field": m.field,
                     "confidence": m.confidence,
                     "method": m.method,
+                    "evidence": m.evidence,
+                    "doubt": m.doubt,
                     "samples": self.samples[m.header],
                 }
                 for m in read.matches
@@ -180,10 +183,8 @@ class MappingResult:
         }
 
     def to_yaml(self) -> str:
-        """The mapping as an editable file for `--mapping`."""
-        from appconsol.ingest.mapping import render_mapping_yaml
-
-        return render_mapping_yaml(self.read.matches, self.samples, self.read.profile)
+        """The mapping as an editable file for `--mapping`, doubtful columns marked CHECK."""
+        return self.read.proposal_yaml()
 
 
 @dataclass

@@ -79,12 +79,14 @@ def test_rules(
             result.cases += case_lines(rule.code, run_cases(rule, limits=limits))
         except RuleError as exc:
             result.errors.append((rule.code, exc))
-    if not paths:
-        from appconsol.analyses.decisions import load_decisions, run_decision_cases
+    if not paths:  # the built-in decision table, through the engine's case runner
+        from appconsol.analyses.decision_cases import decision_case_steps
+        from appconsol.engine.decisions import load_decisions, run_decision_cases
 
         decisions = load_decisions()
+        steps = decision_case_steps(decisions)
         for decision in decisions:
-            result.cases += case_lines(decision.code, run_decision_cases(decision, decisions))
+            result.cases += case_lines(decision.code, run_decision_cases(decision, decisions, steps))
         result.decisions = len(decisions)
     return result
 

@@ -54,7 +54,15 @@ def mapping_chooser(
 
 
 def builtin_steps() -> list[Step]:
-    """The analysis steps the engine runs before the rules (the built-in ones, plus any registered)."""
+    """The steps the API passes to the engine.
+
+    The built-in ones (listed by `appconsol.analyses`), then plugged-in packages' and any added
+    with `register_step`.
+    """
+    from appconsol.analyses import builtin_steps as analyses_steps
     from appconsol.engine.steps import registered_steps
 
-    return registered_steps()
+    found = {step.name: step for step in analyses_steps()}
+    for step in registered_steps():
+        found.setdefault(step.name, step)
+    return list(found.values())

@@ -116,7 +116,10 @@ def map_command(
         from appconsol.store.artefact import write_text
 
         write_text(write_to, result.to_yaml())
-        stderr(f"Wrote {write_to}; edit it and load with --mapping {write_to}")
+        marked = " (decide the lines marked CHECK)" if result.read.doubts else ""
+        stderr(f"Wrote {write_to}; edit it{marked} and load with --mapping {write_to}")
+    for doubt in result.read.doubts:
+        stderr(f"Not sure: {doubt}")
     if fmt == "json":
         echo(to_json(result.to_dict()))
     else:

@@ -28,6 +28,7 @@ class Baseline:
 
 
 def read_baseline(path: Path) -> Baseline:
+    """Read a baseline file written by `--write-baseline`; RuleError naming the file if it is not one."""
     if not path.is_file():
         raise ConfigError(
             "baseline file not found",

@@ -191,6 +191,7 @@ def run_cases(
 
 
 def insert_case_table(store: Any, name: str, text: str, tables: dict[str, Table], case: Case) -> None:
+    """Create and fill one of a case's inline tables, typed as the schema or a step declares it."""
     table = tables.get(name)
     if table is None:
         raise RuleError(f"case '{case.name}': no table named '{name}'", location=case.location)

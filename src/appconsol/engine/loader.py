@@ -39,7 +39,6 @@ NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)+$")
 CATEGORY_PATTERN = re.compile(r"^[a-z][a-z0-9-]*$")
 LOCATING_COLUMNS = ("source_file", "source_row")
 _DUCKDB_LINE = re.compile(r"\bLINE (\d+):")
-DECISIONS_FOLDER = "decisions"
 
 
 class RulePackError(RuleError):
@@ -77,8 +76,9 @@ def builtin_rules_dir() -> Path:
 def rule_files(paths: Iterable[Path]) -> list[Path]:
     """Rule files under each path (a folder is searched recursively; cases files are skipped).
 
-    A folder named `decisions` holds a decision table (rows of the cloud disposition step, see
-    `appconsol.analyses.decisions`), not rules, so it is skipped too.
+    Decision tables live in their own folders (`decisions/`, `appconsol.engine.decisions`); a
+    decision file met in a rules folder is recognised by its kind (top-level `order` and
+    `disposition` keys, which no rule has) and left to the decisions loader, never by its name.
     """
     files: list[Path] = []
     for path in paths:
@@ -89,8 +89,8 @@ def rule_files(paths: Iterable[Path]) -> list[Path]:
                     for p in path.rglob("*")
                     if p.suffix in (".yaml", ".yml")
                     and not p.stem.endswith(".cases")
-                    and DECISIONS_FOLDER not in p.relative_to(path).parts[:-1]
                     and p.is_file()
+                    and not is_decision_file(p)
                 )
             )
         elif path.is_file():
@@ -100,6 +100,18 @@ def rule_files(paths: Iterable[Path]) -> list[Path]:
         else:
             raise RuleError("no such rule file or folder", location=Location(file=path))
     return files
+
+
+_DECISION_KEYS = re.compile(r"^(order|disposition)\s*:", re.M)
+
+
+def is_decision_file(path: Path) -> bool:
+    """True for a decision file (top-level `order` and `disposition` keys), which is not a rule."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return {m.group(1) for m in _DECISION_KEYS.finditer(text)} == {"order", "disposition"}
 
 
 def load_rules(

@@ -76,17 +76,21 @@ def coerce_value(value: Any, type_name: str) -> Any:
             raise ValueError(f"expected a number, got {_describe(value)}")
         return float(value)
     if type_name == "date":
-        if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
-        if isinstance(value, str):
-            try:
-                return dt.date.fromisoformat(value)
-            except ValueError:
-                pass
-        raise ValueError(f"expected a date (YYYY-MM-DD), got {_describe(value)}")
+        return _coerce_date(value)
     raise ValueError(f"unknown parameter type '{type_name}'")
+
+
+def _coerce_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueError(f"expected a date (YYYY-MM-DD), got {_describe(value)}")
 
 
 def _describe(value: Any) -> str:

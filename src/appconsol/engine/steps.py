@@ -12,7 +12,9 @@ before any rule. A step rewrites its tables wholesale each run: one writer per t
         run=find_overlap,          # run(context) -> None
     ))
 
-A module that registers built-in steps is listed in STEP_MODULES, so the engine imports it.
+The built-in steps are listed by `appconsol.analyses.builtin_steps()`, which the API passes in;
+when a caller passes none, the engine finds them through the `appconsol.steps` entry point, so it
+never imports an analysis by name.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from appconsol.errors import AppconsolError, Location, Notice
@@ -68,25 +71,36 @@ class Step:
 
 
 STEPS: dict[str, Step] = {}
-# Modules whose import registers the built-in steps (each calls register_step at import time).
-STEP_MODULES: tuple[str, ...] = (
-    "appconsol.analyses.lifecycle",
-    "appconsol.analyses.legacy",
-    "appconsol.analyses.disposition",
-    "appconsol.analyses.products",
-    "appconsol.analyses.capabilities",
-    "appconsol.analyses.overlap",
-    "appconsol.analyses.plan",
-)
+STEP_ENTRY_POINTS = "appconsol.steps"  # each names a function returning Steps (pyproject.toml)
+
+
+def plugged_in_steps() -> list[Step]:
+    """Steps from the `appconsol.steps` entry points: the built-in ones (appconsol.analyses) and plug-ins.
+
+    The engine imports no analysis by name: an installed package says where its steps are.
+    """
+    found: dict[str, Step] = {}
+    for provide in _providers():
+        for step in provide():
+            found.setdefault(step.name, step)
+    return list(found.values())
+
+
+@lru_cache(maxsize=1)
+def _providers() -> tuple[Callable[[], Sequence[Step]], ...]:
+    from importlib.metadata import entry_points
+
+    return tuple(
+        point.load() for point in sorted(entry_points(group=STEP_ENTRY_POINTS), key=lambda p: p.name)
+    )
 
 
 def registered_steps() -> list[Step]:
-    """The built-in steps: importing STEP_MODULES fills the registry."""
-    from importlib import import_module
-
-    for module in STEP_MODULES:
-        import_module(module)
-    return list(STEPS.values())
+    """The steps the engine runs when none are passed: the plugged-in ones, then any `register_step` added."""
+    found = {step.name: step for step in plugged_in_steps()}
+    for name, step in STEPS.items():
+        found.setdefault(name, step)
+    return list(found.values())
 
 
 class StepError(AppconsolError):

@@ -16,16 +16,26 @@ from appconsol.errors import InventoryNotFoundError, Location
 from appconsol.ingest.layout import MergedRange, column_letter
 from appconsol.ingest.mapping import (
     FUZZY_THRESHOLD,
+    MAP_MIN,
     best_alias,
+    candidate_fit,
+    column_score,
     detect_profile,
+    header_candidates,
     header_score,
-    match_header,
     normalise_header,
 )
 from appconsol.ingest.read import ROW_COLUMN, RawGrid
+from appconsol.ingest.values import (
+    ColumnProfile,
+    grid_flags,
+    header_cell_penalty,
+    profiles_by_column,
+)
 
 SCAN_ROWS = 30
-MIN_HEADER_SCORE = 2.0
+BELOW_ROWS = 100  # rows under a candidate header whose values must fit its labels
+MIN_HEADER_SCORE = 1.5  # value-weighted: two labels whose values fit
 HEADER_SHARE_OF_BEST = 0.6
 
 
@@ -36,6 +46,7 @@ class HeaderChoice:
     headers: tuple[str, ...]  # one label per grid column, unique, never empty
     two_row: bool
     score: float
+    guessed: bool = False  # no row clearly reads as a header; this is the best candidate
 
 
 def _cells(frame: pl.DataFrame, index: int, width: int) -> list[str | None]:
@@ -90,27 +101,56 @@ def _unique_labels(labels: list[str | None], first_col: int) -> tuple[str, ...]:
 def _trailing_width(frame: pl.DataFrame) -> int:
     """Grid width without trailing columns that are empty in every row."""
     width = frame.width - 1
+    if width <= 0 or frame.height == 0:
+        return 0
     counts = frame.select(pl.all().exclude(ROW_COLUMN).is_not_null().sum()).row(0)
     while width > 0 and counts[width - 1] == 0:
         width -= 1
     return width
 
 
-def _shape_bonus(labels: list[str | None]) -> float:
-    """Evidence beyond alias counts: a known export's signature headers, and a name column.
+def _row_score(
+    labels: list[str | None], profiles: dict[str, ColumnProfile], known_headers: frozenset[str]
+) -> float:
+    """How much a row reads as the header of the rows under it.
 
-    Data rows can hold header-like words (Konveyor's tag categories read "Capability",
-    "Operating System", "Owner"), so the count of matching labels alone can prefer a data row.
+    Each label counts at its best candidate field that the values below do not contradict
+    (a field once, at its best column); a known export's signature and a name column add
+    structural evidence; cells that read as data (amounts, dates, addresses, long text) count
+    against the row, since labels are none of those.
     """
-    texts = [label for label in labels if label]
+    best: dict[str, float] = {}
+    texts = []
+    for i, label in enumerate(labels):
+        if not label:
+            continue
+        texts.append(label)
+        key = normalise_header(label)
+        if key in known_headers:
+            best[f"known:{key}"] = 1.0
+            continue
+        column_profile = profiles.get(f"c{i}")
+        for candidate in header_candidates(label)[1]:
+            fit = candidate_fit(candidate, column_profile)
+            if fit.contradicts:
+                continue
+            score = column_score(candidate, fit)
+            if score >= MAP_MIN:
+                best[candidate.field] = max(best.get(candidate.field, 0.0), score)
+            break
     bonus = 5.0 if detect_profile(texts) is not None else 0.0
-    if any(match_header(text).field == "name" for text in texts):
+    if "name" in best:
         bonus += 1.0
-    return bonus
+    return sum(best.values()) + bonus - 0.5 * header_cell_penalty(labels)
 
 
 def find_header(
-    grid: RawGrid, path: object, header_row: int | None = None, known_headers: frozenset[str] = frozenset()
+    grid: RawGrid,
+    path: object,
+    header_row: int | None = None,
+    known_headers: frozenset[str] = frozenset(),
+    *,
+    lenient: bool = False,
 ) -> HeaderChoice:
     """Choose the header row (or row pair); `header_row` (1-based) overrides the search.
 
@@ -135,25 +175,36 @@ def find_header(
         )
     candidates: list[HeaderChoice] = []
     limit = min(frame.height, SCAN_ROWS)
+    flags = grid_flags(frame.head(limit + BELOW_ROWS), [f"c{i}" for i in range(width)])
+
+    def below(index: int) -> dict[str, ColumnProfile]:
+        return profiles_by_column(flags, index + 1, index + 1 + BELOW_ROWS)
+
     for index in range(limit):
         labels = _cells(frame, index, width)
         filled = sum(1 for v in labels if v)
         if filled < 2:
             continue
-        single = header_score(labels, known_headers) + _shape_bonus(labels)
+        under = below(index)
+        single = _row_score(labels, under, known_headers)
         candidate = HeaderChoice(index, rows[index], _unique_labels(labels, grid.first_col), False, single)
         if index + 1 < frame.height:
-            below = _cells(frame, index + 1, width)
+            lower = _cells(frame, index + 1, width)
             # A merged group label above is structural proof of a two-row header (its single-level
             # columns are often merged down both rows, so the lower row may have fewer cells).
             # Without one, the pair must beat both rows read alone, or a title above would win.
             grouped = any(m.first_row == rows[index] and m.last_col > m.first_col for m in grid.merges)
-            if grouped or sum(1 for v in below if v) > filled:
+            if grouped or sum(1 for v in lower if v) > filled:
                 groups = _group_labels(labels, rows[index], grid.merges, grid.first_col)
-                combined = _combine(groups, below)
-                pair_score = header_score(combined, known_headers) + _shape_bonus(combined)
-                below_score = header_score(below, known_headers) + _shape_bonus(below)
-                if (grouped and pair_score >= below_score * 0.7) or pair_score > max(single, below_score):
+                combined = _combine(groups, lower)
+                under_pair = below(index + 1)
+                pair_score = _row_score(combined, under_pair, known_headers)
+                below_score = _row_score(lower, under_pair, known_headers)
+                # A merged label over the header's own cells (an owner over name and e-mail) is no
+                # proof that the row under it is a header too: the pair must explain the columns
+                # about as well as the row alone.
+                grouped_pair = grouped and pair_score >= below_score * 0.7 and pair_score >= single * 0.9
+                if grouped_pair or pair_score > max(single, below_score):
                     # The pair stands for both rows, so it ranks at least as high as either alone.
                     candidate = HeaderChoice(
                         index + 1,
@@ -167,6 +218,10 @@ def find_header(
     # the header: take the first row that scores close to the best, not the best alone.
     top = max((c.score for c in candidates), default=0.0)
     best = next((c for c in candidates if c.score >= HEADER_SHARE_OF_BEST * top), None)
+    if (best is None or best.score < MIN_HEADER_SCORE) and lenient and candidates:
+        # The caller will ask the user to confirm (a proposed mapping names this row).
+        guess = max(candidates, key=lambda c: c.score)
+        return HeaderChoice(guess.index, guess.row_number, guess.headers, guess.two_row, guess.score, True)
     if best is None or best.score < MIN_HEADER_SCORE:
         raise InventoryNotFoundError(
             "no row in the first 30 looks like an inventory header (name, owner, supplier, ...)",

@@ -28,6 +28,13 @@ _REL_NS = (
 _CELL_WITH_VALUE = re.compile(
     rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})(\d+)"[^>]*?(?<!/)>\s*<(?:\w+:)?(?:v|is|f)\b'
 )
+# A cell whose formula aggregates a range of the column above it (SUM(C2:C41) in C42): its row is
+# a total, not an application. A formula over the row's own cells (SUM(D5:G5)) is a row total.
+_AGGREGATE_FORMULA = re.compile(
+    rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})(\d+)"[^>]*?>\s*<(?:\w+:)?f\b[^>]*>\s*_*(?:xlfn\.)?'
+    rb"(?:SUM|SUBTOTAL|AGGREGATE)\((?:\d+,\s*)*\$?([A-Z]{1,3})\$?(\d+):\$?([A-Z]{1,3})\$?(\d+)\)",
+    re.IGNORECASE,
+)
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*\bref="([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)"')
 _HEAD_BYTES = 4 * 1024 * 1024
 _MERGE_SCAN_LIMIT = 32 * 1024 * 1024
@@ -65,6 +72,7 @@ class SheetLayout:
     first_row: int  # 1-based sheet row of the used range's first row
     first_col: int  # 0-based column of the used range's first column
     merges: tuple[MergedRange, ...]
+    total_rows: frozenset[int] = frozenset()  # rows holding SUM/SUBTOTAL formulas (small sheets only)
 
 
 def _sheet_part(archive: zipfile.ZipFile, sheet_name: str) -> str | None:
@@ -106,8 +114,14 @@ def read_sheet_layout(path: Path, sheet_name: str) -> SheetLayout:
         window.append(column_index(match.group(1)))
     if first_row is None:
         return SheetLayout(1, 0, ())
+    whole = head + rest if rest or info.file_size <= _HEAD_BYTES else b""
     merges = tuple(
         MergedRange(int(m.group(2)), column_index(m.group(1)), int(m.group(4)), column_index(m.group(3)))
-        for m in _MERGE.finditer(head + rest if rest or info.file_size <= _HEAD_BYTES else b"")
+        for m in _MERGE.finditer(whole)
     )
-    return SheetLayout(first_row, min(window), merges)
+    totals = frozenset(
+        int(m.group(2))
+        for m in _AGGREGATE_FORMULA.finditer(whole)
+        if m.group(3) == m.group(5) and int(m.group(4)) < int(m.group(6)) < int(m.group(2))
+    )
+    return SheetLayout(first_row, min(window), merges, totals)

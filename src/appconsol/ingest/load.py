@@ -17,6 +17,8 @@ from appconsol.errors import (
     InputFileError,
     InventoryNotFoundError,
     Location,
+    MappingError,
+    MappingNeededError,
     NotAnInventoryError,
 )
 from appconsol.ingest.header import HeaderChoice, find_header
@@ -26,13 +28,15 @@ from appconsol.ingest.mapping import (
     Profile,
     UserMapping,
     detect_profile,
-    map_headers,
+    map_columns,
     normalise_header,
+    render_mapping_yaml,
 )
 from appconsol.ingest.organisations import DIRECTORY_FILE_NAMES, OrganisationDirectory
 from appconsol.ingest.prepare import LoadOptions, PreparedLoad, prepare_grid
 from appconsol.ingest.read import RawGrid, read_delimited, read_workbook_sheet
 from appconsol.ingest.sniff import FileKind, SafetyLimits, SniffResult, sniff_file
+from appconsol.ingest.values import EMPTY_PROFILE, ColumnProfile, profiles_by_column, sample, series_flags
 from appconsol.store import LoadRecord, Store
 
 INVENTORY_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".ods", ".json"}
@@ -64,6 +68,31 @@ class InventoryRead:
     profile: Profile | None
     matches: list[ColumnMatch]
     notes: list[str] = field(default_factory=list)
+    doubts: list[str] = field(default_factory=list)  # why the mapping is not certain enough to load
+
+    def samples(self, per_column: int = 3, width: int = 30) -> dict[str, list[str]]:
+        """A few distinct values of each column, for showing the mapping to a person."""
+        body = self.grid.frame.slice(self.header.index + 1, 200)
+        result: dict[str, list[str]] = {}
+        for i, match in enumerate(self.matches):
+            column = body.get_column(f"c{i}") if f"c{i}" in body.columns else None
+            values = (
+                [] if column is None else column.drop_nulls().unique(maintain_order=True).head(per_column)
+            )
+            result[match.header] = [str(v).replace("\n", " ")[:width] for v in values]
+        return result
+
+    def proposal_yaml(self) -> str:
+        """The mapping as an editable file, doubtful columns marked CHECK."""
+        return render_mapping_yaml(
+            self.matches,
+            self.samples(),
+            self.profile,
+            source=self.path.name,
+            sheet=self.grid.sheet,
+            header_row=self.header.row_number,
+            doubts=self.doubts,
+        )
 
 
 @dataclass
@@ -111,6 +140,9 @@ NOT_INVENTORY_SUFFIXES = {
 }
 
 
+BESIDE_STORE = "beside-store"
+
+
 def expand_inputs(paths: Iterable[Path], notes: list[str] | None = None) -> list[Path]:
     """Files as given; directories become their inventory files, sorted for a stable order.
 
@@ -146,6 +178,7 @@ def read_inventory(
     include_hidden: bool = False,
     limits: SafetyLimits | None = None,
     delimiter: str | None = None,
+    lenient: bool = False,
 ) -> InventoryRead:
     """Read one file up to mapped headers; raises an AppconsolError naming file/sheet on failure."""
     sniffed = sniff_file(path, limits)
@@ -164,7 +197,7 @@ def read_inventory(
             grid = read_records(path, sniffed.encoding or "utf-8")
         else:
             grid = read_delimited(path, sniffed.encoding or "utf-8", delimiter)
-        header = find_header(grid, path, header_row, known)
+        header = find_header(grid, path, header_row, known, lenient=lenient)
     else:
         names = [s.name for s in sniffed.sheets]
         if sheet is not None and sheet not in names:
@@ -178,39 +211,137 @@ def read_inventory(
             raise InventoryNotFoundError(
                 "the workbook has no visible sheet", hint="pass --sheet NAME", location=Location(file=path)
             )
-        best: tuple[RawGrid, HeaderChoice] | None = None
-        failures: list[AppconsolError] = []
-        for name in candidates:
-            grid = read_workbook_sheet(path, name)
-            try:
-                header = find_header(grid, path, header_row, known)
-            except InventoryNotFoundError as exc:
-                failures.append(exc)
-                continue
-            if best is None or header.score > best[1].score:
-                best = (grid, header)
-        if best is None:
-            if len(failures) == 1:
-                raise failures[0]
-            raise InventoryNotFoundError(
-                f"no sheet looks like an application inventory (tried {', '.join(candidates)})",
-                hint="pass --sheet NAME and --header-row N, or a mapping file",
-                location=Location(file=path),
-            )
-        grid, header = best
+        grid, header = _best_sheet(path, candidates, header_row, known, notes, lenient)
+    _refuse_case_collisions(header, path, grid.sheet)
     profile = (
         PROFILES_BY_NAME.get(mapping.profile)
         if mapping and mapping.profile
         else detect_profile(header.headers)
     )
-    matches = map_headers(header.headers, mapping, profile)
-    if not any(m.field == "name" for m in matches) and not (mapping and "name" in mapping.constants):
-        raise InventoryNotFoundError(
-            "no column maps to the application name",
-            hint="add a mapping file (`appconsol map FILE --write mapping.yaml`, edit, then --mapping)",
-            location=Location(file=path, sheet=grid.sheet, row=header.row_number),
+    result = map_columns(header.headers, body_profiles(grid, header), mapping, profile)
+    doubts = list(result.doubts)
+    if header.guessed:
+        doubts.insert(
+            0, f"no row clearly reads as the header; row {header.row_number} is a guess (set header_row)"
         )
-    return InventoryRead(path, sniffed, grid, header, profile, matches, notes)
+    return InventoryRead(path, sniffed, grid, header, profile, result.matches, notes, doubts)
+
+
+def _refuse_case_collisions(header: HeaderChoice, path: Path, sheet: str | None) -> None:
+    """Two headers that differ only by case ('Cost', 'cost') are one name to a mapping file and to a
+    reader: refuse rather than let one column silently stand for both."""
+    import re
+
+    seen: dict[str, str] = {}
+    for label in header.headers:
+        match = re.fullmatch(r"(.*) \((\d+)\)", label)
+        base = match.group(1) if match else label
+        earlier = seen.get(base.lower())
+        if match and earlier is not None and earlier != base:
+            raise MappingError(
+                f"columns '{earlier}' and '{base}' have the same name apart from case",
+                hint="rename one of them in the file so each column has its own name",
+                location=Location(file=path, sheet=sheet, row=header.row_number),
+            )
+        seen.setdefault(label.lower(), label)
+
+
+def _best_sheet(
+    path: Path,
+    candidates: list[str],
+    header_row: int | None,
+    known: frozenset[str],
+    notes: list[str],
+    lenient: bool,
+) -> tuple[RawGrid, HeaderChoice]:
+    """The sheet whose header reads best; empty and header-less sheets are skipped with a note.
+
+    When no sheet has a clear header, the best guess is returned (marked `guessed`) so the
+    caller can propose a mapping instead of refusing with no way forward.
+    """
+    best: tuple[RawGrid, HeaderChoice] | None = None
+    skipped: list[str] = []
+    for name in candidates:
+        grid = read_workbook_sheet(path, name)
+        if grid.frame.height == 0 or grid.width == 0:
+            skipped.append(f"'{name}' (empty)")
+            continue
+        try:
+            header = find_header(grid, path, header_row, known)
+        except InventoryNotFoundError:
+            header = find_header(grid, path, header_row, known, lenient=lenient) if len(candidates) else None
+            if header is None or (header.guessed and best is not None and not best[1].guessed):
+                skipped.append(f"'{name}' (no header)")
+                continue
+        if (
+            best is None
+            or (best[1].guessed and not header.guessed)
+            or (best[1].guessed == header.guessed and header.score > best[1].score)
+        ):
+            if best is not None:
+                skipped.append(f"'{best[0].sheet}'")
+            best = (grid, header)
+        else:
+            skipped.append(f"'{name}'")
+    if best is None:
+        raise InventoryNotFoundError(
+            f"no sheet looks like an application inventory (tried {', '.join(candidates)})",
+            hint="pass --sheet NAME and --header-row N, or a mapping file",
+            location=Location(file=path),
+        )
+    if skipped and len(candidates) > 1:
+        notes.append(f"{path}: read sheet '{best[0].sheet}'; skipped sheets {', '.join(skipped)}")
+    return best
+
+
+def body_profiles(grid: RawGrid, header: HeaderChoice) -> list[ColumnProfile]:
+    """A value profile of every column under the header, from a sample chosen by value (not row)."""
+    body = grid.frame.slice(header.index + 1)
+    columns = [f"c{i}" for i in range(len(header.headers))]
+    present = [c for c in columns if c in body.columns]
+    profiles = profiles_by_column(series_flags({c: sample(body.get_column(c)) for c in present}))
+    return [profiles.get(c, EMPTY_PROFILE) for c in columns]
+
+
+def require_confident_mapping(inventory: InventoryRead, proposals_dir: Path | None) -> None:
+    """Stop and ask when the mapping is in doubt: write the proposal, raise with its path."""
+    if not inventory.doubts:
+        return
+    proposal: Path | None = None
+    if proposals_dir is not None:
+        proposal = proposals_dir / f"{inventory.path.name}.mapping.yaml"
+        try:
+            proposals_dir.mkdir(parents=True, exist_ok=True)
+            proposal.write_text(inventory.proposal_yaml(), encoding="utf-8")
+        except OSError:
+            proposal = None
+    reasons = "; ".join(inventory.doubts)
+    if proposal is not None:
+        hint = (
+            f"A proposed mapping is in {proposal}: decide the lines marked CHECK, "
+            f"then load again with --mapping {proposal}"
+        )
+    else:
+        hint = (
+            f"Run `appconsol map {inventory.path} --write mapping.yaml`, decide the lines marked CHECK, "
+            "then load again with --mapping mapping.yaml"
+        )
+    raise MappingNeededError(
+        f"not sure how the columns map, so nothing was loaded: {reasons}",
+        hint=hint,
+        location=Location(file=inventory.path, sheet=inventory.grid.sheet, row=inventory.header.row_number),
+        proposal=proposal,
+    )
+
+
+def internal_failure(path: Path, exc: BaseException) -> InputFileError:
+    """A failure inside a library (a polars panic, an unexpected exception) as one file's error."""
+    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return InputFileError(
+        f"could not load the file: internal error ({type(exc).__name__}: {detail})"[:300],
+        hint="the other files were still loaded; please report this with the file's layout (run with -v for details)",
+        location=Location(file=path),
+    )
 
 
 def file_hash(path: Path) -> str:
@@ -244,13 +375,21 @@ def load_inventories(
     options: LoadOptions | None = None,
     dry_run: bool = False,
     progress: Callable[[str], None] | None = None,
+    proposals_dir: Path | str | None = BESIDE_STORE,
     mapping_for: Callable[[Path], UserMapping | None] | None = None,
 ) -> LoadReport:
     """Load each file in its own transaction; a failing file is reported and stores nothing.
 
     `mapping` applies to every file; without it, `mapping_for(path)` may name one per file
-    (appconsol.toml's `[[load.mappings]]` globs).
+    (appconsol.toml's `[[load.mappings]]` globs). When a file's mapping is in doubt, the loader
+    writes a proposed mapping into `proposals_dir` (by default `appconsol-mappings/` beside the
+    store; nowhere for an in-memory store) and reports the file as failed, asking the user to
+    confirm it.
     """
+    if proposals_dir == BESIDE_STORE:
+        in_memory = str(store.path) in (":memory:", "")
+        proposals_dir = None if in_memory else store.path.parent / "appconsol-mappings"
+    assert not isinstance(proposals_dir, str)
     report = LoadReport()
     paths = list(paths)
     files = expand_inputs(paths, report.notes)
@@ -266,9 +405,15 @@ def load_inventories(
         try:
             mapping = given_mapping or (mapping_for(path) if mapping_for else None)
             inventory = read_inventory(
-                path, sheet=sheet, header_row=header_row, mapping=mapping, include_hidden=include_hidden
+                path,
+                sheet=sheet,
+                header_row=header_row,
+                mapping=mapping,
+                include_hidden=include_hidden,
+                lenient=True,
             )
             report.notes.extend(inventory.notes)
+            require_confident_mapping(inventory, proposals_dir)
             org = (
                 organisation
                 or (mapping.organisation if mapping else None)
@@ -280,6 +425,10 @@ def load_inventories(
                 as_of=base.as_of,
                 currency=base.currency,
                 constants=dict(mapping.constants) if mapping else {},
+                organisation_wins=bool(organisation or (mapping and mapping.organisation)),
+                values=dict(mapping.values) if mapping else {},
+                skip_rows=mapping.skip_rows if mapping else frozenset(),
+                where=dict(mapping.where) if mapping else {},
             )
             prepared: PreparedLoad = prepare_grid(
                 inventory.grid, inventory.header, inventory.matches, inventory.profile, path, file_options
@@ -319,6 +468,10 @@ def load_inventories(
                     path, InputFileError(f"cannot read file: {exc.strerror}", location=Location(file=path))
                 )
             )
+        except (KeyboardInterrupt, SystemExit, GeneratorExit):
+            raise
+        except BaseException as exc:  # native code (pyo3 panics): one file only
+            report.failures.append(FileFailure(path, internal_failure(path, exc)))
     if not dry_run:
         partnerships = dict(directory.partnerships)
         if partnership:

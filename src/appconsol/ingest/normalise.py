@@ -51,6 +51,7 @@ _ERRORS = sorted(ERROR_CELLS)
 _t, _k, _v = pl.col("t"), pl.col("k"), pl.col("v")
 # Thousands must be grouped in threes, so a European "1,5" is a problem rather than 15.
 _NUMBER = r"(\d{1,3}(?:[, ]\d{3})+|\d+)?(\.\d+)?"
+YEAR_RANGE = (1900, 2200)
 
 
 @dataclass(frozen=True)
@@ -183,7 +184,16 @@ def parse_money(s: pl.Series) -> Parsed:
     text, frame = _frame(s)
     frame = frame.with_columns(c=_k.str.replace_all(_MONEY_NOISE, " ").str.strip_chars(" "))
     c = pl.col("c")
-    negative = c.str.contains(r"^[-−–]") | c.str.contains(r"^\(.*\)$")
+    # Ledger styles: a trailing minus ("12,500.00-") and CR (a credit) are negative; DR is a debit.
+    frame = frame.with_columns(cr=c.str.contains(r"\d\s*cr$")).with_columns(
+        c=c.str.replace(r"(\d)\s*(?:cr|dr)$", "${1}")
+    )
+    negative = (
+        c.str.contains(r"^[-−–]")
+        | c.str.contains(r"^\(.*\)$")
+        | c.str.contains(r"\d\s*[-−–]$")
+        | pl.col("cr")
+    )
     frame = frame.with_columns(
         neg=negative, g=c.str.strip_chars(" ()-−–").str.extract_groups(rf"^{_NUMBER}\s*([a-z]*)$")
     )
@@ -248,7 +258,14 @@ def parse_date(s: pl.Series, *, day_first: bool = True) -> Parsed:
         mon=pl.coalesce(pl.col(c).struct.field("mon") for c in ("day_month", "month_day", "month_name")),
     )
     y = _part("y", list(_DATE_SHAPES))
-    y = pl.when(y < 100).then(y + pl.when(y < 69).then(2000).otherwise(1900)).otherwise(y)
+    # Only a two-digit year gets a century: "01/01/0001" is year 1 (refused below), not 2001.
+    two_digit = (
+        pl.coalesce(
+            pl.col(c).struct.field("y").str.len_chars() for c in _DATE_SHAPES if "(?<y>" in _DATE_SHAPES[c]
+        )
+        <= 2
+    )
+    y = pl.when(two_digit & (y < 100)).then(y + pl.when(y < 69).then(2000).otherwise(1900)).otherwise(y)
     month = pl.coalesce(_part("m", ["iso", "numeric", "year_month", "month_year", "compact"]), _MONTH_NUMBER)
     day = _part("d", ["iso", "numeric", "day_month", "month_day", "compact"]).fill_null(1)
     serial = pl.col("serial")
@@ -264,7 +281,15 @@ def parse_date(s: pl.Series, *, day_first: bool = True) -> Parsed:
     valid = ok & (day <= first_of_month.dt.month_end().dt.day())
     from_parts = pl.when(valid).then(first_of_month + pl.duration(days=day - 1))
     value = pl.coalesce(from_serial, from_parts)
-    return _finish(text, frame, value, _t == _v.dt.to_string("%Y-%m-%d"), "unparseable date")
+    # Years far outside any inventory's (0001, 9999 placeholders) are typing or export defaults.
+    value = pl.when(value.dt.year().is_between(YEAR_RANGE[0], YEAR_RANGE[1])).then(value)
+    return _finish(
+        text,
+        frame,
+        value,
+        _t == _v.dt.to_string("%Y-%m-%d"),
+        "unparseable date",
+    )
 
 
 _TRUE = ("y", "yes", "true", "t", "1", "1.0", "✓", "✔", "☑", "☒", "x", "enabled", "on", "ticked", "checked")

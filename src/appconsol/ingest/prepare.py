@@ -18,33 +18,28 @@ import polars as pl
 
 from appconsol.ingest import normalise as norm
 from appconsol.ingest.components import component_rows
+from appconsol.ingest.exports import (
+    LEANIX_PHASE_COLUMNS,
+    Profile,
+    konveyor_dependencies,
+    konveyor_tags,
+    leanix_lifecycle,
+)
 from appconsol.ingest.header import HeaderChoice
-from appconsol.ingest.mapping import LEANIX_PHASE_COLUMNS, ColumnMatch, Profile, normalise_header
+from appconsol.ingest.headers import normalise_header
+from appconsol.ingest.mapping import ColumnMatch
 from appconsol.ingest.read import ROW_COLUMN, RawGrid
+from appconsol.ingest.rows import (
+    SKIPPED,
+    exact_duplicates,
+    number_repeated_ids,
+    skipped_rows,
+    translate_values,
+)
 from appconsol.schema import APPLICATION_FIELDS, Field, Kind
 
 _REASON = "__reason"
 _ORIGINALS_COLUMN = "originals"
-
-# Konveyor tag categories that carry a schema field.
-KONVEYOR_TAG_FIELDS: dict[str, str] = {
-    "capability": "capabilities",
-    "business capability": "capabilities",
-    "language": "languages",
-    "operating system": "components_os",
-    "os": "components_os",
-    "database": "components_database",
-    "runtime": "components_runtime",
-    "framework": "components_runtime",
-    "hosting": "hosting_model",
-    "owner": "business_owner",
-    "vendor": "vendor",
-    "supplier": "vendor",
-    "criticality": "business_criticality",
-    "business criticality": "business_criticality",
-    "lifecycle": "lifecycle",
-    "data classification": "data_classification",
-}
 
 
 @dataclass
@@ -54,6 +49,11 @@ class LoadOptions:
     as_of: dt.date = field(default_factory=dt.date.today)
     currency: str = "GBP"
     constants: dict[str, str] = field(default_factory=dict)  # field -> value, from a mapping file
+    # --org or a mapping's organisation: wins over an organisation column; else it only fills blanks.
+    organisation_wins: bool = False
+    values: dict[str, dict[str, str | None]] = field(default_factory=dict)  # field -> {source: value}
+    skip_rows: frozenset[int] = frozenset()
+    where: dict[str, tuple[str, ...]] = field(default_factory=dict)  # header -> values a row must have
 
 
 @dataclass
@@ -76,8 +76,13 @@ class PreparedLoad:
         return self.applications.height + self.dependencies.height
 
     @property
+    def rows_skipped(self) -> int:
+        """Summary, units and notes rows (and rows a mapping filters out): not applications."""
+        return int(self.rejected.get_column("reason").str.starts_with(SKIPPED).sum())
+
+    @property
     def rows_rejected(self) -> int:
-        return self.rejected.height
+        return self.rejected.height - self.rows_skipped
 
 
 def _slug(expr: pl.Expr) -> pl.Expr:
@@ -146,61 +151,6 @@ class _Builder:
         return parsed.values.rename(fld.name)
 
 
-def _leanix_lifecycle(data: pl.DataFrame, columns: dict[str, str], options: LoadOptions) -> pl.Series:
-    """The LeanIX phase current on the as-of date: the latest phase whose start date has passed."""
-    current = pl.Series("lifecycle", [None] * data.height, dtype=pl.String)
-    best = pl.Series("best", [None] * data.height, dtype=pl.Date)
-    for phase in ("plan", "phase-in", "active", "phase-out", "retired"):
-        column = columns.get(phase)
-        if column is None:
-            continue
-        dates = norm.parse_date(data[column], day_first=options.day_first).values
-        started = dates.is_not_null() & (dates <= options.as_of) & (best.is_null() | (dates >= best))
-        current = pl.select(pl.when(started).then(pl.lit(phase)).otherwise(current)).to_series()
-        best = pl.select(pl.when(started).then(dates).otherwise(best)).to_series()
-    return current.rename("lifecycle")
-
-
-def _konveyor_tags(data: pl.DataFrame, headers: tuple[str, ...]) -> dict[str, pl.Series]:
-    """Gather Konveyor's Tag Category N / Tag N pairs into field columns (lists joined with ';')."""
-    pairs = []
-    for i, header in enumerate(headers):
-        m = re.fullmatch(r"tag category (\d+)", normalise_header(header))
-        if m:
-            tag_index = next(
-                (j for j, h in enumerate(headers) if normalise_header(h) == f"tag {m.group(1)}"), None
-            )
-            if tag_index is not None:
-                pairs.append((f"c{i}", f"c{tag_index}"))
-    if not pairs:
-        return {}
-    long = pl.concat(
-        [
-            data.select(
-                pl.col(ROW_COLUMN),
-                pl.col(cat).str.strip_chars().str.to_lowercase().alias("category"),
-                pl.col(tag).str.strip_chars().alias("tag"),
-            )
-            for cat, tag in pairs
-        ]
-    ).filter(pl.col("tag").is_not_null() & (pl.col("tag") != ""))
-    long = long.with_columns(
-        pl.col("category")
-        .replace_strict(KONVEYOR_TAG_FIELDS, default=None, return_dtype=pl.String)
-        .alias("field")
-    )
-    grouped = (
-        long.filter(pl.col("field").is_not_null())
-        .group_by(ROW_COLUMN, "field")
-        .agg(pl.col("tag").str.join("; "))
-    )
-    result = {}
-    for fld in grouped.get_column("field").unique().to_list():
-        part = grouped.filter(pl.col("field") == fld).select(ROW_COLUMN, pl.col("tag").alias(fld))
-        result[fld] = data.select(ROW_COLUMN).join(part, on=ROW_COLUMN, how="left").get_column(fld)
-    return result
-
-
 def _json_of(frame: pl.DataFrame, columns: dict[str, str]) -> pl.Expr | None:
     """A JSON object per row of the given grid columns, keyed by their source headers."""
     if not columns:
@@ -231,12 +181,19 @@ def prepare_grid(
     # they are parsed (a million-row sheet's text is the largest thing in memory).
     del body
     grid.frame = grid.frame.clear()
-    builder = _Builder(data, options)
     by_field: dict[str, list[tuple[str, str]]] = {}
     for i, m in enumerate(matches[:width]):
         if m.field is not None:
             by_field.setdefault(m.field, []).append((f"c{i}", m.header))
     unmapped = {f"c{i}": m.header for i, m in enumerate(matches[:width]) if m.field is None}
+    rows_read = data.height
+    skipped = skipped_rows(data, grid, header, by_field, options.skip_rows, options.where, source)
+    skipped_data = data.filter(pl.col(ROW_COLUMN).is_in(list(skipped))) if skipped else data.clear()
+    if skipped:
+        data = data.filter(~pl.col(ROW_COLUMN).is_in(list(skipped)))
+    copies = exact_duplicates(data, grid_cols)
+    data = translate_values(data, by_field, options.values)
+    builder = _Builder(data, options)
 
     for fld_name, value in options.constants.items():
         if fld_name not in by_field:
@@ -245,7 +202,7 @@ def prepare_grid(
     builder.data = data
 
     konveyor = profile is not None and profile.name == "konveyor"
-    tag_columns = _konveyor_tags(data, header.headers) if konveyor else {}
+    tag_columns = konveyor_tags(data, header.headers) if konveyor else {}
     if konveyor:
         unmapped = {
             c: h for c, h in unmapped.items() if not re.fullmatch(r"tag( category)? \d+", normalise_header(h))
@@ -275,7 +232,7 @@ def prepare_grid(
         if not sources:
             continue
         if fld.name == "lifecycle" and phase_columns:
-            columns["lifecycle"] = _leanix_lifecycle(data, phase_columns, options)
+            columns["lifecycle"] = leanix_lifecycle(data, phase_columns, options.as_of, options.day_first)
             continue
         if fld.kind is Kind.COMPONENTS:
             for col, hdr in sources:
@@ -301,17 +258,22 @@ def prepare_grid(
             continue
         col, hdr = sources[0]
         columns[fld.name] = builder.add(fld, col, hdr)
+        if fld.name == "app_id":
+            builder.warnings.extend(_long_number_ids(columns["app_id"], data, hdr))
 
     apps = data.select(ROW_COLUMN).with_columns(list(columns.values()))
     default_org = options.organisation or source.stem
-    if "organisation" in apps.columns:
+    org_column = "organisation" in apps.columns
+    if org_column and options.organisation_wins:
+        apps = apps.with_columns(pl.lit(default_org).alias("organisation"))
+    elif org_column and options.organisation:
         apps = apps.with_columns(pl.col("organisation").fill_null(pl.lit(default_org)))
-    else:
+    elif not org_column:
         apps = apps.with_columns(pl.lit(default_org).alias("organisation"))
     if "name" not in apps.columns:
         apps = apps.with_columns(pl.lit(None, pl.String).alias("name"))
 
-    dependencies = _konveyor_dependencies(data, header.headers) if konveyor else None
+    dependencies = konveyor_dependencies(data, header.headers) if konveyor else None
 
     # Rejections, in order of precedence: ragged rows, Konveyor dependency records, no name, duplicate id.
     header_fields = grid.field_counts.get(header.row_number, grid.width)
@@ -319,6 +281,8 @@ def prepare_grid(
         grid.field_counts, default=grid.width, return_dtype=pl.Int64
     )
     reasons = pl.lit(None, pl.String)
+    if grid.bad_rows:
+        reasons = pl.col(ROW_COLUMN).replace_strict(grid.bad_rows, default=None, return_dtype=pl.String)
     if grid.field_counts:
         reasons = (
             pl.when(fields_in_row > header_fields)
@@ -329,11 +293,22 @@ def prepare_grid(
         set(dependencies.get_column(ROW_COLUMN).to_list()) if dependencies is not None else set()
     )
     is_dependency = pl.col(ROW_COLUMN).is_in(list(dependency_rows))
+    if copies:
+        copy_reason = pl.col(ROW_COLUMN).replace_strict(copies, default=None, return_dtype=pl.String)
+        reasons = pl.when(reasons.is_null()).then(copy_reason).otherwise(reasons)
     reasons = (
         pl.when(reasons.is_null() & ~is_dependency & pl.col("name").is_null())
         .then(pl.lit("no application name"))
         .otherwise(reasons)
     )
+    if org_column and not options.organisation:
+        # A blank organisation cell is the user's to fill: never the file's name, which would
+        # invent a body and false overlaps with it.
+        reasons = (
+            pl.when(reasons.is_null() & ~is_dependency & pl.col("organisation").is_null())
+            .then(pl.lit("no organisation (blank cell in the organisation column)"))
+            .otherwise(reasons)
+        )
     apps = apps.with_columns(reasons.alias(_REASON))
 
     explicit_ids = "app_id" in apps.columns
@@ -345,7 +320,7 @@ def prepare_grid(
     apps = apps.with_columns(
         pl.when(pl.col("app_id_generated")).then(generated).otherwise(pl.col("app_id")).alias("app_id")
     )
-    apps = _number_repeated_ids(apps, live)
+    apps = number_repeated_ids(apps, live, _REASON)
 
     rejected_mask = apps.get_column(_REASON).is_not_null()
     rejected_data = data.filter(rejected_mask) if rejected_mask.any() else data.clear()
@@ -355,6 +330,22 @@ def prepare_grid(
     ).join(
         apps.select(ROW_COLUMN, pl.col(_REASON).alias("reason"), "organisation"), on=ROW_COLUMN, how="left"
     )
+    if skipped:
+        skipped_json = _json_of(skipped_data, dict(zip(grid_cols, header.headers, strict=False)))
+        rejected = pl.concat(
+            [
+                rejected,
+                skipped_data.select(
+                    ROW_COLUMN,
+                    skipped_json.alias("raw") if skipped_json is not None else pl.lit("{}").alias("raw"),
+                    pl.col(ROW_COLUMN)
+                    .replace_strict({r: SKIPPED + why for r, why in skipped.items()}, return_dtype=pl.String)
+                    .alias("reason"),
+                    pl.lit(default_org).alias("organisation"),
+                ),
+            ],
+            how="vertical_relaxed",
+        ).sort(ROW_COLUMN)
     keep = ~rejected_mask & ~pl.Series(data[ROW_COLUMN].is_in(list(dependency_rows)))
     # From here on only the unmapped columns' raw text is needed; originals hold their own sources.
     data = data.select(ROW_COLUMN, *unmapped)
@@ -417,12 +408,31 @@ def prepare_grid(
         rejected=rejected,
         warnings=warnings,
         matches=matches,
-        rows_read=data.height,
+        rows_read=rows_read,
         rows_blank=rows_blank,
         organisations=sorted(
             set(apps.get_column("organisation").to_list()) | {default_org} if apps.height else {default_org}
         ),
     )
+
+
+def _long_number_ids(ids: pl.Series, data: pl.DataFrame, header: str) -> list[pl.DataFrame]:
+    """Ids that are numbers longer than a spreadsheet keeps (15 significant digits): the file may
+    already hold a rounded id, so two applications can share one. Warn; the text is kept as is."""
+    suspect = ids.str.contains(r"^\d{16,}$|^\d(?:\.\d+)?[eE]\+?\d+$").fill_null(False)
+    if not suspect.any():
+        return []
+    return [
+        pl.DataFrame(
+            {
+                ROW_COLUMN: data.get_column(ROW_COLUMN).filter(suspect),
+                "problem": "id is a number longer than Excel keeps (15 digits): check it against the source",
+                "value": ids.filter(suspect),
+                "source_column": header,
+                "field": "app_id",
+            }
+        )
+    ]
 
 
 def _originals_json(originals: dict[str, tuple[pl.Series, pl.Series]], height: int) -> pl.Series:
@@ -451,51 +461,6 @@ def _originals_json(originals: dict[str, tuple[pl.Series, pl.Series]], height: i
         .alias(_ORIGINALS_COLUMN)
     )
     return encoded.to_series()
-
-
-def _number_repeated_ids(apps: pl.DataFrame, live: pl.Expr) -> pl.DataFrame:
-    """Number repeated generated ids and reject repeated explicit ids, among live rows.
-
-    Same name twice in one body is a data-quality finding, not a reason to lose a row: the later
-    ones get `-2`, `-3` in file order, stable for the same file. A repeated explicit id is a
-    reject. Window functions over a million rows are slow, so they run only on the repeated keys.
-    """
-    keyed = apps.with_columns(live.alias("__live"))
-    repeated = keyed.select(pl.struct("organisation", "app_id", "__live").is_duplicated()).to_series()
-    if not repeated.any():
-        return apps
-    subset = keyed.filter(repeated & keyed["__live"])
-    occurrence = pl.int_range(pl.len()).over("organisation", "app_id")
-    first_row = pl.col(ROW_COLUMN).first().over("organisation", "app_id")
-    subset = subset.select(
-        ROW_COLUMN,
-        pl.when(pl.col("app_id_generated") & (occurrence > 0))
-        .then(pl.concat_str(pl.col("app_id"), pl.lit("-"), (occurrence + 1).cast(pl.String)))
-        .otherwise(pl.col("app_id"))
-        .alias("__new_id"),
-        pl.when(~pl.col("app_id_generated") & (occurrence > 0))
-        .then(
-            pl.format(
-                "duplicate app_id '{}' in organisation '{}' (first at row {})",
-                pl.col("app_id"),
-                pl.col("organisation"),
-                first_row,
-            )
-        )
-        .otherwise(pl.col(_REASON))
-        .alias("__new_reason"),
-    )
-    return (
-        apps.join(subset, on=ROW_COLUMN, how="left", maintain_order="left")
-        .with_columns(
-            pl.coalesce("__new_id", "app_id").alias("app_id"),
-            pl.when(pl.col("__new_id").is_not_null())
-            .then(pl.col("__new_reason"))
-            .otherwise(pl.col(_REASON))
-            .alias(_REASON),
-        )
-        .drop("__new_id", "__new_reason")
-    )
 
 
 def _warnings(
@@ -534,20 +499,3 @@ def _warnings(
     # Error cells also surface as parse problems of blank values in some readers; keep one per cell.
     warnings = warnings.unique(subset=[ROW_COLUMN, "source_column", "problem"], maintain_order=True)
     return warnings.join(apps.select(ROW_COLUMN, "organisation", "app_id"), on=ROW_COLUMN, how="left")
-
-
-def _konveyor_dependencies(data: pl.DataFrame, headers: tuple[str, ...]) -> pl.DataFrame | None:
-    """Konveyor record type 2 rows are dependencies between applications, not applications."""
-    keys = [normalise_header(h) for h in headers]
-    try:
-        record, name, dep, direction = (
-            keys.index(k) for k in ("record type 1", "application name", "dependency", "dependency direction")
-        )
-    except ValueError:
-        return None
-    return data.filter(pl.col(f"c{record}").str.strip_chars() == "2").select(
-        pl.col(ROW_COLUMN),
-        pl.col(f"c{name}").str.strip_chars().alias("app_name"),
-        pl.col(f"c{dep}").str.strip_chars().alias("depends_on"),
-        pl.col(f"c{direction}").str.strip_chars().str.to_lowercase().alias("direction"),
-    )

@@ -20,6 +20,10 @@ from appconsol.errors import InputFileError, Location
 
 ROW_COLUMN = "__row"
 DELIMITERS = (",", ";", "\t", "|")
+# Fields can be long (a description pasted from a document); the csv module's 128 KB default
+# turned one such cell into a failed file. Sniffing has already bounded the file's size.
+csv.field_size_limit(1 << 30)
+_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,8 @@ class RawGrid:
     field_counts: dict[int, int] = field(default_factory=dict)  # row -> fields, only for ragged CSV rows
     first_col: int = 0  # 0-based sheet column of grid column c0 (for column letters)
     merges: tuple = ()
+    total_rows: frozenset[int] = frozenset()  # rows whose cells aggregate others (SUM formulas)
+    bad_rows: dict[int, str] = field(default_factory=dict)  # rows that could not be read, and why
     delimiter: str | None = None
     encoding: str | None = None
 
@@ -81,7 +87,9 @@ def read_workbook_sheet(path: Path, sheet: str) -> RawGrid:
         detail = error.detail
         kind = detail.split("'Error(")[-1].rstrip(")'") if "Error(" in detail else detail
         problems.append(CellProblem(layout.first_row + row, col, f"error cell {_excel_error_text(kind)}"))
-    return RawGrid(frame, sheet, problems, first_col=layout.first_col, merges=layout.merges)
+    return RawGrid(
+        frame, sheet, problems, first_col=layout.first_col, merges=layout.merges, total_rows=layout.total_rows
+    )
 
 
 _EXCEL_ERRORS = {
@@ -107,7 +115,9 @@ def _decoded_utf8(path: Path, encoding: str) -> bytes | Path:
     if encoding == "utf-8-sig":
         data = path.read_bytes()
         return data[3:] if data.startswith(b"\xef\xbb\xbf") else data
-    return path.read_bytes().decode(encoding, errors="replace").encode("utf-8")
+    # utf-8-lenient: stray bytes become U+FFFD, flagged per cell by the reader.
+    codec = "utf-8" if encoding == "utf-8-lenient" else encoding
+    return path.read_bytes().decode(codec, errors="replace").encode("utf-8")
 
 
 def sniff_delimiter(sample: str) -> str:
@@ -146,9 +156,15 @@ def _sample_text(source: bytes | Path) -> str:
 
 
 def read_delimited(path: Path, encoding: str, delimiter: str | None = None) -> RawGrid:
-    """Read a CSV/TSV as text; ragged rows are recorded, never silently padded or cut."""
+    """Read a CSV/TSV as text; ragged rows are recorded, never silently padded or cut.
+
+    One bad record costs that record, not the file: an unterminated quote at the end is cut off
+    and reported as an unreadable row, and control characters and undecodable bytes are removed
+    from (or marked in) their cells with a warning each.
+    """
     source = _decoded_utf8(path, encoding)
     delimiter = delimiter or sniff_delimiter(_sample_text(source))
+    source, unterminated = _cut_unterminated_quote(source, delimiter)
     with ThreadPoolExecutor(max_workers=1) as pool:
         # The field count runs in Python while polars parses natively; on two cores they overlap.
         counting = pool.submit(_count_fields, source, delimiter)
@@ -173,12 +189,72 @@ def read_delimited(path: Path, encoding: str, delimiter: str | None = None) -> R
         # narrow. Such hand-made files are small, so the csv module builds the grid instead.
         frame = _grid_from_csv(source, delimiter, max(counts, default=0))
     frame = frame.rename(dict(zip(frame.columns, _grid_columns(frame.width), strict=False)))
+    bad_rows: dict[int, str] = {}
+    if unterminated is not None:
+        line, text = unterminated
+        row = frame.height + 1
+        tail = pl.DataFrame({"c0": [text[:500]]}).with_columns(
+            [pl.lit(None, pl.String).alias(c) for c in frame.columns[1:]]
+        )
+        frame = pl.concat([frame, tail.select(frame.columns)]) if frame.width else tail
+        bad_rows[row] = (
+            f"unterminated quote: the record from line {line} to the end of the file could not be read"
+        )
+        counts.append(frame.width)
     frame = frame.with_row_index(ROW_COLUMN, offset=1).with_columns(pl.col(ROW_COLUMN).cast(pl.Int64))
     frame = frame.select([*_grid_columns(frame.width - 1), ROW_COLUMN])
+    frame, problems = _clean_cells(frame)
     width = frame.width - 1
     # A blank line has no fields at all; it is a blank row, not a ragged one.
     ragged = {row: n for row, n in enumerate(counts, start=1) if n not in (0, width)}
-    return RawGrid(frame, None, field_counts=ragged, delimiter=delimiter, encoding=encoding)
+    return RawGrid(
+        frame, None, problems, field_counts=ragged, delimiter=delimiter, encoding=encoding, bad_rows=bad_rows
+    )
+
+
+def _cut_unterminated_quote(
+    source: bytes | Path, delimiter: str
+) -> tuple[bytes | Path, tuple[int, str] | None]:
+    """Split off a last record whose quote never closes (it would swallow the file's end)."""
+    data = source.read_bytes() if isinstance(source, Path) else source
+    if data.count(b'"') % 2 == 0:
+        return source, None
+    text = data.decode("utf-8", errors="replace")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    start_line, line_before = 1, 0
+    try:
+        for _ in reader:
+            start_line, line_before = line_before + 1, reader.line_num
+    except csv.Error:
+        pass
+    lines = text.splitlines(keepends=True)
+    head, tail = "".join(lines[: start_line - 1]), "".join(lines[start_line - 1 :])
+    if tail.count('"') % 2 == 0:
+        return source, None  # an odd count elsewhere (a stray quote mid-field): leave it to the parser
+    return head.encode("utf-8"), (start_line, tail.strip())
+
+
+def _clean_cells(frame: pl.DataFrame) -> tuple[pl.DataFrame, list[CellProblem]]:
+    """Remove control characters and flag undecodable bytes, cell by cell, with a warning each."""
+    problems: list[CellProblem] = []
+    cleaned = []
+    for index, column in enumerate(frame.columns):
+        if column == ROW_COLUMN:
+            continue
+        series = frame.get_column(column)
+        control = series.str.contains(_CONTROL).fill_null(False)
+        replaced = series.str.contains("\ufffd", literal=True).fill_null(False)
+        if not control.any() and not replaced.any():
+            continue
+        rows = frame.get_column(ROW_COLUMN)
+        for row in rows.filter(control).to_list():
+            problems.append(CellProblem(row, index, "control character removed"))
+        for row in rows.filter(replaced).to_list():
+            problems.append(
+                CellProblem(row, index, "bytes that are not UTF-8 replaced with '\ufffd' (check this cell)")
+            )
+        cleaned.append(series.str.replace_all(_CONTROL, "").alias(column))
+    return (frame.with_columns(cleaned) if cleaned else frame), problems
 
 
 def _grid_from_csv(source: bytes | Path, delimiter: str, width: int) -> pl.DataFrame:

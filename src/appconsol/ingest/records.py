@@ -35,13 +35,52 @@ def _no_alias_loader() -> type:
     return NoAliasLoader
 
 
+def load_yaml_without_aliases(text: str, path: Path | str | None = None) -> Any:
+    """Parse YAML text, refusing aliases (a 377-byte alias bomb expands to gigabytes)."""
+    loader = _no_alias_loader()(text)
+    loader.name = str(path) if path is not None else "<yaml>"
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
+# Keys under which export tools and APIs wrap their list of records.
+_WRAPPER_KEYS = {
+    *("applications", "apps", "application", "items", "records", "data", "results", "result"),
+    *("systems", "services", "entries", "rows", "value", "values", "objects", "assets"),
+    *("factsheets", "fact_sheets", "nodes", "edges", "elements", "inventory", "repos", "repositories"),
+    *("releases", "projects", "software", "tools", "packages", "investments", "standards", "products"),
+}
+
+
+def _is_wrapper(data: dict[str, Any], key: str) -> bool:
+    """A document wraps a record list when the list sits under a collection key, or when nothing
+    else in it looks like a record's content (metadata scalars only). A document with nested
+    objects beside the list (MoJ's `tags` beside `environments`) is itself one record."""
+    others = [v for k, v in data.items() if k != key]
+    if key.strip().lower().replace("-", "_") in _WRAPPER_KEYS:
+        # A collection key wraps the records unless an object beside it describes a record itself.
+        return not any(isinstance(v, dict) and len(v) > 2 for v in others)
+    return len(others) <= 3 and not any(isinstance(v, (dict, list)) for v in others)
+
+
+def _looks_like_one_record(data: dict[str, Any]) -> bool:
+    """An application's own document (a few scalars and a `tags` object beside its lists), not a
+    document of many facts (a config or a ground-truth file, hundreds of nested keys)."""
+    return any(isinstance(v, dict) for v in data.values()) and len(_flatten(data)) <= 60
+
+
 def _records(data: Any, path: Path) -> list[dict[str, Any]]:
     if isinstance(data, dict):
-        record_lists = [
-            v for v in data.values() if isinstance(v, list) and v and all(isinstance(r, dict) for r in v)
-        ]
-        if len(record_lists) == 1:
-            data = record_lists[0]  # a mapping wrapping one list of records
+        record_lists = {
+            k: v for k, v in data.items() if isinstance(v, list) and v and all(isinstance(r, dict) for r in v)
+        }
+        wrappers = [k for k in record_lists if _is_wrapper(data, k)]
+        if len(wrappers) == 1:
+            data = record_lists[wrappers[0]]  # a mapping wrapping one list of records
+        elif record_lists and not wrappers and _looks_like_one_record(data):
+            data = [data]  # one application per file, with nested lists of its own (MoJ style)
         elif not record_lists:
             data = [data]  # one application per file (MoJ style)
         else:
@@ -59,11 +98,25 @@ def _records(data: Any, path: Path) -> list[dict[str, Any]]:
     return data
 
 
+def _flatten(record: dict[str, Any], prefix: str = "", depth: int = 0) -> dict[str, Any]:
+    """Nested objects become dotted keys (`tags.business-unit`); lists stay one cell."""
+    flat: dict[str, Any] = {}
+    for key, value in record.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value and depth < 4:
+            flat.update(_flatten(value, f"{name}.", depth + 1))
+        else:
+            flat[name] = value
+    return flat
+
+
 def _cell(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
+        return "; ".join(str(v) for v in value)
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False, default=str)
     return str(value)
@@ -72,17 +125,14 @@ def _cell(value: Any) -> str | None:
 def read_records(path: Path, encoding: str) -> RawGrid:
     import yaml
 
-    text = path.read_bytes().decode(encoding, errors="replace")
+    from appconsol.ingest.sniff import codec
+
+    text = path.read_bytes().decode(codec(encoding), errors="replace")
     try:
-        if path.suffix.lower() == ".json":
-            data = json.loads(text)
-        else:
-            loader = _no_alias_loader()(text)
-            loader.name = str(path)
-            try:
-                data = loader.get_single_data()
-            finally:
-                loader.dispose()
+        is_json = path.suffix.lower() == ".json"
+        data = json.loads(text) if is_json else load_yaml_without_aliases(text, path)
+    except RecursionError as exc:
+        raise InputFileError("the document is nested too deeply", location=Location(file=path)) from exc
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else getattr(exc, "lineno", None)
@@ -90,7 +140,7 @@ def read_records(path: Path, encoding: str) -> RawGrid:
             f"not valid {path.suffix.lstrip('.').upper()}: {exc}".splitlines()[0],
             location=Location(file=path, line=line),
         ) from exc
-    records = _records(data, path)
+    records = [_flatten(r) for r in _records(data, path)]
     keys: dict[str, None] = {}
     for record in records:
         keys.update(dict.fromkeys(str(k) for k in record))

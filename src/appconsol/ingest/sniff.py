@@ -105,7 +105,7 @@ class SniffResult:
     kind: FileKind
     extension_mismatch: bool
     sheets: tuple[SheetInfo, ...]  # empty for CSV
-    encoding: str | None  # for CSV only: "utf-8", "utf-8-sig", "utf-16" or "cp1252"
+    encoding: str | None  # for CSV only: "utf-8", "utf-8-sig", "utf-16", "cp1252" or "utf-8-lenient"
 
 
 def sniff_file(path: Path, limits: SafetyLimits | None = None) -> SniffResult:
@@ -417,6 +417,9 @@ _MARKUP = (  # lower-cased start of the text, what it is
 )
 
 
+_BINARY_CONTROLS = (*range(0, 9), 11, 12, *range(14, 27), *range(28, 32))
+
+
 def _sniff_text(f: BinaryIO, path: Path) -> str:
     head = f.read(_CHUNK)
     for magic, what in _BINARY_MAGICS:
@@ -428,11 +431,13 @@ def _sniff_text(f: BinaryIO, path: Path) -> str:
         encoding = "utf-8-sig"
     elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         encoding = "utf-16"
-    elif b"\x00" in head:
+    elif sum(head.count(bytes([c])) for c in _BINARY_CONTROLS) > max(2, len(head) // 100):
+        # A stray NUL or control character in a text export is cleaned from its cell by the
+        # reader; where they are common, the file is binary.
         raise _refuse(path, "not a spreadsheet or delimited text file (binary content)", _EXPORT)
     else:
-        encoding = "utf-8" if _is_utf8(f) else "cp1252"
-    start = head[:4096].decode(encoding, "replace").lstrip("\ufeff \t\r\n").lower()
+        encoding = _text_encoding(f)
+    start = head[:4096].decode(codec(encoding), "replace").lstrip("\ufeff \t\r\n").lower()
     for prefix, what in _MARKUP:
         if start.startswith(prefix):
             if "urn:schemas-microsoft-com:office:spreadsheet" in start:
@@ -441,15 +446,28 @@ def _sniff_text(f: BinaryIO, path: Path) -> str:
     return encoding
 
 
-def _is_utf8(f: BinaryIO) -> bool:
-    # The whole file, not a sample: exports are often ASCII until one '£' deep in the rows.
-    # The incremental decoder carries a multibyte character split across chunks.
-    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+def codec(encoding: str) -> str:
+    """The Python codec for a sniffed encoding (utf-8-lenient is UTF-8 read with replacement)."""
+    return "utf-8" if encoding == "utf-8-lenient" else encoding
+
+
+def _text_encoding(f: BinaryIO) -> str:
+    """utf-8, cp1252, or utf-8-lenient: UTF-8 with a few stray bytes (one pasted cp1252 cell).
+
+    The whole file is read, not a sample: exports are often ASCII until one '£' deep in the rows.
+    A file with valid multibyte UTF-8 and only a few invalid bytes is UTF-8 with damage, and the
+    damage costs the cells it is in (a warning each), not the whole file's text.
+    """
     f.seek(0)
+    data = f.read()
     try:
-        while chunk := f.read(8 * _CHUNK):
-            decoder.decode(chunk)
-        decoder.decode(b"", final=True)
+        data.decode("utf-8")
+        return "utf-8"
     except UnicodeDecodeError:
-        return False
-    return True
+        pass
+    text = data.decode("utf-8", errors="replace")
+    invalid = text.count("\ufffd")
+    multibyte = sum(1 for ch in text if ord(ch) > 127 and ch != "\ufffd")
+    if multibyte and invalid <= max(20, multibyte // 10):
+        return "utf-8-lenient"
+    return "cp1252"

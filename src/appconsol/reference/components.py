@@ -322,7 +322,8 @@ def find_components(
     aliases: str | Path | Mapping[str, Any] | None = None,
 ) -> pl.DataFrame:
     """Products with a version named inside free texts (application names, descriptions): one row
-    per text and product found, with text, raw (the words matched) and the match columns."""
+    per text and product found, with text, raw (the words matched) and the match columns.
+    """
     matcher = component_matcher(lifecycle, aliases)
     rows = [
         (text, words, m.product_slug, m.release_cycle, m.confidence, m.method)

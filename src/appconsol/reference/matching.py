@@ -144,11 +144,8 @@ def must_not_link(a: Name, b: Name) -> bool:
     return link_score(a, b) is None
 
 
-def _candidates(names: Sequence[Name]) -> set[tuple[int, int]]:
-    """Pairs worth scoring, found through exact keys only (no all-pairs loop in Python):
-    equal forms, a form that is a part of another name, acronyms, one name's words inside
-    another's (through its rarest word), a shared first word with an acronym for the rest, and
-    near spellings of short names (rapidfuzz cdist, in C)."""
+def _index(names: Sequence[Name]) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+    """Exact keys (forms, acronyms, first words + initials of the rest, digits cut) and words."""
     by_key: dict[str, list[int]] = defaultdict(list)
     by_token: dict[str, list[int]] = defaultdict(list)
     for i, name in enumerate(names):
@@ -163,50 +160,63 @@ def _candidates(names: Sequence[Name]) -> set[tuple[int, int]]:
         digits = name.compact.rstrip("0123456789")
         if digits != name.compact and len(digits) >= MIN_CHAR_LENGTH:
             by_key["=" + digits].append(i)
+    return by_key, by_token
+
+
+def _lookups(
+    name: Name,
+    by_key: dict[str, list[int]],
+    by_token: dict[str, list[int]],
+    i: int,
+    token_sets: list[set[str]],
+) -> set[int]:
+    """Names one name may link to through a key of its own: a part, an acronym, words inside."""
+    found: set[int] = set()
+    for part in name.parts:
+        found.update(by_key.get("=" + part, ())[:MAX_GROUP])
+    if len(name.tokens) == 1:
+        found.update(by_key.get("#" + name.compact, ())[:MAX_GROUP])
+    else:
+        found.update(by_key.get("^" + " ".join(name.tokens[:-1]) + "|" + name.tokens[-1], ())[:MAX_GROUP])
+    rarest = min(set(name.tokens), key=lambda t: (len(by_token[t]), t))
+    group = by_token[rarest]
+    if len(group) <= MAX_GROUP * 4:
+        own = set(name.tokens)
+        found.update(j for j in group if j != i and own < token_sets[j])
+    return found
+
+
+def _candidates(names: Sequence[Name]) -> set[tuple[int, int]]:
+    """Pairs worth scoring, found through exact keys only (no all-pairs loop in Python).
+
+    Equal forms, a form that is a part of another name, acronyms, one name's words inside
+    another's (through its rarest word), a shared first word with an acronym for the rest, and
+    near spellings of short names (rapidfuzz cdist, in C).
+    """
+    by_key, by_token = _index(names)
     pairs: set[tuple[int, int]] = set()
-
-    def add(i: int, j: int) -> None:
-        if i != j:
-            pairs.add((i, j) if i < j else (j, i))
-
     for group in by_key.values():
         if 1 < len(group) <= MAX_GROUP:
-            for x in range(len(group)):
-                for y in range(x + 1, len(group)):
-                    add(group[x], group[y])
+            pairs.update((x, y) for n, x in enumerate(group) for y in group[n + 1 :] if x < y)
+            pairs.update((y, x) for n, x in enumerate(group) for y in group[n + 1 :] if y < x)
+    token_sets = [set(n.tokens) for n in names]
     for i, name in enumerate(names):
-        for part in name.parts:
-            for j in by_key.get("=" + part, ())[:MAX_GROUP]:
-                add(i, j)
-        if len(name.tokens) == 1:
-            for j in by_key.get("#" + name.compact, ())[:MAX_GROUP]:
-                add(i, j)
-        if len(name.tokens) > 1:
-            key = "^" + " ".join(name.tokens[:-1]) + "|" + name.tokens[-1]
-            for j in by_key.get(key, ())[:MAX_GROUP]:
-                add(i, j)
-        rarest = min(set(name.tokens), key=lambda t: (len(by_token[t]), t))
-        group = by_token[rarest]
-        if len(group) <= MAX_GROUP * 4:
-            own = set(name.tokens)
-            for j in group:
-                if len(names[j].tokens) > len(name.tokens) and own <= set(names[j].tokens):
-                    add(i, j)
-    short = [i for i, n in enumerate(names) if len(n.tokens) <= 2 and len(n.compact) >= MIN_CHAR_LENGTH]
-    if 1 < len(short) <= MAX_SPELLING_BLOCK:
-        from rapidfuzz import process
-
-        scores = process.cdist(
-            [names[i].compact for i in short],
-            [names[i].compact for i in short],
-            scorer=fuzz.ratio,
-            score_cutoff=CHAR_CUTOFF,
-            workers=1,
-        )
-        for x, y in zip(*scores.nonzero(), strict=True):
-            if x < y:
-                add(short[int(x)], short[int(y)])
+        for j in _lookups(name, by_key, by_token, i, token_sets):
+            if i != j:
+                pairs.add((i, j) if i < j else (j, i))
+    pairs.update(_near_spellings(names))
     return pairs
+
+
+def _near_spellings(names: Sequence[Name]) -> set[tuple[int, int]]:
+    short = [i for i, n in enumerate(names) if len(n.tokens) <= 2 and len(n.compact) >= MIN_CHAR_LENGTH]
+    if not 1 < len(short) <= MAX_SPELLING_BLOCK:
+        return set()
+    from rapidfuzz import process
+
+    compact = [names[i].compact for i in short]
+    scores = process.cdist(compact, compact, scorer=fuzz.ratio, score_cutoff=CHAR_CUTOFF, workers=1)
+    return {(short[int(x)], short[int(y)]) for x, y in zip(*scores.nonzero(), strict=True) if x < y}
 
 
 def cluster(names: Sequence[Name]) -> list[int]:
@@ -239,7 +249,8 @@ def cluster(names: Sequence[Name]) -> list[int]:
 
 def attach(orphans: Sequence[Name], named: Sequence[tuple[Name, str]]) -> list[str | None]:
     """For names seen without a vendor: the one product key (of `named`, names with a vendor) they
-    link to, or None when none or several products do ("SQL Server Standard" -> Microsoft's)."""
+    link to, or None when none or several products do ("SQL Server Standard" -> Microsoft's).
+    """
     index: dict[str, list[int]] = defaultdict(list)
     for i, (name, _key) in enumerate(named):
         for token in name.distinct:

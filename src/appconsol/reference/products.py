@@ -86,6 +86,17 @@ class _Row:
     plain: bool = False  # the text has nothing display_name would take out
 
 
+@dataclass
+class _Parts:
+    """A product text's folded parts: what names the product, and the vendor it names aside."""
+
+    kept: list[str]
+    inner_names: list[str]
+    hint: str | None
+    in_house: bool
+    plain: bool = True
+
+
 class ProductResolver:
     """Vendor and product aliases, built once from the bundled file and a user's own."""
 
@@ -155,7 +166,8 @@ class ProductResolver:
     def unify_vendors(self, keys: set[str]) -> None:
         """Spellings of one supplier that differ by trailing words ("Medusa Medical Technologies Inc"
         beside "Medusa"): an unknown vendor whose name starts with another vendor's name seen in the
-        portfolio (first word of four letters or more) becomes that vendor."""
+        portfolio (first word of four letters or more) becomes that vendor.
+        """
         for key in sorted(keys, key=lambda k: (k.count("-"), k)):
             if key in self.vendors.names:
                 continue
@@ -233,6 +245,33 @@ class ProductResolver:
             self.products[key].get("also_vendors")
         )
 
+    def _parts(self, text: str) -> _Parts:
+        """The text folded, split at dashes and brackets; parts naming the vendor set aside."""
+        outer, brackets = split_brackets(text) if "(" in text or "[" in text else (text, [])
+        if "-" in outer or "\u2013" in outer or "\u2014" in outer:
+            # Folded once, with the dashes kept as a word that folding leaves alone.
+            folded = [p.strip() for p in fold(_DASH.sub(" zzdashzz ", outer)).split("zzdashzz")]
+        else:
+            folded = [fold(outer)]
+        inner = [fold(b) for b in brackets]
+        parts = _Parts(
+            [folded[0]], [], None, any(self.vendors.placeholder(f) == IN_HOUSE for f in [*inner, *folded[1:]])
+        )
+        parts.plain = not brackets and len(folded) == 1
+        for item in folded[1:]:  # "Keystone - Civica": the vendor after a dash
+            found = self._vendor_named(item)
+            parts.hint = parts.hint or found
+            if not found:
+                parts.kept.append(item)
+        for item in inner:  # "Keystone (Civica)": the vendor in brackets
+            found = self._vendor_named(item)
+            parts.hint = parts.hint or found
+            if not found and item:
+                # A bracket may name the product ("Academy (Revenues)"), but one naming the vendor
+                # is no product name ("Crystal Reports (SAP)" is not what "SAP" alone stands for).
+                parts.inner_names.append(" ".join(filter_tokens(item.split())))
+        return parts
+
     def resolve(self, vendor_text: str | None, product_text: str | None) -> _Row:
         vendor, _method, _kind = self.vendor(vendor_text)
         vendor = self.canonical.get(vendor, vendor) if vendor else vendor
@@ -241,38 +280,14 @@ class ProductResolver:
         text = str(product_text)
         if "&" in text:
             text = _AMPERSAND_INITIALS.sub(r"\1\2", text)
-        outer, brackets = split_brackets(text) if "(" in text or "[" in text else (text, [])
-        if "-" in outer or "\u2013" in outer or "\u2014" in outer:
-            # Folded once, with the dashes kept as a word that folding leaves alone.
-            folded_parts = [p.strip() for p in fold(_DASH.sub(" zzdashzz ", outer)).split("zzdashzz")]
-        else:
-            folded_parts = [fold(outer)]
-        folded_brackets = [fold(b) for b in brackets]
-        if vendor is None and any(
-            self.vendors.placeholder(f) == IN_HOUSE for f in [*folded_brackets, *folded_parts[1:]]
-        ):
+        parts = self._parts(text)
+        if vendor is None and parts.in_house:
             vendor = IN_HOUSE  # "Planning Portal (in-house)"
-        hint = None
-        kept = [folded_parts[0]]
-        for folded in folded_parts[1:]:  # "Keystone - Civica": the vendor after a dash
-            found = self._vendor_named(folded)
-            if found:
-                hint = hint or found
-            else:
-                kept.append(folded)
-        inner_names = []
-        for folded in folded_brackets:  # "Keystone (Civica)": the vendor in brackets
-            found = self._vendor_named(folded)
-            if found:
-                hint = hint or found
-            elif folded:
-                # A bracket may name the product ("Academy (Revenues)"), but one naming the vendor
-                # is no product name ("Crystal Reports (SAP)" is not what "SAP" alone stands for).
-                inner_names.append(" ".join(filter_tokens(folded.split())))
-        all_folded = " ".join(kept).split()
+        all_folded = " ".join(parts.kept).split()
         tokens = filter_tokens(all_folded)
         known_vendor = vendor is not None and vendor != IN_HOUSE
-        if not known_vendor and vendor != IN_HOUSE:
+        hint = parts.hint
+        if vendor is None:
             found = self._vendor_prefix(tokens)
             if found and found[1] < len(tokens):
                 hint = hint or found[0]
@@ -281,17 +296,12 @@ class ProductResolver:
         core = self._strip_vendor(tokens, maker) if maker else tokens
         if maker and core and all(t in self.vendors.legal or t in self.vendors.descriptors for t in core):
             core = []  # "System C Healthcare Ltd": the vendor's name, not a product called "ltd"
-        texts = [t for t in (" ".join(tokens), " ".join(core), *inner_names) if t]
-        curated = self._curated(texts, maker)
-        if curated is None and maker:
-            curated = self.by_vendor.get(maker, {}).get(" ".join(core))
-        if curated is None and maker and not core:
-            curated = self._curated([" ".join(self._vendor_name_tokens(maker))], maker)
+        curated = self._curated_for(tokens, core, parts.inner_names, maker)
         has_digit = _DIGIT.search(text) is not None
         versions = tuple(t for t in all_folded if t[:1].isdigit() and is_version(t)) if has_digit else ()
-        row = _Row(maker, known_vendor, tuple(core), curated, "", versions, comparable=len(kept) == 1)
+        row = _Row(maker, known_vendor, tuple(core), curated, "", versions, comparable=len(parts.kept) == 1)
         row.text = text
-        row.plain = not brackets and len(kept) == len(folded_parts) and not has_digit
+        row.plain = parts.plain and not has_digit
         if vendor == IN_HOUSE:
             row.vendor_key, row.core, row.curated = IN_HOUSE, (), None
             row.method, row.confidence, row.label = "in-house", 1.0, " ".join(str(product_text).split())
@@ -307,6 +317,17 @@ class ProductResolver:
         if not known_vendor and row.method == "normalised":
             row.method, row.confidence = ("inferred-vendor", 0.75) if maker else ("name-only", 0.6)
         return row
+
+    def _curated_for(
+        self, tokens: list[str], core: list[str], inner_names: list[str], maker: str | None
+    ) -> str | None:
+        texts = [t for t in (" ".join(tokens), " ".join(core), *inner_names) if t]
+        curated = self._curated(texts, maker)
+        if curated is None and maker:
+            curated = self.by_vendor.get(maker, {}).get(" ".join(core))
+        if curated is None and maker and not core:
+            curated = self._curated([" ".join(self._vendor_name_tokens(maker))], maker)
+        return curated
 
     def display(self, row: _Row) -> str:
         """How the row spells its product, for the cluster's label (computed only when needed)."""

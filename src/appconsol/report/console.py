@@ -60,10 +60,11 @@ LOAD_COLUMNS = (
     "blank",
     "loaded",
     "rejected",
+    "skipped",
     "warnings",
     "check",
 )
-_COUNTS = {"read", "blank", "loaded", "rejected", "warnings"}
+_COUNTS = {"read", "blank", "loaded", "rejected", "skipped", "warnings"}
 
 
 def print_load(result: LoadResult, out: Console) -> None:
@@ -75,7 +76,7 @@ def print_load(result: LoadResult, out: Console) -> None:
     for column in LOAD_COLUMNS:
         summary.add_column(column, justify="right" if column in _COUNTS else "left")
     for r in result.report.records:
-        balanced = r.rows_loaded + r.rows_rejected == r.rows_read
+        balanced = r.rows_loaded + r.rows_rejected + r.rows_skipped == r.rows_read
         summary.add_row(
             Path(r.source_file).name,
             r.sheet or "",
@@ -85,6 +86,7 @@ def print_load(result: LoadResult, out: Console) -> None:
             str(r.rows_blank),
             str(r.rows_loaded),
             str(r.rows_rejected),
+            str(r.rows_skipped),
             str(r.warnings),
             "ok" if balanced else "MISMATCH",
         )
@@ -102,14 +104,15 @@ def print_mapping(result: MappingResult, out: Console) -> None:
         title=f"{result.inventory}: {where}header row {read.header.row_number}; {profile}",
         title_justify="left",
     )
-    for column in ("source column", "field", "confidence", "how", "sample values"):
+    for column in ("source column", "field", "confidence", "how", "values", "sample values"):
         shown.add_column(column)
     for m in read.matches:
         shown.add_row(
             m.header,
-            m.field or "(unmapped, kept)",
+            (m.field or "(unmapped, kept)") + (" CHECK" if m.doubt else ""),
             f"{m.confidence:.2f}",
             m.method,
+            m.evidence,
             "; ".join(result.samples[m.header]),
         )
     out.print(shown)

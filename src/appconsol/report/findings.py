@@ -48,6 +48,7 @@ def relative_path(path: str | None) -> str | None:
 
 
 def artifact_uri(path: str | None) -> str:
+    """A relative path as a URI for SARIF and JUnit (percent-encoded, forward slashes)."""
     relative = relative_path(path) or "unknown"
     if Path(relative).is_absolute():
         return Path(relative).as_uri()
@@ -55,6 +56,7 @@ def artifact_uri(path: str | None) -> str:
 
 
 def sorted_findings(result: CheckResult) -> list[Finding]:
+    """The findings in report order: severity, then file, row and rule."""
     return sorted(
         result.run.findings,
         key=lambda f: (f.source_file or "", SEVERITY_ORDER[f.severity], f.source_row or 0, f.rule, f.key),
@@ -62,6 +64,7 @@ def sorted_findings(result: CheckResult) -> list[Finding]:
 
 
 def finding_dict(finding: Finding) -> dict[str, Any]:
+    """One finding as the JSON output's object."""
     return {
         "key": finding.key,
         "rule": finding.rule,
@@ -84,6 +87,7 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
 
 
 def summary_counts(result: CheckResult) -> dict[str, Any]:
+    """Counts for the summary: findings by severity, counting, waived, baseline and errors."""
     findings = result.run.findings
     by_severity = Counter(f.severity for f in findings if not f.waived)
     statuses = Counter(status(f) for f in findings)
@@ -101,6 +105,7 @@ def summary_counts(result: CheckResult) -> dict[str, Any]:
 
 
 def render_json(result: CheckResult) -> str:
+    """`check -f json`: the findings, the summary and what could not run."""
     timings = {t.code: t for t in result.run.timings if t.kind == "rule"}
     document = {
         "schema_version": JSON_SCHEMA_VERSION,
@@ -150,6 +155,7 @@ CSV_COLUMNS = (
 
 
 def render_csv(result: CheckResult) -> str:
+    """`check -f csv`: one row per finding, cells escaped against formula injection."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -207,6 +213,7 @@ def render_github(result: CheckResult) -> str:
 
 
 def summary_line(result: CheckResult) -> str:
+    """The one-line summary `check` prints on stderr."""
     counts = summary_counts(result)
     severities = ", ".join(
         f"{n} {s}{'s' if n != 1 and s != 'info' else ''}" for s, n in counts["by_severity"].items() if n

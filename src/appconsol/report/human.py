@@ -35,6 +35,7 @@ def _cells(f: Finding) -> list[str]:
 
 
 def render_human(result: CheckResult, *, width: int = 160, color: bool = False) -> str:
+    """`check -f human`: a table of findings (coloured on a terminal), grouped by file."""
     findings = sorted_findings(result)
     out = io.StringIO()
     if not findings:

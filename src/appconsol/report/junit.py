@@ -28,6 +28,7 @@ def _case_name(finding: Finding) -> str:
 
 
 def render_junit(result: CheckResult) -> str:
+    """`check -f junit`: one test case per rule, failing with its findings."""
     by_rule: dict[str, list[Finding]] = defaultdict(list)
     for finding in sorted_findings(result):
         by_rule[finding.rule].append(finding)

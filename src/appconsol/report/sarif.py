@@ -52,6 +52,7 @@ def _location(finding: Finding) -> dict[str, Any]:
 
 
 def render_sarif(result: CheckResult) -> str:
+    """`check -f sarif`: SARIF 2.1.0 for code-scanning tools."""
     from appconsol.engine.runner import ENGINE_RULES
 
     rules: list[tuple[Rule, str]] = [(c.rule, c.severity.value) for c in result.rules]

@@ -24,12 +24,12 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import polars as pl
 
-from appconsol import __version__
 from appconsol.errors import StoreError, StoreInUseError, StoreVersionError
 from appconsol.schema import SCHEMA_VERSION, TABLES, TABLES_BY_NAME, VIEWS, Table, view_ddl
 from appconsol.store.ddl import table_ddl
 from appconsol.store.identity import check_store_file, refuse_foreign_tables
 from appconsol.store.writes import database_error
+from appconsol.version import __version__
 
 if TYPE_CHECKING:
     from appconsol.ingest.prepare import PreparedLoad

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from appconsol import __version__
 from appconsol.errors import StoreError
 from appconsol.store.generation import bump_generation
 from appconsol.store.writes import MONEY_LIMIT
+from appconsol.version import __version__
 
 if TYPE_CHECKING:
     from appconsol.ingest.prepare import PreparedLoad
@@ -53,6 +53,7 @@ class LoadRecord:
     warnings: int
     replaced: int  # earlier loads of the same file that this one replaced
     dry_run: bool = False
+    rows_skipped: int = 0  # summary, units and notes rows, stored in rejected_rows as "skipped: ..."
 
 
 def file_key(store: Store, source_file: str | Path) -> str:
@@ -124,6 +125,7 @@ def write_load(
         prepared.warnings.height,
         len(previous),
         dry_run,
+        prepared.rows_skipped,
     )
     if dry_run:
         return record

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 import polars as pl
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
-from appconsol import __version__
 from appconsol.report.plan.common import Book, data_capacity, sheet_parts, write_heading, write_table
 from appconsol.report.plan.formulas import (
     FIRST_DATA_ROW,
@@ -27,6 +26,7 @@ from appconsol.report.plan.formulas import (
 )
 from appconsol.report.plan.rows import Column, PlanWorksheet
 from appconsol.report.plan.safe import safe_text
+from appconsol.version import __version__
 
 ASSUMPTION_VALUE_COL = 1  # column B holds the named value cells
 FIRST_YEAR_COL = 1

@@ -1,7 +1,10 @@
 """The disposition decision table: ordered decision files, validated like rules, run first-match-wins.
 
-One YAML file per decision, `<CODE>.yaml`, in a `decisions/` folder (the built-in table is
-`rules/cloud/decisions/`; the rule loader skips folders of that name). Keys:
+Decisions are an engine kind of their own, beside rules: one YAML file per decision,
+`<CODE>.yaml`, in a decisions folder (the built-in table is `decisions/` at the repository root,
+shipped inside the package like `rules/`). `load_decisions` is the validator and
+`run_decision_cases` the case runner; the steps a case runs are passed in (the API passes the
+analyses' lifecycle, legacy and disposition steps), so the engine imports no analysis. Keys:
 
     code: CD010                 # the file name without .yaml
     order: 10                   # position in the table; unique; lower is tried first
@@ -25,7 +28,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from appconsol.engine.loader import (
     RulePackError,
@@ -33,13 +36,15 @@ from appconsol.engine.loader import (
     _parameters,
     _sql_error,
     _strings,
-    builtin_rules_dir,
     required_text_and_code,
     sql_parameters,
 )
 from appconsol.engine.model import Parameter, Rule, Severity, coerce_value, template_fields
 from appconsol.engine.yamlfile import LineList, LineMap, read_yaml
 from appconsol.errors import Location, Notice, RuleError
+
+if TYPE_CHECKING:
+    from appconsol.engine.steps import Step
 
 DISPOSITIONS = ("retire", "retain", "rehost", "relocate", "replatform", "repurchase", "refactor")
 CLOUD_DISPOSITIONS = ("rehost", "relocate", "replatform", "repurchase", "refactor")
@@ -91,10 +96,17 @@ class Decision:
 
 
 def builtin_decisions_dir() -> Path:
-    return builtin_rules_dir() / "cloud" / "decisions"
+    """The built-in decision table: inside the installed package, else `decisions/` of a source checkout."""
+    from importlib import resources
+
+    packaged = resources.files("appconsol") / "decisions"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parents[3] / "decisions"
 
 
 def decision_files(folder: Path) -> list[Path]:
+    """The decision files in `folder` (cases files left out); RuleError when it is not a folder."""
     if not folder.is_dir():
         raise RuleError("no such decisions folder", location=Location(file=folder))
     return sorted(p for p in folder.glob("*.y*ml") if not p.stem.endswith(".cases") and p.is_file())
@@ -108,8 +120,11 @@ def load_decisions(
     notices: list[Notice] | None = None,
     bind: bool = True,
 ) -> list[Decision]:
-    """The decision table, in order: the built-in decisions, then `dirs` (a code given again replaces
-    the earlier decision), less the `disabled` codes. RulePackError lists every problem with file:line."""
+    """The decision table, in order: the built-in decisions, then `dirs`, less the `disabled` codes.
+
+    A code given again replaces the earlier decision. RulePackError lists every problem with
+    file:line.
+    """
     notices = notices if notices is not None else []
     folders = ([builtin_decisions_dir()] if include_builtin else []) + list(dirs)
     problems: list[RuleError] = []
@@ -155,6 +170,7 @@ def load_decisions(
 
 
 def read_decision_file(path: Path, notices: list[Notice]) -> Decision:
+    """Parse and validate one decision file (its SQL is bound separately by `bind_decisions`)."""
     data = read_yaml(path)
     if not isinstance(data, LineMap):
         raise RuleError(
@@ -298,8 +314,11 @@ MATCHES_TABLE = "decision_matches"
 def insert_decision_matches(
     con: Any, table: Sequence[Decision], as_of: dt.date, values: Mapping[str, Mapping[str, Any]]
 ) -> None:
-    """Fill a temporary `decision_matches(decision_order, decided_by, disposition, organisation,
-    app_id)` with every decision's matches, inside DuckDB (no rows travel through Python)."""
+    """Fill a temporary `decision_matches` table with every decision's matches, inside DuckDB.
+
+    Its columns are decision_order, decided_by, disposition, organisation and app_id; no rows
+    travel through Python.
+    """
     import duckdb
 
     con.execute(
@@ -341,7 +360,9 @@ class DecisionCase:
 
 
 def read_decision_cases(decision: Decision) -> list[DecisionCase]:
-    """Cases file beside a decision:
+    """The cases of a decision, read from the cases file beside it.
+
+    A cases file looks like this:
 
         cases:
           - name: a retired application is retired
@@ -407,22 +428,27 @@ def read_decision_cases(decision: Decision) -> list[DecisionCase]:
     return cases
 
 
-def run_decision_cases(decision: Decision, table: Sequence[Decision] | None = None) -> list[Any]:
-    """Run a decision's cases through the steps the disposition reads, then it; CaseResults."""
-    from appconsol.analyses.capabilities import CAPABILITIES_STEP
-    from appconsol.analyses.disposition import disposition_step
-    from appconsol.analyses.legacy import LEGACY_STEP
-    from appconsol.analyses.lifecycle import LIFECYCLE_STEP
-    from appconsol.analyses.products import PRODUCTS_STEP
+def run_decision_cases(
+    decision: Decision,
+    table: Sequence[Decision],
+    steps: Sequence[Step],
+    declared: Sequence[Step] | None = None,
+) -> list[Any]:
+    """Run a decision's cases through `steps` (the ones that write `dispositions` using `table`).
+
+    `declared` are the steps whose tables a case may fill (default: every registered step).
+    Returns one CaseResult per case, plus a failing one when no case shows the decision deciding
+    and another decision deciding.
+    """
     from appconsol.engine.cases import Case, CaseResult, insert_case_table
     from appconsol.engine.runner import run_rules
     from appconsol.engine.steps import registered_steps
     from appconsol.schema import TABLES_BY_NAME
     from appconsol.store import Store, table_ddl
 
-    table = list(table) if table is not None else load_decisions()
-    steps = [PRODUCTS_STEP, CAPABILITIES_STEP, LIFECYCLE_STEP, LEGACY_STEP, disposition_step(table)]
-    step_tables = {t.name: t for s in registered_steps() for t in s.writes}
+    step_tables = {
+        t.name: t for s in (registered_steps() if declared is None else declared) for t in s.writes
+    }
     results = []
     cases = read_decision_cases(decision)
     for case in cases:
@@ -432,7 +458,7 @@ def run_decision_cases(decision: Decision, table: Sequence[Decision] | None = No
             shim = Case(case.name, case.tables, {}, case.as_of, [], case.location)
             for name, text in case.tables.items():
                 insert_case_table(store, name, text, {**TABLES_BY_NAME, **step_tables}, shim)
-            run = run_rules(store, [], as_of=case.as_of, steps=steps, settings=case.settings)
+            run = run_rules(store, [], as_of=case.as_of, steps=list(steps), settings=case.settings)
             rows = store.con.execute(
                 "SELECT organisation, app_id, time_category, disposition, decided_by, reason FROM dispositions"
             ).fetchall()

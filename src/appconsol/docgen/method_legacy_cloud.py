@@ -2,31 +2,24 @@
 
 The document is written by hand except between `<!-- BEGIN GENERATED: name -->` and
 `<!-- END GENERATED: name -->` markers, which this module fills from the decision files and the
-steps' setting declarations; a test fails when they are stale. Refresh them with
+steps' setting declarations; a test fails when they are stale. Refresh every generated doc with
 
-    python -m appconsol.analyses.method_docs docs/method-legacy-cloud.md
+    python -m appconsol.docgen
 """
 
 from __future__ import annotations
 
-import re
-import sys
-from pathlib import Path
-
-from appconsol.analyses.decisions import FACTS_TABLE, load_decisions
 from appconsol.analyses.disposition import CLOUD_SETTINGS
 from appconsol.analyses.legacy import LEGACY_SETTINGS
 from appconsol.analyses.lifecycle import REFERENCE_SETTINGS
 from appconsol.analyses.settings import settings_markdown
-
-_BLOCK = re.compile(r"(<!-- BEGIN GENERATED: (\w+) -->\n)(.*?)(<!-- END GENERATED: \2 -->)", re.S)
-
-
-def _cell(text: str) -> str:
-    return " ".join(text.split()).replace("|", "\\|")
+from appconsol.docgen.blocks import cell as _cell
+from appconsol.docgen.blocks import refresh_blocks
+from appconsol.engine.decisions import FACTS_TABLE, load_decisions
 
 
 def decisions_markdown() -> list[str]:
+    """The decision table as a Markdown table: order, code, disposition, condition, summary."""
     prefix = f"SELECT organisation, app_id FROM {FACTS_TABLE} WHERE ("
     lines = [
         "| order | code | disposition | when (over `disposition_facts`) | summary |",
@@ -43,6 +36,7 @@ def decisions_markdown() -> list[str]:
 
 
 def settings_blocks() -> list[str]:
+    """The [reference], [legacy] and [cloud] settings tables."""
     lines: list[str] = []
     for section, specs in (
         ("reference", REFERENCE_SETTINGS),
@@ -58,19 +52,4 @@ GENERATORS = {"decisions": decisions_markdown, "settings": settings_blocks}
 
 def refresh(text: str) -> str:
     """The document with every generated block rewritten."""
-
-    def fill(match: re.Match[str]) -> str:
-        body = "\n".join(GENERATORS[match.group(2)]()) + "\n"
-        return match.group(1) + body + match.group(4)
-
-    return _BLOCK.sub(fill, text)
-
-
-def main(argv: list[str]) -> int:
-    path = Path(argv[0]) if argv else Path("docs/method-legacy-cloud.md")
-    path.write_text(refresh(path.read_text(encoding="utf-8")), encoding="utf-8")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    return refresh_blocks(text, GENERATORS)

@@ -2,38 +2,34 @@
 
 The document is written by hand except between `<!-- BEGIN GENERATED: name -->` and
 `<!-- END GENERATED: name -->` markers, filled here from the steps' setting declarations and
-`Assumptions.describe()`; a test fails when they are stale. Refresh them with
+`Assumptions.describe()`; a test fails when they are stale. Refresh every generated doc with
 
-    python -m appconsol.analyses.plan_docs docs/method-overlap-plan.md
+    python -m appconsol.docgen
 """
 
 from __future__ import annotations
 
-import re
-import sys
-from pathlib import Path
-
 from appconsol.analyses import capabilities, overlap, plan, products
 from appconsol.analyses.savings import Assumptions
 from appconsol.analyses.settings import settings_markdown
+from appconsol.docgen.blocks import cell as _cell
+from appconsol.docgen.blocks import refresh_blocks
 
-_BLOCK = re.compile(r"(<!-- BEGIN GENERATED: (\w+) -->\n)(.*?)(<!-- END GENERATED: \2 -->)", re.S)
 _ASSUMPTION_NAMES = {s.key for s in plan.ASSUMPTION_SETTINGS}
 
 
-def _cell(text: str) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|")
-
-
 def reference_settings() -> list[str]:
+    """The [reference] settings the product and capability steps read."""
     return settings_markdown("reference", (*products.REFERENCE_SETTINGS, *capabilities.REFERENCE_SETTINGS))
 
 
 def overlap_settings() -> list[str]:
+    """The [overlap] settings table."""
     return settings_markdown("overlap", overlap.OVERLAP_SETTINGS)
 
 
 def plan_settings() -> list[str]:
+    """The [plan] settings that are not savings assumptions, and the pins."""
     own = [s for s in plan.PLAN_SETTINGS if s.key not in _ASSUMPTION_NAMES]
     lines = settings_markdown("plan", own)
     lines.append(
@@ -45,6 +41,7 @@ def plan_settings() -> list[str]:
 
 
 def assumptions() -> list[str]:
+    """The savings model's assumptions: default, unit and source of each."""
     lines = [
         "| assumption (`[plan]` key) | default | unit | source of the default |",
         "|---|---:|---|---|",
@@ -68,19 +65,4 @@ GENERATORS = {
 
 def refresh(text: str) -> str:
     """The document with every generated block rewritten."""
-
-    def fill(match: re.Match[str]) -> str:
-        body = "\n".join(GENERATORS[match.group(2)]()) + "\n"
-        return match.group(1) + body + match.group(4)
-
-    return _BLOCK.sub(fill, text)
-
-
-def main(argv: list[str]) -> int:
-    path = Path(argv[0]) if argv else Path("docs/method-overlap-plan.md")
-    path.write_text(refresh(path.read_text(encoding="utf-8")), encoding="utf-8")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    return refresh_blocks(text, GENERATORS)

@@ -1,0 +1,130 @@
+"""Header evidence: what a column's label says it holds, before its values have a say.
+
+A label is normalised ("Annual cost (£)" -> "annual cost") and matched against the schema's
+aliases exactly, then fuzzily. Fuzzy matching offers several candidate fields per label, each
+with a score; the values decide among them (`values.py`, `mapping.py`).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+from appconsol.schema import APPLICATION_FIELDS
+
+FUZZY_THRESHOLD = 0.84
+
+_PUNCT = re.compile(r"[^0-9a-z]+")
+
+
+def normalise_header(text: str) -> str:
+    """Lower-case, '&' as 'and', currency and punctuation as spaces: 'Annual cost (£)' -> 'annual cost'."""
+    text = text.replace("\u00a0", " ").lower().replace("&", " and ")
+    text = _PUNCT.sub(" ", text)
+    words = [_SINGULAR.get(word, word) for word in text.split() if word not in {"gbp"}]
+    return " ".join(words)
+
+
+_SINGULAR = {"costs": "cost", "charges": "cost", "dates": "date", "owners": "owner"}
+
+
+def _alias_index() -> dict[str, str]:
+    index: dict[str, str] = {}
+    for f in APPLICATION_FIELDS:
+        for alias in (f.name.replace("_", " "), *f.aliases):
+            index.setdefault(normalise_header(alias), f.name)
+    return index
+
+
+ALIASES: dict[str, str] = _alias_index()
+
+
+def _blended_score(query: str, choice: str) -> float:
+    """token_sort for near spellings, plus credit for a header that adds words to a whole alias
+    ("Supplier (Primary EPR)" holds "supplier"), discounted less the more of the header the alias
+    covers, so "annual cost hosting" prefers "hosting cost" to "hosting". Only that direction
+    counts: a header that is part of an alias ("type" in "hosting type") says too little."""
+    from rapidfuzz import fuzz
+
+    score = fuzz.token_sort_ratio(query, choice)
+    query_words, choice_words = query.split(), choice.split()
+    if set(choice_words) <= set(query_words):
+        coverage = len(choice_words) / max(1, len(query_words))
+        score = max(score, (0.84 + 0.06 * coverage) * 100)
+    return score
+
+
+_ALIAS_KEYS = list(ALIASES)
+
+
+@functools.lru_cache(maxsize=4096)
+def best_alias(normalised: str) -> tuple[str | None, float]:
+    """The alias closest to a normalised header, and its score 0..1.
+
+    rapidfuzz's native scorers shortlist candidates; the blended score is computed in Python only
+    for that shortlist, which keeps header detection on wide sheets in milliseconds.
+    """
+    from rapidfuzz import fuzz, process
+
+    if not normalised:
+        return None, 0.0
+    shortlist = {
+        hit[0]
+        for hit in process.extract(
+            normalised, _ALIAS_KEYS, scorer=fuzz.token_set_ratio, limit=8, score_cutoff=70
+        )
+    }
+    shortlist |= {
+        hit[0] for hit in process.extract(normalised, _ALIAS_KEYS, scorer=fuzz.token_sort_ratio, limit=3)
+    }
+    if not shortlist:
+        return None, 0.0
+    # Ties go to the alias listed first in the schema, as extractOne would.
+    alias = max(
+        sorted(shortlist, key=_ALIAS_KEYS.index), key=lambda choice: _blended_score(normalised, choice)
+    )
+    return alias, round(_blended_score(normalised, alias) / 100, 2)
+
+
+def _fuzzy_match(normalised: str) -> tuple[str | None, float]:
+    alias, score = best_alias(normalised)
+    return (ALIASES[alias] if alias else None), score
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A field a column may hold, on its header's evidence alone (0..1), and where that came from."""
+
+    field: str
+    score: float
+    method: str  # profile, alias, fuzzy, known
+
+
+@functools.lru_cache(maxsize=8192)
+def fuzzy_candidates(normalised: str, limit: int = 3) -> tuple[Candidate, ...]:
+    """Up to `limit` fields whose aliases a label resembles, best first, above the threshold."""
+    from rapidfuzz import fuzz, process
+
+    if not normalised or len(normalised) > 60:
+        return ()
+    shortlist = {
+        hit[0]
+        for hit in process.extract(
+            normalised, _ALIAS_KEYS, scorer=fuzz.token_set_ratio, limit=10, score_cutoff=70
+        )
+    }
+    shortlist |= {
+        hit[0] for hit in process.extract(normalised, _ALIAS_KEYS, scorer=fuzz.token_sort_ratio, limit=3)
+    }
+    best: dict[str, float] = {}
+    for alias in sorted(shortlist, key=_ALIAS_KEYS.index):
+        score = round(_blended_score(normalised, alias) / 100, 2)
+        fld = ALIASES[alias]
+        if score >= FUZZY_THRESHOLD and score > best.get(fld, 0.0):
+            best[fld] = score
+    ranked = sorted(best.items(), key=lambda kv: (-kv[1], _FIELD_ORDER[kv[0]]))
+    return tuple(Candidate(fld, score, "fuzzy") for fld, score in ranked[:limit])
+
+
+_FIELD_ORDER = {f.name: i for i, f in enumerate(APPLICATION_FIELDS)}

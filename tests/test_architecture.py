@@ -80,7 +80,6 @@ OVER_500_FOR_NOW = {
     "analyses/plan.py",
     "analyses/overlap.py",
     "report/plan/sheets_front.py",
-    "ingest/prepare.py",
 }
 
 

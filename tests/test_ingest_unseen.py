@@ -462,3 +462,69 @@ def test_numeric_ids_longer_than_excel_keeps_are_warned(write_csv, store):
     assert _load([path], store, organisation="X").ok
     ((problem,),) = _rows(store, "SELECT problem FROM load_warnings WHERE field = 'app_id'")
     assert "15 digits" in problem
+
+
+# -- layouts from the foreign-export test-bed -------------------------------------------------------
+
+
+def test_archi_elements_export_loads_only_application_components(store):
+    from conftest import FIXTURES
+
+    (record,) = _load([FIXTURES / "archisurance_elements.csv"], store, organisation="Archisurance").records
+    assert record.profile == "archi"
+    assert (record.rows_loaded, record.rows_skipped) == (10, 111)
+    names = {r[0] for r in _rows(store, "SELECT name FROM applications")}
+    assert "Home & Away Policy Administration" in names and "Insurant" not in names
+
+
+def test_software_by_machine_list_names_the_software_not_the_machine(write_csv, store):
+    lines = ["Server Name,Application Name,Version,Publisher"]
+    apps = [(f"Package {n}", f"Vendor {n % 5}") for n in range(12)]
+    for i in range(40):
+        app, vendor = apps[i % 12]
+        lines.append(f"SRV-APP-{i:02d},{app},{i % 4}.0,{vendor}")
+    inventory = read_inventory(write_csv("\n".join(lines) + "\n"))
+    fields = {m.header: m.field for m in inventory.matches}
+    assert fields["Application Name"] == "name"
+    assert fields["Server Name"] != "name"
+
+
+def test_camel_case_leanix_phase_keys_are_phase_columns():
+    from appconsol.ingest.mapping import header_candidates
+
+    for key in ("lifecycle:phaseIn", "lifecycle:phaseOut", "lifecycle:endOfLife"):
+        from appconsol.ingest.profiles import PROFILES_BY_NAME
+
+        _, candidates = header_candidates(key, PROFILES_BY_NAME["leanix"])
+        assert [c.method for c in candidates] == ["phase"], key
+
+
+def test_count_of_servers_is_not_a_user_count():
+    from appconsol.ingest.mapping import header_candidates
+
+    assert "user_count" not in {c.field for c in header_candidates("Number of servers")[1]}
+    assert "user_count" in {c.field for c in header_candidates("Number of users")[1]}
+
+
+def test_column_assignment_is_the_best_total_on_random_weights():
+    import itertools
+    import random
+
+    from appconsol.ingest.mapping import _max_assignment
+
+    draw = random.Random(8)
+    for _ in range(300):
+        rows, fields = draw.randint(1, 5), draw.randint(0, 4)
+        weights = [
+            [draw.choice([None, draw.random()]) for _ in range(fields)]
+            + [draw.random() if k == i else None for k in range(rows)]
+            for i in range(rows)
+        ]
+        chosen = _max_assignment(weights)
+        assert len(set(chosen)) == rows and all(weights[i][chosen[i]] is not None for i in range(rows))
+        best = max(
+            sum(weights[i][p[i]] for i in range(rows))
+            for p in itertools.permutations(range(fields + rows), rows)
+            if all(weights[i][p[i]] is not None for i in range(rows))
+        )
+        assert sum(weights[i][chosen[i]] for i in range(rows)) == pytest.approx(best)

@@ -105,9 +105,9 @@ EXTRA_COMMENTS = Col("text", ("Comments", "Notes", "Additional Information"), AN
 
 # ServiceNow APM, Business Application [cmdb_ci_business_app] list export.
 # Source: https://www.servicenow.com/docs/r/application-portfolio-management/eaw-business-application-form.html
-# (fields, Application type / Architecture type / Install type / Status vocabularies). The Excel
-# export writes column labels; the CSV export writes element names (second spelling), every field
-# quoted. Excel exports name the sheet "Page 1".
+# (fields, Application type / Architecture type / Install type / Status vocabularies). From how list
+# exports behave, not from that page: the Excel export writes column labels, the CSV export writes
+# element names (second spelling) with every field quoted, and Excel exports name the sheet "Page 1".
 SERVICENOW = Layout(
     "servicenow",
     "https://www.servicenow.com/docs/r/application-portfolio-management/eaw-business-application-form.html",
@@ -413,12 +413,13 @@ HOPEX = Layout(
     org_modes=("arg", "column"),
 )
 
-# Azure Migrate: the discovered software inventory export (one row per machine and application:
-# machine name, application, version, provider). Rows repeat an application across machines.
-# Source: https://learn.microsoft.com/en-us/azure/migrate/how-to-discover-applications
+# Azure Migrate: the appliance's software inventory (installed applications, roles and features per
+# server; server name as discovered), exported one row per server and application: machine name,
+# application, version, provider. Rows repeat an application across machines.
+# Source: https://learn.microsoft.com/en-us/azure/migrate/discovered-metadata
 AZURE_MIGRATE = Layout(
     "azure-migrate",
-    "https://learn.microsoft.com/en-us/azure/migrate/how-to-discover-applications",
+    "https://learn.microsoft.com/en-us/azure/migrate/discovered-metadata",
     (
         Col("machine", ("Machine Name", "MachineName", "Server Name"), None),
         Col("name", ("Application", "Application Name"), "name"),
@@ -431,10 +432,11 @@ AZURE_MIGRATE = Layout(
     other_sheets=("Roles and Features", "SQL Server instances"),
 )
 
-# AWS Migration Hub / Application Discovery Service: applications (groups of servers) exported as
-# CSV with their configuration id, name, description and server count.
-# Source: https://docs.aws.amazon.com/application-discovery/latest/userguide/ (export of
-# discovered data as CSV; application grouping by name and description).
+# AWS Migration Hub / Application Discovery Service: applications (groups of servers, created with a
+# name and a description) exported as CSV with their id, name, description and server count.
+# Source: the Application Discovery Service API reference (CreateApplication takes name and
+# description; discovered data exports as CSV), as its SDK docs state; the export column labels
+# were not found in a public page.
 AWS_MIGRATION_HUB = Layout(
     "aws-migration-hub",
     "https://docs.aws.amazon.com/application-discovery/latest/userguide/",
@@ -484,7 +486,8 @@ FLEXERA_SNOW = Layout(
 )
 
 # Lansweeper report "Software: List of software by computer" (software name, publisher, version,
-# asset name); installations and licence keys are separate reports.
+# asset name); installations and licence keys are separate reports. The camelCase spellings are the
+# report's database column names (tblSoftwareUni.softwareName ...), not from that page.
 # Source: https://www.lansweeper.com/knowledgebase/software-installations-vs-software-license-keys/
 LANSWEEPER = Layout(
     "lansweeper",
@@ -522,9 +525,12 @@ TOPDESK = Layout(
     org_modes=("arg", "column"),
 )
 
-# Jira Service Management Assets: object export CSV with Key, Name, Created, Updated and the
-# object type's attributes.
-# Source: https://support.atlassian.com/jira-service-management-cloud/docs/export-objects/
+# Jira Service Management Assets: object export CSV, a header of the object type's attribute names
+# (Key, Name, Created, Updated and the custom attributes); delimiter comma or semicolon; encodings
+# UTF-8, UTF-16, ISO-8859-1/15, Windows-1250/1252; multiple values joined with "||"; Assets' own date
+# format is MM/dd/yyyy (so month-first dates turn up in exports).
+# Sources: https://support.atlassian.com/jira-service-management-cloud/docs/export-objects/ and
+# https://support.atlassian.com/jira-service-management-cloud/docs/prepare-your-data-for-importing-into-assets/
 JIRA_ASSETS = Layout(
     "jira-assets",
     "https://support.atlassian.com/jira-service-management-cloud/docs/export-objects/",

@@ -274,6 +274,11 @@ def make_draw(seed: int, index: int, out_dir: Path, *, row_order: int | None = N
             col.style = _date_style(rng, kind)
         elif col.spec.key in ("users", "count"):
             col.style = rng.choice(("{:d}", "{:,d}") + (("number",) if kind == "xlsx" else ()))
+    if layout.tool == "jira-assets" and rng.random() < 0.5:
+        for col in columns:  # Assets writes its own MM/dd/yyyy
+            if col.spec.key == "date":
+                col.style = "%m/%d/%Y"
+                features.append("month-first-dates")
     if layout.tool == "leanix":  # one date style for all phase columns, as one export writes them
         style = _date_style(rng, kind)
         for col in columns:
@@ -326,6 +331,8 @@ def make_draw(seed: int, index: int, out_dir: Path, *, row_order: int | None = N
                     if key == "date"
                     else v.a_date(rng, dt.date(2004, 1, 1), dt.date(2024, 12, 31))
                 )
+                if col.style == "%m/%d/%Y" and i == 0:
+                    value = value.replace(day=rng.randrange(13, 29))  # month-first shows in one row at least
                 cell = "" if col.blank else _date_cell(value, col.style)
                 if spec.field == "contract_end":
                     expected["contract_end"] = None if col.blank else value

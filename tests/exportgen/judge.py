@@ -153,8 +153,20 @@ def _money(value: Any) -> Decimal | None:
 
 
 def _asks_for_mapping(text: str) -> bool:
+    """The error asks the user for a mapping (names a proposal, a mapping file or `map --write`);
+    an error that merely mentions a mapping (a bad `where:` in one) is no such request."""
     lower = text.lower()
-    return "mapping" in lower or "map --write" in lower or "appconsol map" in lower
+    return any(
+        phrase in lower
+        for phrase in (
+            "proposed mapping",
+            "--mapping",
+            "map --write",
+            "mapping file",
+            "mapping.yaml",
+            "appconsol map ",
+        )
+    )
 
 
 def _normalised(text: str) -> str:

@@ -8,6 +8,7 @@ label together when that reads as a field ("Annual costs Hosting" -> cost_hostin
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import polars as pl
@@ -15,6 +16,7 @@ import polars as pl
 from appconsol.errors import InventoryNotFoundError, Location
 from appconsol.ingest.layout import MergedRange, column_letter
 from appconsol.ingest.mapping import (
+    ALIASES,
     FUZZY_THRESHOLD,
     MAP_MIN,
     best_alias,
@@ -27,6 +29,7 @@ from appconsol.ingest.mapping import (
 )
 from appconsol.ingest.read import ROW_COLUMN, RawGrid
 from appconsol.ingest.values import (
+    DESCRIPTION_CELL,
     ColumnProfile,
     grid_flags,
     header_cell_penalty,
@@ -81,7 +84,10 @@ def _combine(groups: list[str | None], labels: list[str | None]) -> list[str | N
             uses_both = bool(alias_words & set(normalise_header(group).split())) and bool(
                 alias_words & set(normalise_header(label).split())
             )
-            combined.append(joined if uses_both and score >= FUZZY_THRESHOLD else label)
+            # A group that is itself a field's label ("Business Owner" over Name | E-mail) owns
+            # its columns: they are the owner's name and address, not the application's name.
+            group_is_field = normalise_header(group) in ALIASES
+            combined.append(joined if (uses_both and score >= FUZZY_THRESHOLD) or group_is_field else label)
         else:
             combined.append(label or group)
     return combined
@@ -109,8 +115,33 @@ def _trailing_width(frame: pl.DataFrame) -> int:
     return width
 
 
+def _data_likeness(flags: pl.DataFrame) -> dict[int, float]:
+    """Per row position, how many of its cells read as data rather than labels: amounts, dates,
+    addresses, long text, or a value that appears again further down its column (labels do not
+    repeat in their own column; "EMIS Health" or "Council data centre" do)."""
+    if flags.height == 0:
+        return {}
+    last = flags.filter(pl.col("known")).group_by("col", "text").agg(pl.col("pos").max().alias("last"))
+    scored = flags.join(last, on=["col", "text"], how="left").with_columns(
+        (
+            pl.col("money_marked").cast(pl.Int32)
+            + pl.col("date_shaped").cast(pl.Int32)
+            + pl.col("email").cast(pl.Int32)
+            + pl.col("url").cast(pl.Int32)
+            + pl.col("number").cast(pl.Int32)
+            + (pl.col("words") > 8).cast(pl.Int32)
+            + (pl.col("last").fill_null(-1) > pl.col("pos")).cast(pl.Int32)
+        ).alias("data")
+    )
+    per_row = scored.group_by("pos").agg(pl.col("data").sum())
+    return dict(zip(per_row.get_column("pos").to_list(), per_row.get_column("data").to_list(), strict=True))
+
+
 def _row_score(
-    labels: list[str | None], profiles: dict[str, ColumnProfile], known_headers: frozenset[str]
+    labels: list[str | None],
+    profiles: dict[str, ColumnProfile],
+    known_headers: frozenset[str],
+    data_cells: float | None = None,
 ) -> float:
     """How much a row reads as the header of the rows under it.
 
@@ -139,9 +170,12 @@ def _row_score(
                 best[candidate.field] = max(best.get(candidate.field, 0.0), score)
             break
     bonus = 5.0 if detect_profile(texts) is not None else 0.0
+    # "Name of the application" / "GBP per year" describe columns: a units row, not the header.
+    described = sum(1 for t in texts if re.search(DESCRIPTION_CELL, t))
     if "name" in best:
         bonus += 1.0
-    return sum(best.values()) + bonus - 0.5 * header_cell_penalty(labels)
+    penalty = header_cell_penalty(labels) if data_cells is None else data_cells
+    return sum(best.values()) + bonus - 0.5 * penalty - 1.0 * described
 
 
 def find_header(
@@ -180,13 +214,15 @@ def find_header(
     def below(index: int) -> dict[str, ColumnProfile]:
         return profiles_by_column(flags, index + 1, index + 1 + BELOW_ROWS)
 
+    data_like = _data_likeness(flags)
+
     for index in range(limit):
         labels = _cells(frame, index, width)
         filled = sum(1 for v in labels if v)
         if filled < 2:
             continue
         under = below(index)
-        single = _row_score(labels, under, known_headers)
+        single = _row_score(labels, under, known_headers, data_like.get(index, 0))
         candidate = HeaderChoice(index, rows[index], _unique_labels(labels, grid.first_col), False, single)
         if index + 1 < frame.height:
             lower = _cells(frame, index + 1, width)
@@ -198,8 +234,8 @@ def find_header(
                 groups = _group_labels(labels, rows[index], grid.merges, grid.first_col)
                 combined = _combine(groups, lower)
                 under_pair = below(index + 1)
-                pair_score = _row_score(combined, under_pair, known_headers)
-                below_score = _row_score(lower, under_pair, known_headers)
+                pair_score = _row_score(combined, under_pair, known_headers, data_like.get(index + 1, 0))
+                below_score = _row_score(lower, under_pair, known_headers, data_like.get(index + 1, 0))
                 # A merged label over the header's own cells (an owner over name and e-mail) is no
                 # proof that the row under it is a header too: the pair must explain the columns
                 # about as well as the row alone.

@@ -16,11 +16,13 @@ from appconsol.schema import APPLICATION_FIELDS
 FUZZY_THRESHOLD = 0.84
 
 _PUNCT = re.compile(r"[^0-9a-z]+")
+_CAMEL = re.compile(r"([a-z0-9])([A-Z])")
 
 
 def normalise_header(text: str) -> str:
     """Lower-case, '&' as 'and', currency and punctuation as spaces: 'Annual cost (£)' -> 'annual cost'."""
-    text = text.replace("\u00a0", " ").lower().replace("&", " and ")
+    # camelCase and PascalCase keys (softwareName, lifecycle:phaseOut, AssetName) are words too.
+    text = _CAMEL.sub(r"\1 \2", text.replace("\u00a0", " ")).lower().replace("&", " and ")
     text = _PUNCT.sub(" ", text)
     words = [_SINGULAR.get(word, word) for word in text.split() if word not in {"gbp"}]
     return " ".join(words)
@@ -118,9 +120,17 @@ def fuzzy_candidates(normalised: str, limit: int = 3) -> tuple[Candidate, ...]:
         hit[0] for hit in process.extract(normalised, _ALIAS_KEYS, scorer=fuzz.token_sort_ratio, limit=3)
     }
     best: dict[str, float] = {}
+    words = {w[:-1] if len(w) > 3 and w.endswith("s") else w for w in normalised.split()}
     for alias in sorted(shortlist, key=_ALIAS_KEYS.index):
         score = round(_blended_score(normalised, alias) / 100, 2)
         fld = ALIASES[alias]
+        alias_words = set(alias.split())
+        if words & _NOT_FOR.get(fld, frozenset()) - alias_words:
+            continue  # "Machine name" is not the application's name; "Number of servers" no user count
+        if not alias_words <= words and any(ALIASES.get(w, fld) != fld for w in words - alias_words):
+            # A near spelling whose differing word names another field is that field's header:
+            # "Application Name" resembles "application owner", but "name" is the name's word.
+            continue
         if score >= FUZZY_THRESHOLD and score > best.get(fld, 0.0):
             best[fld] = score
     ranked = sorted(best.items(), key=lambda kv: (-kv[1], _FIELD_ORDER[kv[0]]))
@@ -128,3 +138,24 @@ def fuzzy_candidates(normalised: str, limit: int = 3) -> tuple[Candidate, ...]:
 
 
 _FIELD_ORDER = {f.name: i for i, f in enumerate(APPLICATION_FIELDS)}
+
+# Words that, beside a field's alias, say the column is about something else: a resemblance to
+# "name" or "users" is no evidence when the header names another thing or an attribute.
+_ATTRIBUTE_WORDS = {
+    *("type", "category", "class", "kind", "status", "state", "version", "id", "identifier", "code"),
+    *("number", "no", "ref", "reference", "count", "date", "owner", "contact", "email", "e", "mail"),
+    *("vendor", "supplier", "publisher", "manufacturer", "cost", "licence", "license", "url", "link"),
+    *("description", "notes", "team", "department", "group", "manager", "lead"),
+}
+_OTHER_THINGS = {
+    *("machine", "server", "host", "hostname", "asset", "device", "computer", "vm", "node", "instance"),
+    *("database", "db", "file", "site", "location", "user", "person", "contract", "project", "display"),
+}
+_NOT_FOR: dict[str, frozenset[str]] = {
+    "name": frozenset(_ATTRIBUTE_WORDS | _OTHER_THINGS - {"display"}),
+    "user_count": frozenset(_OTHER_THINGS - {"user", "person"} | {"cpu", "core", "licence", "license"}),
+    "licensed_users": frozenset(_OTHER_THINGS - {"user", "person"} | {"cpu", "core"}),
+    "app_id": frozenset(
+        {"name", "description", "owner", "date", "cost", "type", "version", "of", "count", "total"}
+    ),
+}

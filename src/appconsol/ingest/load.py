@@ -419,6 +419,7 @@ def load_inventories(
                 or (mapping.organisation if mapping else None)
                 or directory.organisation_for(path)
             )
+            profile_rows = inventory.profile.keep_rows if inventory.profile else {}
             file_options = LoadOptions(
                 organisation=org,
                 day_first=base.day_first,
@@ -428,7 +429,7 @@ def load_inventories(
                 organisation_wins=bool(organisation or (mapping and mapping.organisation)),
                 values=dict(mapping.values) if mapping else {},
                 skip_rows=mapping.skip_rows if mapping else frozenset(),
-                where=dict(mapping.where) if mapping else {},
+                where=dict(mapping.where) if mapping and mapping.where else dict(profile_rows),
             )
             prepared: PreparedLoad = prepare_grid(
                 inventory.grid, inventory.header, inventory.matches, inventory.profile, path, file_options

@@ -14,18 +14,11 @@ columns compete for a key field - the result carries doubts, and the loader stop
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from appconsol.ingest.exports import (
-    IGNORE,
-    LEANIX_PHASE_COLUMNS,
-    PROFILES,
-    PROFILES_BY_NAME,
-    Profile,
-    detect_profile,
-)
 from appconsol.ingest.headers import (
     ALIASES,
     FUZZY_THRESHOLD,
@@ -35,6 +28,14 @@ from appconsol.ingest.headers import (
     normalise_header,
 )
 from appconsol.ingest.mapping_file import UserMapping, read_user_mapping, render_mapping_yaml
+from appconsol.ingest.profiles import (
+    IGNORE,
+    LEANIX_PHASE_COLUMNS,
+    PROFILES,
+    PROFILES_BY_NAME,
+    Profile,
+    detect_profile,
+)
 from appconsol.ingest.values import ColumnProfile, Fit, value_fit
 from appconsol.schema import FIELDS_BY_NAME, Kind
 
@@ -99,6 +100,17 @@ class MappingResult:
 
 def header_candidates(header: str, profile: Profile | None = None) -> tuple[bool, list[Candidate]]:
     """(ignored, candidates): the fields a header may hold, best first; `ignored` when a profile says so."""
+    ignored, candidates = _header_candidates(header, profile.name if profile is not None else None)
+    return ignored, list(candidates)
+
+
+@functools.lru_cache(maxsize=8192)
+def _header_candidates(header: str, profile_name: str | None) -> tuple[bool, tuple[Candidate, ...]]:
+    ignored, candidates = _candidates_uncached(header, PROFILES_BY_NAME.get(profile_name or ""))
+    return ignored, tuple(candidates)
+
+
+def _candidates_uncached(header: str, profile: Profile | None) -> tuple[bool, list[Candidate]]:
     key = normalise_header(header)
     if profile is not None:
         if key in profile.columns:
@@ -154,6 +166,7 @@ class _Option:
     field: str
     score: float
     method: str
+    tie_break: float = 0.0
 
     @property
     def rank(self) -> float:
@@ -235,42 +248,113 @@ def _assign(options: dict[int, list[_Option]], taken: set[str]) -> dict[int, _Op
     """One global assignment: each single-valued field to at most one column, maximising the total.
 
     Multi-valued fields (lists, components) are private to each column, so they never compete.
-    Earlier columns win exact ties, as a reader would expect.
+    Earlier columns win exact ties, as a reader would expect. Columns only compete within groups
+    linked by a shared candidate field, so each group is solved exactly on its own (a handful of
+    columns at most), which keeps scipy's import (over a second) off every load.
     """
     columns = sorted(options)
-    fields = sorted(
-        {o.field for j in columns for o in options[j] if _single_valued(o.field, o.method)} - taken
-    )
-    if not columns:
-        return {}
-    import numpy as np
-    from scipy.optimize import linear_sum_assignment
-
-    forbidden = -1e6
-    n, f = len(columns), len(fields)
-    matrix = np.full((n, f + n), forbidden)
-    private: dict[int, _Option | None] = {}
+    chosen: dict[int, _Option] = {}
+    best_private: dict[int, _Option | None] = {}
+    singles: dict[int, dict[str, _Option]] = {}
+    n = len(columns)
     for row, j in enumerate(columns):
         tie_break = 1e-6 * (n - row)
         multi = [o for o in options[j] if not _single_valued(o.field, o.method)]
-        private[j] = max(multi, key=lambda o: o.rank) if multi else None
-        matrix[row, f + row] = (private[j].rank + tie_break) if private[j] else 0.0
+        best_private[j] = max(multi, key=lambda o: o.rank) if multi else None
+        singles[j] = {}
         for o in options[j]:
-            if _single_valued(o.field, o.method) and o.field in fields:
-                col = fields.index(o.field)
-                matrix[row, col] = max(matrix[row, col], o.rank + tie_break)
-    rows, cols = linear_sum_assignment(matrix, maximize=True)
-    chosen: dict[int, _Option] = {}
-    for row, col in zip(rows, cols, strict=True):
-        j = columns[row]
-        if col >= f:
-            if private[j] is not None:
-                chosen[j] = private[j]  # type: ignore[assignment]
-            continue
-        if matrix[row, col] <= forbidden / 2:
-            continue
-        chosen[j] = max((o for o in options[j] if o.field == fields[col]), key=lambda o: o.rank)
+            if _single_valued(o.field, o.method) and o.field not in taken:
+                current = singles[j].get(o.field)
+                if current is None or o.rank > current.rank:
+                    singles[j][o.field] = _Option(o.field, o.score, o.method, tie_break)
+    for group in _linked_groups(columns, singles):
+        fields = sorted({f for j in group for f in singles[j]})
+        # Each column may also take its private option (a list field, or nothing at all).
+        weights = [
+            [singles[j][f].rank + singles[j][f].tie_break if f in singles[j] else None for f in fields]
+            + [
+                (best_private[j].rank if best_private[j] else 0.0) + (1e-6 * (n - columns.index(j)))
+                if k == i
+                else None
+                for k in range(len(group))
+            ]
+            for i, j in enumerate(group)
+        ]
+        for i, col in enumerate(_max_assignment(weights)):
+            j = group[i]
+            if col < len(fields):
+                option = singles[j][fields[col]]
+                chosen[j] = _Option(option.field, option.score, option.method)
+            elif best_private[j] is not None:
+                chosen[j] = best_private[j]  # type: ignore[assignment]
     return chosen
+
+
+def _linked_groups(columns: list[int], singles: dict[int, dict[str, _Option]]) -> list[list[int]]:
+    """Columns connected through shared candidate fields (union-find), in column order."""
+    parent = {j: j for j in columns}
+
+    def find(j: int) -> int:
+        while parent[j] != j:
+            parent[j] = parent[parent[j]]
+            j = parent[j]
+        return j
+
+    owner: dict[str, int] = {}
+    for j in columns:
+        for f in singles[j]:
+            if f in owner:
+                parent[find(j)] = find(owner[f])
+            else:
+                owner[f] = j
+    groups: dict[int, list[int]] = {}
+    for j in columns:
+        groups.setdefault(find(j), []).append(j)
+    return list(groups.values())
+
+
+def _max_assignment(weights: list[list[float | None]]) -> list[int]:
+    """Rows to distinct columns maximising the total weight (None = not allowed); every row has an
+    allowed private column, so a full assignment exists. Hungarian method with potentials."""
+    rows, cols = len(weights), len(weights[0]) if weights else 0
+    big = 1e9
+    cost = [[big if w is None else -w for w in row] for row in weights]
+    u, v = [0.0] * (rows + 1), [0.0] * (cols + 1)
+    match = [0] * (cols + 1)  # column -> row (1-based), 0 = free
+    for i in range(1, rows + 1):
+        match[0] = i
+        j0 = 0
+        minv = [float("inf")] * (cols + 1)
+        used = [False] * (cols + 1)
+        way = [0] * (cols + 1)
+        while True:
+            used[j0] = True
+            i0, delta, j1 = match[j0], float("inf"), 0
+            for j in range(1, cols + 1):
+                if not used[j]:
+                    current = cost[i0 - 1][j - 1] - u[i0] - v[j]
+                    if current < minv[j]:
+                        minv[j], way[j] = current, j0
+                    if minv[j] < delta:
+                        delta, j1 = minv[j], j
+            for j in range(cols + 1):
+                if used[j]:
+                    u[match[j]] += delta
+                    v[j] -= delta
+                else:
+                    minv[j] -= delta
+            j0 = j1
+            if match[j0] == 0:
+                break
+        while j0:
+            j1 = way[j0]
+            match[j0] = match[j1]
+            j0 = j1
+    result = [0] * rows
+    for j in range(1, cols + 1):
+        if match[j]:
+            result[match[j] - 1] = j - 1
+    return result
 
 
 def _doubts(

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from appconsol.errors import Location, MappingError
-from appconsol.ingest.exports import IGNORE, PROFILES_BY_NAME, Profile
+from appconsol.ingest.profiles import IGNORE, PROFILES_BY_NAME, Profile
 from appconsol.schema import FIELDS_BY_NAME
 
 

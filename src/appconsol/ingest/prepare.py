@@ -10,7 +10,6 @@ seconds, not minutes.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,16 +17,10 @@ import polars as pl
 
 from appconsol.ingest import normalise as norm
 from appconsol.ingest.components import component_rows
-from appconsol.ingest.exports import (
-    LEANIX_PHASE_COLUMNS,
-    Profile,
-    konveyor_dependencies,
-    konveyor_tags,
-    leanix_lifecycle,
-)
 from appconsol.ingest.header import HeaderChoice
 from appconsol.ingest.headers import normalise_header
 from appconsol.ingest.mapping import ColumnMatch
+from appconsol.ingest.profiles import LEANIX_PHASE_COLUMNS, Profile, leanix_lifecycle
 from appconsol.ingest.read import ROW_COLUMN, RawGrid
 from appconsol.ingest.rows import (
     SKIPPED,
@@ -201,15 +194,8 @@ def prepare_grid(
             by_field[fld_name] = [(f"__const_{fld_name}", f"constant {fld_name}")]
     builder.data = data
 
-    konveyor = profile is not None and profile.name == "konveyor"
-    tag_columns = konveyor_tags(data, header.headers) if konveyor else {}
-    if konveyor:
-        unmapped = {
-            c: h for c, h in unmapped.items() if not re.fullmatch(r"tag( category)? \d+", normalise_header(h))
-        }
-        for fld_name, _series in tag_columns.items():
-            by_field.setdefault(fld_name, []).append((f"__tag_{fld_name}", f"Tag: {fld_name}"))
-        data = data.with_columns([s.alias(f"__tag_{name}") for name, s in tag_columns.items()])
+    if profile is not None and profile.extra_fields is not None:
+        data, unmapped = profile.add_extra_fields(data, header.headers, by_field, unmapped)
         builder.data = data
 
     columns: dict[str, pl.Series] = {}
@@ -273,9 +259,10 @@ def prepare_grid(
     if "name" not in apps.columns:
         apps = apps.with_columns(pl.lit(None, pl.String).alias("name"))
 
-    dependencies = konveyor_dependencies(data, header.headers) if konveyor else None
+    dependencies = profile.side_records(data, header.headers) if profile and profile.side_records else None
 
-    # Rejections, in order of precedence: ragged rows, Konveyor dependency records, no name, duplicate id.
+    # Rejections, in order of precedence: ragged rows, a profile's side records (Konveyor's
+    # dependencies), no name, duplicate id.
     header_fields = grid.field_counts.get(header.row_number, grid.width)
     fields_in_row = pl.col(ROW_COLUMN).replace_strict(
         grid.field_counts, default=grid.width, return_dtype=pl.Int64

@@ -18,6 +18,7 @@ from appconsol.ingest import normalise as norm
 from appconsol.ingest.header import HeaderChoice
 from appconsol.ingest.headers import normalise_header
 from appconsol.ingest.read import ROW_COLUMN, RawGrid
+from appconsol.ingest.values import DESCRIPTION_CELL
 from appconsol.schema import FIELDS_BY_NAME, Kind
 
 SKIPPED = "skipped: "
@@ -78,9 +79,8 @@ def summary_rows(
 
 def note_rows(data: pl.DataFrame, grid_cols: list[str]) -> dict[int, str]:
     """Rows holding one cell of commentary (a note, a source, an 'as at' line), not an application."""
-    filled = pl.sum_horizontal(
-        [(pl.col(c).str.strip_chars().fill_null("") != "").cast(pl.Int32) for c in grid_cols]
-    )
+    # Blank rows are gone by now; whitespace-only cells are rare enough to count as filled.
+    filled = pl.sum_horizontal([pl.col(c).is_not_null().cast(pl.Int8) for c in grid_cols])
     single = data.filter(filled == 1)
     if single.height == 0:
         return {}
@@ -103,6 +103,10 @@ def units_rows(data: pl.DataFrame, typed_cols: dict[str, str], text_cols: list[s
 
     head = data.head(UNITS_SCAN)
     if head.height == 0 or data.height <= UNITS_SCAN:
+        return {}
+    # Every verdict below needs a format word in the row: look for one before profiling columns.
+    head_text = pl.concat([head.get_column(c) for c in [*text_cols, *typed_cols]]).drop_nulls()
+    if not (head_text.str.contains(_UNITS) | head_text.str.contains(DESCRIPTION_CELL)).any():
         return {}
     rest = data.slice(UNITS_SCAN, 500)
     series = {f"rest:{c}": rest.get_column(c) for c in typed_cols}
@@ -128,7 +132,8 @@ def units_rows(data: pl.DataFrame, typed_cols: dict[str, str], text_cols: list[s
             .get_column(_KIND_FLAG[typed_cols[c]])
             .any()
         ]
-        wordy = int(pl.Series(present, dtype=pl.String).str.contains(_UNITS).sum())
+        cells_text = pl.Series(present, dtype=pl.String)
+        wordy = int((cells_text.str.contains(_UNITS) | cells_text.str.contains(DESCRIPTION_CELL)).sum())
         if (checked and len(failing) == len(checked) and wordy >= 1) or wordy >= max(2, 0.6 * len(present)):
             reasons[row] = "units or description row under the header"
         else:
@@ -190,7 +195,7 @@ def skipped_rows(
             data.get_column(f"c{index}").str.strip_chars().str.to_lowercase().is_in(wanted).fill_null(False)
         )
         for row in rows.filter(~keep).to_list():
-            skipped.setdefault(row, f"not selected by the mapping's where ({wanted_header})")
+            skipped.setdefault(row, f"not an application row: {wanted_header} is not {' or '.join(allowed)}")
     typed = {
         col: _ROW_KINDS[FIELDS_BY_NAME[fld].kind]
         for fld, sources in by_field.items()

@@ -21,6 +21,13 @@ from appconsol.ingest import normalise as norm
 from appconsol.schema import APPLICATION_FIELDS, FIELDS_BY_NAME, Kind
 
 SAMPLE_ROWS = 2000
+# A cell that describes what to type rather than naming a column: "Name of the application",
+# "Unique identifier", "GBP per year", "dd/mm/yyyy", "Free text".
+DESCRIPTION_CELL = (
+    r"(?i)^\s*(?:free text|name of\b|unique (?:identifier|id|reference)|dd/mm|mm/dd|yyyy|yes ?/ ?no|y ?/ ?n\s*$"
+    r"|e\.g\.|description of\b|drop-?down|pick ?list|select (?:from|one)|enter\b|gbp\b|£ ?per\b"
+    r"|per (?:year|annum|month)\b|whole number|(?:text|date|currency|number|integer)\s*$)"
+)
 MIN_EVIDENCE = 3  # known values a column needs before they can overrule its header
 _EMAIL = r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$"
 _URL = r"^(?:https?://|www\.)\S+$"
@@ -318,7 +325,7 @@ def _fit(field_name: str, p: ColumnProfile) -> Fit:
 def _name_fit(p: ColumnProfile) -> Fit:
     if p.letters < 0.5:
         return Fit(0.0, "mostly numbers, not names")
-    if _category_like(p):
+    if _category_like(p) and p.distinct <= 3:
         return Fit(0.05, f"only {p.distinct} different values in {p.known} rows: a category, not names")
     vocab = max(p.vocabulary.values(), default=0.0)
     if vocab >= 0.6:

@@ -1,0 +1,15 @@
+"""Archi (the ArchiMate tool) elements.csv exports: only application components are applications."""
+
+from __future__ import annotations
+
+from appconsol.ingest.profiles.base import IGNORE, Profile
+
+ARCHI = Profile(
+    "archi",
+    "Archi (ArchiMate tool) elements.csv export",
+    ("id", "type", "name", "documentation", "specialization"),
+    {"id": "app_id", "type": IGNORE, "name": "name", "documentation": "description"},
+    # An ArchiMate model lists every element (actors, processes, nodes, data objects...):
+    # only application components are applications.
+    keep_rows={"type": ("ApplicationComponent",)},
+)

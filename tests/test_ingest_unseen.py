@@ -528,3 +528,28 @@ def test_column_assignment_is_the_best_total_on_random_weights():
             if all(weights[i][p[i]] is not None for i in range(rows))
         )
         assert sum(weights[i][chosen[i]] for i in range(rows)) == pytest.approx(best)
+
+
+def test_a_date_column_that_proves_month_first_is_read_month_first(write_csv, store):
+    path = write_csv(
+        "Application,Renewal date\nPayroll,01/12/2029\nPlanning,01/13/2029\nRevenues,02/03/2028\n"
+    )
+    assert _load([path], store, organisation="X").ok
+    dates = [str(r[0]) for r in _rows(store, "SELECT contract_end FROM applications ORDER BY source_row")]
+    assert dates == ["2029-01-12", "2029-01-13", "2028-02-03"]
+
+
+def test_an_ambiguous_date_column_stays_uk_day_first(write_csv, store):
+    path = write_csv(
+        "Application,Renewal date\nPayroll,01/12/2029\nPlanning,02/03/2028\nRevenues,04/05/2027\n"
+    )
+    assert _load([path], store, organisation="X").ok
+    dates = [str(r[0]) for r in _rows(store, "SELECT contract_end FROM applications ORDER BY source_row")]
+    assert dates == ["2029-12-01", "2028-03-02", "2027-05-04"]
+
+
+def test_archi_filter_does_not_apply_to_exports_without_archimate_types(write_csv, store):
+    lines = ["ID,Type,Name,Documentation,Specialization"]
+    lines += [f"a{i},Business Application,App {i},Does things,none" for i in range(6)]
+    (record,) = _load([write_csv("\n".join(lines) + "\n")], store, organisation="X").records
+    assert record.rows_loaded == 6

@@ -398,9 +398,6 @@ def make_draw(seed: int, index: int, out_dir: Path, *, row_order: int | None = N
                 if p in phases and phases[p] <= AS_OF and any(c.spec.key == f"phase:{p}" for c in columns)
             ]
             expected["lifecycle"] = started[-1] if started else None
-        for fld in SECONDARY_FIELDS:
-            if fld in has_strict and fld not in ("hosting_model", "lifecycle"):
-                expected.setdefault(fld, None)
         expected["vendor"] = vendor if "vendor" in has_strict else SKIP
         app = ExpectedApp(
             row=0,

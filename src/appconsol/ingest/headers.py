@@ -131,6 +131,10 @@ def fuzzy_candidates(normalised: str, limit: int = 3) -> tuple[Candidate, ...]:
             # A near spelling whose differing word names another field is that field's header:
             # "Application Name" resembles "application owner", but "name" is the name's word.
             continue
+        if normalised.split()[-1] in alias_words and score < 1.0:
+            # Under a group ("Annual costs (£) Hosting") the last word is the column's own label:
+            # an alias that holds it (hosting cost) says more than one that only holds the group's.
+            score = min(1.0, score + 0.02)
         if score >= FUZZY_THRESHOLD and score > best.get(fld, 0.0):
             best[fld] = score
     ranked = sorted(best.items(), key=lambda kv: (-kv[1], _FIELD_ORDER[kv[0]]))
@@ -157,5 +161,10 @@ _NOT_FOR: dict[str, frozenset[str]] = {
     "licensed_users": frozenset(_OTHER_THINGS - {"user", "person"} | {"cpu", "core"}),
     "app_id": frozenset(
         {"name", "description", "owner", "date", "cost", "type", "version", "of", "count", "total"}
+    ),
+    # A date's words ("Subscription End", "Licence Expiry Date") make a column a date, not a cost.
+    **dict.fromkeys(
+        ("cost_licence", "cost_support", "cost_hosting", "cost_staff", "cost_other", "cost_total"),
+        frozenset({"date", "expiry", "expire", "end", "start", "renewal", "due", "term", "period", "type"}),
     ),
 }

@@ -29,6 +29,7 @@ from appconsol.ingest.rows import (
     skipped_rows,
     translate_values,
 )
+from appconsol.ingest.values import infer_day_first
 from appconsol.schema import APPLICATION_FIELDS, Field, Kind
 
 _REASON = "__reason"
@@ -47,6 +48,9 @@ class LoadOptions:
     values: dict[str, dict[str, str | None]] = field(default_factory=dict)  # field -> {source: value}
     skip_rows: frozenset[int] = frozenset()
     where: dict[str, tuple[str, ...]] = field(default_factory=dict)  # header -> values a row must have
+    # An export profile's filter (Archi: only ApplicationComponent rows); ignored when the file has
+    # no such column or no such row, since then the profile's guess does not apply.
+    keep_rows: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass
@@ -87,7 +91,9 @@ def _parse(fld: Field, series: pl.Series, options: LoadOptions) -> norm.Parsed:
     if kind is Kind.MONEY:
         return norm.parse_money(series)
     if kind is Kind.DATE:
-        return norm.parse_date(series, day_first=options.day_first)
+        # UK day first unless --month-first, or the column itself proves month first (01/13/2029).
+        day_first = infer_day_first(series) if options.day_first else False
+        return norm.parse_date(series, day_first=day_first)
     if kind is Kind.BOOLEAN:
         return norm.parse_bool(series)
     if kind is Kind.INTEGER:
@@ -180,7 +186,9 @@ def prepare_grid(
             by_field.setdefault(m.field, []).append((f"c{i}", m.header))
     unmapped = {f"c{i}": m.header for i, m in enumerate(matches[:width]) if m.field is None}
     rows_read = data.height
-    skipped = skipped_rows(data, grid, header, by_field, options.skip_rows, options.where, source)
+    skipped = skipped_rows(
+        data, grid, header, by_field, options.skip_rows, options.where, source, options.keep_rows
+    )
     skipped_data = data.filter(pl.col(ROW_COLUMN).is_in(list(skipped))) if skipped else data.clear()
     if skipped:
         data = data.filter(~pl.col(ROW_COLUMN).is_in(list(skipped)))

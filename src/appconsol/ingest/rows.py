@@ -24,7 +24,8 @@ from appconsol.schema import FIELDS_BY_NAME, Kind
 SKIPPED = "skipped: "
 # "TOTAL", "Grand total:", "Subtotal - Housing", "Total for Finance", "Totals (£)"; not "Total Access Emailer".
 _TOTAL = (
-    r"(?i)^\s*(?:grand[\s-]*|sub[\s-]*)?totals?\s*(?:[:\-–(].*|for\b.*|costs?\b.*|\d.*|£.*)?$"
+    r"(?i)^\s*(?:grand[\s-]*|sub[\s-]*)?totals?\s*"
+    r"(?:[:\-–(].*|for\b.*|(?:annual |yearly |running )?(?:costs?|spend|amount)\b.*|\d.*|£.*)?$"
     r"|^\s*(?:sum|overall total)\s*:?\s*$"
 )
 _NOTE = (
@@ -174,6 +175,7 @@ def skipped_rows(
     skip_rows: frozenset[int],
     where: dict[str, tuple[str, ...]],
     source: Path,
+    keep_rows: dict[str, tuple[str, ...]] | None = None,
 ) -> dict[int, str]:
     """Rows that are not applications, with why: filtered by the mapping, units, notes, totals."""
     grid_cols = [f"c{i}" for i in range(len(header.headers))]
@@ -181,9 +183,13 @@ def skipped_rows(
     rows = data.get_column(ROW_COLUMN)
     for row in set(rows.to_list()) & skip_rows:
         skipped[row] = "listed in the mapping's skip_rows"
-    for wanted_header, allowed in where.items():
+    filters = [(h, v, True) for h, v in where.items()]
+    filters += [(h, v, False) for h, v in (keep_rows or {}).items()]
+    for wanted_header, allowed, strict in filters:
         key = normalise_header(wanted_header)
         index = next((i for i, h in enumerate(header.headers) if normalise_header(h) == key), None)
+        if index is None and not strict:
+            continue
         if index is None:
             raise MappingError(
                 f"the mapping's `where` names column '{wanted_header}', which the file does not have",
@@ -194,6 +200,8 @@ def skipped_rows(
         keep = (
             data.get_column(f"c{index}").str.strip_chars().str.to_lowercase().is_in(wanted).fill_null(False)
         )
+        if not strict and not keep.any():
+            continue
         for row in rows.filter(~keep).to_list():
             skipped.setdefault(row, f"not an application row: {wanted_header} is not {' or '.join(allowed)}")
     typed = {

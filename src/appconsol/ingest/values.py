@@ -292,6 +292,8 @@ def _fit(field_name: str, p: ColumnProfile) -> Fit:
     if kind in (Kind.ENUM, Kind.FIT):
         if max(p.money_marked, p.date_shaped, p.email, p.url) >= 0.5:
             return Fit(0.0, "its values are amounts, dates or addresses, not terms")
+        if kind is Kind.ENUM and p.number >= 0.6 and p.vocabulary.get(field_name, 0.0) < 0.2:
+            return Fit(0.0, "its values are numbers, not terms")
         hits = p.vocabulary.get(field_name, 0.0)
         if kind is Kind.FIT and hits < 0.3 and p.number < 0.5:
             return Fit(hits, f"only {hits:.0%} of its values read as a fit score")
@@ -345,3 +347,18 @@ def header_cell_penalty(cells: list[str | None]) -> float:
     data_like = p.money_marked + p.date_shaped + p.email + p.url + p.number
     long_text = float((series.str.count_matches(r"\S+") > 8).sum()) / len(values)
     return (data_like + long_text) * p.known
+
+
+def infer_day_first(s: pl.Series, default: bool = True) -> bool:
+    """Month first only when the column proves it: a value like 01/13/2029 can only be month first,
+    and no value like 13/01/2029 says otherwise. Anything less keeps the default (UK day first)."""
+    if s.dtype != pl.String:
+        return default
+    parts = s.str.extract_groups(r"^\s*(\d{1,2})[-/.](\d{1,2})[-/.](?:\d{4}|\d{2})\b")
+    first = parts.struct.field("1").cast(pl.Int32, strict=False)
+    second = parts.struct.field("2").cast(pl.Int32, strict=False)
+    if bool((second > 12).any()) and not bool((first > 12).any()):
+        return False
+    if bool((first > 12).any()) and not bool((second > 12).any()):
+        return True
+    return default

@@ -42,6 +42,23 @@ PLAN_ACTION_COLUMNS = {
     "exit_fee": "DOUBLE",
     "effort": "DOUBLE",
     "saving_share": "DOUBLE",
+    "size_factor": "DOUBLE",
+    "support_end_year": "BIGINT",
+    "cost_basis": "VARCHAR",
+    "option": "BIGINT",
+    "justification": "VARCHAR",
+}
+BASELINE_COLUMNS = {
+    "organisation": "VARCHAR",
+    "app_id": "VARCHAR",
+    "app_name": "VARCHAR",
+    "stated_cost": "DOUBLE",
+    "excluded": "BOOLEAN",
+    "exclusion": "VARCHAR",
+    "annual_run_cost": "DOUBLE",
+    "cost_basis": "VARCHAR",
+    "cost_method": "VARCHAR",
+    "support_end_year": "BIGINT",
 }
 APPLICATION_COLUMNS = {
     "organisation": "VARCHAR",
@@ -193,6 +210,7 @@ class PlanData:
     loads: pl.DataFrame
     rule_runs: pl.DataFrame
     snapshots: pl.DataFrame
+    baseline: pl.DataFrame = field(default_factory=pl.DataFrame)
     missing: dict[str, str] = field(default_factory=dict)  # table -> note
 
     def note_for(self, *tables: str) -> str:
@@ -298,6 +316,7 @@ def read_plan_data(store: Store, assumptions: Assumptions | None = None) -> Plan
         loads=reader.select("loads", LOAD_COLUMNS, order="file_name, source_sheet"),
         rule_runs=reader.select("rule_runs", RULE_RUN_COLUMNS, order="kind DESC, code"),
         snapshots=reader.select("reference_snapshots", SNAPSHOT_COLUMNS, order="name"),
+        baseline=reader.select("plan_baseline", BASELINE_COLUMNS, order="organisation, app_id"),
     )
     if reader.has("findings") and not reader.has("rule_runs"):
         data.missing.setdefault("rule_runs", ANALYSE_HINT)

@@ -62,8 +62,9 @@ def application_facts(con: Any, a: Assumptions, tables: set[str]) -> pl.DataFram
                CASE WHEN a.annual_cost > 0 THEN CAST(a.annual_cost AS DOUBLE) END AS stated_cost,
                CASE WHEN a.annual_cost > 0 THEN CAST(a.annual_cashable_cost {staff} AS DOUBLE) END AS stated_cashable,
                CAST(a.cost_lines_total AS DOUBLE) AS lines_total,
-               CAST(CASE WHEN a.cost_lines_total IS NOT NULL AND a.cost_lines_total <> 0 THEN a.cost_lines_total
-                    ELSE a.cost_total END AS DOUBLE) AS stated_figure,
+               -- the stated cost as v_applications means it; the raw figure only when it is no cost
+               -- (negative), so an excluded row still shows what was written
+               CAST(coalesce(a.annual_cost, a.cost_total, a.cost_lines_total) AS DOUBLE) AS stated_figure,
                CASE WHEN least(coalesce(a.cost_total, 0), coalesce(a.cost_licence, 0), coalesce(a.cost_support, 0),
                                coalesce(a.cost_hosting, 0), coalesce(a.cost_staff, 0), coalesce(a.cost_other, 0)) < 0
                     THEN 'a negative cost (DQ004)'

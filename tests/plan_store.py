@@ -26,7 +26,12 @@ CONTRACT_DDL = {
         annual_run_cost DOUBLE, annual_cashable DOUBLE, annual_added_cost DOUBLE, months_to_exit DOUBLE,
         migrates BOOLEAN, exit_fee DOUBLE, effort DOUBLE, saving_share DOUBLE, one_off_cost DOUBLE, annual_saving DOUBLE,
         annual_cashable_saving DOUBLE, saving_start_year INTEGER, cost_year INTEGER, npv_5 DOUBLE,
-        npv_10 DOUBLE, payback_year INTEGER""",
+        npv_10 DOUBLE, payback_year INTEGER, size_factor DOUBLE, support_end_year INTEGER, cost_basis VARCHAR,
+        effort_days DOUBLE, optimism_bias DOUBLE, pv_costs DOUBLE, pv_benefits DOUBLE, option INTEGER,
+        justification VARCHAR, recommended BOOLEAN""",
+    "plan_baseline": """organisation VARCHAR, app_id VARCHAR, app_name VARCHAR, stated_cost DOUBLE, excluded BOOLEAN,
+        exclusion VARCHAR, annual_run_cost DOUBLE, cost_basis VARCHAR, cost_method VARCHAR, annual_cashable DOUBLE,
+        support_end_year INTEGER, red_rated BOOLEAN""",
     "plan_cash_flows": "action_id VARCHAR, year INTEGER, cash_flow DOUBLE",
     "plan_partner_shares": "action_id VARCHAR, organisation VARCHAR, share DOUBLE, one_off_cost DOUBLE, annual_saving DOUBLE",
     "plan_assumptions": "name VARCHAR, value DOUBLE, unit VARCHAR, source VARCHAR",
@@ -158,6 +163,7 @@ def build_plan_store(
         _insert(con, "overlap_groups", groups)
         _insert(con, "overlap_members", members)
         _insert(con, "plan_actions", actions)
+        _insert(con, "plan_baseline", _baseline(applications))
         _insert(con, "plan_cash_flows", _cash_flows(actions, a))
         _insert(con, "plan_partner_shares", _partners(actions, org_names))
         _insert(
@@ -376,6 +382,19 @@ def _plan(
         pl.col("action")
         .replace_strict({"rehost": a.saving_share_rehost}, default=1.0, return_dtype=pl.Float64)
         .alias("saving_share"),
+        # Complexity, support end, cost basis and justification vary by row, so every branch of the
+        # formulas (archive, legacy risk avoided, estimates, justified losses) is exercised.
+        (0.5 + (pl.col("i") % 7) * 0.4).alias("size_factor"),
+        pl.when(pl.col("i") % 3 == 0).then(pl.col("i") % 5).cast(pl.Int32).alias("support_end_year"),
+        pl.when(pl.col("i") % 11 == 0)
+        .then(pl.lit("reference"))
+        .otherwise(pl.lit("stated"))
+        .alias("cost_basis"),
+        pl.col("action")
+        .replace_strict({"retire": 1, "rehost": 3}, default=2, return_dtype=pl.Int32)
+        .alias("option"),
+        pl.when(pl.col("i") % 13 == 0).then(pl.lit("red legacy risk (score 20)")).alias("justification"),
+        pl.lit(False).alias("recommended"),
     )
     figures: dict[str, list[Any]] = {
         k: []
@@ -388,6 +407,10 @@ def _plan(
             "npv_5",
             "npv_10",
             "payback_year",
+            "effort_days",
+            "optimism_bias",
+            "pv_costs",
+            "pv_benefits",
         )
     }
     for row in actions.iter_rows(named=True):
@@ -400,9 +423,37 @@ def _plan(
         figures["npv_5"].append(result.npv_short)
         figures["npv_10"].append(result.npv_long)
         figures["payback_year"].append(result.discounted_payback_year)
+        figures["effort_days"].append(result.effort_days)
+        figures["optimism_bias"].append(result.optimism_bias)
+        figures["pv_costs"].append(result.pv_costs)
+        figures["pv_benefits"].append(result.pv_benefits)
     actions = actions.with_columns(pl.Series(k, v) for k, v in figures.items())
     keep = [c.split()[0] for c in CONTRACT_DDL["plan_actions"].replace("\n", " ").split(",")]
     return groups, members, actions.select(keep)
+
+
+def _baseline(apps: pl.DataFrame) -> pl.DataFrame:
+    """Every live application's cost; one in 31 stated implausibly (excluded and estimated instead)."""
+    rows = apps.with_row_index("i").filter(pl.col("lifecycle") != "retired")
+    run = (pl.col("cost_licence") + pl.col("cost_support")).cast(pl.Float64)
+    flagged = pl.col("i") % 31 == 7
+    return rows.select(
+        "organisation",
+        "app_id",
+        pl.col("name").alias("app_name"),
+        pl.when(flagged).then(pl.lit(95_000_000.0)).otherwise(run).alias("stated_cost"),
+        flagged.alias("excluded"),
+        pl.when(flagged).then(pl.lit("above the cost ceiling of 10,000,000 (DQ004)")).alias("exclusion"),
+        pl.when(flagged).then(pl.lit(30_000.0)).otherwise(run).alias("annual_run_cost"),
+        pl.when(flagged).then(pl.lit("reference")).otherwise(pl.lit("stated")).alias("cost_basis"),
+        pl.when(flagged).then(pl.lit("estimated: median of 40 live applications")).alias("cost_method"),
+        pl.when(flagged)
+        .then(pl.lit(0.0))
+        .otherwise(pl.col("cost_licence").cast(pl.Float64))
+        .alias("annual_cashable"),
+        pl.when(pl.col("i") % 3 == 0).then(pl.col("i") % 5).cast(pl.Int32).alias("support_end_year"),
+        (pl.col("i") % 9 == 0).alias("red_rated"),
+    )
 
 
 def _cash_flows(actions: pl.DataFrame, a: Assumptions) -> pl.DataFrame:
@@ -418,5 +469,7 @@ def _cash_flows(actions: pl.DataFrame, a: Assumptions) -> pl.DataFrame:
 def _partners(actions: pl.DataFrame, orgs: list[str]) -> pl.DataFrame:
     shared = actions.filter(pl.col("action") == "share").select("action_id", "organisation")
     first = shared.with_columns(pl.lit(60.0).alias("share"))
-    other = shared.with_columns(pl.lit(orgs[-1]).alias("organisation"), pl.lit(40.0).alias("share"))
+    # The host is another body (a shared service always crosses bodies).
+    host = pl.when(pl.col("organisation") == orgs[-1]).then(pl.lit(orgs[0])).otherwise(pl.lit(orgs[-1]))
+    other = shared.with_columns(host.alias("organisation"), pl.lit(40.0).alias("share"))
     return pl.concat([first, other]).sort("action_id", "organisation")

@@ -157,3 +157,25 @@ def test_a_failure_inside_the_block_removes_the_temporary_folder(tmp_path):
     assert target.read_text(encoding="utf-8") == "first\n" and _hidden(tmp_path) == []
     with pytest.raises(ArtefactError, match="the output path is a folder"):
         write_text(tmp_path, "x")
+
+
+def test_map_write_refuses_a_mapping_file_open_in_libreoffice(tmp_path, write_csv):
+    inventory = write_csv("Application Name,Supplier\nUniform,Idox\n")
+    target = tmp_path / "mapping.yaml"
+    target.write_text("# mine\n", encoding="utf-8")
+    (tmp_path / ".~lock.mapping.yaml#").write_text("owner", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["map", str(inventory), "--write", str(target)])
+    assert result.exit_code == 2 and "'mapping.yaml' is open in LibreOffice" in result.stderr
+    assert target.read_text(encoding="utf-8") == "# mine\n"
+
+
+def test_a_killed_runs_rule_sandbox_scratch_folder_is_swept_by_the_next_run(tmp_path, monkeypatch):
+    from appconsol.engine.sandbox import RuleSandbox
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    stale = tmp_path / "appconsol-rules-999999999-abc"
+    stale.mkdir()
+    (stale / "spill.tmp").write_bytes(b"x")
+    with RuleSandbox():
+        assert not stale.exists()
+    assert [p.name for p in tmp_path.iterdir()] == []

@@ -79,6 +79,9 @@ def test_the_stored_model_inputs_reproduce_every_output(store, tmp_path):
                 action["exit_fee"],
                 action["effort"],
                 action["saving_share"],
+                action["action"],
+                action["size_factor"],
+                action["support_end_year"],
             ),
             a,
         )

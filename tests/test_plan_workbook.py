@@ -20,11 +20,15 @@ from plan_store import build_plan_store
 SHEETS = [
     "Cover",
     "Summary",
+    "Board",
+    "Options",
+    "Sensitivity",
     "Assumptions",
     "Plan",
     "Savings",
     "Cash flow",
     "Partners",
+    "Baseline",
     "Overlaps",
     "Legacy risk",
     "Cloud & TIME",
@@ -126,12 +130,18 @@ def test_savings_and_cash_flow_are_formulas_over_plan_and_assumptions(book):
     savings, flows = book["Savings"], book["Cash flow"]
     header = _header(savings)
     one_off = savings.cell(4, header.index("One-off cost (£)") + 1).value
-    assert one_off.startswith("=") and "optimism_bias_capital" in one_off
+    assert one_off.startswith("=SUM(")
+    # Optimism bias is its own line (issue 11), at a rate set by the bounds and the action's mitigation.
+    rate = savings.cell(4, header.index("Optimism bias on labour (rate)") + 1).value
+    assert (
+        "optimism_bias_capital" in rate and "optimism_bias_capital_lower" in rate and "ob_mitigation_" in rate
+    )
     migration = savings.cell(4, header.index("Migration (£)") + 1).value
     assert "Plan!" in migration and "day_rate" in migration
     npv = savings.cell(5, header.index("NPV long horizon (£)") + 1).value
     assert npv.startswith("=SUMPRODUCT('Cash flow'!") and "discount_factors" in npv
-    year0 = flows.cell(6, _header(flows).index("Year 0 (£)") + 1).value
+    # Years are UK financial years (issue 11); the store's as-of date is 2026-11-25.
+    year0 = flows.cell(6, _header(flows).index("FY 2026-27 (£)") + 1).value
     assert "Savings!" in year0 and "horizon_long_years" in year0 and year0.startswith("=")
 
 
@@ -149,7 +159,9 @@ def test_cached_values_are_the_savings_model_figures(cached, store_path):
         assert sheet_row["NPV short horizon (£)"] == pytest.approx(result.npv_short, abs=0.005)
         assert sheet_row["NPV long horizon (£)"] == pytest.approx(result.npv_long, abs=0.005)
         payback = result.discounted_payback_year
-        assert sheet_row["Discounted payback (year)"] == (payback if payback is not None else "none")
+        # Payback is a period in years (issue 11: it was a year index); blank when nothing moves.
+        want = "" if not row["migrates"] else "beyond horizon" if payback is None else payback + 1
+        assert (sheet_row["Payback (years)"] or "") == want
         # The store's own figures (written by the planner) agree with the workbook's.
         assert row["npv_10"] == pytest.approx(result.npv_long, abs=0.01)
 
@@ -274,3 +286,37 @@ def test_partner_shares_split_costs_and_savings_as_the_model_does(cached):
         split = split_by_share(float(savings[action]["One-off cost (£)"]), shares)
         for i, row in enumerate(rows):
             assert row["One-off cost share (£)"] == pytest.approx(split[str(i)], abs=0.005)
+
+
+def test_sheets_print_landscape_fit_to_width_with_repeated_headers_and_a_one_page_board_view(book):
+    for name in ("Plan", "Savings", "Cash flow", "Partners", "Options", "Sensitivity", "Baseline"):
+        ws = book[name]
+        assert ws.page_setup.orientation == "landscape", name
+        # 1 is the file format's default, which writers leave out.
+        assert (ws.page_setup.fitToWidth or 1) == 1 and ws.page_setup.fitToHeight == 0, name
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, name
+    for name in ("Plan", "Savings", "Cash flow", "Partners"):
+        assert book[name].print_title_rows == "$3:$3", name
+    assert book["Baseline"].print_title_rows == "$12:$12"
+    summary = book["Summary"]
+    assert (summary.page_setup.fitToWidth or 1) == 1 and (summary.page_setup.fitToHeight or 1) == 1
+    assert summary.sheet_properties.pageSetUpPr.fitToPage
+    assert summary.print_area and "$A$1:" in summary.print_area
+
+
+def test_the_board_view_fits_one_page_and_lists_the_preferred_options_top_opportunities(book, cached):
+    board = book["Board"]
+    assert board.page_setup.orientation == "landscape" and board.sheet_properties.pageSetUpPr.fitToPage
+    assert (board.page_setup.fitToHeight or 1) == 1
+    text = [c for row in cached["Board"].iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    for heading in ("Options against doing nothing", "Main risks", "The assumptions that matter most"):
+        assert any(t.startswith(heading) for t in text), heading
+    assert any(t.startswith("Top 10 opportunities") for t in text)
+    # Each opportunity reads its Plan and Savings row: a formula, not a copied figure.
+    formulas = [
+        c.value
+        for row in board.iter_rows()
+        for c in row
+        if isinstance(c.value, str) and "Savings!$" in c.value
+    ]
+    assert len(formulas) >= 3

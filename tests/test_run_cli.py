@@ -35,7 +35,9 @@ def test_run_loads_analyses_and_writes_the_plan_with_a_summary(tmp_path, write_c
     )
     assert result.exit_code == 0, result.output
     assert "Loaded 1 file(s): 3 rows loaded, 0 rejected" in result.stderr
-    assert f"Wrote {output}: 14 sheets, 3 applications" in result.stderr
+    assert (
+        f"Wrote {output}: 18 sheets, 3 applications" in result.stderr
+    )  # issue 11: Board, Options, Sensitivity, Baseline
     assert result.stdout == ""
     book = openpyxl.load_workbook(output, read_only=True)
     assert book["Applications"].max_row == 3 + 3

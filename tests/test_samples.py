@@ -119,7 +119,7 @@ def test_run_writes_a_plan_a_user_can_open(tmp_path, monkeypatch):
     )
     assert result.exit_code == 0, result.output
     workbook = openpyxl.load_workbook(output, read_only=True)
-    assert workbook.sheetnames[:4] == ["Cover", "Summary", "Assumptions", "Plan"]
+    assert workbook.sheetnames[:6] == ["Cover", "Summary", "Board", "Options", "Sensitivity", "Assumptions"]
     inputs = [row for row in workbook["Cover"].iter_rows(values_only=True) if row[0] in TRUTH["files"]]
     assert len(inputs) == len(TRUTH["files"])
     applications = workbook["Applications"]

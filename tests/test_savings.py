@@ -20,10 +20,11 @@ from appconsol.analyses.savings import (
 ACTION = ActionCosts(annual_run_cost=24_000, annual_cashable=20_000, months_to_exit=14)
 
 
-def test_one_off_cost_carries_green_book_optimism_bias():
-    # (40 + 15 + 5) days x £650 = £39,000; 3 months dual running of £24,000/yr = £6,000;
-    # £45,000 x (1 + 200%) = £135,000.
-    assert appraise(ACTION, Assumptions()).one_off_cost == pytest.approx(135_000)
+def test_one_off_cost_carries_green_book_optimism_bias_on_labour_only():
+    # (40 + 15 + 5) days x £650 = £39,000, x (1 + 200%) = £117,000 (no action type: the upper
+    # bound); 3 months dual running of £24,000/yr = £6,000, a known run cost, is not uplifted
+    # (issue 11: it used to be, with exit fees, tripling contractual costs): £123,000.
+    assert appraise(ACTION, Assumptions()).one_off_cost == pytest.approx(123_000)
 
 
 def test_savings_start_after_the_later_of_contract_exit_and_biased_lead_time():
@@ -36,20 +37,21 @@ def test_savings_start_after_the_later_of_contract_exit_and_biased_lead_time():
 
 def test_npv_and_payback_match_hand_computed_values():
     result = appraise(ACTION, Assumptions())
-    assert result.cash_flows[:3] == (0.0, -135_000.0, 24_000.0)
-    # -135000/1.035 + 24000/1.035^2 + 24000/1.035^3 + 24000/1.035^4
-    # = -130434.78 + 22404.26 + 21646.63 + 20914.61 = -65469.29
-    assert result.npv_short == pytest.approx(-65_469.29, abs=0.01)
-    # ... + 24000 x (1/1.035^5 + ... + 1/1.035^9) = 28961.29
-    assert result.npv_long == pytest.approx(28_961.29, abs=0.01)
-    # Cumulative discounted: year 7 -6874.13, year 8 +11351.74.
-    assert result.discounted_payback_year == 8
+    assert result.cash_flows[:3] == (0.0, -123_000.0, 24_000.0)
+    # -123000/1.035 + 24000/1.035^2 + 24000/1.035^3 + 24000/1.035^4
+    # = -118840.58 + 22404.26 + 21646.62 + 20914.61 = -53875.08
+    assert result.npv_short == pytest.approx(-53_875.08, abs=0.01)
+    # ... + 24000 x (1/1.035^5 + ... + 1/1.035^9) = 40555.49
+    assert result.npv_long == pytest.approx(40_555.49, abs=0.01)
+    # Cumulative discounted: year 6 -14143.71, year 7 +4720.07.
+    assert result.discounted_payback_year == 7
 
 
 def test_lower_optimism_bias_moves_npv_by_the_discounted_cost_difference():
     low = appraise(ACTION, Assumptions(optimism_bias_capital=0.10))
-    # One-off falls from £135,000 to £49,500: NPV rises by 85,500 / 1.035 = 82,608.70.
-    assert low.npv_long - appraise(ACTION, Assumptions()).npv_long == pytest.approx(82_608.70, abs=0.01)
+    # One-off falls from £123,000 to £39,000 x 1.1 + £6,000 = £48,900: NPV rises by
+    # 74,100 / 1.035 = 71,594.20.
+    assert low.npv_long - appraise(ACTION, Assumptions()).npv_long == pytest.approx(71_594.20, abs=0.01)
 
 
 def test_cashable_excludes_staff_time():
@@ -95,10 +97,15 @@ def test_the_frame_model_equals_the_scalar_model_row_by_row():
             exit_fee=rng.choice([None, 0.0, 5_000.0]),
             effort=rng.choice([0.25, 0.5, 1.0, 2.0]),
             saving_share=rng.choice([0.1, 0.15, 1.0]),
+            action=rng.choice(["", "retire", "rehost", "consolidate", "refactor"]),
+            size_factor=rng.choice([0.25, 1.0, 3.7]),
+            support_end_year=rng.choice([None, 0, 2, 12]),
         )
         for _ in range(300)
     ]
-    a = Assumptions(discount_rate=0.05, optimism_bias_capital=0.4)
+    a = Assumptions(
+        discount_rate=0.05, optimism_bias_capital=0.4, fy_offset_months=7.8, benefits_shortfall=0.1
+    )
     frame = pl.DataFrame([vars(x) for x in actions])
     framed, flows = appraise_frame(frame, a)
     for i, (action, row) in enumerate(zip(actions, framed.iter_rows(named=True), strict=True)):
@@ -110,5 +117,10 @@ def test_the_frame_model_equals_the_scalar_model_row_by_row():
         assert row["npv_short"] == pytest.approx(result.npv_short, abs=1e-6)
         assert row["npv_long"] == pytest.approx(result.npv_long, abs=1e-6)
         assert row["discounted_payback_year"] == result.discounted_payback_year
+        assert row["optimism_bias"] == pytest.approx(result.optimism_bias, abs=1e-6)
+        assert row["effort_days"] == pytest.approx(result.effort_days, abs=1e-9)
+        assert row["pv_costs"] == pytest.approx(result.pv_costs, abs=1e-6)
+        assert row["pv_benefits"] == pytest.approx(result.pv_benefits, abs=1e-6)
+        assert row["pv_cashable"] == pytest.approx(result.pv_cashable, abs=1e-6)
         mine = flows.filter(pl.col("_row") == i)["cash_flow"].to_list()
         assert mine == pytest.approx(list(result.cash_flows), abs=1e-6)

@@ -16,157 +16,48 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import json
-import math
-from collections.abc import Callable
 from typing import Any
 
 import polars as pl
 
-from appconsol.analyses.plan_decide import (
-    SEP,
-    App,
-    Outcome,
-    added_cost,
-    app_key,
-    decide,
-)
+from appconsol.analyses.plan_actions import DISPOSITION_ACTIONS, group_actions, other_actions
+from appconsol.analyses.plan_assumptions import financial_year
+from appconsol.analyses.plan_decide import SEP, App, app_key, decide
+from appconsol.analyses.plan_effort import complexity, integration_counts, read_overrides
 from appconsol.analyses.plan_inputs import (
     application_facts,
     capability_keys,
     constraint_flags,
     existing_tables,
 )
+from appconsol.analyses.plan_options import (
+    appraise_options,
+    do_nothing_cost,
+    in_option_expr,
+    justification_expr,
+    option_expr,
+    options_frame,
+)
+from appconsol.analyses.plan_tables import (
+    PLAN_ACTIONS,
+    PLAN_ASSUMPTIONS,
+    PLAN_BASELINE,
+    PLAN_CASH_FLOWS,
+    PLAN_OPTIONS,
+    PLAN_PARTNER_SHARES,
+    frame_schema,
+)
 from appconsol.analyses.plan_timing import WaveInput, assign_waves, dependency_edges, timing_frame
-from appconsol.analyses.savings import Assumptions, appraise_frame, split_by_share
+from appconsol.analyses.savings import MIGRATING, Assumptions, appraise_frame, split_by_share
 from appconsol.analyses.settings import Setting, fetch_frame, read_settings
 from appconsol.engine.steps import Step, StepContext, register_step
 from appconsol.errors import ConfigError, Notice
-from appconsol.schema import Column, Table
-
-PLAN_ACTIONS = Table(
-    "plan_actions",
-    "one row per application with a planned action: every overlap group member, and applications "
-    "whose disposition changes them",
-    (
-        Column("action_id", "VARCHAR", "Stable id from the application's identity (`PA-` + 10 hex)."),
-        Column("organisation", "VARCHAR", "Organisation of the application."),
-        Column("app_id", "VARCHAR", "Application id."),
-        Column("app_name", "VARCHAR", "Application name."),
-        Column(
-            "action",
-            "VARCHAR",
-            "keep, invest (a survivor taking on others' users), consolidate (into another system of the "
-            "same body), share (move onto a partner body's system), retire, rehost, replatform, "
-            "repurchase or refactor.",
-        ),
-        Column(
-            "target_organisation", "VARCHAR", "For consolidate and share: the body whose system survives."
-        ),
-        Column("target_app_id", "VARCHAR", "The surviving application's id."),
-        Column("target_name", "VARCHAR", "The surviving application's name."),
-        Column("group_id", "VARCHAR", "Overlap group the action was decided in (NULL for dispositions)."),
-        Column(
-            "earliest_date",
-            "DATE",
-            "Day work must start to exit at the contract's exit date (not before as_of).",
-        ),
-        Column(
-            "latest_date", "DATE", "Earliest end of security support of its components (NULL when unknown)."
-        ),
-        Column("exit_date", "DATE", "Date the contract can end (after any later wave)."),
-        Column("wave_year", "INTEGER", "Calendar year of the action's wave (migrating actions)."),
-        Column("reason", "VARCHAR", "One sentence a board can read."),
-        Column(
-            "timing_notes",
-            "VARCHAR[]",
-            "Assumptions behind the dates (notice period assumed, contract rolled on, support already "
-            "ended, a later wave for a dependency or the yearly limit).",
-        ),
-        Column(
-            "why",
-            "JSON",
-            "Why: the survivor's fit, runway, users, cost per user and risk beside the others'.",
-        ),
-        Column(
-            "annual_run_cost",
-            "DOUBLE",
-            "Model input: the application's annual run cost (stated or estimated).",
-        ),
-        Column(
-            "annual_cashable", "DOUBLE", "Model input: the cashable part (licence, support, hosting, other)."
-        ),
-        Column(
-            "annual_added_cost",
-            "DOUBLE",
-            "Model input: extra annual cost on the survivor for the moved users.",
-        ),
-        Column("months_to_exit", "DOUBLE", "Model input: months from as_of to the exit date."),
-        Column("migrates", "BOOLEAN", "Model input: false for keep and invest (no cost, no saving)."),
-        Column("exit_fee", "DOUBLE", "Model input: the contract's exit fee (NULL: the exit_fee assumption)."),
-        Column("effort", "DOUBLE", "Model input: share of a migration's person-days (1 for a move)."),
-        Column(
-            "saving_share", "DOUBLE", "Model input: share of the run cost that stops (1 when switched off)."
-        ),
-        Column("one_off_cost", "DOUBLE", "Output: one-off cost with optimism bias."),
-        Column(
-            "annual_saving", "DOUBLE", "Output: saving_share x run cost - added cost, a year at steady state."
-        ),
-        Column("annual_cashable_saving", "DOUBLE", "Output: the cashable part of that saving."),
-        Column(
-            "saving_start_year", "INTEGER", "Output: first year (0 = the year from as_of) with the saving."
-        ),
-        Column("cost_year", "INTEGER", "Output: year the one-off cost falls in."),
-        Column("npv_5", "DOUBLE", "Output: NPV over the short horizon (default 5 years)."),
-        Column("npv_10", "DOUBLE", "Output: NPV over the long horizon (default 10 years)."),
-        Column(
-            "payback_year", "INTEGER", "Output: first year whose cumulative discounted cash flow is >= 0."
-        ),
-    ),
-)
-PLAN_CASH_FLOWS = Table(
-    "plan_cash_flows",
-    "one row per migrating action and year of the long horizon",
-    (
-        Column("action_id", "VARCHAR", "The action."),
-        Column("year", "INTEGER", "0 = the year from as_of."),
-        Column(
-            "cash_flow",
-            "DOUBLE",
-            "Saving from the start year, less the one-off cost in its year (undiscounted).",
-        ),
-    ),
-)
-PLAN_PARTNER_SHARES = Table(
-    "plan_partner_shares",
-    "one row per shared-service action and partner body",
-    (
-        Column("action_id", "VARCHAR", "A `share` action."),
-        Column("organisation", "VARCHAR", "The moving body or the host body."),
-        Column(
-            "share",
-            "DOUBLE",
-            "Its share: its users over both bodies' users on the shared system (equal when unknown).",
-        ),
-        Column("one_off_cost", "DOUBLE", "Its part of the action's one-off cost."),
-        Column("annual_saving", "DOUBLE", "Its part of the action's annual saving."),
-    ),
-)
-PLAN_ASSUMPTIONS = Table(
-    "plan_assumptions",
-    "one row per input of the savings model, as used by this plan",
-    (
-        Column("name", "VARCHAR", "The assumption (also the workbook's named cell)."),
-        Column("value", "DOUBLE", "Its value."),
-        Column("unit", "VARCHAR", "Its unit."),
-        Column("source", "VARCHAR", "Where the default comes from, or the appconsol.toml line that set it."),
-    ),
-)
 
 _TYPES = {float: "number", int: "integer", bool: "boolean"}
 ASSUMPTION_SETTINGS = tuple(
     Setting(f.name, _TYPES[type(f.default)], f.default, "Savings model assumption (see plan_assumptions).")
     for f in dataclasses.fields(Assumptions)
+    if f.name != "fy_offset_months"  # derived from as_of
 )
 PLAN_SETTINGS = (
     *ASSUMPTION_SETTINGS,
@@ -176,16 +67,28 @@ PLAN_SETTINGS = (
     Setting(
         "max_targets", "integer", 8, "In a group larger than this, only the best this many may receive moves."
     ),
+    Setting(
+        "overrides",
+        "path",
+        None,
+        "Plan-overrides CSV: organisation, app_id and any of effort_days, exit_fee, complexity, per application.",
+    ),
 )
-DISPOSITION_ACTIONS = {
-    "retire": "retire",
-    "rehost": "rehost",
-    "relocate": "rehost",
-    "replatform": "replatform",
-    "repurchase": "repurchase",
-    "refactor": "refactor",
-}
-MIGRATING = ("consolidate", "share", "retire", "rehost", "replatform", "repurchase", "refactor")
+__all__ = [
+    "DISPOSITION_ACTIONS",
+    "MIGRATING",
+    "PLAN_ACTIONS",
+    "PLAN_ASSUMPTIONS",
+    "PLAN_BASELINE",
+    "PLAN_CASH_FLOWS",
+    "PLAN_OPTIONS",
+    "PLAN_PARTNER_SHARES",
+]
+
+
+def fy_offset_months(as_of: dt.date) -> float:
+    """Months (of 30.4375 days) from 1 April of the as-of date's financial year to the as-of date."""
+    return round((as_of - dt.date(financial_year(as_of), 4, 1)).days / 30.4375, 4)
 
 
 def action_id(organisation: str, app_id: str) -> str:
@@ -221,9 +124,24 @@ def read_plan_settings(ctx: StepContext) -> tuple[dict[str, Any], Assumptions, d
 def make_plan(ctx: StepContext) -> None:
     con = ctx.con
     values, a, pins = read_plan_settings(ctx)
+    a = dataclasses.replace(a, fy_offset_months=fy_offset_months(ctx.as_of))
     tables = existing_tables(con)
     facts = timing_frame(application_facts(con, a, tables), ctx.as_of, a).with_columns(
         pl.concat_str("organisation", pl.lit(SEP), "app_id").alias("key")
+    )
+    # Complexity (and any override) before the optimiser, so it prices moves as they will be appraised.
+    overrides = read_overrides(values.get("overrides"), ctx.where("plan", "overrides"))
+    facts = facts.join(integration_counts(con, tables), on=["organisation", "app_id"], how="left")
+    facts = facts.with_columns(complexity(facts).alias("size_factor"), _support_end_year())
+    per_move = a.migration_days + a.data_migration_days + a.training_days
+    facts = (
+        facts.join(overrides, on=["organisation", "app_id"], how="left")
+        .with_columns(
+            pl.coalesce(
+                pl.when(per_move > 0).then(pl.col("effort_days") / per_move), "complexity", "size_factor"
+            ).alias("size_factor")
+        )
+        .drop("effort_days", "complexity")
     )
     live = set(facts["key"].to_list())
     for key in pins:
@@ -247,8 +165,22 @@ def make_plan(ctx: StepContext) -> None:
     outcome = decide(apps, kind_of, members_of, a, values, _partner_pairs(con), ctx.as_of)
     info = {row["group_id"]: row for row in groups.iter_rows(named=True)}
     actions = pl.concat(
-        [_group_actions(apps, outcome, info, members_of, a), _other_actions(facts, set(outcome), pins, a)],
+        [group_actions(apps, outcome, info, members_of, a), other_actions(facts, set(outcome), pins, a)],
         how="vertical_relaxed",
+    )
+    baseline = facts.select(
+        "organisation",
+        "app_id",
+        pl.col("name").alias("app_name"),
+        pl.col("stated_figure").alias("stated_cost"),
+        pl.col("cost_problem").is_not_null().alias("excluded"),
+        pl.col("cost_problem").alias("exclusion"),
+        "annual_run_cost",
+        "cost_basis",
+        "cost_method",
+        "annual_cashable",
+        "support_end_year",
+        pl.col("red_rated").fill_null(False),
     )
     actions = actions.join(
         facts.select(
@@ -263,22 +195,50 @@ def make_plan(ctx: StepContext) -> None:
             "notice_days",
             "timing_notes",
             "users",
+            "size_factor",
+            "support_end_year",
+            "cost_basis",
+            "red_rated",
+            "legacy_score",
         ),
         on=["organisation", "app_id"],
         how="left",
-    )
+    ).join(overrides, on=["organisation", "app_id"], how="left")
     del facts, apps, outcome, info, members, groups  # a million-application plan needs the room
     frames = _timed_and_costed(ctx, actions, a, values, tables)
-    ctx.store.replace_table(PLAN_ACTIONS, frames["actions"])
+    options = appraise_options(
+        frames["options_input"], frames["flow_rows"], do_nothing_cost(baseline, a)[0], a
+    )
+    preferred = next(o.option for o in options if o.preferred)
+    plan_actions = frames["actions"].with_columns(
+        ((pl.col("option") <= preferred) & (pl.col("_in_option") == 1)).alias("recommended")
+    )
+    ctx.store.replace_table(PLAN_ACTIONS, plan_actions.select([col.name for col in PLAN_ACTIONS.columns]))
     ctx.store.replace_table(PLAN_CASH_FLOWS, frames["cash_flows"])
     ctx.store.replace_table(PLAN_PARTNER_SHARES, frames["shares"])
     ctx.store.replace_table(PLAN_ASSUMPTIONS, _assumption_rows(ctx, a))
+    ctx.store.replace_table(PLAN_BASELINE, baseline)
+    ctx.store.replace_table(PLAN_OPTIONS, options_frame(options))
+
+
+def _support_end_year() -> pl.Expr:
+    """Year (0 = the year from as_of) the platform leaves security support; NULL when not known."""
+    months = pl.col("months_to_eol")
+    return (
+        pl.when(months.is_null())
+        .then(None)
+        .otherwise(pl.max_horizontal((months / 12.0).floor(), pl.lit(0.0)))
+        .cast(pl.Int32)
+        .alias("support_end_year")
+    )
 
 
 FACT_FIELDS = (
     *("users", "functional_fit", "technical_fit", "annual_run_cost", "annual_cashable", "licence_support"),
     *("cost_method", "months_to_eol", "legacy_score", "red_rated", "disposition", "disposition_rule"),
     "disposition_reason",
+    "size_factor",
+    "exit_fee",
 )
 
 
@@ -315,297 +275,6 @@ def _partner_pairs(con: Any) -> frozenset[frozenset[str]]:
     return frozenset(frozenset(r) for r in rows.iter_rows())
 
 
-# -- actions -----------------------------------------------------------------------------------
-
-ACTION_SCHEMA = {
-    "organisation": pl.String,
-    "app_id": pl.String,
-    "action": pl.String,
-    "target_organisation": pl.String,
-    "target_app_id": pl.String,
-    "target_name": pl.String,
-    "group_id": pl.String,
-    "reason": pl.String,
-    "why": pl.String,
-    "annual_added_cost": pl.Float64,
-    "effort": pl.Float64,
-    "saving_share": pl.Float64,
-    "target_users": pl.Int64,
-}
-
-
-def _group_actions(
-    apps: dict[str, App],
-    outcome: dict[str, Outcome],
-    info: dict[str, dict[str, Any]],
-    members_of: dict[str, list[str]],
-    a: Assumptions,
-) -> pl.DataFrame:
-    """One row per overlap group member: keep, invest, consolidate, share, or its disposition.
-
-    Built in chunks, each turned into a frame at once, so a million-application plan never holds
-    every row twice as Python objects.
-    """
-    ordered = {gid: sorted(keys) for gid, keys in members_of.items()}
-
-    def others(key: str, gid: str, exclude: set[str]) -> tuple[list[App], int]:
-        keys = ordered.get(gid, [])
-        listed = []
-        for k in keys:
-            if k != key and k not in exclude:
-                listed.append(apps[k])
-                if len(listed) == MAX_LISTED:
-                    break
-        skipped = 1 + len(exclude) if key in keys else len(exclude)
-        return listed, len(keys) - skipped
-
-    frames: list[pl.DataFrame] = []
-    columns: dict[str, list[Any]] = {name: [] for name in ACTION_SCHEMA}
-    for position, key in enumerate(sorted(outcome), start=1):
-        row = _group_action(apps[key], outcome[key], info, others, apps, a)
-        for name in ACTION_SCHEMA:
-            columns[name].append(row.get(name))
-        if position % 20_000 == 0:
-            frames.append(pl.DataFrame(columns, schema=ACTION_SCHEMA))
-            columns = {name: [] for name in ACTION_SCHEMA}
-    frames.append(pl.DataFrame(columns, schema=ACTION_SCHEMA))
-    return pl.concat(frames)
-
-
-def _group_action(
-    app: App,
-    done: Outcome,
-    info: dict[str, dict[str, Any]],
-    others: Callable[[str, str, set[str]], tuple[list[App], int]],
-    apps: dict[str, App],
-    a: Assumptions,
-) -> dict[str, Any]:
-    group = info.get(done.group_id, {})
-    capability = group.get("capability_name") or group.get("product_label") or ""
-    row: dict[str, Any] = {
-        "organisation": app.organisation,
-        "app_id": app.app_id,
-        "group_id": done.group_id,
-        "annual_added_cost": 0.0,
-        "effort": 1.0,
-        "saving_share": 1.0,
-    }
-    disposition = None if app.pin == "keep" else DISPOSITION_ACTIONS.get(app.facts["disposition"] or "")
-    if done.target is not None:
-        target = apps[done.target]
-        kind = "consolidate" if target.organisation == app.organisation else "share"
-        where = "" if kind == "consolidate" else f"{target.organisation}'s "
-        row.update(
-            action=kind,
-            target_organisation=target.organisation,
-            target_app_id=target.app_id,
-            target_name=target.name,
-            target_users=target.facts["users"],
-            reason=f"{kind} into {where}{target.name} ({capability})",
-            why=_why(target, [app], others(done.target, done.group_id, {app.key}), done, group),
-            annual_added_cost=added_cost(app, target, a),
-        )
-    elif done.incoming:
-        movers = [apps[k] for k in sorted(done.incoming)]
-        names = ", ".join(m.name for m in movers[:MAX_LISTED]) + (
-            f" and {len(movers) - MAX_LISTED} more" if len(movers) > MAX_LISTED else ""
-        )
-        row.update(
-            action="invest",
-            reason=f"invest: take on the users of {names} ({capability})",
-            why=_why(app, movers, others(app.key, done.group_id, set(done.incoming)), done, group),
-        )
-    elif disposition:
-        why = {**_disposition_why(app.facts), "overlap_group": done.group_id}
-        row.update(
-            action=disposition,
-            reason=_disposition_reason(app.facts, disposition),
-            why=json.dumps(why, default=str, sort_keys=True),
-            effort=getattr(a, f"effort_{disposition}"),
-            saving_share=1.0 if disposition == "retire" else getattr(a, f"saving_share_{disposition}"),
-        )
-    else:
-        row.update(
-            action="keep",
-            reason=f"keep: no move in its overlap group ({capability}) pays back within the horizon",
-            why=_why(app, [], others(app.key, done.group_id, set()), done, group),
-        )
-    return row
-
-
-def _disposition_reason(f: dict[str, Any], action: str) -> str:
-    return f"{action}: disposition {f['disposition']} ({f['disposition_rule'] or 'decision table'})"
-
-
-def _disposition_why(f: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "disposition": f["disposition"],
-        "decided_by": f["disposition_rule"],
-        "disposition_reason": f["disposition_reason"],
-    }
-
-
-def _other_actions(
-    facts: pl.DataFrame, decided: set[str], pins: dict[str, str], a: Assumptions
-) -> pl.DataFrame:
-    """Applications in no group: the action their disposition names (retire when pinned to retire)."""
-    c = pl.col
-    pinned = pl.DataFrame(
-        {"key": list(pins), "pin": list(pins.values())}, schema={"key": pl.String, "pin": pl.String}
-    )
-    mapping = pl.DataFrame(
-        {"disposition": list(DISPOSITION_ACTIONS), "action": list(DISPOSITION_ACTIONS.values())},
-        schema={"disposition": pl.String, "action": pl.String},
-    )
-    rest = (
-        facts.filter(~c("key").is_in(list(decided)))
-        .join(pinned, on="key", how="left")
-        .join(mapping, on="disposition", how="left")
-        .with_columns(
-            pl.when(c("pin") == "retire")
-            .then(pl.lit("retire"))
-            .when(c("pin") == "keep")
-            .then(None)
-            .otherwise(c("action"))
-            .alias("action")
-        )
-        .filter(c("action").is_not_null())
-    )
-    effort = {
-        k: getattr(a, f"effort_{k}") for k in ("retire", "rehost", "replatform", "repurchase", "refactor")
-    }
-    share = {
-        "retire": 1.0,
-        **{k: getattr(a, f"saving_share_{k}") for k in ("rehost", "replatform", "repurchase", "refactor")},
-    }
-    why = pl.struct(
-        c("disposition"),
-        c("disposition_rule").alias("decided_by"),
-        c("disposition_reason"),
-        pl.when(c("pin") == "retire").then(pl.lit("retire")).alias("pinned"),
-    ).struct.json_encode()
-    return rest.select(
-        "organisation",
-        "app_id",
-        "action",
-        pl.lit(None, pl.String).alias("target_organisation"),
-        pl.lit(None, pl.String).alias("target_app_id"),
-        pl.lit(None, pl.String).alias("target_name"),
-        pl.lit(None, pl.String).alias("group_id"),
-        pl.when(c("pin") == "retire")
-        .then(pl.lit("retire: pinned in appconsol.toml [plan] pins"))
-        .otherwise(
-            pl.format(
-                "{}: disposition {} ({})",
-                "action",
-                "disposition",
-                c("disposition_rule").fill_null("decision table"),
-            )
-        )
-        .alias("reason"),
-        why.alias("why"),
-        pl.lit(0.0).alias("annual_added_cost"),
-        c("action").replace_strict(effort, return_dtype=pl.Float64).alias("effort"),
-        c("action").replace_strict(share, return_dtype=pl.Float64).alias("saving_share"),
-        pl.lit(None, pl.Int64).alias("target_users"),
-    )
-
-
-MAX_LISTED = 10  # members listed in a `why`; the counts say how many there are in all
-
-
-def _facts(app: App) -> dict[str, Any]:
-    f = app.facts
-    users = f["users"]
-    return {
-        "organisation": app.organisation,
-        "app_id": app.app_id,
-        "name": app.name,
-        "functional_fit": f["functional_fit"],
-        "technical_fit": f["technical_fit"],
-        "months_to_end_of_support": None if f["months_to_eol"] is None else round(f["months_to_eol"], 1),
-        "users": users,
-        "annual_run_cost": f["annual_run_cost"],
-        "cost_method": f["cost_method"],
-        "cost_per_user": round(f["annual_run_cost"] / users, 2) if users else None,
-        "legacy_score": f["legacy_score"],
-        "red_rated": f["red_rated"],
-        "constraints": app.constraints or None,
-        "pinned": app.pin,
-        # Present value of the platform upgrade keeping it would need before support ends:
-        # the optimiser counts it against keeping this application.
-        "upgrade_cost_if_kept": round(app.adjustment, 2) if app.adjustment else None,
-    }
-
-
-def _summary(app: App) -> str:
-    """An application's facts as JSON text, made once however many `why`s name it."""
-    if app.summary is None:
-        app.summary = json.dumps(_facts(app), default=str, sort_keys=True)
-    return app.summary
-
-
-def _why(
-    survivor: App,
-    movers: list[App],
-    others_and_count: tuple[list[App], int],
-    done: Outcome,
-    group: dict[str, Any],
-) -> str:
-    """The survivor beside the movers: which of fit, runway, users, cost per user and risk favour it.
-
-    Written as JSON text from each application's cached summary, so a member named in many `why`s
-    is serialised once.
-    """
-    s = _facts(survivor)
-    others, other_count = others_and_count
-    planned, kept = done.whole_life or (None, None)
-    head = {
-        "decided_by": "optimiser" if planned is not None else "nothing to compare in this stage",
-        "group": {
-            "id": done.group_id,
-            "kind": group.get("kind"),
-            "capability": group.get("capability_name"),
-            "product": group.get("product_label"),
-        },
-        "group_whole_life_cost": None if planned is None else round(planned, 2),
-        "group_whole_life_cost_keeping_all": None if kept is None else round(kept, 2),
-        "moving_count": len(movers),
-        "other_members": [f"{o.name} ({o.organisation})" for o in others[:MAX_LISTED]],
-        "other_members_count": other_count,
-        "survivor_better_than": {
-            f"{m.organisation}|{m.app_id}": _better(s, _facts(m)) for m in movers[:MAX_LISTED]
-        },
-    }
-    moving = ", ".join(_summary(m) for m in movers[:MAX_LISTED])
-    return json.dumps(head, default=str)[:-1] + f', "moving": [{moving}], "survivor": {_summary(survivor)}}}'
-
-
-def _better(s: dict[str, Any], m: dict[str, Any]) -> list[str]:
-    reasons = []
-    if (s["functional_fit"] or 0) > (m["functional_fit"] or 0):
-        reasons.append("functional fit")
-    if (s["technical_fit"] or 0) > (m["technical_fit"] or 0):
-        reasons.append("technical fit")
-    s_run = s["months_to_end_of_support"] if s["months_to_end_of_support"] is not None else math.inf
-    m_run = m["months_to_end_of_support"] if m["months_to_end_of_support"] is not None else math.inf
-    if s_run > m_run:
-        reasons.append("runway to end of support")
-    if (s["users"] or 0) > (m["users"] or 0):
-        reasons.append("users")
-    if (
-        s["cost_per_user"] is not None
-        and m["cost_per_user"] is not None
-        and s["cost_per_user"] < m["cost_per_user"]
-    ):
-        reasons.append("cost per user")
-    if s["annual_run_cost"] < m["annual_run_cost"]:
-        reasons.append("run cost")
-    if not s["red_rated"] and m["red_rated"]:
-        reasons.append("legacy risk")
-    return reasons
-
-
 # -- timing and money --------------------------------------------------------------------------
 
 
@@ -624,11 +293,25 @@ def _timed_and_costed(
         .alias("action_id"),
     )
     migrating = actions.filter(c("migrates")).sort("action_id")
+    current = financial_year(ctx.as_of)
+    held: dict[str, list[str]] = {}
+
+    def first_wave(aid: str, earliest: dt.date, exit_date: dt.date | None) -> int:
+        """The financial year work starts: not the rest of the current one unless the contract can end in it."""
+        year = financial_year(earliest)
+        if year == current and exit_date is not None and financial_year(exit_date) > current:
+            held[aid] = [
+                f"starts in financial year {current + 1}-{(current + 2) % 100:02d}: its contract "
+                f"cannot end in the rest of {current}-{(current + 1) % 100:02d}"
+            ]
+            return current + 1
+        return year
+
     waves, notes = assign_waves(
         [
-            WaveInput(aid, (o, i), earliest.year, latest)
-            for aid, o, i, earliest, latest in migrating.select(
-                "action_id", "organisation", "app_id", "earliest_date", "latest_date"
+            WaveInput(aid, (o, i), first_wave(aid, earliest, exit_date), latest)
+            for aid, o, i, earliest, latest, exit_date in migrating.select(
+                "action_id", "organisation", "app_id", "earliest_date", "latest_date", "exit_date"
             ).iter_rows()
         ],
         dependency_edges(ctx.con, tables),
@@ -639,12 +322,17 @@ def _timed_and_costed(
         {
             "action_id": list(waves),
             "wave_year": list(waves.values()),
-            "wave_notes": [notes.get(k, []) for k in waves],
+            "wave_notes": [held.get(k, []) + notes.get(k, []) for k in waves],
         },
         schema={"action_id": pl.String, "wave_year": pl.Int32, "wave_notes": pl.List(pl.String)},
     )
-    pushed = c("wave_year") > c("earliest_date").dt.year()
-    wave_start = pl.date(c("wave_year"), 1, 1)
+    earliest_fy = (
+        pl.when(c("earliest_date").dt.month() >= 4)
+        .then(c("earliest_date").dt.year())
+        .otherwise(c("earliest_date").dt.year() - 1)
+    )
+    pushed = c("wave_year") > earliest_fy
+    wave_start = pl.date(c("wave_year"), 4, 1)
     actions = (
         actions.join(wave_frame, on="action_id", how="left")
         .with_columns(
@@ -669,32 +357,68 @@ def _timed_and_costed(
             .then(((c("exit_date") - pl.lit(ctx.as_of)).dt.total_days() / 30.4375).round(4))
             .otherwise(0.0)
             .alias("months_to_exit"),
-            pl.lit(None, pl.Float64).alias("exit_fee"),
+            c("exit_fee").alias("exit_fee"),
         )
     )
+    actions = _with_overridden_effort(actions, a)
     money, flows = appraise_frame(actions, a)
     money = money.with_columns(
+        option_expr().alias("option"),
+        justification_expr(ctx.as_of, a).alias("justification"),
+        c("effort_days").round(2),
+        c("optimism_bias").round(2),
+        c("pv_costs").round(2),
+        c("pv_benefits").round(2),
+        c("pv_cashable").round(2),
         c("one_off_cost").round(2),
         c("annual_saving").round(2),
         c("annual_cashable_saving").round(2),
         c("npv_short").round(2).alias("npv_5"),
         c("npv_long").round(2).alias("npv_10"),
         c("discounted_payback_year").alias("payback_year"),
-    )
+    ).with_columns(in_option_expr().alias("_in_option"))
     cash_flows = (
         flows.join(money.select("_row", "action_id", "migrates"), on="_row")
         .filter(c("migrates"))
         .select("action_id", "year", c("cash_flow").round(2))
     )
+    by_row = flows.sort("_row", "year").group_by("_row", maintain_order=True).agg("cash_flow")
+    flow_rows = by_row.get_column("cash_flow").to_list()
+    options_input = money.select(
+        "option",
+        pl.col("_in_option").alias("in_option"),
+        "one_off_cost",
+        "optimism_bias",
+        "annual_saving",
+        "pv_costs",
+        "pv_benefits",
+        "pv_cashable",
+    )
+    stored = [col.name for col in PLAN_ACTIONS.columns if col.name != "recommended"]
     return {
-        "actions": money.select([col.name for col in PLAN_ACTIONS.columns]),
+        "actions": money.select(*stored, "_in_option"),
         "cash_flows": cash_flows,
         "shares": _partner_shares(money),
+        "options_input": options_input,
+        "flow_rows": flow_rows,
     }
 
 
+def _with_overridden_effort(actions: pl.DataFrame, a: Assumptions) -> pl.DataFrame:
+    """Complexity from the overrides file: given outright, or so that person-days equal effort_days."""
+    c = pl.col
+    base = (a.migration_days + a.data_migration_days + a.training_days) * c("effort") + pl.when(
+        c("action") == "retire"
+    ).then(a.archive_days).otherwise(0.0)
+    from_days = pl.when(base > 0).then(c("effort_days") / base)
+    return actions.with_columns(
+        pl.coalesce(from_days, c("complexity"), c("size_factor"), pl.lit(1.0)).round(6).alias("size_factor")
+    )
+
+
 def _partner_shares(money: pl.DataFrame) -> pl.DataFrame:
-    """For each share action: the moving and the host body's parts, by users (equal when unknown)."""
+    """For each share action: the moving and the host body's parts, by users (equal when either
+    body's users are unknown, as docs/plan.md says)."""
     rows: list[tuple[str, str, float, float, float]] = []
     shared = money.filter(pl.col("action") == "share").select(
         "action_id",
@@ -706,15 +430,12 @@ def _partner_shares(money: pl.DataFrame) -> pl.DataFrame:
         "annual_saving",
     )
     for aid, org, users, host, host_users, one_off, saving in shared.iter_rows():
-        split = split_by_share(1.0, {org: float(users or 0), host: float(host_users or 0)})
+        known = bool(users) and bool(host_users)
+        weights = {org: float(users), host: float(host_users)} if known else {org: 0.0, host: 0.0}
+        split = split_by_share(1.0, weights)
         for body, part in sorted(split.items()):
             rows.append((aid, body, round(part, 6), round(one_off * part, 2), round(saving * part, 2)))
-    return pl.DataFrame(rows, schema=_schema(PLAN_PARTNER_SHARES), orient="row")
-
-
-def _schema(table: Table) -> dict[str, Any]:
-    types = {"INTEGER": pl.Int32, "DOUBLE": pl.Float64, "DATE": pl.Date, "BOOLEAN": pl.Boolean}
-    return {c.name: types.get(c.sql_type, pl.String) for c in table.columns}
+    return pl.DataFrame(rows, schema=frame_schema(PLAN_PARTNER_SHARES), orient="row")
 
 
 def _assumption_rows(ctx: StepContext, a: Assumptions) -> pl.DataFrame:
@@ -728,7 +449,7 @@ def _assumption_rows(ctx: StepContext, a: Assumptions) -> pl.DataFrame:
                 f" (line {where.line})" if where and where.line else ""
             )
         rows.append((item.name, float(item.value), item.unit, source))
-    return pl.DataFrame(rows, schema=_schema(PLAN_ASSUMPTIONS), orient="row")
+    return pl.DataFrame(rows, schema=frame_schema(PLAN_ASSUMPTIONS), orient="row")
 
 
 PLAN_STEP = register_step(
@@ -746,7 +467,14 @@ PLAN_STEP = register_step(
             "dispositions",
             "v_app_dependencies",
         ),
-        writes=(PLAN_ACTIONS, PLAN_CASH_FLOWS, PLAN_PARTNER_SHARES, PLAN_ASSUMPTIONS),
+        writes=(
+            PLAN_ACTIONS,
+            PLAN_CASH_FLOWS,
+            PLAN_PARTNER_SHARES,
+            PLAN_ASSUMPTIONS,
+            PLAN_BASELINE,
+            PLAN_OPTIONS,
+        ),
         run=make_plan,
     )
 )

@@ -74,7 +74,16 @@ def price(app: App, a: Assumptions, as_of: dt.date) -> App:
     horizon = a.horizon_long_years
     annuity = _factors(a.discount_rate, horizon)
     run = app.facts["annual_run_cost"]
-    costs = ActionCosts(run, app.facts["annual_cashable"], 0.0, months_between(as_of, app.exit_date))
+    # Priced as the appraisal will cost the move: its complexity, a move's optimism bias, any exit fee.
+    costs = ActionCosts(
+        run,
+        app.facts["annual_cashable"],
+        0.0,
+        months_between(as_of, app.exit_date),
+        exit_fee=app.facts.get("exit_fee"),
+        action="consolidate",
+        size_factor=app.facts.get("size_factor") or 1.0,
+    )
     start = saving_start_year(costs, a)
     cost_year = max(0, start - 1)
     app.after_exit = sum(annuity[start:])

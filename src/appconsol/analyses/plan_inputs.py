@@ -3,14 +3,18 @@ runway to end of support, risk, disposition, contract, constraints and capabilit
 
 Unknown costs are estimated, never taken as 0 (a system whose cost nobody wrote down still costs
 money), and every estimate says how it was made:
-1. the stated cost lines (licence + support + hosting + staff + other), else the stated total;
+1. the stated cost (`v_applications.annual_cost`: the stated total, else the cost lines);
 2. else the median stated cost of live applications serving the same capability (its most
    confident taxonomy code), when at least three have one;
 3. else the median of live applications of the same business criticality (at least three);
 4. else the median of every live application with a stated cost (at least three);
 5. else the `default_annual_cost` assumption.
-The cashable part is licence + support + hosting + other (+ staff when `staff_cost_cashable`);
-for a total without lines, or an estimate, it is the portfolio's cashable share of stated lines.
+A stated cost that rule DQ004 flags as an error (a negative line, or above `cost_ceiling`) is
+excluded and estimated as if unknown. Each cost carries its basis: stated, reference (the median
+of comparable applications) or default. The cashable part is `annual_cashable_cost` (licence +
+support + hosting + other; + staff when `staff_cost_cashable`); for a total without lines it is
+the portfolio's cashable share of stated lines; for an estimate it is 0 (an estimated saving is
+never cashable).
 """
 
 from __future__ import annotations
@@ -55,11 +59,17 @@ def application_facts(con: Any, a: Assumptions, tables: set[str]) -> pl.DataFram
                a.business_criticality, a.data_classification, a.contract_end, a.notice_period_days,
                a.auto_renew, a.hosting_model,
                CAST(a.cost_licence AS DOUBLE) AS cost_licence, CAST(a.cost_support AS DOUBLE) AS cost_support,
-               CASE WHEN a.cost_lines_total > 0 THEN CAST(a.cost_lines_total AS DOUBLE)
-                    WHEN a.cost_total > 0 THEN CAST(a.cost_total AS DOUBLE) END AS stated_cost,
-               CASE WHEN a.cost_lines_total > 0 THEN CAST(coalesce(a.cost_licence, 0) + coalesce(a.cost_support, 0)
-                    + coalesce(a.cost_hosting, 0) + coalesce(a.cost_other, 0) {staff} AS DOUBLE) END AS stated_cashable,
+               CASE WHEN a.annual_cost > 0 THEN CAST(a.annual_cost AS DOUBLE) END AS stated_cost,
+               CASE WHEN a.annual_cost > 0 THEN CAST(a.annual_cashable_cost {staff} AS DOUBLE) END AS stated_cashable,
                CAST(a.cost_lines_total AS DOUBLE) AS lines_total,
+               -- the stated cost as v_applications means it; the raw figure only when it is no cost
+               -- (negative), so an excluded row still shows what was written
+               CAST(coalesce(a.annual_cost, a.cost_total, a.cost_lines_total) AS DOUBLE) AS stated_figure,
+               CASE WHEN least(coalesce(a.cost_total, 0), coalesce(a.cost_licence, 0), coalesce(a.cost_support, 0),
+                               coalesce(a.cost_hosting, 0), coalesce(a.cost_staff, 0), coalesce(a.cost_other, 0)) < 0
+                    THEN 'a negative cost (DQ004)'
+                    WHEN greatest(coalesce(a.cost_total, 0), coalesce(a.cost_lines_total, 0)) > {float(a.cost_ceiling)!r}
+                    THEN 'above the cost ceiling of {a.cost_ceiling:,.0f} (DQ004)' END AS cost_problem,
                p.primary_code,
                l.score AS legacy_score, coalesce(l.red_rated, false) AS red_rated, l.rag,
                l.earliest_eol, l.months_to_eol,
@@ -77,6 +87,12 @@ def application_facts(con: Any, a: Assumptions, tables: set[str]) -> pl.DataFram
 
 
 def _with_costs(facts: pl.DataFrame, a: Assumptions) -> pl.DataFrame:
+    # A stated cost that DQ004 would flag as an error is excluded and estimated like a missing one.
+    flagged = pl.col("cost_problem").is_not_null()
+    facts = facts.with_columns(
+        pl.when(flagged).then(None).otherwise(pl.col("stated_cost")).alias("stated_cost"),
+        pl.when(flagged).then(None).otherwise(pl.col("stated_cashable")).alias("stated_cashable"),
+    )
     known = facts.filter(pl.col("stated_cost").is_not_null())
     lined = facts.filter(pl.col("stated_cashable").is_not_null())
     cashable_share = (
@@ -111,13 +127,24 @@ def _with_costs(facts: pl.DataFrame, a: Assumptions) -> pl.DataFrame:
         else:
             costs.append(a.default_annual_cost)
             methods.append("estimated: default_annual_cost assumption (no comparable stated cost)")
+    stated_basis = pl.col("cost_method") == "stated"
     return facts.with_columns(
         pl.Series("annual_run_cost", costs, dtype=pl.Float64).round(2),
         pl.Series("cost_method", methods, dtype=pl.String),
     ).with_columns(
-        annual_cashable=pl.coalesce(
-            "stated_cashable", (pl.col("annual_run_cost") * cashable_share).round(2)
-        ).clip(upper_bound=pl.col("annual_run_cost")),
+        # Estimated costs are never cashable: nobody can bank a saving on a bill nobody has seen.
+        annual_cashable=pl.when(stated_basis)
+        .then(
+            pl.coalesce("stated_cashable", (pl.col("annual_run_cost") * cashable_share).round(2)).clip(
+                upper_bound=pl.col("annual_run_cost")
+            )
+        )
+        .otherwise(0.0),
+        cost_basis=pl.when(stated_basis)
+        .then(pl.lit("stated"))
+        .when(pl.col("cost_method").str.contains("default_annual_cost"))
+        .then(pl.lit("default"))
+        .otherwise(pl.lit("reference")),
         licence_support=pl.when(pl.col("cost_licence").is_not_null() | pl.col("cost_support").is_not_null())
         .then(pl.col("cost_licence").fill_null(0) + pl.col("cost_support").fill_null(0))
         .otherwise(pl.col("annual_run_cost") * cashable_share),

@@ -8,13 +8,15 @@
   the day work must start for the switch-off to meet the exit date.
 - Latest date: the earliest end of security support among the application's components (from
   the legacy step), after which it runs unsupported.
-- Waves: a migrating action's wave is the year of its earliest date, then moved later when
+- Waves: a migrating action's wave is the UK financial year (April to March) of its earliest
+  date, but never the rest of the current one unless its contract can end in it (the plan step
+  decides that first year), then moved later when
   (1) it depends on another migrating application (app_dependencies: a southbound record means
   the application calls the other; a northbound one that the other calls it) -- a dependent moves
   no earlier than what it depends on -- or (2) the year already holds `max_migrations_per_year`
   migrations. Actions take capacity in order of wave, then latest date, then id; dependency
-  cycles are broken at the action processed last. A later wave starts on 1 January of its year,
-  so its exit moves to that day + lead time + notice when that is after the contract's exit.
+  cycles are broken at the action processed last. A later wave starts on 1 April of its year, so
+  its exit moves to that day + lead time + notice when that is after the contract's exit.
 """
 
 from __future__ import annotations

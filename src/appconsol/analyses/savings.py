@@ -2,26 +2,29 @@
 
 Plain Python over plain numbers, so that the plan workbook can write the very same model as
 formulas and a test can prove the two agree after a spreadsheet engine recalculates. Every
-formula here is one a finance reader can follow in a cell:
+formula here is one a finance reader can follow in a cell (docs/plan.md gives them with sources):
 
-- one-off cost = (effort x migration days x day rate + effort x data migration days x day rate
-  + dual running months x monthly run cost + exit fee + effort x training days x day rate)
-  x (1 + optimism bias on capital); effort is 1 for moving onto another system and the
-  `effort_<action>` assumption for retiring or moving to cloud
-- annual saving = saving share x annual run cost - annual added cost (saving share is 1 when the
-  application is switched off, the `saving_share_<action>` assumption when it is rehosted,
-  replatformed, repurchased or refactored); cashable saving the same over the cashable lines
+- labour = effort x complexity x (migration + data migration + training days) x day rate, plus
+  archive days x complexity x day rate when the action retires the system; effort is 1 for a move
+  onto another system and `effort_<action>` for retiring or a cloud move; complexity is the
+  application's size factor (`plan_effort`)
+- optimism bias = labour x the action's uplift (the upper bound less the mitigated share of the gap
+  to the lower bound); none on dual running (a known run cost) or exit fees (contractual)
+- one-off cost = labour + optimism bias + dual running months x monthly run cost + exit fee
+- annual saving = saving share x run cost x (1 - benefits shortfall) - added cost on the target;
+  cashable the same over the cashable lines (0 when the cost was estimated)
+- legacy risk avoided = extended-support premium (share of run cost) a year, from the later of the
+  saving start and the year the platform leaves security support, for actions that leave it
 - lead time with bias = lead time months x (1 + optimism bias on duration)
-- savings start year s = whole years from the as-of date to the later of the contract's earliest
-  exit and the biased lead time, rounded up; one-off costs fall in year max(0, s - 1)
-- cash flow in year t = saving x [t >= s] - one-off x [t = cost year]
+- years are UK financial years (April to March), year 0 the one holding the as-of date; the
+  switch-off falls in the year holding the later of the contract's earliest exit and the biased
+  lead time, and savings start in the first full year after it: s = floor((months from 1 April of
+  year 0 to the as-of date + months to switch-off) / 12) + 1; one-off costs fall in year s - 1
+- cash flow in year t = saving x [t >= s] + risk avoided x [t >= risk start] - one-off x [t = cost year]
 - NPV over H years = sum over t = 0..H-1 of cash flow(t) / (1 + r)^t (year 0 undiscounted, as in the
   Green Book's discounting convention)
-- discounted payback = the first year whose cumulative discounted cash flow is >= 0
-
-Defaults follow HM Treasury's Green Book (2022): a 3.5% real discount rate for the first 30
-years; optimism bias upper bounds for equipment and development projects of 200% on capital
-expenditure and 54% on works duration, the values to use before a project has evidence of its own.
+- discounted payback = the first year whose cumulative discounted cash flow is >= 0; the payback
+  period in years is that year + 1
 """
 
 from __future__ import annotations
@@ -32,173 +35,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from appconsol.analyses.plan_assumptions import MIGRATING, OB_MITIGATION, Assumption, Assumptions
 
-@dataclass(frozen=True)
-class Assumption:
-    """One input to the savings model, as the Assumptions sheet shows it."""
-
-    name: str
-    value: float
-    unit: str
-    source: str
-
-
-@dataclass(frozen=True)
-class Assumptions:
-    discount_rate: float = 0.035
-    horizon_short_years: int = 5
-    horizon_long_years: int = 10
-    optimism_bias_capital: float = 2.00
-    optimism_bias_duration: float = 0.54
-    day_rate: float = 650.0
-    migration_days: float = 40.0
-    data_migration_days: float = 15.0
-    dual_running_months: float = 3.0
-    training_days: float = 5.0
-    exit_fee: float = 0.0
-    lead_time_months: float = 6.0
-    staff_cost_cashable: bool = False
-    effort_retire: float = 0.25
-    effort_rehost: float = 0.5
-    effort_replatform: float = 1.0
-    effort_repurchase: float = 1.0
-    effort_refactor: float = 2.0
-    saving_share_rehost: float = 0.10
-    saving_share_replatform: float = 0.20
-    saving_share_repurchase: float = 0.15
-    saving_share_refactor: float = 0.25
-    marginal_cost_share: float = 0.5
-    remediation_days: float = 20.0
-    default_notice_days: float = 90.0
-    default_annual_cost: float = 10_000.0
-
-    def describe(self) -> list[Assumption]:
-        """Every assumption with its unit and the source of its default, for the workbook."""
-        return [
-            Assumption(
-                "discount_rate",
-                self.discount_rate,
-                "real, per year",
-                "HM Treasury Green Book (2022), 3.5% for years 0-30",
-            ),
-            Assumption(
-                "horizon_short_years",
-                self.horizon_short_years,
-                "years",
-                "Short appraisal period for IT (typical 5-year contract cycle)",
-            ),
-            Assumption(
-                "horizon_long_years",
-                self.horizon_long_years,
-                "years",
-                "Green Book: appraise over the asset's useful life; 10 years for business software",
-            ),
-            Assumption(
-                "optimism_bias_capital",
-                self.optimism_bias_capital,
-                "uplift on one-off costs",
-                "Green Book supplementary guidance: equipment/development upper bound 200%",
-            ),
-            Assumption(
-                "optimism_bias_duration",
-                self.optimism_bias_duration,
-                "uplift on lead time",
-                "Green Book supplementary guidance: equipment/development works duration upper bound 54%",
-            ),
-            Assumption(
-                "day_rate",
-                self.day_rate,
-                "GBP per person-day",
-                "Typical G-Cloud / DOS developer and migration day rate; replace with your framework's rate",
-            ),
-            Assumption(
-                "migration_days",
-                self.migration_days,
-                "person-days per migration",
-                "Planning estimate for re-platforming one business application; refine per application",
-            ),
-            Assumption(
-                "data_migration_days",
-                self.data_migration_days,
-                "person-days per migration",
-                "Planning estimate for extract, cleanse and load of one application's data",
-            ),
-            Assumption(
-                "dual_running_months",
-                self.dual_running_months,
-                "months",
-                "Parallel running of old and new during cut-over",
-            ),
-            Assumption(
-                "training_days",
-                self.training_days,
-                "person-days per migration",
-                "Trainer time for users of the retired application",
-            ),
-            Assumption(
-                "exit_fee",
-                self.exit_fee,
-                "GBP per contract",
-                "Contract-specific; none assumed unless the contract says so",
-            ),
-            Assumption(
-                "lead_time_months",
-                self.lead_time_months,
-                "months",
-                "Procurement and mobilisation before a switch-off can happen",
-            ),
-            *(
-                Assumption(
-                    f"effort_{action}",
-                    getattr(self, f"effort_{action}"),
-                    "share of a migration's person-days",
-                    why,
-                )
-                for action, why in (
-                    ("retire", "Planning assumption: archive the data and switch off; no users move"),
-                    ("rehost", "Planning assumption: lift and shift onto cloud hosting, no code change"),
-                    ("replatform", "Planning assumption: as much work as moving onto another system"),
-                    ("repurchase", "Planning assumption: moving onto the SaaS edition is a migration"),
-                    ("refactor", "Planning assumption: rewriting parts of the application costs double"),
-                )
-            ),
-            *(
-                Assumption(
-                    f"saving_share_{action}",
-                    getattr(self, f"saving_share_{action}"),
-                    "share of the annual run cost saved",
-                    f"Planning assumption for {action} (no reliable public benchmark); replace with a costed quote",
-                )
-                for action in ("rehost", "replatform", "repurchase", "refactor")
-            ),
-            Assumption(
-                "marginal_cost_share",
-                self.marginal_cost_share,
-                "share of the survivor's licence and support per user",
-                "Planning assumption: what each user moved onto a surviving system adds to its licence bill",
-            ),
-            Assumption(
-                "remediation_days",
-                self.remediation_days,
-                "person-days",
-                "Planning assumption: upgrading a survivor's unsupported platform so it can stay in service "
-                "(weighs in the choice of survivor only)",
-            ),
-            Assumption(
-                "default_notice_days",
-                self.default_notice_days,
-                "days",
-                "Notice period assumed when the inventory gives none (three months is common in "
-                "public-sector software contracts)",
-            ),
-            Assumption(
-                "default_annual_cost",
-                self.default_annual_cost,
-                "GBP per year",
-                "Run cost assumed for an application whose cost is unknown and has no comparable "
-                "application with a known cost",
-            ),
-        ]
+__all__ = ["MIGRATING", "OB_MITIGATION", "ActionCosts", "ActionResult", "Assumption", "Assumptions"]
 
 
 @dataclass(frozen=True)
@@ -213,6 +52,9 @@ class ActionCosts:
     exit_fee: float | None = None  # overrides the assumption when the contract states one
     effort: float = 1.0  # share of the migration person-days this action takes
     saving_share: float = 1.0  # share of the run cost that stops (1: switched off)
+    action: str = ""  # the action type: sets optimism bias, archive work and legacy risk avoided
+    size_factor: float = 1.0  # complexity of the application (plan_effort): scales its labour
+    support_end_year: int | None = None  # year its platform leaves security support (None: not known)
 
 
 @dataclass(frozen=True)
@@ -227,6 +69,16 @@ class ActionResult:
     npv_long: float
     discounted_payback_year: int | None
     inputs: dict[str, float] = field(default_factory=dict)
+    labour: float = 0.0
+    optimism_bias: float = 0.0
+    effort_days: float = 0.0
+    benefits_shortfall: float = 0.0
+    risk_avoided: float = 0.0
+    risk_start_year: int = 0
+    pv_costs: float = 0.0
+    pv_labour: float = 0.0
+    pv_benefits: float = 0.0
+    pv_cashable: float = 0.0
 
 
 def discount_factor(rate: float, year: int) -> float:
@@ -247,38 +99,75 @@ def discounted_payback(cash_flows: Sequence[float], rate: float) -> int | None:
     return None
 
 
-def one_off_cost(action: ActionCosts, a: Assumptions) -> float:
+def labour_days(action: ActionCosts, a: Assumptions) -> dict[str, float]:
+    """Person-days by kind of work: migration, data migration, training and (retirements) archive."""
+    scale = action.effort * action.size_factor
+    return {
+        "migration": scale * a.migration_days,
+        "data_migration": scale * a.data_migration_days,
+        "training": scale * a.training_days,
+        "archive": a.archive_days * action.size_factor if action.action == "retire" else 0.0,
+    }
+
+
+def one_off_parts(action: ActionCosts, a: Assumptions) -> dict[str, float]:
+    """The one-off cost line by line (all 0 when the action moves nothing)."""
     if not action.migrates:
-        return 0.0
-    exit_fee = a.exit_fee if action.exit_fee is None else action.exit_fee
-    base = (
-        action.effort * a.migration_days * a.day_rate
-        + action.effort * a.data_migration_days * a.day_rate
-        + a.dual_running_months * action.annual_run_cost / 12.0
-        + exit_fee
-        + action.effort * a.training_days * a.day_rate
-    )
-    return base * (1.0 + a.optimism_bias_capital)
+        return dict.fromkeys(("migration", "data_migration", "training", "archive", "optimism_bias"), 0.0) | {
+            "dual_running": 0.0,
+            "exit_fee": 0.0,
+        }
+    parts = {k: days * a.day_rate for k, days in labour_days(action, a).items()}
+    parts["optimism_bias"] = sum(parts.values()) * a.optimism_bias(action.action)
+    parts["dual_running"] = a.dual_running_months * action.annual_run_cost / 12.0
+    parts["exit_fee"] = a.exit_fee if action.exit_fee is None else action.exit_fee
+    return parts
+
+
+def one_off_cost(action: ActionCosts, a: Assumptions) -> float:
+    return sum(one_off_parts(action, a).values())
 
 
 def saving_start_year(action: ActionCosts, a: Assumptions) -> int:
+    """The first full financial year after the switch-off (year 0 holds the as-of date)."""
     biased_lead = a.lead_time_months * (1.0 + a.optimism_bias_duration)
     months = max(action.months_to_exit, biased_lead)
-    return max(0, math.ceil(round(months, 9) / 12.0))
+    return math.floor(round(a.fy_offset_months + months, 9) / 12.0) + 1
+
+
+def leaves_legacy_risk(action: ActionCosts) -> bool:
+    """A move off the platform ends its extended-support premium; a rehost keeps the same software."""
+    return action.migrates and action.support_end_year is not None and action.action != "rehost"
 
 
 def appraise(action: ActionCosts, a: Assumptions) -> ActionResult:
     """Cash flows, NPVs and payback of one action, exactly as the workbook's formulas compute them."""
-    cost = one_off_cost(action, a)
+    parts = one_off_parts(action, a)
+    cost = sum(parts.values())
     share = action.saving_share
-    saving = share * action.annual_run_cost - action.annual_added_cost if action.migrates else 0.0
-    cashable = share * action.annual_cashable - action.annual_added_cost if action.migrates else 0.0
+    gross = share * action.annual_run_cost if action.migrates else 0.0
+    shortfall = gross * a.benefits_shortfall
+    saving = gross - shortfall - action.annual_added_cost if action.migrates else 0.0
+    cashable = (
+        share * action.annual_cashable * (1.0 - a.benefits_shortfall) - action.annual_added_cost
+        if action.migrates
+        else 0.0
+    )
     start = saving_start_year(action, a)
     cost_year = max(0, start - 1)
+    risk = a.extended_support_share * action.annual_run_cost if leaves_legacy_risk(action) else 0.0
+    risk_start = max(start, action.support_end_year or 0)
+    years = a.horizon_long_years
     flows = tuple(
-        (saving if t >= start else 0.0) - (cost if t == cost_year else 0.0)
-        for t in range(a.horizon_long_years)
+        (saving if t >= start else 0.0)
+        + (risk if t >= risk_start else 0.0)
+        - (cost if t == cost_year else 0.0)
+        for t in range(years)
     )
+    factor = discount_factor(a.discount_rate, cost_year) if cost_year < years else 0.0
+    labour = sum(parts[k] for k in ("migration", "data_migration", "training", "archive"))
+    npv_long = npv(flows, a.discount_rate, years)
+    days = labour_days(action, a)
     return ActionResult(
         one_off_cost=cost,
         annual_saving=saving,
@@ -287,9 +176,19 @@ def appraise(action: ActionCosts, a: Assumptions) -> ActionResult:
         cost_year=cost_year,
         cash_flows=flows,
         npv_short=npv(flows, a.discount_rate, a.horizon_short_years),
-        npv_long=npv(flows, a.discount_rate, a.horizon_long_years),
+        npv_long=npv_long,
         discounted_payback_year=discounted_payback(flows, a.discount_rate),
         inputs={"annual_run_cost": action.annual_run_cost, "months_to_exit": action.months_to_exit},
+        labour=labour,
+        optimism_bias=parts["optimism_bias"],
+        effort_days=sum(days.values()) if action.migrates else 0.0,
+        benefits_shortfall=shortfall,
+        risk_avoided=risk,
+        risk_start_year=risk_start,
+        pv_costs=cost * factor,
+        pv_labour=(labour + parts["optimism_bias"]) * factor,
+        pv_benefits=npv_long + cost * factor,
+        pv_cashable=cashable * sum(discount_factor(a.discount_rate, t) for t in range(start, years)),
     )
 
 
@@ -309,17 +208,21 @@ def split_by_share(amount: float, shares: dict[str, float]) -> dict[str, float]:
     return {body: amount * share / total for body, share in shares.items()}
 
 
-def appraise_frame(actions: Any, a: Assumptions) -> tuple[Any, Any]:
+def appraise_frame(actions: Any, a: Assumptions, wide: bool = False) -> tuple[Any, Any]:
     """`appraise` over a polars frame of actions at once, for plans of a million applications.
 
     `actions` has the ActionCosts columns (annual_run_cost, annual_cashable, annual_added_cost,
-    months_to_exit, migrates, exit_fee (NULL: the assumption), effort, saving_share) and any
-    others, which are kept. Returns (the frame with one_off_cost, annual_saving,
-    annual_cashable_saving, saving_start_year, cost_year, npv_short, npv_long,
+    months_to_exit, migrates, exit_fee (NULL: the assumption), effort, saving_share, action,
+    size_factor, support_end_year) and any others, which are kept. Returns (the frame with
+    one_off_cost, optimism_bias, effort_days, annual_saving, annual_cashable_saving,
+    saving_start_year, cost_year, npv_short, npv_long, pv_costs, pv_benefits,
     discounted_payback_year and _row added; the cash flows, one row per action row (`_row`) and
     year). Every formula is the scalar model's, term for term, and the discounted sums run year by
     year in the same order, one column per year (the horizon is short), so the figures are the
-    scalar model's to the last bit; a test compares the two row by row.
+    scalar model's to the last bit; a test compares the two row by row. With `wide`, the frame
+    also keeps the labour (`_labour`), the risk avoided and its year (`_risk`, `_risk_start`) and,
+    for each year t, the flow, the cumulative discounted flow and whether a flow has been positive
+    (`_flow{t}`, `_cum{t}`, `_gain{t}`), for the workbook's breakdown.
     """
     import polars as pl
 
@@ -327,37 +230,74 @@ def appraise_frame(actions: Any, a: Assumptions) -> tuple[Any, Any]:
     years = range(a.horizon_long_years)
     migrates = c("migrates").fill_null(False)
     exit_fee = c("exit_fee").fill_null(a.exit_fee)
-    base = (
-        c("effort") * a.migration_days * a.day_rate
-        + c("effort") * a.data_migration_days * a.day_rate
-        + a.dual_running_months * c("annual_run_cost") / 12.0
-        + exit_fee
-        + c("effort") * a.training_days * a.day_rate
+    size = c("size_factor").fill_null(1.0)
+    scale = c("effort") * size
+    rates = {action: a.optimism_bias(action) for action in OB_MITIGATION}
+    bias = c("action").replace_strict(rates, default=a.optimism_bias(""), return_dtype=pl.Float64)
+    is_retire = c("action") == "retire"
+    labour = (
+        scale * a.migration_days * a.day_rate
+        + scale * a.data_migration_days * a.day_rate
+        + scale * a.training_days * a.day_rate
+        + pl.when(is_retire).then(a.archive_days * size * a.day_rate).otherwise(0.0)
+    )
+    days = (
+        scale * a.migration_days
+        + scale * a.data_migration_days
+        + scale * a.training_days
+        + pl.when(is_retire).then(a.archive_days * size).otherwise(0.0)
     )
     biased_lead = a.lead_time_months * (1.0 + a.optimism_bias_duration)
-    months = pl.max_horizontal(c("months_to_exit"), pl.lit(biased_lead)).round(9)
+    months = (pl.lit(a.fy_offset_months) + pl.max_horizontal(c("months_to_exit"), pl.lit(biased_lead))).round(
+        9
+    )
+    gross = c("saving_share") * c("annual_run_cost")
+    leaves = migrates & c("support_end_year").is_not_null() & (c("action") != "rehost")
     framed = (
         actions.with_row_index("_row")
         .with_columns(
+            pl.when(migrates).then(labour).otherwise(0.0).alias("_labour"),
+            pl.when(migrates).then(days).otherwise(0.0).alias("effort_days"),
             pl.when(migrates)
-            .then(base * (1.0 + a.optimism_bias_capital))
-            .otherwise(0.0)
-            .alias("one_off_cost"),
-            pl.when(migrates)
-            .then(c("saving_share") * c("annual_run_cost") - c("annual_added_cost"))
+            .then(gross - gross * a.benefits_shortfall - c("annual_added_cost"))
             .otherwise(0.0)
             .alias("annual_saving"),
             pl.when(migrates)
-            .then(c("saving_share") * c("annual_cashable") - c("annual_added_cost"))
+            .then(
+                c("saving_share") * c("annual_cashable") * (1.0 - a.benefits_shortfall)
+                - c("annual_added_cost")
+            )
             .otherwise(0.0)
             .alias("annual_cashable_saving"),
-            pl.max_horizontal((months / 12.0).ceil().cast(pl.Int32), pl.lit(0)).alias("saving_start_year"),
+            pl.when(leaves)
+            .then(a.extended_support_share * c("annual_run_cost"))
+            .otherwise(0.0)
+            .alias("_risk"),
+            ((months / 12.0).floor().cast(pl.Int32) + 1).alias("saving_start_year"),
         )
-        .with_columns(pl.max_horizontal(c("saving_start_year") - 1, pl.lit(0)).alias("cost_year"))
+        .with_columns(
+            (c("_labour") * bias).alias("optimism_bias"),
+            pl.max_horizontal(c("saving_start_year") - 1, pl.lit(0)).alias("cost_year"),
+            pl.max_horizontal(c("saving_start_year"), c("support_end_year").fill_null(0)).alias(
+                "_risk_start"
+            ),
+        )
+        .with_columns(
+            pl.when(migrates)
+            .then(
+                c("_labour")
+                + c("optimism_bias")
+                + a.dual_running_months * c("annual_run_cost") / 12.0
+                + exit_fee
+            )
+            .otherwise(0.0)
+            .alias("one_off_cost")
+        )
     )
     flows = [
         (
             pl.when(pl.lit(t) >= c("saving_start_year")).then(c("annual_saving")).otherwise(0.0)
+            + pl.when(pl.lit(t) >= c("_risk_start")).then(c("_risk")).otherwise(0.0)
             - pl.when(pl.lit(t) == c("cost_year")).then(c("one_off_cost")).otherwise(0.0)
         ).alias(f"_flow{t}")
         for t in years
@@ -378,16 +318,29 @@ def appraise_frame(actions: Any, a: Assumptions) -> tuple[Any, Any]:
             pl.when((c(f"_cum{t}") >= -1e-9) & c(f"_gain{t}")).then(pl.lit(t, pl.Int32)).otherwise(payback)
         )
     short = min(a.horizon_short_years, a.horizon_long_years)
+    factor = pl.lit(0.0)
+    for t in reversed(years):
+        factor = (
+            pl.when(c("cost_year") == t).then(pl.lit(discount_factor(a.discount_rate, t))).otherwise(factor)
+        )
+    annuity = pl.lit(0.0)  # sum of the discount factors from the saving start year to the horizon
+    for t in reversed(years):
+        tail = sum(discount_factor(a.discount_rate, k) for k in range(t, a.horizon_long_years))
+        annuity = pl.when(c("saving_start_year") == t).then(pl.lit(tail)).otherwise(annuity)
     framed = framed.with_columns(
+        (c("annual_cashable_saving") * annuity).alias("pv_cashable"),
         (c(f"_cum{short - 1}") if short > 0 else pl.lit(0.0)).alias("npv_short"),
         (c(f"_cum{a.horizon_long_years - 1}") if a.horizon_long_years > 0 else pl.lit(0.0)).alias("npv_long"),
         payback.alias("discounted_payback_year"),
-    )
+        (c("one_off_cost") * factor).alias("pv_costs"),
+    ).with_columns((c("npv_long") + c("pv_costs")).alias("pv_benefits"))
     cash_flows = (
         framed.select("_row", *(c(f"_flow{t}").alias(str(t)) for t in years))
         .unpivot(index="_row", variable_name="year", value_name="cash_flow")
         .with_columns(c("year").cast(pl.Int32))
         .sort("_row", "year")
     )
+    if wide:
+        return framed, cash_flows
     scratch = [f"_{kind}{t}" for kind in ("flow", "cum", "gain") for t in years]
-    return framed.drop(scratch), cash_flows
+    return framed.drop(*scratch, "_labour", "_risk", "_risk_start"), cash_flows

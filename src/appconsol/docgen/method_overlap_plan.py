@@ -47,6 +47,8 @@ def assumptions() -> list[str]:
         "|---|---:|---|---|",
     ]
     for item in Assumptions().describe():
+        if item.name not in _ASSUMPTION_NAMES:
+            continue  # derived from as_of, not a setting
         lines.append(f"| `{item.name}` | {item.value:g} | {_cell(item.unit)} | {_cell(item.source)} |")
     lines.append(
         "| `staff_cost_cashable` | false | true/false | Internal staff time is redeployed, not paid out, so "

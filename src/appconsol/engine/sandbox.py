@@ -299,7 +299,13 @@ class RuleSandbox:
         import duckdb
 
         self.limits = limits or sandbox_limits()
-        self._spill = tempfile.mkdtemp(prefix="appconsol-rules-")
+        from pathlib import Path
+
+        from appconsol.store.artefact import sweep_stale
+
+        # The pid in the name lets the next run sweep the folder of a run that was killed.
+        sweep_stale(Path(tempfile.gettempdir()), "appconsol-rules-")
+        self._spill = tempfile.mkdtemp(prefix=f"appconsol-rules-{os.getpid()}-")
         self._timed_out = False
         try:
             self.con = duckdb.connect(

@@ -219,8 +219,8 @@ def find_header(
     for index in range(limit):
         labels = _cells(frame, index, width)
         filled = sum(1 for v in labels if v)
-        if filled < 2:
-            continue
+        if filled < 2 or data_like.get(index, 0) >= max(2, filled / 2):
+            continue  # a title, or a row that is mostly data: not worth scoring as a header
         under = below(index)
         single = _row_score(labels, under, known_headers, data_like.get(index, 0))
         candidate = HeaderChoice(index, rows[index], _unique_labels(labels, grid.first_col), False, single)

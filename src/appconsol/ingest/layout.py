@@ -119,9 +119,11 @@ def read_sheet_layout(path: Path, sheet_name: str) -> SheetLayout:
         MergedRange(int(m.group(2)), column_index(m.group(1)), int(m.group(4)), column_index(m.group(3)))
         for m in _MERGE.finditer(whole)
     )
+    # A substring test first: the formula pattern is slow over a large sheet, and most have none.
+    has_aggregates = any(name in whole for name in (b"SUM(", b"SUBTOTAL(", b"AGGREGATE(", b"sum("))
     totals = frozenset(
         int(m.group(2))
-        for m in _AGGREGATE_FORMULA.finditer(whole)
+        for m in (_AGGREGATE_FORMULA.finditer(whole) if has_aggregates else ())
         if m.group(3) == m.group(5) and int(m.group(4)) < int(m.group(6)) < int(m.group(2))
     )
     return SheetLayout(first_row, min(window), merges, totals)

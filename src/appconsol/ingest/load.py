@@ -76,8 +76,10 @@ class InventoryRead:
         result: dict[str, list[str]] = {}
         for i, match in enumerate(self.matches):
             column = body.get_column(f"c{i}") if f"c{i}" in body.columns else None
-            values = (
-                [] if column is None else column.drop_nulls().unique(maintain_order=True).head(per_column)
+            values: list[object] = (
+                []
+                if column is None
+                else column.drop_nulls().unique(maintain_order=True).head(per_column).to_list()
             )
             result[match.header] = [str(v).replace("\n", " ")[:width] for v in values]
         return result
@@ -269,8 +271,13 @@ def _best_sheet(
         try:
             header = find_header(grid, path, header_row, known)
         except InventoryNotFoundError:
-            header = find_header(grid, path, header_row, known, lenient=lenient) if len(candidates) else None
-            if header is None or (header.guessed and best is not None and not best[1].guessed):
+            if not lenient:
+                if len(candidates) == 1:
+                    raise
+                skipped.append(f"'{name}' (no header)")
+                continue
+            header = find_header(grid, path, header_row, known, lenient=True)
+            if header.guessed and best is not None and not best[1].guessed:
                 skipped.append(f"'{name}' (no header)")
                 continue
         if (

@@ -273,9 +273,7 @@ def _assign(options: dict[int, list[_Option]], taken: set[str]) -> dict[int, _Op
         weights = [
             [singles[j][f].rank + singles[j][f].tie_break if f in singles[j] else None for f in fields]
             + [
-                (best_private[j].rank if best_private[j] else 0.0) + (1e-6 * (n - columns.index(j)))
-                if k == i
-                else None
+                _private_rank(best_private[j]) + (1e-6 * (n - columns.index(j))) if k == i else None
                 for k in range(len(group))
             ]
             for i, j in enumerate(group)
@@ -288,6 +286,10 @@ def _assign(options: dict[int, list[_Option]], taken: set[str]) -> dict[int, _Op
             elif best_private[j] is not None:
                 chosen[j] = best_private[j]  # type: ignore[assignment]
     return chosen
+
+
+def _private_rank(option: _Option | None) -> float:
+    return option.rank if option is not None else 0.0
 
 
 def _linked_groups(columns: list[int], singles: dict[int, dict[str, _Option]]) -> list[list[int]]:

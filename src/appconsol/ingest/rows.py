@@ -24,7 +24,8 @@ from appconsol.schema import FIELDS_BY_NAME, Kind
 SKIPPED = "skipped: "
 # "TOTAL", "Grand total:", "Subtotal - Housing", "Total for Finance", "Totals (£)"; not "Total Access Emailer".
 _TOTAL = (
-    r"(?i)^\s*(?:grand[\s-]*|sub[\s-]*)?totals?\s*(?:[:\-–(].*|for\b.*|costs?\b.*|\d.*|£.*)?$"
+    r"(?i)^\s*(?:grand[\s-]*|sub[\s-]*)?totals?\s*"
+    r"(?:[:\-–(].*|for\b.*|(?:annual |yearly |running )?(?:costs?|spend|amount)\b.*|\d.*|£.*)?$"
     r"|^\s*(?:sum|overall total)\s*:?\s*$"
 )
 _NOTE = (

@@ -292,6 +292,8 @@ def _fit(field_name: str, p: ColumnProfile) -> Fit:
     if kind in (Kind.ENUM, Kind.FIT):
         if max(p.money_marked, p.date_shaped, p.email, p.url) >= 0.5:
             return Fit(0.0, "its values are amounts, dates or addresses, not terms")
+        if kind is Kind.ENUM and p.number >= 0.6 and p.vocabulary.get(field_name, 0.0) < 0.2:
+            return Fit(0.0, "its values are numbers, not terms")
         hits = p.vocabulary.get(field_name, 0.0)
         if kind is Kind.FIT and hits < 0.3 and p.number < 0.5:
             return Fit(hits, f"only {hits:.0%} of its values read as a fit score")

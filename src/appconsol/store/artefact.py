@@ -90,12 +90,26 @@ def sweep(folder: Path, name: str) -> None:
                 entry.unlink(missing_ok=True)  # before temp folders: `.plan-abc123.xlsx.tmp`
 
 
+def sweep_stale(folder: Path, prefix: str) -> None:
+    """Remove `<prefix><pid>-*` folders whose process is gone (scratch space of a killed run)."""
+    with contextlib.suppress(OSError):
+        for entry in folder.iterdir():
+            if entry.name.startswith(prefix) and entry.is_dir():
+                pid = entry.name[len(prefix) :].split("-")[0]
+                if pid.isdigit() and not _pid_alive(int(pid)):
+                    shutil.rmtree(entry, ignore_errors=True)
+
+
 def _owner_alive(entry: str) -> bool:
     """Whether the process that made a temp folder (its pid is in the name) still runs."""
     try:
         pid = int(entry.rsplit(".", 2)[-2])
     except (ValueError, IndexError):
         return False
+    return _pid_alive(pid)
+
+
+def _pid_alive(pid: int) -> bool:
     if pid == os.getpid():
         return False
     try:

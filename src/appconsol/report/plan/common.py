@@ -12,7 +12,8 @@ from xlsxwriter.utility import xl_col_to_name
 from appconsol.errors import AppconsolError
 from appconsol.report.plan import safe
 from appconsol.report.plan.data import PlanData
-from appconsol.report.plan.formulas import FIRST_DATA_ROW, HEADER_ROW, NOTE_ROW, TITLE_ROW, ModelFigures
+from appconsol.report.plan.figures import ModelFigures
+from appconsol.report.plan.formulas import FIRST_DATA_ROW, HEADER_ROW, NOTE_ROW, TITLE_ROW
 from appconsol.report.plan.rows import Block, Column, PlanWorksheet
 
 TABLE_STYLE = "Table Style Light 9"
@@ -189,3 +190,29 @@ def _part_name(part: pl.Expr, parts: Sequence[str]) -> pl.Expr:
 def link_target(sheet_col: str = "__sheet", row_col: str = "__row", column: str = "A") -> pl.Expr:
     """`'Sheet'!A12` for an internal HYPERLINK (sheet names are ours, never from input)."""
     return pl.format("'{}'!{}{}", pl.col(sheet_col), pl.lit(column), pl.col(row_col))
+
+
+WIDE_SHEETS = ("Plan", "Savings", "Cash flow", "Partners", "Options", "Sensitivity", "Baseline", "Overlaps")
+
+
+def print_setup(book: Book, header_rows: dict[str, int], board_last_row: int) -> None:
+    """Print areas, fit-to-width, repeated header rows and landscape where wide; the Summary's
+    headline, options and year blocks fit one landscape page: the board view.
+    """
+    for name, ws in book.sheets.items():
+        ws.set_paper(9)  # A4
+        if name == "Board":
+            ws.set_landscape()
+            ws.fit_to_pages(1, 1)
+            continue
+        if name == "Summary":
+            ws.set_landscape()
+            ws.print_area(0, 0, board_last_row, 15)
+            ws.fit_to_pages(1, 1)
+            continue
+        if name in WIDE_SHEETS or name.startswith(("Findings", "Applications", "Legacy risk", "Cloud")):
+            ws.set_landscape()
+        ws.fit_to_pages(1, 0)
+        header = header_rows.get(name, HEADER_ROW)
+        if name not in ("Cover", "Assumptions", "Options", "Sensitivity"):
+            ws.repeat_rows(header)

@@ -42,6 +42,23 @@ PLAN_ACTION_COLUMNS = {
     "exit_fee": "DOUBLE",
     "effort": "DOUBLE",
     "saving_share": "DOUBLE",
+    "size_factor": "DOUBLE",
+    "support_end_year": "BIGINT",
+    "cost_basis": "VARCHAR",
+    "option": "BIGINT",
+    "justification": "VARCHAR",
+}
+BASELINE_COLUMNS = {
+    "organisation": "VARCHAR",
+    "app_id": "VARCHAR",
+    "app_name": "VARCHAR",
+    "stated_cost": "DOUBLE",
+    "excluded": "BOOLEAN",
+    "exclusion": "VARCHAR",
+    "annual_run_cost": "DOUBLE",
+    "cost_basis": "VARCHAR",
+    "cost_method": "VARCHAR",
+    "support_end_year": "BIGINT",
 }
 APPLICATION_COLUMNS = {
     "organisation": "VARCHAR",
@@ -193,6 +210,7 @@ class PlanData:
     loads: pl.DataFrame
     rule_runs: pl.DataFrame
     snapshots: pl.DataFrame
+    baseline: pl.DataFrame = field(default_factory=pl.DataFrame)
     missing: dict[str, str] = field(default_factory=dict)  # table -> note
 
     def note_for(self, *tables: str) -> str:
@@ -264,20 +282,14 @@ def read_plan_data(store: Store, assumptions: Assumptions | None = None) -> Plan
     described = [
         Assumption(a.name, a.value, a.unit, sources.get(a.name) or a.source) for a in assumptions.describe()
     ]
-    cost = "coalesce(cost_total, " + " + ".join(
-        f"coalesce({c}, 0)"
-        for c in ("cost_licence", "cost_support", "cost_hosting", "cost_staff", "cost_other")
-    )
     app_columns = {
         k: v for k, v in APPLICATION_COLUMNS.items() if k in reader.columns.get("applications", set())
     }
     applications = store.query(
         "SELECT "
         + ", ".join(f'CAST("{k}" AS {v}) AS "{k}"' for k, v in app_columns.items())
-        + f", CAST(CASE WHEN cost_total IS NULL AND cost_licence IS NULL AND cost_support IS NULL AND "
-        f"cost_hosting IS NULL AND cost_staff IS NULL AND cost_other IS NULL THEN NULL ELSE {cost}) END AS DOUBLE) "
-        "AS annual_cost, (lifecycle IS NULL OR lifecycle IN ('phase-in', 'active', 'phase-out')) AS is_live "
-        "FROM applications ORDER BY organisation, app_id"
+        + ", CAST(annual_cost AS DOUBLE) AS annual_cost, is_live "
+        "FROM v_applications ORDER BY organisation, app_id"
     )
     data = PlanData(
         as_of=_as_of(store, reader),
@@ -304,6 +316,7 @@ def read_plan_data(store: Store, assumptions: Assumptions | None = None) -> Plan
         loads=reader.select("loads", LOAD_COLUMNS, order="file_name, source_sheet"),
         rule_runs=reader.select("rule_runs", RULE_RUN_COLUMNS, order="kind DESC, code"),
         snapshots=reader.select("reference_snapshots", SNAPSHOT_COLUMNS, order="name"),
+        baseline=reader.select("plan_baseline", BASELINE_COLUMNS, order="organisation, app_id"),
     )
     if reader.has("findings") and not reader.has("rule_runs"):
         data.missing.setdefault("rule_runs", ANALYSE_HINT)

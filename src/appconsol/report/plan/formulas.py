@@ -1,42 +1,43 @@
-"""The savings model (`appconsol.analyses.savings`) written as Excel formulas, with cached values.
+"""The savings model (`appconsol.analyses.savings`) written as Excel formulas.
 
-Every figure on the Savings, Cash flow and Summary sheets is a formula over the named cells of the
-Assumptions sheet and the inputs on the Plan sheet, mirroring `savings.py` term by term:
+Every figure on the Savings, Cash flow, Options, Sensitivity and Summary sheets is a formula over
+the named cells of the Assumptions sheet and the inputs on the Plan sheet, mirroring `savings.py`
+term by term (docs/plan.md gives each formula for a finance reader):
 
-- one-off = (effort x migration_days x day_rate + effort x data_migration_days x day_rate +
-  dual_running_months x run cost / 12 + exit fee + effort x training_days x day_rate) x (1 +
-  optimism_bias_capital), when the action migrates, else 0; the exit fee is the Plan's when
-  given, else the assumption; effort is the `effort_<action>` assumption for retire and the cloud
-  moves, 1 for a move onto another system
-- annual saving = saving share x run cost - added cost (cashable: over the cashable lines); the
-  saving share is the `saving_share_<action>` assumption for the cloud moves, else 1
-- savings start year = MAX(0, ROUNDUP(ROUND(MAX(months to exit, lead_time_months x (1 +
-  optimism_bias_duration)), 9) / 12, 0)); one-off costs fall in MAX(0, start - 1)
-- cash flow(t) = saving x [t >= start] - one-off x [t = cost year], for t < horizon_long_years
-- NPV over H years = SUMPRODUCT(cash flows, discount factors, [t < H]), discount factor
-  1 / (1 + discount_rate)^t
-- discounted payback = the first year whose cumulative discounted cash flow is >= 0 once some
-  cash flow has been positive
+- labour = effort x complexity x (migration + data migration + training days) x day_rate, and
+  archive_days x complexity x day_rate for a retirement, when the action migrates
+- optimism bias = labour x (optimism_bias_capital - the action's ob_mitigation x
+  (optimism_bias_capital - optimism_bias_capital_lower)); none on dual running or exit fees
+- one-off = labour + optimism bias + dual_running_months x run cost / 12 + exit fee
+- annual saving = saving share x run cost - benefits shortfall - added cost (cashable: over the
+  cashable lines); legacy risk avoided = extended_support_share x run cost from the later of the
+  saving start and the support-end year, for moves off the platform
+- savings start year = INT(ROUND(fy_offset_months + MAX(months to exit, lead_time_months x (1 +
+  optimism_bias_duration)), 9) / 12) + 1: the first full financial year after the switch-off;
+  one-off costs fall in MAX(0, start - 1)
+- cash flow(t) = saving x [t >= start] + risk x [t >= risk start] - one-off x [t = cost year]
+- NPV over H years = SUMPRODUCT(cash flows, discount factors, [t < H])
+- payback period = years until the cumulative discounted cash flow is >= 0 once some cash flow
+  has been positive
 
-Each formula cell also carries the Python model's figure as its cached value (from
-`savings.appraise`), so a viewer that does not recalculate shows the right numbers, and a test
-proves the two agree after LibreOffice recalculates.
+Each formula cell also carries the Python model's figure as its cached value (`figures.py`), so a
+viewer that does not recalculate shows the right numbers, and a test proves the two agree after
+LibreOffice recalculates.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-import polars as pl
 from xlsxwriter.utility import xl_col_to_name
 
-from appconsol.analyses.savings import ActionCosts, Assumptions, appraise, discounted_payback
+from appconsol.analyses.savings import ActionCosts, Assumptions
 
 # Row layout shared by every table sheet (0-based): title, note, a spare line, header, data.
 TITLE_ROW, NOTE_ROW, HEADER_ROW, FIRST_DATA_ROW = 0, 1, 2, 3
-NONE_TEXT = "none"  # payback not reached within the horizon
+BEYOND_TEXT = "beyond horizon"  # payback not reached within the horizon
+NONE_TEXT = BEYOND_TEXT
 
 # Assumptions the workbook's formulas use (the others inform the optimiser only).
 FORMULA_ASSUMPTIONS = (
@@ -44,6 +45,7 @@ FORMULA_ASSUMPTIONS = (
     "horizon_short_years",
     "horizon_long_years",
     "optimism_bias_capital",
+    "optimism_bias_capital_lower",
     "optimism_bias_duration",
     "day_rate",
     "migration_days",
@@ -52,11 +54,31 @@ FORMULA_ASSUMPTIONS = (
     "training_days",
     "exit_fee",
     "lead_time_months",
+    "archive_days",
+    "benefits_shortfall",
+    "extended_support_share",
+    "one_off_budget",
+    "fy_offset_months",
 )
+LIVE_PREFIXES = ("effort_", "saving_share_", "ob_mitigation_")
 # Actions whose effort and saving share are assumptions (`effort_<action>`, `saving_share_<action>`);
 # moves onto another system take a whole migration's effort and save the whole run cost.
 EFFORT_ACTIONS = ("retire", "rehost", "replatform", "repurchase", "refactor")
 SHARE_ACTIONS = ("rehost", "replatform", "repurchase", "refactor")
+# Migration labour that builds or configures an asset the body owns is capital; data migration,
+# training, archive, dual running, exit fees, and configuring a service it does not own (a
+# partner's system, the SaaS edition) are revenue (IAS 38; IFRIC's 2021 decision on SaaS).
+CAPITAL_ACTIONS = ("consolidate", "rehost", "replatform", "refactor")
+ASSUMPTION_NAMES = "Assumptions!$E$4:$E$200"  # the "Name in formulas" column
+ASSUMPTION_VALUES = "Assumptions!$B$4:$B$200"
+
+
+def year_label(year: int, first_year: int | None) -> str:
+    """A column's year: the UK financial year ("FY 2026-27") when the as-of date is known."""
+    if first_year is None:
+        return f"Year {year}"
+    start = first_year + year
+    return f"FY {start}-{(start + 1) % 100:02d}"
 
 
 def discount_factor_ref(year: int) -> str:
@@ -86,17 +108,23 @@ PLAN_KEYS = (
     "wave_year",
     "annual_run_cost",
     "annual_cashable",
+    "cost_basis",
     "annual_added_cost",
     "months_to_exit",
     "migrates",
     "effort",
+    "size_factor",
     "saving_share",
     "exit_fee",
+    "support_end_year",
+    "option",
+    "justification",
+    "recommended",
     "one_off_cost",
     "annual_saving",
     "npv_short",
     "npv_long",
-    "payback_year",
+    "payback_years",
     "reason",
     "link_application",
     "link_findings",
@@ -107,21 +135,34 @@ SAVINGS_KEYS = (
     "organisation",
     "app_name",
     "action",
+    "effort_days",
+    "optimism_bias_rate",
     "migration",
     "data_migration",
+    "training",
+    "archive",
+    "optimism_bias",
     "dual_running",
     "exit_fee",
-    "training",
-    "optimism_bias",
     "one_off_cost",
+    "capital",
+    "revenue",
+    "benefits_shortfall",
     "annual_saving",
     "annual_cashable_saving",
+    "risk_avoided",
+    "risk_start_year",
     "biased_lead_months",
     "saving_start_year",
     "cost_year",
     "npv_short",
     "npv_long",
-    "payback_year",
+    "payback_years",
+    "pv_costs",
+    "pv_labour",
+    "pv_benefits",
+    "pv_cashable",
+    "in_option",
 )
 CASH_FLOW_LEAD = ("action_id", "organisation", "app_name", "action")
 
@@ -132,6 +173,10 @@ def _letter(keys: Sequence[str], key: str) -> str:
 
 def savings_letter(key: str) -> str:
     return _letter(SAVINGS_KEYS, key)
+
+
+def plan_letter(key: str) -> str:
+    return _letter(PLAN_KEYS, key)
 
 
 def plan_ref(key: str) -> str:
@@ -161,46 +206,86 @@ def savings_formulas(years: int) -> dict[str, str]:
     local = {k: savings_ref(k, sheet=False) for k in SAVINGS_KEYS}
     flows = f"'Cash flow'!${flow_col(0)}{{r}}:${flow_col(years - 1)}{{r}}"
     paid = f"'Cash flow'!${paid_col(0, years)}{{r}}:${paid_col(years - 1, years)}{{r}}"
-    fee = plan_ref("exit_fee")
-    effort, share = plan_ref("effort"), plan_ref("saving_share")
+    fee, action = plan_ref("exit_fee"), plan_ref("action")
+    scale = f"{plan_ref('effort')}*{plan_ref('size_factor')}"
+    run, added = plan_ref("annual_run_cost"), plan_ref("annual_added_cost")
+    share, support = plan_ref("saving_share"), plan_ref("support_end_year")
+    labour = f"SUM({local['migration']}:{local['archive']})"
+    factor = f"IF({local['cost_year']}<horizon_long_years,INDEX(discount_factors,{local['cost_year']}+1),0)"
+    mitigation = (
+        f'IFERROR(INDEX({ASSUMPTION_VALUES},MATCH("ob_mitigation_"&{action},{ASSUMPTION_NAMES},0)),0)'
+    )
     return {
-        "migration": f"IF({m},{effort}*migration_days*day_rate,0)",
-        "data_migration": f"IF({m},{effort}*data_migration_days*day_rate,0)",
-        "dual_running": f"IF({m},dual_running_months*{plan_ref('annual_run_cost')}/12,0)",
+        "effort_days": (
+            f"IF({m},{scale}*migration_days+{scale}*data_migration_days+{scale}*training_days"
+            f'+IF({action}="retire",archive_days*{plan_ref("size_factor")},0),0)'
+        ),
+        "optimism_bias_rate": (
+            f"optimism_bias_capital-{mitigation}*(optimism_bias_capital-optimism_bias_capital_lower)"
+        ),
+        "migration": f"IF({m},{scale}*migration_days*day_rate,0)",
+        "data_migration": f"IF({m},{scale}*data_migration_days*day_rate,0)",
+        "training": f"IF({m},{scale}*training_days*day_rate,0)",
+        "archive": f'IF(AND({m},{action}="retire"),archive_days*{plan_ref("size_factor")}*day_rate,0)',
+        "optimism_bias": f"{labour}*{local['optimism_bias_rate']}",
+        "dual_running": f"IF({m},dual_running_months*{run}/12,0)",
         "exit_fee": f"IF({m},IF(ISBLANK({fee}),exit_fee,{fee}),0)",
-        "training": f"IF({m},{effort}*training_days*day_rate,0)",
-        "optimism_bias": f"{local['one_off_cost']}-SUM({local['migration']}:{local['training']})",
-        "one_off_cost": f"SUM({local['migration']}:{local['training']})*(1+optimism_bias_capital)",
-        "annual_saving": f"IF({m},{share}*{plan_ref('annual_run_cost')}-{plan_ref('annual_added_cost')},0)",
-        "annual_cashable_saving": f"IF({m},{share}*{plan_ref('annual_cashable')}-{plan_ref('annual_added_cost')},0)",
+        "one_off_cost": f"SUM({local['migration']}:{local['exit_fee']})",
+        "capital": (
+            f'IF(OR({action}="{CAPITAL_ACTIONS[0]}",'
+            + ",".join(f'{action}="{x}"' for x in CAPITAL_ACTIONS[1:])
+            + f"),{local['migration']}*(1+{local['optimism_bias_rate']}),0)"
+        ),
+        "revenue": f"{local['one_off_cost']}-{local['capital']}",
+        "benefits_shortfall": f"IF({m},{share}*{run}*benefits_shortfall,0)",
+        "annual_saving": f"IF({m},{share}*{run}-{local['benefits_shortfall']}-{added},0)",
+        "annual_cashable_saving": (
+            f"IF({m},{share}*{plan_ref('annual_cashable')}*(1-benefits_shortfall)-{added},0)"
+        ),
+        "risk_avoided": (
+            f'IF(AND({m},NOT(ISBLANK({support})),{action}<>"rehost"),extended_support_share*{run},0)'
+        ),
+        "risk_start_year": f"MAX({local['saving_start_year']},N({support}))",
         "biased_lead_months": "lead_time_months*(1+optimism_bias_duration)",
         "saving_start_year": (
-            f"MAX(0,ROUNDUP(ROUND(MAX({plan_ref('months_to_exit')},{local['biased_lead_months']}),9)/12,0))"
+            f"INT(ROUND(fy_offset_months+MAX({plan_ref('months_to_exit')},{local['biased_lead_months']}),9)/12)+1"
         ),
         "cost_year": f"MAX(0,{local['saving_start_year']}-1)",
         "npv_short": f"SUMPRODUCT({flows},discount_factors,in_short_horizon)",
         "npv_long": f"SUMPRODUCT({flows},discount_factors)",
-        "payback_year": f'IFERROR(MATCH(1,{paid},0)-1,"{NONE_TEXT}")',
+        "payback_years": f'IF({m},IFERROR(MATCH(1,{paid},0),"{BEYOND_TEXT}"),"")',
+        "pv_costs": f"{local['one_off_cost']}*{factor}",
+        "pv_labour": f"({labour}+{local['optimism_bias']})*{factor}",
+        "pv_benefits": f"{local['npv_long']}+{local['pv_costs']}",
+        "pv_cashable": (
+            f"{local['annual_cashable_saving']}*SUMPRODUCT(discount_factors*(years>={local['saving_start_year']})"
+            "*in_long_horizon)"
+        ),
+        "in_option": f'IF(OR(NOT({m}),{local["npv_long"]}>=-0.005,{plan_ref("justification")}<>""),1,0)',
     }
 
 
 def plan_formulas() -> dict[str, str]:
     """Plan's money columns read the Savings sheet's row for the same action."""
-    return {
+    out = {
         key: savings_ref(key)
-        for key in ("one_off_cost", "annual_saving", "npv_short", "npv_long", "payback_year")
+        for key in ("one_off_cost", "annual_saving", "npv_short", "npv_long", "payback_years")
     }
+    out["recommended"] = f"AND({plan_ref('option')}<=preferred_option,{savings_ref('in_option')}=1)"
+    return out
 
 
 def cash_flow_formulas(years: int) -> dict[str, str]:
     """Cash flow sheet formula templates: flows, cumulative discounted flows, paid-back flags."""
     start, saving = savings_ref("saving_start_year"), savings_ref("annual_saving")
+    risk_start, risk = savings_ref("risk_start_year"), savings_ref("risk_avoided")
     cost_year, one_off = savings_ref("cost_year"), savings_ref("one_off_cost")
     out: dict[str, str] = {}
     for t in range(years):
         flow = f"${flow_col(t)}{{r}}"
         out[f"flow_{t}"] = (
-            f"(IF({t}>={start},{saving},0)-IF({t}={cost_year},{one_off},0))*({t}<horizon_long_years)"
+            f"(IF({t}>={start},{saving},0)+IF({t}>={risk_start},{risk},0)-IF({t}={cost_year},{one_off},0))"
+            f"*({t}<horizon_long_years)"
         )
         factor = discount_factor_ref(t)
         previous = f"${cumulative_col(t - 1, years)}{{r}}+" if t else ""
@@ -209,19 +294,6 @@ def cash_flow_formulas(years: int) -> dict[str, str]:
         seen = f'COUNTIF(${flow_col(0)}{{r}}:{flow},">0")>0'
         out[f"paid_{t}"] = f"IF(AND({cumulative}>=-0.000000001,{seen},{t}<horizon_long_years),1,0)"
     return out
-
-
-# -- the Python model's figures, one row per action --------------------------------------------
-
-
-@dataclass(frozen=True)
-class ModelFigures:
-    """What the workbook's formulas must show, by action row (as polars frames)."""
-
-    savings: pl.DataFrame  # SAVINGS_KEYS money columns, one row per action, in Plan order
-    cash_flows: pl.DataFrame  # flow_t, cumulative_t, paid_t
-    totals_by_year: list[float]
-    portfolio_payback: int | None
 
 
 def action_costs(row: dict[str, object], a: Assumptions) -> ActionCosts:
@@ -235,6 +307,7 @@ def action_costs(row: dict[str, object], a: Assumptions) -> ActionCosts:
     migrates = row.get("migrates")
     effort = assumption_for("effort", row.get("action"), a)
     share = assumption_for("saving_share", row.get("action"), a)
+    support = row.get("support_end_year")
     return ActionCosts(
         annual_run_cost=number("annual_run_cost"),
         annual_cashable=number("annual_cashable"),
@@ -244,68 +317,14 @@ def action_costs(row: dict[str, object], a: Assumptions) -> ActionCosts:
         exit_fee=float(fee) if fee is not None else None,  # type: ignore[arg-type]
         effort=float(getattr(a, effort)) if effort else _or_one(row.get("effort")),
         saving_share=float(getattr(a, share)) if share else _or_one(row.get("saving_share")),
+        action=str(row.get("action") or ""),
+        size_factor=_or_one(row.get("size_factor")),
+        support_end_year=int(support) if support is not None else None,  # type: ignore[call-overload]
     )
 
 
 def _or_one(value: object) -> float:
     return float(value) if value is not None else 1.0  # type: ignore[arg-type]
-
-
-def model_figures(actions: pl.DataFrame, a: Assumptions) -> ModelFigures:
-    """Run `savings.appraise` on every action, with the breakdown the Savings sheet shows."""
-    years = a.horizon_long_years
-    savings: dict[str, list[object]] = {k: [] for k in SAVINGS_KEYS[len(CASH_FLOW_LEAD) :]}
-    savings["effort"], savings["saving_share"] = [], []
-    flows: dict[str, list[float]] = {}
-    for t in range(years):
-        flows[f"flow_{t}"], flows[f"cumulative_{t}"], flows[f"paid_{t}"] = [], [], []
-    totals = [0.0] * years
-    factors = [1.0 / (1.0 + a.discount_rate) ** t for t in range(years)]
-    lead = a.lead_time_months * (1.0 + a.optimism_bias_duration)
-    for row in actions.iter_rows(named=True):
-        costs = action_costs(row, a)
-        result = appraise(costs, a)
-        m = costs.migrates
-        parts = {
-            "migration": costs.effort * a.migration_days * a.day_rate if m else 0.0,
-            "data_migration": costs.effort * a.data_migration_days * a.day_rate if m else 0.0,
-            "dual_running": a.dual_running_months * costs.annual_run_cost / 12.0 if m else 0.0,
-            "exit_fee": (a.exit_fee if costs.exit_fee is None else costs.exit_fee) if m else 0.0,
-            "training": costs.effort * a.training_days * a.day_rate if m else 0.0,
-        }
-        for key, value in parts.items():
-            savings[key].append(value)
-        savings["effort"].append(costs.effort)
-        savings["saving_share"].append(costs.saving_share)
-        savings["optimism_bias"].append(result.one_off_cost - sum(parts.values()))
-        savings["one_off_cost"].append(result.one_off_cost)
-        savings["annual_saving"].append(result.annual_saving)
-        savings["annual_cashable_saving"].append(result.annual_cashable_saving)
-        savings["biased_lead_months"].append(lead)
-        savings["saving_start_year"].append(result.saving_start_year)
-        savings["cost_year"].append(result.cost_year)
-        savings["npv_short"].append(result.npv_short)
-        savings["npv_long"].append(result.npv_long)
-        payback = result.discounted_payback_year
-        savings["payback_year"].append(str(payback) if payback is not None else NONE_TEXT)
-        cumulative, seen = 0.0, False
-        for t, flow in enumerate(result.cash_flows):
-            cumulative += flow * factors[t]
-            seen = seen or flow > 0
-            flows[f"flow_{t}"].append(flow)
-            flows[f"cumulative_{t}"].append(cumulative)
-            flows[f"paid_{t}"].append(1.0 if cumulative >= -1e-9 and seen else 0.0)
-            totals[t] += flow
-    savings_frame = pl.DataFrame(
-        {
-            key: pl.Series(key, values, dtype=pl.String if key == "payback_year" else pl.Float64)
-            for key, values in savings.items()
-        }
-    )
-    flow_frame = pl.DataFrame(
-        {key: pl.Series(key, values, dtype=pl.Float64) for key, values in flows.items()}
-    )
-    return ModelFigures(savings_frame, flow_frame, totals, discounted_payback(totals, a.discount_rate))
 
 
 def assumptions_from_rows(rows: Sequence[tuple[str, object]]) -> Assumptions:

@@ -1,62 +1,35 @@
-"""The front sheets: Cover (what this is and what went in), Summary (headlines and charts), Assumptions.
+"""The Summary sheet: the preferred option's headline figures beside the others, and charts.
 
-Summary's figures are formulas over the Savings, Cash flow, Applications, Legacy risk and
-Cloud & TIME sheets, so they move when an assumption changes; its charts read those cells.
-Assumptions holds every input of the savings model as a named, validated cell.
+It also shows the baseline and the preferred option's savings by year. Every figure is a formula
+over the other sheets, so it moves when an assumption changes; the charts read those cells. Cover
+and Assumptions have their own modules; they are re-exported here for the workbook writer.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import polars as pl
-from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.utility import xl_col_to_name
 
-from appconsol.report.plan.common import Book, data_capacity, sheet_parts, write_heading, write_table
+from appconsol.analyses.plan_assumptions import financial_year
+from appconsol.analyses.plan_options import OPTION_NAMES
+from appconsol.report.plan.common import Book, data_capacity, sheet_parts, write_heading
 from appconsol.report.plan.formulas import (
+    BEYOND_TEXT,
     FIRST_DATA_ROW,
-    FORMULA_ASSUMPTIONS,
     HEADER_ROW,
-    NONE_TEXT,
     discount_factor_ref,
-    flow_col,
-    savings_letter,
+    year_label,
 )
-from appconsol.report.plan.rows import Column, PlanWorksheet
+from appconsol.report.plan.rows import PlanWorksheet
 from appconsol.report.plan.safe import safe_text
-from appconsol.version import __version__
+from appconsol.report.plan.sheets_assumptions import write_assumptions
+from appconsol.report.plan.sheets_cover import write_cover
+from appconsol.report.plan.sheets_options import Spans, option_cell, preferred_flow_formula
 
-ASSUMPTION_VALUE_COL = 1  # column B holds the named value cells
-FIRST_YEAR_COL = 1
-ASSUMPTION_LABELS = {
-    "discount_rate": ("Discount rate (real, per year)", "percent"),
-    "horizon_short_years": ("Short appraisal horizon (years)", "integer"),
-    "horizon_long_years": ("Long appraisal horizon (years)", "integer"),
-    "optimism_bias_capital": ("Optimism bias on one-off costs", "percent"),
-    "optimism_bias_duration": ("Optimism bias on lead time", "percent"),
-    "day_rate": ("Day rate (£ per person-day)", "money"),
-    "migration_days": ("Migration effort (person-days per move)", "number"),
-    "data_migration_days": ("Data migration effort (person-days per move)", "number"),
-    "dual_running_months": ("Dual running (months)", "number"),
-    "training_days": ("Training (person-days per move)", "number"),
-    "exit_fee": ("Exit fee (£ per contract, unless the plan gives one)", "money"),
-    "lead_time_months": ("Lead time before switch-off (months)", "number"),
-    "effort_retire": ("Effort to retire (share of a migration)", "percent"),
-    "effort_rehost": ("Effort to rehost (share of a migration)", "percent"),
-    "effort_replatform": ("Effort to replatform (share of a migration)", "percent"),
-    "effort_repurchase": ("Effort to repurchase (share of a migration)", "percent"),
-    "effort_refactor": ("Effort to refactor (share of a migration)", "percent"),
-    "saving_share_rehost": ("Run cost saved by rehosting", "percent"),
-    "saving_share_replatform": ("Run cost saved by replatforming", "percent"),
-    "saving_share_repurchase": ("Run cost saved by repurchasing (SaaS)", "percent"),
-    "saving_share_refactor": ("Run cost saved by refactoring", "percent"),
-    "marginal_cost_share": ("Added licence per moved user (share of survivor's)", "percent"),
-    "remediation_days": ("Remediation of an unsupported survivor (person-days)", "number"),
-    "default_notice_days": ("Notice period when none is given (days)", "number"),
-    "default_annual_cost": ("Run cost when none is known (£ a year)", "money"),
-}
+__all__ = ["Ranges", "board_rows", "organisation_order", "write_assumptions", "write_cover", "write_summary"]
 
 
 @dataclass(frozen=True)
@@ -85,131 +58,6 @@ def _sum_over(function: str, spans: Sequence[str], *criteria: str) -> str:
     return "+".join(f"{function}({span}{''.join(',' + c for c in criteria)})" for span in spans)
 
 
-def assumption_rows(book: Book) -> dict[str, int]:
-    """0-based row of each assumption on the Assumptions sheet, in the model's describe() order."""
-    return {item.name: FIRST_DATA_ROW + i for i, item in enumerate(book.data.assumption_rows)}
-
-
-def discount_rows(book: Book) -> dict[str, int]:
-    """Rows of the discounting block below the assumptions table."""
-    first = FIRST_DATA_ROW + len(book.data.assumption_rows) + 2
-    return {
-        "years": first,
-        "discount_factors": first + 1,
-        "in_short_horizon": first + 2,
-        "in_long_horizon": first + 3,
-    }
-
-
-def write_assumptions(book: Book) -> None:
-    ws, f, a = book.sheet("Assumptions"), book.formats, book.data.assumptions
-    years = a.horizon_long_years
-    items = book.data.assumption_rows
-    write_heading(
-        book,
-        ws,
-        "Assumptions: every input of the savings model, as named cells you can change",
-        "Change a yellow cell and every figure on Savings, Cash flow, Partners and Summary recalculates. "
-        "Each default's source is given; the discounting rows below follow from the rate and horizons. "
-        "Grey rows steered the optimiser's choices; changing them here does not re-plan.",
-    )
-    ws.add_table(
-        HEADER_ROW,
-        0,
-        HEADER_ROW + len(items),
-        4,
-        {
-            "name": book.table_name("tblAssumptions"),
-            "style": "Table Style Light 9",
-            "columns": [
-                {"header": h}
-                for h in ("Assumption", "Value", "Unit", "Source of the default", "Name in formulas")
-            ],
-        },
-    )
-    rows = assumption_rows(book)
-    for item in items:
-        row = rows[item.name]
-        label, kind = ASSUMPTION_LABELS.get(item.name, (item.name.replace("_", " ").capitalize(), "number"))
-        live = item.name in FORMULA_ASSUMPTIONS or item.name.startswith(("effort_", "saving_share_"))
-        if live:
-            fmt = {"percent": f["input_percent"], "money": f["input_money"]}.get(kind, f["input"])
-        else:
-            fmt = f["optimiser_input"]
-        ws.write_string(row, 0, safe_text(label))
-        ws.write_number(row, ASSUMPTION_VALUE_COL, float(item.value), fmt)
-        ws.write_string(row, 2, safe_text(item.unit))
-        ws.write_string(row, 3, safe_text(item.source))
-        ws.write_string(row, 4, item.name)
-        cell = xl_rowcol_to_cell(row, ASSUMPTION_VALUE_COL, row_abs=True, col_abs=True)
-        book.workbook.define_name(item.name, f"=Assumptions!{cell}")
-        ws.data_validation(
-            row, ASSUMPTION_VALUE_COL, row, ASSUMPTION_VALUE_COL, _validation(item.name, years)
-        )
-    for col, width in enumerate((46, 12, 30, 80, 24)):
-        ws.set_column(col, col, width)
-    block = discount_rows(book)
-    ws.write_string(block["years"] - 1, 0, "Discounting by year (formulas)", f["subtitle"])
-    labels = {
-        "years": "Year (0 = as-of year)",
-        "discount_factors": "Discount factor 1/(1+r)^t",
-        "in_short_horizon": "In short horizon (1 = yes)",
-        "in_long_horizon": "In long horizon (1 = yes)",
-    }
-    for name, row in block.items():
-        ws.write_string(row, 0, labels[name], f["bold"])
-    year_row = block["years"] + 1
-    for t in range(years):
-        col = FIRST_YEAR_COL + t
-        year = f"{xl_col_to_name(col)}${year_row}"
-        ws.write_number(block["years"], col, t, f["integer"])
-        cells = {
-            "discount_factors": (
-                f"1/(1+discount_rate)^{year}",
-                1.0 / (1.0 + a.discount_rate) ** t,
-                f["factor"],
-            ),
-            "in_short_horizon": (
-                f"IF({year}<horizon_short_years,1,0)",
-                float(t < a.horizon_short_years),
-                f["integer"],
-            ),
-            "in_long_horizon": (
-                f"IF({year}<horizon_long_years,1,0)",
-                float(t < a.horizon_long_years),
-                f["integer"],
-            ),
-        }
-        for name, (formula, value, fmt) in cells.items():
-            ws.write_formula(block[name], col, "=" + formula, fmt, value)
-    first, last = xl_col_to_name(FIRST_YEAR_COL), xl_col_to_name(FIRST_YEAR_COL + years - 1)
-    for name, row in block.items():
-        book.workbook.define_name(name, f"=Assumptions!${first}${row + 1}:${last}${row + 1}")
-    ws.freeze_panes(HEADER_ROW + 1, 1)
-
-
-def _validation(name: str, years: int) -> dict[str, object]:
-    if name in ("horizon_short_years", "horizon_long_years"):
-        rule = {"validate": "integer", "criteria": "between", "minimum": 1, "maximum": years}
-        message = f"Whole years from 1 to {years} (the Cash flow sheet has {years} year columns)."
-    elif name == "discount_rate":
-        rule = {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 1}
-        message = "A rate between 0% and 100%; the Green Book's is 3.5%."
-    elif name.startswith("optimism_bias"):
-        rule = {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 10}
-        message = "An uplift between 0% and 1000%."
-    else:
-        rule = {"validate": "decimal", "criteria": ">=", "value": 0}
-        message = "A number of zero or more."
-    return {
-        **rule,
-        "input_title": name[:32],
-        "input_message": message,
-        "error_title": "Not a valid value",
-        "error_message": message,
-    }
-
-
 def organisation_order(book: Book) -> pl.DataFrame:
     """Organisations with their legacy RAG counts, most red first: the Summary block and the org numbers."""
     data = book.data
@@ -234,39 +82,31 @@ def write_summary(book: Book, orgs: pl.DataFrame, ranges: Ranges, app_cols: dict
     write_heading(
         book,
         ws,
-        "Summary: what the consolidation plan costs and saves, and where the risk is",
+        "Summary: the preferred option, what it costs and saves, beside doing nothing and the others",
         "Every figure is a formula over the other sheets (change an assumption and they move); the charts "
-        "follow the figures. Money in £ at today's prices; NPV discounted at the Assumptions' rate.",
+        "follow the figures. Money in £ at today's prices; NPV discounted at the Assumptions' rate. The "
+        "preferred option is chosen by the rule on the Options sheet.",
     )
-    savings = figures.savings
     apps, legacy = data.applications, data.legacy
-    plan_span = [f"Savings!${{c}}${FIRST_DATA_ROW + 1}:${{c}}${ranges.actions_last + 1}"]
-
-    def over(key: str) -> str:
-        return plan_span[0].format(c=savings_letter(key))
-
+    spans = Spans(ranges.actions_last)
     app_span = lambda key: _span("Applications", app_cols[key], apps.height)  # noqa: E731
     red_col = 7  # Legacy risk: "Red-rated"
-    org_block_first = 0  # filled below
-    year_first = FIRST_DATA_ROW + 15
-    disp_first = year_first + a.horizon_long_years + 3
-    dispositions = _disposition_counts(data.dispositions)
-    org_first = disp_first + len(dispositions) + 3
-    org_block_first = org_first
-    live_cost = (
-        apps.filter(pl.col("is_live")).get_column("annual_cost").sum()
-        if "annual_cost" in apps.columns
+    best = figures.options[figures.preferred]
+    chosen = pl.Series(figures.recommended, dtype=pl.Boolean)
+    savings = figures.savings.filter(chosen) if figures.savings.height else figures.savings
+    estimated = (
+        figures.savings.with_columns(data.actions.get_column("cost_basis").fill_null(""))
+        .filter(chosen & (pl.col("cost_basis") != "stated"))
+        .get_column("annual_saving")
+        .sum()
+        if figures.savings.height
         else 0.0
     )
-    payback = figures.portfolio_payback
+    base = data.baseline
+    excluded = base.filter(pl.col("excluded")) if base.height else base
     headlines: list[tuple[str, str, object, object]] = [
         ("Applications", _sum_over("COUNTA", app_span("app_id")), apps.height, f["count"]),
-        (
-            "Organisations",
-            f"COUNTA($B${org_first + 1}:$B${org_first + max(orgs.height, 1)})",
-            orgs.height,
-            f["count"],
-        ),
+        ("Organisations", "", orgs.height, f["count"]),
         (
             "Overlap groups",
             f"COUNTA(Overlaps!$A${FIRST_DATA_ROW + 1}:$A${ranges.groups_last + 1})",
@@ -280,49 +120,95 @@ def write_summary(book: Book, orgs: pl.DataFrame, ranges: Ranges, app_cols: dict
             f["count"],
         ),
         (
-            "Annual run cost today, live applications (£)",
-            _sumifs(app_span("annual_cost"), app_span("is_live")),
-            float(live_cost or 0.0),
+            "Annual run cost stated, live applications (£)",
+            "baseline_stated",
+            _sum(base, "stated_cost"),
+            f["money"],
+        ),
+        (
+            "less: excluded as implausible, DQ004 errors (£)",
+            "baseline_excluded",
+            _sum(excluded, "stated_cost"),
+            f["money"],
+        ),
+        (
+            "plus: estimated where no usable cost was stated (£)",
+            "baseline_estimated",
+            _sum(base.filter(pl.col("cost_basis") != "stated") if base.height else base, "annual_run_cost"),
+            f["money"],
+        ),
+        (
+            "Annual run cost today, used in the plan (£)",
+            "baseline_used",
+            _sum(base, "annual_run_cost"),
             f["money_bold"],
         ),
         (
-            "Planned actions",
+            "Planned actions (all options)",
             f"COUNTA(Plan!$A${FIRST_DATA_ROW + 1}:$A${ranges.actions_last + 1})",
             data.actions.height,
             f["count"],
         ),
+        ("Preferred option", option_cell("name"), OPTION_NAMES[figures.preferred], f["bold"]),
+        ("Actions in the preferred option", option_cell("actions"), best.actions, f["count"]),
+        (
+            "One-off cost before optimism bias (£)",
+            option_cell("before_bias"),
+            best.one_off_cost - best.optimism_bias,
+            f["money"],
+        ),
+        ("Optimism bias (£)", option_cell("optimism_bias"), best.optimism_bias, f["money"]),
         (
             "One-off cost, optimism bias included (£)",
-            f"SUM({over('one_off_cost')})",
-            _total(savings, "one_off_cost"),
+            option_cell("one_off_cost"),
+            best.one_off_cost,
             f["money_bold"],
         ),
+        ("of which capital (£)", option_cell("capital"), best.capital, f["money"]),
+        ("of which revenue (£)", option_cell("revenue"), best.revenue, f["money"]),
         (
             "Annual saving at steady state (£)",
-            f"SUM({over('annual_saving')})",
-            _total(savings, "annual_saving"),
+            option_cell("annual_saving"),
+            best.annual_saving,
             f["money_bold"],
         ),
         (
             "of which cashable (£)",
-            f"SUM({over('annual_cashable_saving')})",
-            _total(savings, "annual_cashable_saving"),
+            f"SUMIFS({spans.savings('annual_cashable_saving')},{spans.within('preferred_option')})",
+            _sum(savings, "annual_cashable_saving"),
             f["money"],
         ),
         (
-            "NPV, short horizon (£)",
-            f"SUM({over('npv_short')})",
-            _total(savings, "npv_short"),
-            f["money_bold"],
+            "of which resting on estimated costs (£)",
+            f'SUMIFS({spans.savings("annual_saving")},{spans.within("preferred_option")},{spans.plan("cost_basis")},"<>stated")',
+            float(estimated or 0.0),
+            f["money"],
         ),
-        ("NPV, long horizon (£)", f"SUM({over('npv_long')})", _total(savings, "npv_long"), f["money_bold"]),
+        ("NPV, short horizon (£)", option_cell("npv_short"), best.npv_short, f["money_bold"]),
+        ("NPV, long horizon (£)", option_cell("npv"), best.npv, f["money_bold"]),
+        ("Benefit-cost ratio", option_cell("bcr"), "" if best.bcr is None else best.bcr, f["number"]),
+        ("Cashable NPV (£)", option_cell("cashable_npv"), best.cashable_npv, f["money"]),
         (
-            "Discounted payback of the whole plan (year)",
-            f'IFERROR(MATCH(1,$F${year_first + 1}:$F${year_first + a.horizon_long_years},0)-1,"{NONE_TEXT}")',
-            payback if payback is not None else NONE_TEXT,
+            "Payback period of the preferred option (years)",
+            option_cell("payback_years"),
+            best.payback_years
+            if best.payback_years is not None
+            else ("" if figures.preferred == 0 else BEYOND_TEXT),
             f["integer"],
         ),
     ]
+    assert len(headlines) == HEADLINES
+    options_first = FIRST_DATA_ROW + len(headlines) + 4
+    year_first = options_first + 4 + 3
+    disp_first = year_first + a.horizon_long_years + 3
+    dispositions = _disposition_counts(data.dispositions)
+    org_first = disp_first + len(dispositions) + 3
+    headlines[1] = (
+        "Organisations",
+        f"COUNTA($B${org_first + 1}:$B${org_first + max(orgs.height, 1)})",
+        orgs.height,
+        f["count"],
+    )
     ws.write_string(HEADER_ROW, 0, "Headline figures", f["subtitle"])
     for i, (label, formula, value, fmt) in enumerate(headlines):
         row = FIRST_DATA_ROW + i
@@ -332,24 +218,69 @@ def write_summary(book: Book, orgs: pl.DataFrame, ranges: Ranges, app_cols: dict
     ws.write_string(horizons, 0, "Horizons (years): short, long")
     ws.write_formula(horizons, 1, "=horizon_short_years", f["integer"], a.horizon_short_years)
     ws.write_formula(horizons, 2, "=horizon_long_years", f["integer"], a.horizon_long_years)
-    _write_year_block(book, ws, year_first, ranges)
+    _write_options_block(book, ws, options_first)
+    _write_year_block(book, ws, year_first)
     _write_disposition_block(book, ws, disp_first, dispositions)
-    _write_org_block(book, ws, org_block_first, orgs)
+    _write_org_block(book, ws, org_first, orgs)
     ws.set_column(0, 0, 46)
     ws.set_column(1, 6, 16)
-    _charts(book, ws, year_first, disp_first, dispositions.height, org_block_first, orgs.height)
+    _charts(book, ws, year_first, disp_first, dispositions.height, org_first, orgs.height)
 
 
-def _total(frame: pl.DataFrame, key: str) -> float:
-    return float(frame.get_column(key).sum()) if frame.height else 0.0
+HEADLINES = 24  # rows of headline figures (the board view's first block)
 
 
-def _sumifs(values: Sequence[str], flags: Sequence[str]) -> str:
-    return "+".join(f"SUMIFS({v},{c},TRUE)" for v, c in zip(values, flags, strict=True))
+def board_rows(book: Book) -> int:
+    """Last row (0-based) of the board view: headlines, the options and the preferred option's years."""
+    return FIRST_DATA_ROW + HEADLINES + 4 + 4 + 3 + book.data.assumptions.horizon_long_years
 
 
-def _write_year_block(book: Book, ws: PlanWorksheet, first: int, ranges: Ranges) -> None:
+def _sum(frame: pl.DataFrame, key: str) -> float:
+    return float(frame.get_column(key).fill_null(0).sum()) if frame.height else 0.0
+
+
+OPTION_BLOCK = (
+    ("name", "Option"),
+    ("npv", "NPV, long horizon (£)"),
+    ("bcr", "BCR"),
+    ("pv_costs", "PV costs (£)"),
+    ("pv_benefits", "PV benefits (£)"),
+    ("cashable_npv", "Cashable NPV (£)"),
+    ("payback_years", "Payback (years)"),
+)
+
+
+def _write_options_block(book: Book, ws: PlanWorksheet, first: int) -> None:
+    """The options side by side: each row reads the Options sheet."""
+    from appconsol.report.plan.sheets_options import OPTION_FIRST, ocol
+
+    f = book.formats
+    ws.write_string(first - 2, 0, "Options against doing nothing (preferred marked)", f["subtitle"])
+    for col, (_, header) in enumerate(OPTION_BLOCK):
+        ws.write_string(first - 1, col, header, f["bold"])
+    ws.write_string(first - 1, len(OPTION_BLOCK), "Preferred", f["bold"])
+    for o in book.figures.options:
+        row = first + o.option
+        source = OPTION_FIRST + o.option + 1
+        for col, (key, _) in enumerate(OPTION_BLOCK):
+            value = getattr(o, key)
+            if key == "payback_years" and value is None:
+                value = "" if o.option == 0 else BEYOND_TEXT
+            fmt = (
+                f["money"]
+                if key not in ("name", "bcr", "payback_years")
+                else f["number"]
+                if key == "bcr"
+                else None
+            )
+            cell = f"Options!${ocol(key)}${source}"
+            ws.write_formula(row, col, f'=IF(ISBLANK({cell}),"",{cell})', fmt, "" if value is None else value)
+        ws.write_formula(row, len(OPTION_BLOCK), f"=Options!${ocol('preferred')}${source}", None, o.preferred)
+
+
+def _write_year_block(book: Book, ws: PlanWorksheet, first: int) -> None:
     f, a, figures = book.formats, book.data.assumptions, book.figures
+    first_year = financial_year(book.data.as_of) if book.data.as_of else None
     header = first - 1
     for col, text in enumerate(
         (
@@ -362,7 +293,7 @@ def _write_year_block(book: Book, ws: PlanWorksheet, first: int, ranges: Ranges)
         )
     ):
         ws.write_string(header, col, text, f["bold"])
-    ws.write_string(header - 1, 0, "Savings by year (all actions)", f["subtitle"])
+    ws.write_string(header - 1, 0, "Savings by year (the preferred option)", f["subtitle"])
     cumulative, seen = 0.0, False
     for t in range(a.horizon_long_years):
         row, excel = first + t, first + t + 1
@@ -370,12 +301,10 @@ def _write_year_block(book: Book, ws: PlanWorksheet, first: int, ranges: Ranges)
         factor = 1.0 / (1.0 + a.discount_rate) ** t
         cumulative += total * factor
         seen = seen or total > 0
-        letter = flow_col(t)
-        span = f"'Cash flow'!${letter}${FIRST_DATA_ROW + 1}:${letter}${ranges.actions_last + 1}"
         previous = f"E{excel - 1}+" if t else ""
         cells = [
-            (None, t, f["integer"]),
-            (f"SUM({span})", total, f["money"]),
+            (None, year_label(t, first_year), None),
+            (preferred_flow_formula(t), total, f["money"]),
             (discount_factor_ref(t), factor, f["factor"]),
             (f"B{excel}*C{excel}", total * factor, f["money"]),
             (f"{previous}D{excel}", cumulative, f["money"]),
@@ -387,7 +316,7 @@ def _write_year_block(book: Book, ws: PlanWorksheet, first: int, ranges: Ranges)
         ]
         for col_index, (formula, value, fmt) in enumerate(cells):
             if formula is None:
-                ws.write_number(row, col_index, value, fmt)
+                ws.write_string(row, col_index, str(value), fmt)
             else:
                 ws.write_formula(row, col_index, "=" + formula, fmt, value)
 
@@ -500,86 +429,3 @@ def _charts(
     stacked.set_y_axis({"reverse": True})
     stacked.set_legend({"position": "bottom"})
     ws.insert_chart(HEADER_ROW + 34, 8, stacked, {"x_scale": 1.4, "y_scale": 1.4})
-
-
-SHEET_PURPOSES = (
-    ("Summary", "Headline figures and charts; every figure is a formula."),
-    ("Assumptions", "Inputs of the savings model, as named cells; change one to see the plan move."),
-    ("Plan", "One row per action: what happens to which application, when, and what it costs and saves."),
-    ("Savings", "One-off costs, annual savings, NPV and payback per action (formulas)."),
-    ("Cash flow", "Net, discounted and cumulative cash flow per action and year (formulas)."),
-    ("Partners", "For shared services, each partner body's share of costs and savings."),
-    ("Overlaps", "Groups of applications serving the same capability, and their members."),
-    ("Legacy risk", "Legacy risk scores, RAG and the evidence behind them."),
-    ("Cloud & TIME", "TIME categories and 7R cloud dispositions, with the deciding rule."),
-    ("Findings", "Every rule finding with its evidence and source row."),
-    ("Data quality", "Rows not loaded and values not understood."),
-    ("Applications", "The canonical inventory, with the file, sheet and row each came from."),
-    ("Rules", "The steps and rules that ran, their parameters, and waivers."),
-)
-
-
-def write_cover(book: Book, written_at: dt.datetime) -> None:
-    ws, f, data = book.sheet("Cover"), book.formats, book.data
-    write_heading(
-        book,
-        ws,
-        "Application consolidation plan",
-        "Which applications to keep, merge, share, move or switch off, when, and what that costs and saves; "
-        "written by appconsol from the inventories listed below. Start with Summary; change Assumptions to test.",
-    )
-    facts = [
-        ("As of", data.as_of.isoformat() if data.as_of else "not recorded (no analysis run)"),
-        ("Written", written_at.strftime("%Y-%m-%d %H:%M UTC")),
-        ("Tool", f"appconsol {__version__}"),
-        ("Money", "GBP a year at today's prices unless a column says otherwise"),
-    ]
-    for i, (label, value) in enumerate(facts):
-        ws.write_string(HEADER_ROW + i, 0, label, f["bold"])
-        ws.write_string(HEADER_ROW + i, 1, value)
-    row = HEADER_ROW + len(facts) + 2
-    ws.write_string(row - 1, 0, "How to read this workbook", f["subtitle"])
-    sheets = pl.DataFrame(
-        {"sheet": [s for s, _ in SHEET_PURPOSES], "purpose": [p for _, p in SHEET_PURPOSES]}
-    )
-    sheets = sheets.with_columns(pl.format("'{}'!A1", pl.col("sheet")).alias("target"))
-    columns = [
-        Column("Sheet", "text", "sheet", width=28),
-        Column("What it shows", "text", "purpose", width=90),
-        Column("Go", "link", "target", f["link"], 8, link_text="open"),
-    ]
-    _, last = write_table(book, ws, "tblSheets", columns, sheets, header_row=row, freeze=False, widths=False)
-    row = last + 3
-    ws.write_string(row - 1, 0, "Inputs: the inventory files loaded", f["subtitle"])
-    input_columns = [
-        Column("File", "text", "file_name", width=28),
-        Column("Sheet", "text", "source_sheet", width=90),
-        Column("Organisation", "text", "organisation", width=28),
-        Column("Profile", "text", "profile", width=12),
-        Column("SHA-256", "text", "content_hash", width=20),
-        Column("Rows read", "integer", "rows_read", f["count"], 10),
-        Column("Loaded", "integer", "rows_loaded", f["count"], 10),
-        Column("Rejected", "integer", "rows_rejected", f["count"], 10),
-        Column("Warnings", "integer", "warnings", f["count"], 10),
-        Column("Loaded at (UTC)", "datetime", "loaded_at", f["datetime"], 16),
-    ]
-    _, last = write_table(
-        book, ws, "tblInputs", input_columns, data.loads, header_row=row, freeze=False, widths=False
-    )
-    row = last + 3
-    ws.write_string(row - 1, 0, "Reference data", f["subtitle"])
-    snapshot_columns = [
-        Column("Reference", "text", "name", width=28),
-        Column("Snapshot date", "date", "snapshot_date", f["date"], 12),
-        Column("Source", "text", "source", width=28),
-        Column("Licence", "text", "licence", width=12),
-    ]
-    note = data.note_for("reference_snapshots")
-    if note:
-        ws.write_string(row - 1, 3, note.strip(), f["note"])
-    write_table(
-        book, ws, "tblReference", snapshot_columns, data.snapshots, header_row=row, freeze=False, widths=False
-    )
-    for col, width in enumerate((28, 40, 28, 14, 20, 10, 10, 10, 10, 16)):
-        ws.set_column(col, col, width)
-    ws.hide_gridlines(2)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from appconsol.analyses.plan_assumptions import financial_year
 from appconsol.report.plan.common import Book, require_one_sheet, write_heading, write_table
 from appconsol.report.plan.formulas import (
     CASH_FLOW_LEAD,
@@ -19,8 +20,10 @@ from appconsol.report.plan.formulas import (
     SHARE_ACTIONS,
     cash_flow_formulas,
     plan_formulas,
+    plan_letter,
     savings_formulas,
     savings_letter,
+    year_label,
 )
 from appconsol.report.plan.rows import Column
 
@@ -48,17 +51,32 @@ def plan_columns(book: Book) -> list[Column]:
         Column("Wave (year)", "integer", "wave_year", f["integer"], 10),
         Column("Annual run cost (£)", "number", "annual_run_cost", f["money"], 15),
         Column("Annual cashable cost (£)", "number", "annual_cashable", f["money"], 15),
+        Column("Cost basis", "text", "cost_basis", width=10),
         Column("Added cost on target (£/yr)", "number", "annual_added_cost", f["money"], 15),
         Column("Months to exit", "number", "months_to_exit", f["number"], 10),
         Column("Migrates", "bool", "migrates", width=9),
         Column("Effort (share of a migration)", "formula", "effort_value", f["percent"], 11, "{effort_expr}"),
+        Column("Complexity (size factor)", "number", "size_factor", f["number"], 10),
         Column("Saving share", "formula", "share_value", f["percent"], 9, "{share_expr}"),
         Column("Exit fee (£; blank = assumption)", "number", "exit_fee", f["money"], 14),
+        Column("Support ends (year; blank = not known)", "integer", "support_end_year", f["integer"], 10),
+        Column("Option (1-3)", "integer", "option_value", f["integer"], 8),
+        Column("Justification (non-financial case)", "text", "justification", width=36),
+        Column(
+            "Recommended (in the preferred option)",
+            "formula",
+            "recommended_value",
+            width=12,
+            formula=formulas["recommended"],
+            result="bool",
+        ),
         Column("One-off cost (£)", "formula", "one_off_cost", f["money"], 15, formulas["one_off_cost"]),
         Column("Annual saving (£)", "formula", "annual_saving", f["money"], 15, formulas["annual_saving"]),
         Column("NPV short horizon (£)", "formula", "npv_short", f["money"], 15, formulas["npv_short"]),
         Column("NPV long horizon (£)", "formula", "npv_long", f["money"], 15, formulas["npv_long"]),
-        Column("Payback year", "formula", "payback_year", f["integer"], 9, formulas["payback_year"], "mixed"),
+        Column(
+            "Payback (years)", "formula", "payback_years", f["integer"], 9, formulas["payback_years"], "mixed"
+        ),
         Column("Reason", "text", "reason", width=50),
         Column("Application row", "link", "link_application", f["link"], 11, link_text="application"),
         Column("Findings", "link", "link_findings", f["link"], 9, link_text="findings"),
@@ -70,6 +88,20 @@ def savings_columns(book: Book) -> list[Column]:
     f = book.formats
     formulas = savings_formulas(book.data.assumptions.horizon_long_years)
     headers = {
+        "effort_days": "Effort (person-days)",
+        "optimism_bias_rate": "Optimism bias on labour (rate)",
+        "archive": "Archive on retirement (£)",
+        "benefits_shortfall": "Benefits shortfall (£/yr)",
+        "risk_avoided": "Legacy risk cost avoided (£/yr)",
+        "risk_start_year": "Risk avoided from (year)",
+        "payback_years": "Payback (years)",
+        "pv_costs": "PV one-off cost (£)",
+        "pv_labour": "PV labour with bias (£)",
+        "pv_benefits": "PV benefits (£)",
+        "pv_cashable": "PV cashable savings (£)",
+        "in_option": "Counts in its option (1 = yes)",
+        "capital": "of which capital (£)",
+        "revenue": "of which revenue (£)",
         "migration": "Migration (£)",
         "data_migration": "Data migration (£)",
         "dual_running": "Dual running (£)",
@@ -84,7 +116,6 @@ def savings_columns(book: Book) -> list[Column]:
         "cost_year": "One-off cost falls in (year)",
         "npv_short": "NPV short horizon (£)",
         "npv_long": "NPV long horizon (£)",
-        "payback_year": "Discounted payback (year)",
     }
     columns = [
         Column("Action id", "text", "action_id", width=12),
@@ -93,12 +124,14 @@ def savings_columns(book: Book) -> list[Column]:
         Column("Action", "text", "action", width=13),
     ]
     for key in SAVINGS_KEYS[len(CASH_FLOW_LEAD) :]:
-        if key in ("saving_start_year", "cost_year"):
+        if key in ("saving_start_year", "cost_year", "risk_start_year", "in_option"):
             fmt, result = f["integer"], "number"
-        elif key == "payback_year":
+        elif key == "payback_years":
             fmt, result = f["integer"], "mixed"
-        elif key == "biased_lead_months":
+        elif key in ("biased_lead_months", "effort_days"):
             fmt, result = f["number"], "number"
+        elif key == "optimism_bias_rate":
+            fmt, result = f["percent"], "number"
         else:
             fmt, result = f["money"], "number"
         columns.append(Column(headers[key], "formula", key, fmt, 14, formulas[key], result))
@@ -108,6 +141,7 @@ def savings_columns(book: Book) -> list[Column]:
 def cash_flow_columns(book: Book) -> list[Column]:
     f = book.formats
     years = book.data.assumptions.horizon_long_years
+    first = financial_year(book.data.as_of) if book.data.as_of else None
     formulas = cash_flow_formulas(years)
     columns = [
         Column("Action id", "text", "action_id", width=12),
@@ -116,12 +150,12 @@ def cash_flow_columns(book: Book) -> list[Column]:
         Column("Action", "text", "action", width=13),
     ]
     columns += [
-        Column(f"Year {t} (£)", "formula", f"flow_{t}", f["money"], 12, formulas[f"flow_{t}"])
+        Column(f"{year_label(t, first)} (£)", "formula", f"flow_{t}", f["money"], 12, formulas[f"flow_{t}"])
         for t in range(years)
     ]
     columns += [
         Column(
-            f"Cumulative discounted year {t} (£)",
+            f"Cumulative discounted {year_label(t, first)} (£)",
             "formula",
             f"cumulative_{t}",
             f["money"],
@@ -131,7 +165,14 @@ def cash_flow_columns(book: Book) -> list[Column]:
         for t in range(years)
     ]
     columns += [
-        Column(f"Paid back by year {t}", "formula", f"paid_{t}", f["integer"], 10, formulas[f"paid_{t}"])
+        Column(
+            f"Paid back by {year_label(t, first)}",
+            "formula",
+            f"paid_{t}",
+            f["integer"],
+            10,
+            formulas[f"paid_{t}"],
+        )
         for t in range(years)
     ]
     return columns
@@ -148,9 +189,12 @@ def _input_expr(kind: str, actions: tuple[str, ...], stored: str, book: Book) ->
 
 def _plan_frame(book: Book, links: pl.DataFrame) -> pl.DataFrame:
     figures = book.figures.savings.select(
-        pl.col("effort").alias("effort_value"), pl.col("saving_share").alias("share_value")
-    )
-    actions = pl.concat([book.data.actions, figures], how="horizontal").with_columns(
+        pl.col("effort").alias("effort_value"),
+        pl.col("saving_share").alias("share_value"),
+        pl.col("option").alias("option_value"),
+    ).with_columns(pl.Series("recommended_value", book.figures.recommended, dtype=pl.Boolean))
+    actions = book.data.actions.with_columns(pl.col("size_factor").fill_null(1.0))
+    actions = pl.concat([actions, figures], how="horizontal").with_columns(
         _input_expr("effort", EFFORT_ACTIONS, "effort", book).alias("effort_expr"),
         _input_expr("saving_share", SHARE_ACTIONS, "saving_share", book).alias("share_expr"),
     )
@@ -158,7 +202,7 @@ def _plan_frame(book: Book, links: pl.DataFrame) -> pl.DataFrame:
         [
             actions,
             book.figures.savings.select(
-                "one_off_cost", "annual_saving", "npv_short", "npv_long", "payback_year"
+                "one_off_cost", "annual_saving", "npv_short", "npv_long", "payback_years"
             ),
             links,
         ],
@@ -192,15 +236,15 @@ def write_money_sheets(book: Book, links: pl.DataFrame) -> None:
         ws,
         SAVINGS_TITLE,
         f"Each figure is a formula over the Plan row of the same number and the Assumptions sheet: "
-        f"one-off = labour + dual running + exit fee, uplifted by optimism bias; NPV at the discount "
-        f"rate over {a.horizon_short_years} and {a.horizon_long_years} years; payback is the first year "
-        f"the cumulative discounted cash flow turns non-negative ('{NONE_TEXT}' = not within the horizon)."
-        + missing,
+        f"one-off = labour + its optimism bias + dual running + exit fee; NPV at the discount "
+        f"rate over {a.horizon_short_years} and {a.horizon_long_years} years; payback is the number of years "
+        f"until the cumulative discounted cash flow turns non-negative ('{NONE_TEXT}': not within it; "
+        "blank: the action moves nothing). Optimism bias falls on labour only, by action type." + missing,
     )
     savings = pl.concat(
         [
             data.actions.select("action_id", "organisation", "app_name", "action"),
-            book.figures.savings.drop("effort", "saving_share"),
+            book.figures.savings.drop("effort", "saving_share", "option"),
         ],
         how="horizontal",
     )
@@ -211,8 +255,9 @@ def write_money_sheets(book: Book, links: pl.DataFrame) -> None:
         book,
         ws,
         CASH_FLOW_TITLE,
-        "Year 0 is the as-of year. Net cash flow = annual saving from the savings start year, less the "
-        "one-off cost in the year before; cumulative figures are discounted; 'paid back' is 1 from the "
+        "Years are UK financial years (April to March); the first holds the as-of date, and money is at "
+        "its prices (real terms). Net cash flow = annual saving from the first full year after the "
+        "switch-off, plus legacy risk avoided, less the one-off cost in the switch-off's year; cumulative figures are discounted; 'paid back' is 1 from the "
         "year the cumulative discounted flow reaches zero after a saving has begun." + missing,
     )
     flows = pl.concat(
@@ -226,7 +271,9 @@ def write_partners(book: Book) -> None:
     data, f = book.data, book.formats
     ws = book.sheet("Partners")
     partners = data.partners
-    actions = data.actions.select("action_id", "organisation", "app_name").with_row_index("__index")
+    actions = data.actions.select(
+        "action_id", "organisation", "app_name", pl.col("annual_added_cost").fill_null(0.0)
+    ).with_row_index("__index")
     actions = actions.rename({"organisation": "action_organisation"})
     figures = book.figures.savings.select("one_off_cost", "annual_saving", "npv_long").with_row_index(
         "__index"
@@ -254,6 +301,19 @@ def write_partners(book: Book) -> None:
         (pl.col("annual_saving") * part).alias("saving_share"),
         (pl.col("npv_long") * part).alias("npv_share"),
     )
+    # The recharge that leaves each body with its agreed share of the net saving: the moving body
+    # stops paying its run cost (its own saving), the host's bill rises by the added cost.
+    mover = pl.col("organisation") == pl.col("action_organisation")
+    frame = frame.with_columns(
+        pl.when(mover)
+        .then(pl.col("annual_saving") + pl.col("annual_added_cost"))
+        .otherwise(0.0)
+        .alias("own_saving"),
+        pl.when(mover).then(0.0).otherwise(pl.col("annual_added_cost")).alias("added_cost"),
+    ).with_columns((pl.col("saving_share") - (pl.col("own_saving") - pl.col("added_cost"))).alias("recharge"))
+    added = f"Plan!${plan_letter('annual_added_cost')}${{savings_row}}"
+    own = f"IF($B{{r}}=$E{{r}},Savings!${savings_letter('annual_saving')}${{savings_row}}+{added},0)"
+    host_cost = f"IF($B{{r}}<>$E{{r}},{added},0)"
     share = "IF(SUM($C${first}:$C${last})>0,$C{r}/SUM($C${first}:$C${last}),1/ROWS($C${first}:$C${last}))"
     one_off, saving, npv = (
         f"{share}*Savings!${savings_letter(k)}${{savings_row}}"
@@ -268,13 +328,25 @@ def write_partners(book: Book) -> None:
         Column("One-off cost share (£)", "formula", "one_off_share", f["money"], 15, one_off),
         Column("Annual saving share (£)", "formula", "saving_share", f["money"], 15, saving),
         Column("NPV long horizon share (£)", "formula", "npv_share", f["money"], 15, npv),
+        Column("Own saving: run cost it stops paying (£/yr)", "formula", "own_saving", f["money"], 15, own),
+        Column("Added cost on its bill (£/yr)", "formula", "added_cost", f["money"], 15, host_cost),
+        Column(
+            "Recharge received (+) or paid (-) (£/yr)",
+            "formula",
+            "recharge",
+            f["money"],
+            15,
+            "$G{r}-($I{r}-$J{r})",
+        ),
     ]
     write_heading(
         book,
         ws,
         PARTNERS_TITLE,
         "For shared services: each partner body's share of the action's one-off cost, annual saving and "
-        "NPV, in proportion to its share (equal shares when none are known); change a share to re-split."
+        "NPV, in proportion to its share (equal shares when either body's users are unknown); change a "
+        "share to re-split. The moving body stops paying its run cost, the host's bill rises by the added "
+        "cost; the recharge (host receives +, mover pays -) leaves each with its agreed share of the net saving."
         + data.note_for("plan_partner_shares"),
     )
     write_table(book, ws, "tblPartners", columns, frame)

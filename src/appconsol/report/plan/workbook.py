@@ -23,9 +23,10 @@ import polars as pl
 
 from appconsol.analyses.savings import Assumptions
 from appconsol.errors import ArtefactError
-from appconsol.report.plan.common import Book, require_one_sheet, sheet_parts, with_locations
+from appconsol.report.plan.common import Book, print_setup, require_one_sheet, sheet_parts, with_locations
 from appconsol.report.plan.data import PlanData, read_plan_data
-from appconsol.report.plan.formulas import FIRST_DATA_ROW, model_figures
+from appconsol.report.plan.figures import model_figures
+from appconsol.report.plan.formulas import FIRST_DATA_ROW
 from appconsol.report.plan.sheets_evidence import (
     application_columns,
     findings_frame,
@@ -41,12 +42,15 @@ from appconsol.report.plan.sheets_evidence import (
 )
 from appconsol.report.plan.sheets_front import (
     Ranges,
+    board_rows,
     organisation_order,
     write_assumptions,
     write_cover,
     write_summary,
 )
 from appconsol.report.plan.sheets_money import write_money_sheets, write_partners
+from appconsol.report.plan.sheets_options import BASELINE_HEADER, Spans, write_baseline, write_options
+from appconsol.report.plan.sheets_sensitivity import write_board, write_sensitivity
 from appconsol.store import Store
 from appconsol.store.artefact import artefact, check_target
 
@@ -57,7 +61,21 @@ WORKBOOK_OPTIONS = {
     "constant_memory": False,  # tables need it off; bulk rows go through row blocks instead
     "nan_inf_to_errors": False,
 }
-FIXED_SHEETS = ("Cover", "Summary", "Assumptions", "Plan", "Savings", "Cash flow", "Partners", "Overlaps")
+FIXED_SHEETS = (
+    *(
+        "Cover",
+        "Summary",
+        "Board",
+        "Options",
+        "Sensitivity",
+        "Assumptions",
+        "Plan",
+        "Savings",
+        "Cash flow",
+        "Partners",
+    ),
+    *("Baseline", "Overlaps"),
+)
 SPLIT_SHEETS = ("Legacy risk", "Cloud & TIME", "Findings")
 
 
@@ -82,6 +100,7 @@ class PlanSummary:
     seconds: float
     sheets: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    preferred: str = ""  # the preferred option, whose figures the totals above are
 
 
 def check_writable(output: Path) -> None:
@@ -114,29 +133,26 @@ def write_plan(
     for title in ("Plan", "Savings", "Cash flow"):
         require_one_sheet(title, data.actions.height)
     say(f"appraising {data.actions.height:,} actions")
-    figures = model_figures(data.actions, data.assumptions)
+    figures = model_figures(data.actions, data.assumptions, data.baseline)
     with artefact(output, label="the plan", error=PlanWriteError) as temporary:
         sheets = _write_workbook(str(temporary), data, figures, rules, waivers, say, written_at)
         say("renaming into place")
-    savings = figures.savings
-
-    def total(key: str) -> float:
-        return float(savings.get_column(key).sum()) if savings.height else 0.0
-
+    best = figures.options[figures.preferred]  # the headline is the preferred option (issue 11)
     return PlanSummary(
         path=output,
         applications=data.applications.height,
         actions=data.actions.height,
         findings=data.findings.height,
-        one_off_cost=total("one_off_cost"),
-        annual_saving=total("annual_saving"),
-        npv_short=total("npv_short"),
-        npv_long=total("npv_long"),
+        one_off_cost=best.one_off_cost,
+        annual_saving=best.annual_saving,
+        npv_short=best.npv_short,
+        npv_long=best.npv,
         horizon_short=data.assumptions.horizon_short_years,
         horizon_long=data.assumptions.horizon_long_years,
         seconds=time.perf_counter() - started,
         sheets=sheets,
         missing=sorted(data.missing),
+        preferred=best.name,
     )
 
 
@@ -221,7 +237,12 @@ def _write_workbook(
         groups_last=FIRST_DATA_ROW + max(data.groups.height, 1) - 1,
     )
     write_summary(book, orgs, ranges, app_cols)
+    write_options(book, Spans(ranges.actions_last))
+    write_sensitivity(book)
+    write_board(book, Spans(ranges.actions_last))
+    write_baseline(book)
     write_cover(book, written_at or dt.datetime.now(dt.timezone.utc))
+    print_setup(book, {"Baseline": BASELINE_HEADER}, board_rows(book))
     book.sheet("Cover").activate()
     say("rendering and compressing the workbook")
     with fast_deflate():

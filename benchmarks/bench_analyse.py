@@ -48,8 +48,8 @@ ANALYSE = """
 import sys, json, time, resource, datetime as dt
 from pathlib import Path
 start = time.perf_counter()
-from appconsol.engine.analyse import analyse
-result = analyse(Path(sys.argv[1]), as_of=dt.date(2026, 11, 25))
+from appconsol.api import analyse
+result = analyse(Path(sys.argv[1]), as_of=dt.date(2026, 11, 25), config=None)
 total = time.perf_counter() - start
 run = result.run
 counts = {}

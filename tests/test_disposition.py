@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 
 import appconsol
+from appconsol.analyses.capabilities import CAPABILITIES_STEP
 from appconsol.analyses.decision_cases import run_decision_cases
 from appconsol.analyses.disposition import DISPOSITION_STEP
 from appconsol.analyses.legacy import LEGACY_STEP
 from appconsol.analyses.lifecycle import LIFECYCLE_STEP
+from appconsol.analyses.products import PRODUCTS_STEP
 from appconsol.analyses.residency import country_status
 from appconsol.config import load_config
 from appconsol.engine.decisions import load_decisions, read_decision_cases
@@ -22,7 +24,8 @@ from appconsol.ingest.load import load_inventories
 from appconsol.ingest.prepare import LoadOptions
 from conftest import AS_OF
 
-STEPS = [LIFECYCLE_STEP, LEGACY_STEP, DISPOSITION_STEP]
+# The disposition reads the products and capabilities as their steps stored them.
+STEPS = [PRODUCTS_STEP, CAPABILITIES_STEP, LIFECYCLE_STEP, LEGACY_STEP, DISPOSITION_STEP]
 BUILTIN = load_decisions()
 
 

@@ -192,3 +192,47 @@ def test_results_do_not_depend_on_row_order(write_csv, store):
     store.con.execute("INSERT INTO app_components SELECT * FROM shuffled")
     _run(store)
     assert store.con.execute("SELECT * FROM component_lifecycle ORDER BY ALL").fetchall() == first
+
+
+def test_the_exact_release_cycle_wins_over_one_it_is_the_start_of():
+    from appconsol.reference import match_component
+
+    found = match_component("Internet Explorer 11")
+    assert found is not None and found.release_cycle == "11"  # not "11-server", supported to 2031
+    sql = match_component("Microsoft SQL Server 2014")  # a service pack of a cycle is still its latest
+    assert sql is not None and sql.release_cycle == "12.0-sp3"
+
+
+def test_an_lts_major_version_picks_the_long_term_release():
+    from appconsol.reference import match_component
+
+    for text in ("Ubuntu 18.x LTS", "Ubuntu 18 LTS"):
+        found = match_component(text)
+        assert found is not None and found.release_cycle == "18.04", text
+    plain = match_component("Ubuntu 18")  # 18.04 or 18.10: no guess
+    assert plain is not None and plain.release_cycle is None
+
+
+def test_products_named_in_the_name_product_or_description_are_components(write_csv, store):
+    text = (
+        "Name,Product,Version,Description,Database\n"
+        "Oracle 10g,,,,\n"
+        "Intranet,SharePoint Server,2016,,\n"
+        "Kiosk,,,Runs in Internet Explorer 11 on Windows Server 2008 R2,\n"
+        "Payroll,,,Uses Oracle 10g,Oracle Database 19c\n"
+        "Planning Portal 2019,,,Replaced in 2024,\n"
+    )
+    _load(write_csv, store, text)
+    assert _run(store).ok
+    rows = store.con.execute(
+        "SELECT a.name, c.source_column, c.lifecycle_product, c.release_cycle, c.support_status "
+        "FROM component_lifecycle c JOIN applications a USING (organisation, app_id) ORDER BY 1, 3"
+    ).fetchall()
+    assert rows == [
+        ("Intranet", "product", "sharepoint", "2016", "unsupported"),  # eol 2026-07-14
+        ("Kiosk", "description", "internet-explorer", "11", "unsupported"),
+        ("Kiosk", "description", "windows-server", "2008-r2-sp1", "unsupported"),
+        ("Oracle 10g", "name", "oracle-database", "10.2", "unsupported"),
+        # the components column names Oracle Database already: the description adds nothing
+        ("Payroll", "Database", "oracle-database", "19", "supported"),
+    ]

@@ -128,7 +128,7 @@ def test_the_same_product_under_different_spellings_across_partners_is_a_shared_
     assert (group["partnership"], group["product_key"], group["product_label"]) == (
         "Wessex Partnership",
         "idox/uniform",
-        "Idox Uniform",
+        "Idox Uniform (10)",  # the group's name with the versions its members state (issue 10)
     )
     # Dorset is in no partnership with them, so it is not listed.
     assert group["apps"] == [("Avon", "B1"), ("Wessex", "A1")]
@@ -177,3 +177,23 @@ def test_pairs_are_only_made_inside_capability_blocks(store, tmp_path):
     load(store, tmp_path, inventory(*apps), PARTNERS)
     analyse(store)
     assert rows(store, "SELECT count(*) AS n FROM overlap_pairs") == [{"n": 0}]
+
+
+def test_a_retired_application_is_in_no_overlap_group_of_any_kind(store, tmp_path):
+    text = inventory(
+        row("Wessex", "A1", "Uniform", vendor="Idox", capability="Planning"),
+        row("Wessex", "A2", "Acolaid", vendor="Idox", capability="Planning", lifecycle="decommissioned"),
+        row("Avon", "B1", "Idox Acolaid", vendor="IDOX Ltd", capability="Planning", lifecycle="retired"),
+        row("Avon", "B2", "Planning Portal", vendor="Arcus", capability="Planning"),
+    )
+    load(store, tmp_path, text, PARTNERS)
+    analyse(store)
+    members = rows(store, "SELECT DISTINCT organisation, app_id FROM overlap_members ORDER BY 1, 2")
+    assert ("Wessex", "A2") not in [(m["organisation"], m["app_id"]) for m in members]
+    assert ("Avon", "B1") not in [(m["organisation"], m["app_id"]) for m in members]
+    pairs = rows(store, "SELECT app_a, app_b FROM overlap_pairs")
+    assert all("A2" not in (p["app_a"], p["app_b"]) for p in pairs)
+    assert {(m["organisation"], m["app_id"]) for m in members} == {
+        ("Avon", "B2"),
+        ("Wessex", "A1"),
+    }  # convergence

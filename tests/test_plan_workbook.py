@@ -238,8 +238,10 @@ def test_fast_rows_write_the_same_cells_as_xlsxwriters_own_methods(store_path, t
             for k in fast[sheet].keys() | slow[sheet].keys()
             if not same(fast[sheet].get(k), slow[sheet].get(k))
         }
-        # The Cover's "Written" time is the only cell allowed to differ.
-        assert differ <= {"B5"} if sheet == "Cover" else not differ, (sheet, sorted(differ)[:5])
+        # The Cover's "Written" time is the only cell allowed to differ (the two writes may fall
+        # in different minutes); find it by its label rather than by a fixed address.
+        written = {f"B{k[1:]}" for k, v in fast["Cover"].items() if k.startswith("A") and v == "Written"}
+        assert differ <= written if sheet == "Cover" else not differ, (sheet, sorted(differ)[:5])
 
 
 def test_long_tables_continue_on_numbered_sheets_and_links_follow(store_path, tmp_path, monkeypatch):

@@ -435,7 +435,9 @@ def make_draw(seed: int, index: int, out_dir: Path, *, row_order: int | None = N
         )
         features.append("duplicate-row")
     if org_col is not None and organisation_arg is None and n >= 4 and rng.random() < 0.1:
-        target = rng.choice([r for r in rows if r.kind == "app"])
+        copied = [r.cells for r in rows if r.kind == "dup"]
+        # Not a row that a duplicate copies: its copy would then be the row that loads.
+        target = rng.choice([r for r in rows if r.kind == "app" and r.cells not in copied])
         target.cells[id(org_col)] = ""
         target.kind, target.why, target.app = "blankorg", "blank organisation", None
         features.append("blank-organisation")

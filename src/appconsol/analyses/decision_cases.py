@@ -1,8 +1,9 @@
 """A decision's cases run through the built-in steps: the engine's case runner, given the steps.
 
 The engine runs a decision's cases (`appconsol.engine.decisions.run_decision_cases`) through the
-steps it is given; these are the ones the built-in table needs: lifecycle and legacy, then the
-disposition step over the table being tested.
+steps it is given; these are the ones the built-in table needs: products and capabilities (the
+disposition reads their stored keys), lifecycle and legacy, then the disposition step over the
+table being tested.
 """
 
 from __future__ import annotations
@@ -17,12 +18,15 @@ if TYPE_CHECKING:
 
 
 def decision_case_steps(table: Sequence[Decision]) -> list[Step]:
-    """The steps a decision's cases run: lifecycle and legacy, then the disposition step over `table`."""
+    """The steps a decision's cases run: products, capabilities, lifecycle and legacy, then the
+    disposition step over `table`."""
+    from appconsol.analyses.capabilities import CAPABILITIES_STEP
     from appconsol.analyses.disposition import disposition_step
     from appconsol.analyses.legacy import LEGACY_STEP
     from appconsol.analyses.lifecycle import LIFECYCLE_STEP
+    from appconsol.analyses.products import PRODUCTS_STEP
 
-    return [LIFECYCLE_STEP, LEGACY_STEP, disposition_step(table)]
+    return [PRODUCTS_STEP, CAPABILITIES_STEP, LIFECYCLE_STEP, LEGACY_STEP, disposition_step(table)]
 
 
 def run_decision_cases(decision: Decision, table: Sequence[Decision] | None = None) -> list[Any]:

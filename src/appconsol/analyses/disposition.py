@@ -41,7 +41,7 @@ from appconsol.engine.decisions import (
 from appconsol.engine.model import template_fields
 from appconsol.engine.steps import Step, StepContext, register_step
 from appconsol.errors import ConfigError, RuleError
-from appconsol.reference import commodity_capabilities, map_capabilities, resolve_products, saas_vendors
+from appconsol.reference import commodity_capabilities, saas_vendors
 from appconsol.schema import Column, Table
 
 HARDWARE_KEYWORDS = (
@@ -147,7 +147,7 @@ DISPOSITION_FACTS = Table(
         Column("special_category_data", "BOOLEAN", "Holds special-category personal data."),
         Column("business_criticality", "VARCHAR", "Business criticality."),
         Column("user_count", "BIGINT", "Users."),
-        Column("annual_cost", "DECIMAL(18,2)", "cost_total, else the sum of the cost lines."),
+        Column("annual_cost", "DECIMAL(18,2)", "As in v_applications."),
         Column("functional_fit", "TINYINT", "1 (worst) .. 4 (best)."),
         Column("technical_fit", "TINYINT", "1 (worst) .. 4 (best)."),
         Column(
@@ -229,13 +229,21 @@ WITH comp AS (
   FROM component_lifecycle GROUP BY organisation, app_id
 ), caps AS (
   SELECT c.organisation, c.app_id, min(t.commodity) AS commodity_capability
-  FROM v_app_capabilities c JOIN commodity_terms t ON t.capability = c.capability
+  FROM app_capability_codes c JOIN commodity_codes t ON t.code = c.code
   GROUP BY c.organisation, c.app_id
+), saas_matches AS (
+  -- A product's own entry first, else its vendor's entry for all its products.
+  SELECT k.organisation, k.app_id, k.vendor_key, k.product_key,
+         coalesce(p.edition, v.edition) AS saas_edition, coalesce(p.model, v.model) AS saas_model
+  FROM product_keys k
+  LEFT JOIN saas_editions p ON p.product_key = k.product_key
+  LEFT JOIN saas_editions v ON v.vendor_key = k.vendor_key AND v.product_key IS NULL
+  WHERE coalesce(p.edition, v.edition) IS NOT NULL
 ), facts AS (
   SELECT a.organisation, a.app_id, a.name, a.is_live, a.lifecycle, a.hosting_model, a.hosting_country,
          r.country, coalesce(r.country_status, 'unknown') AS country_status,
          a.data_classification, a.personal_data, a.special_category_data, a.business_criticality,
-         a.user_count, coalesce(a.cost_total, a.cost_lines_total) AS annual_cost,
+         a.user_count, a.annual_cost,
          a.functional_fit, a.technical_fit,
          CASE WHEN a.functional_fit IS NULL OR a.technical_fit IS NULL THEN NULL
               WHEN a.functional_fit >= $functional_high AND a.technical_fit >= $technical_high THEN 'invest'
@@ -246,8 +254,8 @@ WITH comp AS (
          coalesce(comp.matched, 0) > 0 AND coalesce(comp.failing, 0) = 0 AS supported_stack,
          coalesce(comp.virtualised, false) AS virtualised,
          l.score AS legacy_score, l.rag AS legacy_rag, l.scarce_languages,
-         coalesce(s.vendor_key, v.vendor_key) AS vendor_key, s.product_key, s.saas_edition, s.saas_model,
-         coalesce(v.vendor_key = 'in-house', false) AS in_house,
+         k.vendor_key, s.product_key, s.saas_edition, s.saas_model,
+         coalesce(k.vendor_key = 'in-house', false) AS in_house,
          caps.commodity_capability,
          nullif(regexp_extract(lower(concat_ws(' ', a.name, a.description, a.unmapped::VARCHAR)), $hardware, 1), '')
            AS hardware_dependency
@@ -255,7 +263,7 @@ WITH comp AS (
   LEFT JOIN legacy_scores l ON l.organisation = a.organisation AND l.app_id = a.app_id
   LEFT JOIN comp ON comp.organisation = a.organisation AND comp.app_id = a.app_id
   LEFT JOIN caps ON caps.organisation = a.organisation AND caps.app_id = a.app_id
-  LEFT JOIN vendor_keys v ON v.vendor = a.vendor
+  LEFT JOIN product_keys k ON k.organisation = a.organisation AND k.app_id = a.app_id
   LEFT JOIN saas_matches s ON s.organisation = a.organisation AND s.app_id = a.app_id
   LEFT JOIN country_statuses r ON r.hosting_country = a.hosting_country
 ), flagged AS (
@@ -354,12 +362,15 @@ def run_disposition(ctx: StepContext, table: Sequence[Decision] | None = None) -
             location=ctx.where("cloud", "decision_parameters", unknown[0]),
         )
 
+    # Products and capabilities as the `products` and `capabilities` steps resolved them (with the
+    # user's alias and taxonomy files), never resolved again here.
     lookups = {
-        "vendor_keys": _vendor_keys(ctx.con),
-        "commodity_terms": _commodity_terms(ctx.con, lists_path),
+        "commodity_codes": commodity_capabilities(lists_path).select(
+            "code", pl.col("name").alias("commodity")
+        ),
+        "saas_editions": saas_vendors(lists_path),
         "country_statuses": _country_statuses(ctx.con, settings["adequate_countries"]),
     }
-    lookups["saas_matches"] = _saas_matches(ctx.con, lookups["vendor_keys"], lists_path)
     for name, frame in lookups.items():
         ctx.con.register(name, frame.to_arrow())
     try:
@@ -404,72 +415,6 @@ def _reason_sql(table: Sequence[Decision]) -> tuple[str, dict[str, Any]]:
     return f"CASE m.decided_by {' '.join(whens)} ELSE $no_decision END", params
 
 
-def _vendor_keys(con: Any) -> pl.DataFrame:
-    vendors = fetch_frame(
-        con, "SELECT DISTINCT vendor FROM v_applications WHERE vendor IS NOT NULL ORDER BY vendor"
-    )
-    if vendors.is_empty():
-        return pl.DataFrame(schema={"vendor": pl.String, "vendor_key": pl.String})
-    return resolve_products(vendors).select("vendor", "vendor_key")
-
-
-def _saas_matches(con: Any, vendor_keys: pl.DataFrame, lists_path: Any) -> pl.DataFrame:
-    """Applications whose vendor or product has a SaaS or vendor-hosted edition."""
-    schema = {
-        "organisation": pl.String,
-        "app_id": pl.String,
-        "vendor_key": pl.String,
-        "product_key": pl.String,
-        "saas_edition": pl.String,
-        "saas_model": pl.String,
-    }
-    saas = saas_vendors(lists_path)
-    candidates = vendor_keys.filter(pl.col("vendor_key").is_in(saas["vendor_key"].implode()))
-    if candidates.is_empty():
-        return pl.DataFrame(schema=schema)
-    con.register("saas_vendor_names", candidates.to_arrow())
-    try:
-        apps = fetch_frame(
-            con,
-            "SELECT a.organisation, a.app_id, a.vendor, a.product, a.name FROM v_applications a "
-            "JOIN saas_vendor_names v ON v.vendor = a.vendor ORDER BY a.organisation, a.app_id",
-        )
-    finally:
-        con.unregister("saas_vendor_names")
-    resolved = resolve_products(apps)
-    whole_vendor = saas.filter(pl.col("product_key").is_null()).drop("product_key")
-    by_product = saas.filter(pl.col("product_key").is_not_null()).drop("vendor_key")
-    matched = resolved.join(by_product, on="product_key", how="left").join(
-        whole_vendor, on="vendor_key", how="left", suffix="_vendor"
-    )
-    return (
-        matched.with_columns(
-            pl.coalesce("edition", "edition_vendor").alias("saas_edition"),
-            pl.coalesce("model", "model_vendor").alias("saas_model"),
-        )
-        .filter(pl.col("saas_edition").is_not_null())
-        .unique(["organisation", "app_id"], keep="first", maintain_order=True)
-        .select(list(schema))
-    )
-
-
-def _commodity_terms(con: Any, lists_path: Any) -> pl.DataFrame:
-    capabilities = fetch_frame(
-        con,
-        "SELECT DISTINCT capability FROM v_app_capabilities WHERE capability IS NOT NULL ORDER BY capability",
-    )
-    if capabilities.is_empty():
-        return pl.DataFrame(schema={"capability": pl.String, "commodity": pl.String})
-    commodity = commodity_capabilities(lists_path).select(
-        pl.col("code").alias("capability_code"), pl.col("name").alias("commodity")
-    )
-    return (
-        map_capabilities(capabilities)
-        .join(commodity, on="capability_code", how="inner")
-        .select("capability", "commodity")
-    )
-
-
 def _country_statuses(con: Any, extra: Sequence[str]) -> pl.DataFrame:
     texts = fetch_frame(
         con,
@@ -488,7 +433,13 @@ def disposition_step(table: Sequence[Decision] | None = None) -> Step:
     return Step(
         name="disposition",
         description="TIME category and 7R disposition per application, from the ordered decision table",
-        reads=("v_applications", "v_app_capabilities", "component_lifecycle", "legacy_scores"),
+        reads=(
+            "v_applications",
+            "product_keys",
+            "app_capability_codes",
+            "component_lifecycle",
+            "legacy_scores",
+        ),
         writes=(DISPOSITION_FACTS, DISPOSITIONS_TABLE),
         run=(lambda ctx: run_disposition(ctx, table)) if table is not None else run_disposition,
     )

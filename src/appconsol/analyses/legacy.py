@@ -383,9 +383,8 @@ WITH comp AS (
          c.earliest_eol, c.any_known,
          s.scarce_languages, len(a.languages) AS language_count,
          a.contract_end, a.technical_fit, a.functional_fit, a.business_criticality, a.user_count,
-         CASE WHEN coalesce(a.cost_total, a.cost_lines_total) >= 0
-              THEN coalesce(a.cost_total, a.cost_lines_total)::DOUBLE END AS annual_cost,
-         CASE WHEN a.cost_total IS NOT NULL THEN 'cost_total' ELSE 'cost lines' END AS cost_source,
+         a.annual_cost::DOUBLE AS annual_cost,
+         coalesce(a.annual_cost_source, 'cost lines') AS cost_source,
          greatest(a.integration_count, d.dependencies) AS integrations,
          a.integration_count, d.dependencies,
          {_number(vulnerabilities)} AS vulnerabilities_from_column,

@@ -14,6 +14,11 @@ extended support, `eoes`, runs beyond as_of), `ending-12m` / `ending-36m` (`eol`
 months after as_of), `supported`, and `unknown` (no product matched, no version to pick a
 release by, or a release with no end-of-support information). An unmatched component is kept
 with status `unknown` so a rule reports it rather than it disappearing.
+
+3. A product with a version named in the application's own name, product (+ version) or
+   description ("Oracle 10g", "SharePoint Server 2016") is a component too, with source_column
+   `name`, `product` or `description`, when it picks a release and no components column names
+   that product already. Each distinct text is scanned once, for known names only.
 """
 
 from __future__ import annotations
@@ -184,20 +189,67 @@ def run_lifecycle(ctx: StepContext) -> None:
             )
         except ReferenceDataError as exc:
             raise _config_error(ctx, "component_aliases", exc) from exc
+    named = _named_components(ctx, releases if overrides is not None else None, settings["component_aliases"])
     ctx.con.register("component_matches", matched.to_arrow())
+    ctx.con.register("named_components", named.to_arrow())
     try:
         ctx.store.replace_table(COMPONENT_LIFECYCLE, _COMPONENT_SQL, {"as_of": ctx.as_of})
     finally:
         ctx.con.unregister("component_matches")
+        ctx.con.unregister("named_components")
+
+
+def _named_components(ctx: StepContext, releases: pl.DataFrame | None, aliases: Any) -> pl.DataFrame:
+    """Products with a version named in an application's name, product (+ version) or description
+    ("Oracle 10g", "SharePoint Server 2016"): each distinct text is scanned once."""
+    from appconsol.reference.components import find_components
+
+    texts = fetch_frame(
+        ctx.con,
+        "SELECT DISTINCT text FROM (SELECT name AS text FROM v_applications UNION ALL "
+        "SELECT concat_ws(' ', product, version) FROM v_applications WHERE product IS NOT NULL UNION ALL "
+        "SELECT description FROM v_applications) WHERE regexp_matches(text, '[0-9]') ORDER BY text",
+    )["text"].to_list()
+    try:
+        return find_components(texts, lifecycle=releases, aliases=aliases)
+    except ReferenceDataError as exc:
+        raise _config_error(ctx, "component_aliases", exc) from exc
 
 
 _COMPONENT_SQL = f"""
-WITH matched AS (
+WITH named AS (
+  -- A product named in the application's own columns counts as one of its components, unless a
+  -- components column already names that product.
+  SELECT DISTINCT a.organisation, a.app_id, 'product' AS kind, n.raw AS product, NULL::VARCHAR AS version,
+         n.raw, n.lifecycle_product, n.release_cycle, n.match_confidence, n.match_method, x.source_column,
+         a.source_file, a.source_sheet, a.source_row
+  FROM v_applications a
+  CROSS JOIN (VALUES ('name'), ('product'), ('description')) AS x(source_column)
+  JOIN named_components n ON n.text = CASE x.source_column WHEN 'name' THEN a.name
+       WHEN 'product' THEN concat_ws(' ', a.product, a.version) ELSE a.description END
+), explicit AS (
+  SELECT c.organisation, c.app_id, m.lifecycle_product FROM v_app_components c
+  JOIN component_matches m ON c.kind IS NOT DISTINCT FROM m.kind AND c.product IS NOT DISTINCT FROM m.product
+   AND c.version IS NOT DISTINCT FROM m.version AND c.raw IS NOT DISTINCT FROM m.raw
+  WHERE m.lifecycle_product IS NOT NULL
+), implied AS (
+  SELECT * FROM named n
+  WHERE NOT EXISTS (SELECT 1 FROM explicit e WHERE e.organisation = n.organisation AND e.app_id = n.app_id
+                    AND e.lifecycle_product = n.lifecycle_product)
+  QUALIFY row_number() OVER (PARTITION BY organisation, app_id, raw ORDER BY source_column) = 1
+), matched AS (
   SELECT m.*, r.release_date, r.eoas, r.eol, r.eoes, r.eol_ended, r.eoes_ended,
          r.release_label, r.title AS lifecycle_title, r.source AS lifecycle_source
   FROM component_matches m
   LEFT JOIN lifecycle_releases r
     ON r.product = m.lifecycle_product AND r.release_cycle = m.release_cycle
+), implied_joined AS (
+  SELECT i.*, r.release_date, r.eoas, r.eol, r.eoes, r.eol_ended, r.eoes_ended,
+         r.release_label, r.title AS lifecycle_title, r.source AS lifecycle_source
+  FROM implied i
+  JOIN lifecycle_releases r ON r.product = i.lifecycle_product AND r.release_cycle = i.release_cycle
+), implied_dated AS (
+  SELECT *, {support_status_sql()} AS support_status FROM implied_joined
 ), statused AS (
   SELECT *, {support_status_sql()} AS support_status,
          CASE WHEN eol IS NOT NULL THEN round(date_diff('day', $as_of, eol) / {_DAYS_PER_MONTH}, 1) END
@@ -213,6 +265,12 @@ FROM v_app_components c
 LEFT JOIN statused s
   ON c.kind IS NOT DISTINCT FROM s.kind AND c.product IS NOT DISTINCT FROM s.product
  AND c.version IS NOT DISTINCT FROM s.version AND c.raw IS NOT DISTINCT FROM s.raw
+UNION ALL
+SELECT organisation, app_id, kind, product, version, raw, lifecycle_product, release_cycle, match_confidence,
+       match_method, release_date, eoas, eol, eoes, eol_ended, support_status,
+       CASE WHEN eol IS NOT NULL THEN round(date_diff('day', $as_of, eol) / {_DAYS_PER_MONTH}, 1) END,
+       source_column, release_label, lifecycle_title, lifecycle_source, source_file, source_sheet, source_row
+FROM implied_dated
 """
 
 
@@ -255,7 +313,7 @@ LIFECYCLE_STEP = register_step(
     Step(
         name="lifecycle",
         description="Lifecycle reference dates and every component matched to them, with a support status",
-        reads=("v_app_components",),
+        reads=("v_app_components", "v_applications"),
         writes=(LIFECYCLE_RELEASES, COMPONENT_LIFECYCLE, REFERENCE_SNAPSHOTS),
         run=run_lifecycle,
     )

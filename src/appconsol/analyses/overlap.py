@@ -18,15 +18,11 @@ Within one organisation (pairwise work only inside blocks of (organisation, capa
   more than `max_cluster_size` members is split by average-linkage hierarchical clustering
   (scipy) cut at the same similarity, so chains of weak links do not make one giant group.
 
-Across organisations in a partnership (linear: group-by on resolved keys, no pairwise work):
-- same-product: one resolved product key (`idox/uniform`) run by two or more bodies, a shared
-  instance or joint contract opportunity;
-- convergence: one capability code served in two or more bodies by two or more products.
+Across organisations in a partnership: see overlap_across.py (same product, convergence).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import Counter, defaultdict
 from typing import Any
@@ -34,6 +30,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from appconsol.analyses.overlap_across import across_groups, empty_frame, group_id, with_costs
 from appconsol.analyses.settings import Setting, fetch_frame, read_settings
 from appconsol.engine.steps import Step, StepContext, register_step
 from appconsol.schema import Column, Table
@@ -153,18 +150,14 @@ TEXT_STOPWORDS = (
 WEIGHTS = {"capability": 0.7, "text": 0.2, "vendor": 0.1}
 
 
-def group_id(*parts: str) -> str:
-    """A stable id from a group's identity: the same content always gives the same id."""
-    return "OV-" + hashlib.sha1("|".join(parts).encode("utf-8")).hexdigest()[:10].upper()
-
-
 def find_overlaps(ctx: StepContext) -> None:
     settings = read_settings(ctx, "overlap", OVERLAP_SETTINGS)
     con = ctx.con
     _prepare_capabilities(con, settings)
     pairs = _within_pairs(con, settings)
     groups, members = _within_groups(con, pairs, settings)
-    across_groups, across_members = _across_groups(con, settings)
+    empty = (empty_frame(OVERLAP_GROUPS), empty_frame(OVERLAP_MEMBERS))
+    shared_groups, shared_members = across_groups(con, settings, empty)
     generic = fetch_frame(
         con,
         "SELECT organisation, cap_key AS capability_key, capability_name, apps FROM _ov_block "
@@ -172,11 +165,11 @@ def find_overlaps(ctx: StepContext) -> None:
     )
     costs = fetch_frame(
         con,
-        "SELECT organisation, app_id, CAST(coalesce(cost_lines_total, cost_total) AS DOUBLE) AS cost "
-        "FROM v_applications WHERE coalesce(cost_lines_total, cost_total) > 0",
+        "SELECT organisation, app_id, CAST(annual_cost AS DOUBLE) AS cost FROM v_applications "
+        "WHERE annual_cost IS NOT NULL",
     )
-    all_members = pl.concat([members, across_members], how="diagonal_relaxed")
-    all_groups = _with_costs(pl.concat([groups, across_groups], how="diagonal_relaxed"), all_members, costs)
+    all_members = pl.concat([members, shared_members], how="diagonal_relaxed")
+    all_groups = with_costs(pl.concat([groups, shared_groups], how="diagonal_relaxed"), all_members, costs)
     ctx.store.replace_table(
         OVERLAP_PAIRS,
         "SELECT organisation, app_a, app_b, shared_capabilities, share_of_a, share_of_b, similarity, evidence "
@@ -306,7 +299,7 @@ def _within_groups(
     group_rows: list[dict[str, Any]] = []
     member_rows: list[tuple[str, str, str]] = []
     if strong.height == 0:
-        return _empty(OVERLAP_GROUPS), _empty(OVERLAP_MEMBERS)
+        return empty_frame(OVERLAP_GROUPS), empty_frame(OVERLAP_MEMBERS)
     names = _block_names(con)
     for organisation, apps, links in _clusters(strong, settings):
         keys = Counter(key for _a, _b, _s, pair_keys in links for key in pair_keys)
@@ -415,159 +408,6 @@ def _split(
     for node, label in zip(component, labels.tolist(), strict=True):
         parts[label].append(node)
     return [sorted(p) for p in parts.values() if len(p) > 1]
-
-
-def _across_groups(con: Any, settings: dict[str, Any]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Same product in two or more partner bodies; one capability on different products (convergence)."""
-    params = {"min_product": float(settings["min_product_confidence"])}
-    same_product = fetch_frame(
-        con,
-        """
-        WITH live AS (SELECT organisation, app_id FROM v_applications WHERE is_live),
-        keyed AS (
-            SELECT k.organisation, k.app_id, k.product_key, k.product_label
-            FROM product_keys k JOIN live l ON l.organisation = k.organisation AND l.app_id = k.app_id
-            WHERE k.product_key LIKE '%/%' AND k.vendor_key IS NOT NULL AND k.vendor_key <> 'in-house'
-              AND k.product_confidence >= $min_product
-        ),
-        members AS (SELECT p.partnership, k.* FROM keyed k JOIN partnerships p ON p.organisation = k.organisation),
-        chosen AS (
-            SELECT partnership, product_key FROM members GROUP BY ALL HAVING count(DISTINCT organisation) >= 2
-        )
-        SELECT m.* FROM members m SEMI JOIN chosen c ON c.partnership = m.partnership AND c.product_key = m.product_key
-        ORDER BY partnership, product_key, organisation, app_id
-        """,
-        params,
-    )
-    frames = [_product_groups(con, same_product)]
-    if settings["convergence"]:
-        convergence = fetch_frame(
-            con,
-            """
-            WITH live AS (SELECT organisation, app_id FROM v_applications WHERE is_live),
-            coded AS (
-                SELECT DISTINCT m.organisation, m.app_id, m.code, m.name
-                FROM app_capability_codes m
-                JOIN live l ON l.organisation = m.organisation AND l.app_id = m.app_id
-                JOIN _ov_block b ON b.organisation = m.organisation AND b.cap_key = m.code
-                WHERE m.code IS NOT NULL AND m.confidence >= $min_capability AND NOT b.generic
-            ),
-            members AS (
-                SELECT p.partnership, c.code, c.name, c.organisation, c.app_id, k.product_key, k.product_label
-                FROM coded c
-                JOIN partnerships p ON p.organisation = c.organisation
-                LEFT JOIN product_keys k ON k.organisation = c.organisation AND k.app_id = c.app_id
-            ),
-            chosen AS (
-                SELECT partnership, code FROM members GROUP BY ALL
-                HAVING count(DISTINCT organisation) >= 2
-                   AND count(DISTINCT coalesce(product_key, '#' || organisation || '|' || app_id)) >= 2
-            )
-            SELECT m.* FROM members m SEMI JOIN chosen c ON c.partnership = m.partnership AND c.code = m.code
-            ORDER BY partnership, code, organisation, app_id
-            """,
-            {"min_capability": float(settings["min_capability_confidence"])},
-        )
-        frames.append(_convergence_groups(convergence))
-    groups = pl.concat([g for g, _m in frames], how="diagonal_relaxed")
-    members = pl.concat([m for _g, m in frames], how="diagonal_relaxed")
-    return groups, members
-
-
-def _product_groups(con: Any, rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    if rows.height == 0:
-        return _empty(OVERLAP_GROUPS), _empty(OVERLAP_MEMBERS)
-    codes = fetch_frame(
-        con,
-        "SELECT organisation, app_id, code, name FROM app_capability_codes WHERE code IS NOT NULL",
-    )
-    rows = rows.with_columns(
-        group_id=pl.concat_str(
-            pl.lit("same-product|"), "partnership", pl.lit("|"), "product_key"
-        ).map_elements(lambda text: group_id(text), return_dtype=pl.String)
-    )
-    capability = (
-        rows.join(codes, on=["organisation", "app_id"])
-        .group_by("group_id", "code", "name")
-        .agg(pl.len().alias("n"))
-        .sort("group_id", pl.col("n"), "code", descending=[False, True, False])
-        .unique("group_id", keep="first")
-    )
-    groups = (
-        rows.group_by("group_id", "partnership", "product_key")
-        .agg(
-            pl.col("product_label").mode().sort().first().alias("product_label"),
-            pl.len().alias("members"),
-            pl.col("organisation").n_unique().alias("organisations"),
-            pl.struct("organisation", "app_id").sort_by("organisation", "app_id").alias("_runs"),
-        )
-        .join(capability.select("group_id", "code", "name"), on="group_id", how="left")
-        .with_columns(
-            scope=pl.lit("across"),
-            kind=pl.lit("same-product"),
-            capability_code=pl.col("code"),
-            capability_name=pl.col("name"),
-            evidence=pl.struct(pl.col("_runs").alias("instances")).struct.json_encode(),
-        )
-        .drop("code", "name", "_runs")
-    )
-    members = rows.select("group_id", "organisation", "app_id", "product_key", "product_label").with_columns(
-        role=pl.lit("instance")
-    )
-    return groups, members
-
-
-def _convergence_groups(rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    if rows.height == 0:
-        return _empty(OVERLAP_GROUPS), _empty(OVERLAP_MEMBERS)
-    rows = rows.with_columns(
-        group_id=pl.concat_str(pl.lit("convergence|"), "partnership", pl.lit("|"), "code").map_elements(
-            lambda text: group_id(text), return_dtype=pl.String
-        )
-    )
-    by_product = (
-        rows.group_by("group_id", pl.col("product_label").fill_null("(unnamed or in-house)"))
-        .agg(pl.col("organisation").unique().sort().alias("organisations"))
-        .sort("group_id", "product_label")
-        .group_by("group_id", maintain_order=True)
-        .agg(pl.struct(pl.col("product_label").alias("product"), "organisations").alias("products"))
-    )
-    groups = (
-        rows.group_by("group_id", "partnership", "code")
-        .agg(
-            pl.col("name").first().alias("capability_name"),
-            pl.len().alias("members"),
-            pl.col("organisation").n_unique().alias("organisations"),
-        )
-        .join(by_product, on="group_id")
-        .with_columns(
-            scope=pl.lit("across"),
-            kind=pl.lit("convergence"),
-            capability_code=pl.col("code"),
-            evidence=pl.struct("products").struct.json_encode(),
-        )
-        .drop("code", "products")
-    )
-    members = rows.select("group_id", "organisation", "app_id", "product_key", "product_label").with_columns(
-        role=pl.lit("alternative")
-    )
-    return groups, members
-
-
-def _with_costs(groups: pl.DataFrame, members: pl.DataFrame, costs: pl.DataFrame) -> pl.DataFrame:
-    if groups.height == 0:
-        return groups
-    totals = (
-        members.join(costs, on=["organisation", "app_id"])
-        .group_by("group_id")
-        .agg(pl.col("cost").sum().round(2).alias("annual_cost"))
-    )
-    return groups.drop("annual_cost", strict=False).join(totals, on="group_id", how="left")
-
-
-def _empty(table: Table) -> pl.DataFrame:
-    types = {"INTEGER": pl.Int32, "DOUBLE": pl.Float64}
-    return pl.DataFrame(schema={c.name: types.get(c.sql_type, pl.String) for c in table.columns})
 
 
 OVERLAP_STEP = register_step(

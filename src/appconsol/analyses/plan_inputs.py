@@ -3,7 +3,7 @@ runway to end of support, risk, disposition, contract, constraints and capabilit
 
 Unknown costs are estimated, never taken as 0 (a system whose cost nobody wrote down still costs
 money), and every estimate says how it was made:
-1. the stated cost lines (licence + support + hosting + staff + other), else the stated total;
+1. the stated cost (`v_applications.annual_cost`: the stated total, else the cost lines);
 2. else the median stated cost of live applications serving the same capability (its most
    confident taxonomy code), when at least three have one;
 3. else the median of live applications of the same business criticality (at least three);
@@ -11,9 +11,10 @@ money), and every estimate says how it was made:
 5. else the `default_annual_cost` assumption.
 A stated cost that rule DQ004 flags as an error (a negative line, or above `cost_ceiling`) is
 excluded and estimated as if unknown. Each cost carries its basis: stated, reference (the median
-of comparable applications) or default. The cashable part is licence + support + hosting + other
-(+ staff when `staff_cost_cashable`); for a total without lines it is the portfolio's cashable
-share of stated lines; for an estimate it is 0 (an estimated saving is never cashable).
+of comparable applications) or default. The cashable part is `annual_cashable_cost` (licence +
+support + hosting + other; + staff when `staff_cost_cashable`); for a total without lines it is
+the portfolio's cashable share of stated lines; for an estimate it is 0 (an estimated saving is
+never cashable).
 """
 
 from __future__ import annotations
@@ -58,13 +59,12 @@ def application_facts(con: Any, a: Assumptions, tables: set[str]) -> pl.DataFram
                a.business_criticality, a.data_classification, a.contract_end, a.notice_period_days,
                a.auto_renew, a.hosting_model,
                CAST(a.cost_licence AS DOUBLE) AS cost_licence, CAST(a.cost_support AS DOUBLE) AS cost_support,
-               CASE WHEN a.cost_lines_total > 0 THEN CAST(a.cost_lines_total AS DOUBLE)
-                    WHEN a.cost_total > 0 THEN CAST(a.cost_total AS DOUBLE) END AS stated_cost,
-               CASE WHEN a.cost_lines_total > 0 THEN CAST(coalesce(a.cost_licence, 0) + coalesce(a.cost_support, 0)
-                    + coalesce(a.cost_hosting, 0) + coalesce(a.cost_other, 0) {staff} AS DOUBLE) END AS stated_cashable,
+               CASE WHEN a.annual_cost > 0 THEN CAST(a.annual_cost AS DOUBLE) END AS stated_cost,
+               CASE WHEN a.annual_cost > 0 THEN CAST(a.annual_cashable_cost {staff} AS DOUBLE) END AS stated_cashable,
                CAST(a.cost_lines_total AS DOUBLE) AS lines_total,
-               CAST(CASE WHEN a.cost_lines_total IS NOT NULL AND a.cost_lines_total <> 0 THEN a.cost_lines_total
-                    ELSE a.cost_total END AS DOUBLE) AS stated_figure,
+               -- the stated cost as v_applications means it; the raw figure only when it is no cost
+               -- (negative), so an excluded row still shows what was written
+               CAST(coalesce(a.annual_cost, a.cost_total, a.cost_lines_total) AS DOUBLE) AS stated_figure,
                CASE WHEN least(coalesce(a.cost_total, 0), coalesce(a.cost_licence, 0), coalesce(a.cost_support, 0),
                                coalesce(a.cost_hosting, 0), coalesce(a.cost_staff, 0), coalesce(a.cost_other, 0)) < 0
                     THEN 'a negative cost (DQ004)'

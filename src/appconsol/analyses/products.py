@@ -1,9 +1,10 @@
 """Step `products`: each application's vendor and product as keys shared across organisations.
 
-The resolution itself is `appconsol.reference.resolve_products` (aliases, then fuzzy matching
-inside vendor blocks). This step feeds it each distinct (vendor, product, name) once, sorted so
-the result never depends on the order rows were loaded in, and joins the keys back to every
-application in SQL. A user's own alias file is `[reference] product_aliases = "aliases.yaml"`.
+The resolution itself is `appconsol.reference.resolve_products`: normalised vendor and product
+names, curated aliases as an override, then matching and clustering inside vendor blocks with a
+must-not-link guard (docs/method-overlap-plan.md, section 1). This step feeds it each distinct
+(vendor, product, name) once, sorted so the result never depends on the order rows were loaded
+in, and joins the keys back to every application in SQL. A user's own alias file is `[reference] product_aliases = "aliases.yaml"`.
 """
 
 from __future__ import annotations
@@ -31,12 +32,18 @@ PRODUCT_KEYS = Table(
             "`<vendor key>/<product>` (`idox/uniform`), a bare product name when no vendor is known, "
             "NULL for in-house systems and rows naming no product.",
         ),
-        Column("product_label", "VARCHAR", "The product's display name (the alias file's name when known)."),
+        Column(
+            "product_label",
+            "VARCHAR",
+            "The product's name: the alias file's name, else the most common spelling among the "
+            "applications resolved to it, with the range of versions they state (`SQL Server (2016-2019)`).",
+        ),
         Column("product_confidence", "DOUBLE", "1.0 alias with its vendor ... 0.6 a name without a vendor."),
         Column(
             "product_method",
             "VARCHAR",
-            "alias, normalised, fuzzy, inferred-vendor, name-only, in-house, no-product or unresolved.",
+            "alias, normalised, fuzzy (clustered with other spellings), inferred-vendor, name-only, in-house, "
+            "no-product or unresolved.",
         ),
     ),
 )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import io
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -52,6 +53,15 @@ MAPPED_COLUMNS = {
 _CURATED_CUTOFF = 88  # rapidfuzz ratio on normalised words; typos pass, different words do not
 _FRAMEWORK_CUTOFF = 92
 _MIN_FUZZY_LENGTH = 5
+MIN_CARRYING_LENGTH = 4  # letters a word written in the text needs to carry a partial match alone
+MIN_EVIDENCE = 3.5  # IDF a contained alias needs: a word no more than ~3 capabilities use
+
+
+def _spelled_out(acronym: str, words: list[str]) -> bool:
+    """True when the text spells the acronym out: "cad computer aided design"."""
+    letters = [w[0] for w in words if w != acronym and w not in ("and", "of", "the", "for")]
+    joined = "".join(letters)
+    return len(acronym) >= 2 and acronym in joined
 
 
 class CapabilityMatch(NamedTuple):
@@ -201,6 +211,12 @@ class CapabilityMapper:
                 self.partial.setdefault(word, []).append((words, code))
                 users.setdefault(word, set()).add(code)
         self.spread = {word: len(codes) for word, codes in users.items()}
+        # Inverse document frequency over the curated capabilities: how much a word says about
+        # which capability is meant. A word no alias uses gets the largest weight as evidence
+        # against: the text is about something the taxonomy does not describe.
+        total = len({code for _sig, code in curated.items()}) or 1
+        self.idf = {word: math.log((total + 1) / (n + 0.5)) for word, n in self.spread.items()}
+        self.unseen_idf = math.log((total + 1) / 0.5)
 
     def normalise(self, text: str) -> str:
         """Sorted distinct content words, synonyms applied: "Revs & Bens" -> "benefit revenue"."""
@@ -252,27 +268,40 @@ class CapabilityMapper:
             if best:
                 code = pool[best[0]]
                 return CapabilityMatch(code, self.names[code], round(best[1] / 100 * 0.9, 3), "fuzzy")
-        return self._partial(sig)
+        return self._partial(sig, str(text))
 
-    def _partial(self, sig: str) -> CapabilityMatch | None:
-        """The curated capability whose alias inside the text is most distinctive.
+    def _partial(self, sig: str, text: str = "") -> CapabilityMatch | None:
+        """The curated capability whose alias inside the text is most distinctive, if the evidence is.
 
-        Each contained alias scores the sum of 1/(number of capabilities using the word) over its
-        words, so "pas" outweighs "community" in "Patient administration (community hospitals)".
+        Each contained alias scores the IDF of its words over the curated aliases (log of how many
+        capabilities there are over how many use the word), so "pas" outweighs "community" in
+        "Patient administration (community hospitals)". It must be *distinctive* evidence:
+        - a word the text itself writes in fewer than `MIN_CARRYING_LENGTH` letters ("CAD",
+          "IDE") carries no match alone, nor does an acronym the text spells out itself
+          ("CAD - Computer-Aided Design");
+        - the words of the text the taxonomy has never seen ("plugins", "mind") must weigh less
+          than the evidence: "Mind Mapping" is not GIS, "Plugins/Libraries" not Libraries.
         A clear winner (1.5 times the next) wins; near-ties go to a shared parent below the roots
-        ("Building control and land charges" -> planning); otherwise no guess.
+        ("Building control and land charges" -> planning); otherwise unmatched, never a guess.
+        Ties are broken by code, so the result never depends on iteration order.
         """
         words = frozenset(sig.split())
+        written = set(fold(text).split()) if text else set()
+        short = {w for w in words if w in written and len(w) < MIN_CARRYING_LENGTH}
+        spelled = {w for w in short if _spelled_out(w, fold(text).split())}
         scores: dict[str, float] = {}
-        for word in words:
+        for word in sorted(words):
             for alias_words, code in self.partial.get(word, ()):
-                if alias_words <= words:
-                    score = sum(1 / self.spread[w] for w in alias_words)
+                if alias_words <= words and not alias_words <= short and not alias_words & spelled:
+                    score = sum(self.idf[w] for w in sorted(alias_words))
                     scores[code] = max(scores.get(code, 0.0), score)
         if not scores:
             return None
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
         best_code, best = ranked[0]
+        unseen = sum(self.unseen_idf for w in sorted(words) if w not in self.idf)
+        if best < MIN_EVIDENCE or unseen >= best:
+            return None
         close = [code for code, score in ranked if score * 1.5 > best]
         if len(close) == 1:
             return CapabilityMatch(best_code, self.names[best_code], 0.7, "partial")

@@ -35,6 +35,7 @@ KIND_CATEGORIES = {
 }
 _GLUED = re.compile(r"^([a-z.+#]+?)(\d[\w.]*)$")  # "rhel6", "win2012r2", "java8"
 _FUZZY_CUTOFF = 90
+_DIGIT = re.compile(r"\d")
 MATCH_COLUMNS = {
     "lifecycle_product": pl.String,
     "release_cycle": pl.String,
@@ -78,6 +79,9 @@ class ComponentMatcher:
         self.products = self._products(lifecycle, specs)
         self.aliases = self._aliases(lifecycle, specs, shared)
         self.longest_alias = max(len(a.split()) for a in self.aliases)
+        self.first_tokens = {a.split()[0] for a in self.aliases} | {
+            m.group(1) for a in self.aliases if (m := _GLUED.match(a.split()[0] + "0"))
+        }
         self.compact = {a.replace(" ", "").replace(".", ""): s for a, s in self.aliases.items()}
 
     def _products(
@@ -92,6 +96,7 @@ class ComponentMatcher:
             "release_label",
             "codename",
             "release_date",
+            "lts",
         ]
         for (slug,), group in lifecycle.select(columns).group_by(["product"], maintain_order=True):
             spec = specs.get(str(slug), {})
@@ -164,6 +169,48 @@ class ComponentMatcher:
         slugs, rest, how = found
         return self._resolve(slugs, rest, kind, how)
 
+    def find(self, text: str | None) -> list[tuple[str, Match]]:
+        """Products with a version named anywhere in free text ("Oracle 10g", "Runs on Windows Server
+        2012 R2 and SQL Server 2014"): (the words matched, the match) for each one whose version
+        picks a release. Known names only, no fuzzy spelling: free text is not a components column.
+        """
+        if not text or not _DIGIT.search(text):
+            return []
+        tokens = clean_text(text).split()
+        found: list[tuple[str, Match]] = []
+        i = 0
+        while i < len(tokens):
+            if tokens[i] not in self.first_tokens:
+                i += 1
+                continue
+            hit = self._prefix(tokens[i : i + self.longest_alias + 3])
+            if hit is None:
+                i += 1
+                continue
+            slugs, rest, _how = hit
+            used = len(tokens[i : i + self.longest_alias + 3]) - len(rest)
+            version = []
+            for token in rest:  # the version: tokens up to the first plain word
+                if any(ch.isdigit() for ch in token) or token in ("r2", "sp1", "sp2", "sp3", "lts", "g", "c"):
+                    version.append(token)
+                else:
+                    break
+            match = self._resolve(slugs, version, None, "alias") if version else None
+            if match is not None and match.release_cycle is not None:
+                words = " ".join(tokens[i : i + used + len(version)])
+                found.append(
+                    (
+                        words,
+                        Match(
+                            match.product_slug, match.release_cycle, match.confidence, "text+" + match.method
+                        ),
+                    )
+                )
+                i += used + len(version)
+            else:
+                i += max(used, 1)
+        return found
+
     def _prefix(self, tokens: list[str]) -> tuple[list[str], list[str], str] | None:
         for n in range(min(self.longest_alias, len(tokens)), 0, -1):
             head = " ".join(tokens[:n])
@@ -215,7 +262,7 @@ class ComponentMatcher:
                     target.slug, None, round(confidence * scale, 3), f"{how}+no-version"
                 )
                 continue
-            resolved = target.index.resolve(key)
+            resolved = target.index.resolve(key, lts="lts" in rest)
             if resolved:
                 via = f"+follows-{product.slug}" if product.follows else ""
                 return Match(
@@ -266,6 +313,24 @@ def component_matcher(
 def match_component(product: str | None, version: str | None = None, kind: str | None = None) -> Match | None:
     """Resolve one component with the bundled data: ("Windows Server", "2012 R2") -> windows-server 2012-r2."""
     return default_matcher().match(product, version, kind)
+
+
+def find_components(
+    texts: list[str],
+    *,
+    lifecycle: pl.DataFrame | None = None,
+    aliases: str | Path | Mapping[str, Any] | None = None,
+) -> pl.DataFrame:
+    """Products with a version named inside free texts (application names, descriptions): one row
+    per text and product found, with text, raw (the words matched) and the match columns.
+    """
+    matcher = component_matcher(lifecycle, aliases)
+    rows = [
+        (text, words, m.product_slug, m.release_cycle, m.confidence, m.method)
+        for text in texts
+        for words, m in matcher.find(text)
+    ]
+    return pl.DataFrame(rows, schema={"text": pl.String, "raw": pl.String, **MATCH_COLUMNS}, orient="row")
 
 
 def match_components(

@@ -26,6 +26,7 @@ PRODUCT_NOISE = frozenset(
 _VERSION_TOKEN = re.compile(r"^(?:v?\d{1,2}(?:\.\d+)*[a-z]?|v?\d+(?:\.\d+)+|v\d+|(?:19|20)\d\d|r\d|sp\d+)$")
 
 
+_X_VERSION = re.compile(r"(\d)\.[xX]\b")  # "8.x" -> "8"
 _MARKS = re.compile(r"\((?:r|tm|c)\)")
 _POSSESSIVE = re.compile(r"(?<=\w)'s\b")
 _PUNCTUATION = re.compile(r"[^a-z0-9.]+")
@@ -52,7 +53,42 @@ def split_brackets(text: str) -> tuple[str, list[str]]:
 
 def product_tokens(text: str) -> list[str]:
     """A product name's tokens without versions and packaging words."""
-    return [t for t in fold(text).split() if not _VERSION_TOKEN.match(t) and t not in PRODUCT_NOISE]
+    return [
+        t
+        for t in fold(_X_VERSION.sub(r"\1", text)).split()
+        if not _VERSION_TOKEN.match(t) and t not in PRODUCT_NOISE
+    ]
+
+
+def is_version(token: str) -> bool:
+    return bool(_VERSION_TOKEN.match(token))
+
+
+def filter_tokens(folded: list[str]) -> list[str]:
+    """Folded tokens without versions ("8.x" is "8") and packaging words."""
+    # Every version pattern has a digit, so an all-letter word skips the regex.
+    return [
+        t
+        for t in folded
+        if t not in PRODUCT_NOISE and t != "x" and (t.isalpha() or not _VERSION_TOKEN.match(t))
+    ]
+
+
+_RAW_VERSION = re.compile(r"^[vV]?\d[\d.]*[xX]?$|^(?:19|20)\d\d$|^[rR]\d$|^[sS][pP]\d+$")
+
+
+def display_name(text: str, *, vendor_words: set[str]) -> str:
+    """A product name as people write it, without versions, a bracketed vendor or a trailing one.
+
+    "Keystone (Civica) 5.2" -> "Keystone"; "Keystone - Civica" -> "Keystone"; "CIVICA Keystone"
+    stays (the most common spelling of a cluster is its label, so it rarely wins).
+    """
+    outer, brackets = split_brackets(text) if "(" in text or "[" in text else (text, [])
+    words = [w for w in outer.split() if not _RAW_VERSION.match(w) and w.lower() not in PRODUCT_NOISE]
+    while len(words) > 1 and (words[-1] in ("-", "\u2013", "\u2014") or words[-1].lower() in vendor_words):
+        words.pop()
+    kept = [b.strip() for b in brackets if not set(fold(b).split()) <= vendor_words]
+    return " ".join(words + [f"({b})" for b in kept if b]).strip(" -")
 
 
 def slug(tokens: Iterable[str]) -> str:

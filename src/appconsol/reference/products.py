@@ -1,24 +1,31 @@
 """Resolve vendor and product names to keys shared across organisations.
 
-Each distinct (vendor, product, name) is resolved once, in three passes that never compare all
-pairs of a portfolio:
-1. normalise and look up aliases (`product_aliases.yaml` plus the user's file): the vendor's
-   name with legal suffixes cut ("Civica UK Limited" -> civica), the product's name without
-   versions, packaging words or the vendor's own name ("IDOX Uniform 10", "Uniform (Idox)");
-2. fuzzy matching (rapidfuzz) of what is left, only within a block: the same vendor key, or the
-   same first word when no vendor is known; only names of up to three words (product names
-   such as "Uniform" or "iTrent HR Payroll") are compared, so a portfolio whose exports name no
-   product, only long application names, is not compared name by name with every other name of
-   its vendor (that is quadratic in the size of a vendor's block);
-3. a product named without a vendor takes the vendor of the one product of that name that has one.
+Each distinct (vendor, product) text is resolved once, in four passes that never compare all pairs
+of a portfolio:
+1. **Normalise** (`appconsol.reference.names`): the vendor's name without case, punctuation,
+   legal and country suffixes or placeholders ("Civica UK Limited", "CIVICA" -> civica; "(in-house)"
+   -> in-house); the product's name without versions, packaging words, the vendor's own name
+   (before it, in brackets or after a dash: "CIVICA Keystone", "Keystone (Civica)", "Keystone -
+   Civica") or a legal suffix (a product is never "ltd"). A row naming no vendor takes one when
+   its product starts with a vendor's name, known or seen elsewhere in the portfolio.
+2. **Curated aliases** (`product_aliases.yaml` plus the user's file) are an override: a name they
+   list resolves to their key and label, and two different curated products never merge.
+3. **Match and cluster** within a block of one vendor (`appconsol.reference.matching`): same
+   letters, containment, acronyms, near spellings, with explicit thresholds and a must-not-link
+   guard, so "SAP ERP" and "SAP Crystal Reports" stay apart while "SCCM" and "System Center
+   Configuration Manager" meet.
+4. A product named without any vendor joins the one vendor's cluster of that name, if exactly one.
 
-A product key is "<vendor key>/<product>"; a name with no vendor keeps a bare key. In-house
-systems get no product key: two councils' in-house "Planning Portal"s are not one product.
+A product key is "<vendor key>/<product>": the curated key, else the vendor and the cluster's most
+common core. Its label is the most common spelling in the cluster with the range of versions
+seen ("SQL Server (2016-2019)"). In-house systems get no product key: two councils' in-house
+"Planning Portal"s are not one product.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,14 +35,23 @@ from typing import Any
 import polars as pl
 from rapidfuzz import fuzz, process
 
-from appconsol.reference.names import VendorNames, fold, product_tokens, slug, split_brackets
+from appconsol.reference.names import (
+    VendorNames,
+    display_name,
+    filter_tokens,
+    fold,
+    is_version,
+    product_tokens,
+    slug,
+    split_brackets,
+)
+from appconsol.reference.product_groups import cluster_block, vendorless_pass
 from appconsol.reference.resources import ReferenceDataError, as_list, bundled_yaml, read_user_yaml
 
 ALIASES_FILE = "product_aliases.yaml"
 IN_HOUSE = "in-house"
-_FUZZY_CUTOFF = 90
+_VENDOR_FUZZY_CUTOFF = 92
 _MIN_FUZZY_LENGTH = 5
-_MAX_FUZZY_WORDS = 3
 RESOLVED_COLUMNS = {
     "vendor_key": pl.String,
     "product_key": pl.String,
@@ -43,16 +59,42 @@ RESOLVED_COLUMNS = {
     "product_confidence": pl.Float64,
     "product_method": pl.String,
 }
+_AMPERSAND_INITIALS = re.compile(r"\b([A-Za-z])\s*&\s*([A-Za-z])\b")  # "B&R" -> "BR"
+_DIGIT = re.compile(r"\d")
+_DASH = re.compile(r"\s+[-\u2013\u2014]\s+")
 
 
 @dataclass
-class _Resolved:
+class _Row:
+    """One distinct (vendor, product text) on its way to a key."""
+
     vendor_key: str | None
-    product_key: str | None
-    label: str | None
-    confidence: float
-    method: str
-    core: str = ""  # the product words compared in the fuzzy pass
+    vendor_known: bool  # the vendor came from the vendor column (not inferred from the name)
+    core: tuple[str, ...] = ()
+    curated: str | None = None
+    display: str = ""
+    versions: tuple[str, ...] = ()
+    method: str = "normalised"
+    confidence: float = 0.85
+    product_key: str | None = None
+    label: str | None = None
+    weight: int = 1
+    text: str = ""  # the product text as written, for the label
+    # False for an application's name with a purpose after a dash ("Workspace - Housing
+    # Repairs"): it names one body's use, so it is compared with the same name only.
+    comparable: bool = True
+    plain: bool = False  # the text has nothing display_name would take out
+
+
+@dataclass
+class _Parts:
+    """A product text's folded parts: what names the product, and the vendor it names aside."""
+
+    kept: list[str]
+    inner_names: list[str]
+    hint: str | None
+    in_house: bool
+    plain: bool = True
 
 
 class ProductResolver:
@@ -66,6 +108,19 @@ class ProductResolver:
                 if "/" not in str(key):
                     raise ReferenceDataError(f"product alias key '{key}' must be '<vendor key>/<product>'")
                 self.products[str(key)] = dict(spec or {})
+        self._vendor_cache: dict[str | None, tuple[str | None, str, str]] = {}
+        self.canonical: dict[str, str] = {}  # vendor key -> the portfolio's spelling of that supplier
+        # The names cut from the front of a vendor's product names: its key and display name, and
+        # each spelling of it seen in a vendor column (not every curated alias: "Firmstep" and
+        # "GovDelivery" name Granicus as a supplier, and its products too).
+        self._vendor_tokens: dict[str, set[tuple[str, ...]]] = defaultdict(set)
+        for key, name in self.vendors.names.items():
+            self._vendor_tokens[key].update({tuple(key.split("-")), tuple(fold(name).split())})
+        self._name_index: dict[tuple[str, ...], str] = {}
+        self._vendor_starts = {a.split()[0] for a in self.vendors.aliases if a} | {"the"}
+        self._strip_cache: dict[str, list[tuple[str, ...]]] = {}
+        self._words_cache: dict[str, set[str]] = {}
+        self._longest_name = 1
         self.aliases: dict[str, str] = {}  # folded alias -> product key
         self.vendor_only: dict[str, str] = {}
         by_vendor: dict[str, dict[str, str]] = defaultdict(dict)
@@ -74,26 +129,21 @@ class ProductResolver:
             for alias in [str(spec.get("name") or ""), *as_list(spec.get("aliases"))]:
                 if alias:
                     self.aliases[fold(alias)] = key
-                    by_vendor[vendor][" ".join(product_tokens(alias))] = key
+                    by_vendor[vendor][" ".join(self._strip_vendor(product_tokens(alias), vendor))] = key
             for alias in as_list(spec.get("vendor_only")):
                 self.vendor_only[fold(alias)] = key
                 by_vendor[vendor][fold(alias)] = key
-        self.by_vendor = dict(by_vendor)  # the fuzzy pass's starting points, per vendor
+        self.by_vendor = dict(by_vendor)  # (vendor, core) -> curated key
         self.longest = max((len(a.split()) for a in self.aliases), default=1)
+        self.alias_starts = {a.split()[0] for a in self.aliases if a}
+
+    # -- vendors ---------------------------------------------------------------------------------
 
     def vendor(self, text: str | None) -> tuple[str | None, str, str]:
         """(vendor key, method, placeholder kind or "") for a vendor cell (each text resolved once)."""
-        cache = self.__dict__.setdefault("_vendor_cache", {})
-        if text not in cache:
-            cache[text] = self._vendor(text)
-        result: tuple[str | None, str, str] = cache[text]
-        return result
-
-    def _folded_vendor(self, text: str | None) -> list[str]:
-        cache = self.__dict__.setdefault("_folded_cache", {})
-        if text not in cache:
-            cache[text] = fold(text or "").split()
-        return list(cache[text])
+        if text not in self._vendor_cache:
+            self._vendor_cache[text] = self._vendor(text)
+        return self._vendor_cache[text]
 
     def _vendor(self, text: str | None) -> tuple[str | None, str, str]:
         if text is None or not str(text).strip():
@@ -106,21 +156,66 @@ class ProductResolver:
         if known:
             return known, "alias", ""
         if len(core) >= _MIN_FUZZY_LENGTH:
-            best = process.extractOne(core, list(self.vendors.aliases), scorer=fuzz.ratio, score_cutoff=92)
+            best = process.extractOne(
+                core, list(self.vendors.aliases), scorer=fuzz.ratio, score_cutoff=_VENDOR_FUZZY_CUTOFF
+            )
             if best:
                 return self.vendors.aliases[best[0]], "fuzzy", ""
         return slug(core.split()) or None, "normalised", ""
 
-    def _accepts(self, key: str, vendor: str | None) -> bool:
-        """A product alias fits a row whose vendor is unknown, the product's, or related to it."""
-        if vendor is None:
-            return True
-        owner = key.split("/", 1)[0]
-        return self.vendors.related(vendor, owner) or vendor in as_list(
-            self.products[key].get("also_vendors")
-        )
+    def unify_vendors(self, keys: set[str]) -> None:
+        """Spellings of one supplier that differ by trailing words ("Medusa Medical Technologies Inc"
+        beside "Medusa"): an unknown vendor whose name starts with another vendor's name seen in the
+        portfolio (first word of four letters or more) becomes that vendor.
+        """
+        for key in sorted(keys, key=lambda k: (k.count("-"), k)):
+            if key in self.vendors.names:
+                continue
+            parts = key.split("-")
+            for n in range(len(parts) - 1, 0, -1):
+                shorter = "-".join(parts[:n])
+                if shorter in keys and len(parts[0]) >= 4:
+                    self.canonical[key] = self.canonical.get(shorter, shorter)
+                    break
 
-    def _lookup(self, texts: list[str], vendor: str | None) -> str | None:
+    def learn_vendor(self, key: str, text: str) -> None:
+        """A vendor seen in the portfolio's vendor column, so a product starting with it is its."""
+        core, _known = self.vendors.core(fold(text))
+        tokens = tuple(core.split())
+        if tokens and (len(tokens) > 1 or len(tokens[0]) >= 3):
+            self._vendor_tokens[key].add(tokens)
+            self._strip_cache.pop(key, None)
+            self._words_cache.pop(key, None)
+            self._name_index.setdefault(tokens, key)
+            self._vendor_starts.add(tokens[0])
+            self._longest_name = max(self._longest_name, len(tokens))
+
+    def _strip_vendor(self, tokens: list[str], vendor: str) -> list[str]:
+        """The product's tokens without its vendor's name in front ("CIVICA Keystone")."""
+        names = self._strip_cache.get(vendor)
+        if names is None:
+            names = sorted(self._vendor_tokens.get(vendor, ()), key=lambda t: (-len(t), t)) or [
+                tuple(vendor.split("-"))
+            ]
+            self._strip_cache[vendor] = names
+        for name in names:
+            n = len(name)
+            if len(tokens) > n and tuple(tokens[:n]) == name:
+                return tokens[n:]
+        return tokens
+
+    def _vendor_prefix(self, tokens: list[str]) -> tuple[str, int] | None:
+        """A vendor named by the first tokens of a product name: (vendor key, tokens used)."""
+        best = self.vendors.prefix(tokens)
+        for n in range(min(self._longest_name, len(tokens) - 1), 0, -1):
+            key = self._name_index.get(tuple(tokens[:n]))
+            if key and (best is None or n > best[1]):
+                return key, n
+        return best
+
+    # -- one row ---------------------------------------------------------------------------------
+
+    def _curated(self, texts: list[str], vendor: str | None) -> str | None:
         for text in texts:
             key = self.aliases.get(text)
             if key and self._accepts(key, vendor):
@@ -128,118 +223,185 @@ class ProductResolver:
             key = self.vendor_only.get(text)
             if key and vendor is not None and self._accepts(key, vendor):
                 return key
-        for text in texts:  # "iTrent HR & Payroll": a known name followed by more words
+        for text in texts:  # "iTrent HR & Payroll": a known product name followed by more words
             tokens = text.split()
+            if not tokens or tokens[0] not in self.alias_starts:
+                continue
             for n in range(min(self.longest, len(tokens) - 1), 0, -1):
-                key = self.aliases.get(" ".join(tokens[:n]))
-                if key and self._accepts(key, vendor):
+                prefix = " ".join(tokens[:n])
+                key = self.aliases.get(prefix)
+                # ...but a vendor's own name ("SAP", "Granicus") followed by more words is another
+                # of its products ("SAP Crystal Reports"), not the one the bare name stands for.
+                if key and prefix not in self.vendors.aliases and self._accepts(key, vendor):
                     return key
         return None
 
-    def resolve(self, vendor_text: str | None, product_text: str | None) -> _Resolved:
-        vendor = self.vendor(vendor_text)[0]
+    def _accepts(self, key: str, vendor: str | None) -> bool:
+        """A curated product fits a row whose vendor is unknown, the product's, or related to it."""
+        if vendor is None:
+            return True
+        owner = key.split("/", 1)[0]
+        return self.vendors.related(vendor, owner) or vendor in as_list(
+            self.products[key].get("also_vendors")
+        )
+
+    def _parts(self, text: str) -> _Parts:
+        """The text folded, split at dashes and brackets; parts naming the vendor set aside."""
+        outer, brackets = split_brackets(text) if "(" in text or "[" in text else (text, [])
+        if "-" in outer or "\u2013" in outer or "\u2014" in outer:
+            # Folded once, with the dashes kept as a word that folding leaves alone.
+            folded = [p.strip() for p in fold(_DASH.sub(" zzdashzz ", outer)).split("zzdashzz")]
+        else:
+            folded = [fold(outer)]
+        inner = [fold(b) for b in brackets]
+        parts = _Parts(
+            [folded[0]], [], None, any(self.vendors.placeholder(f) == IN_HOUSE for f in [*inner, *folded[1:]])
+        )
+        parts.plain = not brackets and len(folded) == 1
+        for item in folded[1:]:  # "Keystone - Civica": the vendor after a dash
+            found = self._vendor_named(item)
+            parts.hint = parts.hint or found
+            if not found:
+                parts.kept.append(item)
+        for item in inner:  # "Keystone (Civica)": the vendor in brackets
+            found = self._vendor_named(item)
+            parts.hint = parts.hint or found
+            if not found and item:
+                # A bracket may name the product ("Academy (Revenues)"), but one naming the vendor
+                # is no product name ("Crystal Reports (SAP)" is not what "SAP" alone stands for).
+                parts.inner_names.append(" ".join(filter_tokens(item.split())))
+        return parts
+
+    def resolve(self, vendor_text: str | None, product_text: str | None) -> _Row:
+        vendor, _method, _kind = self.vendor(vendor_text)
+        vendor = self.canonical.get(vendor, vendor) if vendor else vendor
         if not product_text or not str(product_text).strip():
-            return _Resolved(vendor, None, None, 0.0, "no-product")
-        outer, brackets = split_brackets(str(product_text))
-        tokens = product_tokens(outer)
-        hint = None
-        for inner in brackets:  # "Uniform (Idox)": a vendor in brackets
-            _, known = self.vendors.core(fold(inner))
-            hint = hint or known
-        core = tokens
-        found = self.vendors.prefix(tokens)
-        if found and found[1] < len(tokens):  # "Idox Uniform": the vendor's name first
-            hint = hint or found[0]
-            if vendor is None or self.vendors.related(vendor, found[0]):
-                core = tokens[found[1] :]
-        if vendor is not None and vendor != IN_HOUSE:  # "Civica APP" with vendor Civica
-            own = self._folded_vendor(vendor_text)
-            while core and own and core[0] == own[0]:
-                core, own = core[1:], own[1:]
-        effective = vendor if vendor not in (None, IN_HOUSE) else None
-        texts = [" ".join(tokens), " ".join(core)] + [" ".join(product_tokens(b)) for b in brackets]
-        key = self._lookup([t for t in texts if t], effective or hint)
-        if key is None and effective is None and hint is not None:
-            key = self._lookup([t for t in texts if t], None)
-        if key is not None:
-            owner = key.split("/", 1)[0]
-            confidence = 1.0 if effective and self.vendors.related(effective, owner) else 0.9
-            label = str(self.products[key].get("name") or key)
-            return _Resolved(effective or owner, key, label, confidence, "alias", " ".join(core))
+            return _Row(vendor, vendor is not None, method="no-product", confidence=0.0)
+        text = str(product_text)
+        if "&" in text:
+            text = _AMPERSAND_INITIALS.sub(r"\1\2", text)
+        parts = self._parts(text)
+        if vendor is None and parts.in_house:
+            vendor = IN_HOUSE  # "Planning Portal (in-house)"
+        all_folded = " ".join(parts.kept).split()
+        tokens = filter_tokens(all_folded)
+        known_vendor = vendor is not None and vendor != IN_HOUSE
+        hint = parts.hint
+        if vendor is None:
+            found = self._vendor_prefix(tokens)
+            if found and found[1] < len(tokens):
+                hint = hint or found[0]
+        hint = self.canonical.get(hint, hint) if hint else hint
+        maker = vendor if known_vendor else hint
+        core = self._strip_vendor(tokens, maker) if maker else tokens
+        if maker and core and all(t in self.vendors.legal or t in self.vendors.descriptors for t in core):
+            core = []  # "System C Healthcare Ltd": the vendor's name, not a product called "ltd"
+        curated = self._curated_for(tokens, core, parts.inner_names, maker)
+        has_digit = _DIGIT.search(text) is not None
+        versions = tuple(t for t in all_folded if t[:1].isdigit() and is_version(t)) if has_digit else ()
+        row = _Row(maker, known_vendor, tuple(core), curated, "", versions, comparable=len(parts.kept) == 1)
+        row.text = text
+        row.plain = parts.plain and not has_digit
         if vendor == IN_HOUSE:
-            return _Resolved(IN_HOUSE, None, str(product_text).strip(), 1.0, "in-house")
-        maker = effective or hint
-        words = core or tokens
-        if not words:  # the product is named by its vendor only ("TOPdesk", vendor TOPdesk)
-            words = [maker] if maker else []
-        name = slug(words)
-        if not name:
-            return _Resolved(maker, None, None, 0.0, "unresolved")
-        label = " ".join(str(product_text).split())
-        if maker:
-            return _Resolved(maker, f"{maker}/{name}", label, 0.85, "normalised", " ".join(words))
-        return _Resolved(None, name, label, 0.6, "name-only", " ".join(words))
+            row.vendor_key, row.core, row.curated = IN_HOUSE, (), None
+            row.method, row.confidence, row.label = "in-house", 1.0, " ".join(str(product_text).split())
+        elif curated:
+            owner = curated.split("/", 1)[0]
+            row.method = "alias"
+            row.confidence = 1.0 if known_vendor and self.vendors.related(vendor, owner) else 0.9
+            row.vendor_key = maker or owner
+        elif not core and maker:
+            row.core = tuple(self._vendor_name_tokens(maker))  # named by its vendor ("TOPdesk")
+        elif not core:
+            row.method, row.confidence = "unresolved", 0.0
+        if not known_vendor and row.method == "normalised":
+            row.method, row.confidence = ("inferred-vendor", 0.75) if maker else ("name-only", 0.6)
+        return row
+
+    def _curated_for(
+        self, tokens: list[str], core: list[str], inner_names: list[str], maker: str | None
+    ) -> str | None:
+        texts = [t for t in (" ".join(tokens), " ".join(core), *inner_names) if t]
+        curated = self._curated(texts, maker)
+        if curated is None and maker:
+            curated = self.by_vendor.get(maker, {}).get(" ".join(core))
+        if curated is None and maker and not core:
+            curated = self._curated([" ".join(self._vendor_name_tokens(maker))], maker)
+        return curated
+
+    def display(self, row: _Row) -> str:
+        """How the row spells its product, for the cluster's label (computed only when needed)."""
+        if not row.display and row.plain:
+            row.display = " ".join(row.text.split())  # no version, bracket or vendor to take out
+        elif not row.display:
+            row.display = display_name(row.text, vendor_words=self._words(row.vendor_key))
+        return row.display
+
+    def _vendor_named(self, folded: str) -> str | None:
+        """The vendor a short text names ("civica uk ltd" -> civica), known or seen in the portfolio."""
+        if not folded or folded.count(" ") > 4 or folded.split(" ", 1)[0] not in self._vendor_starts:
+            return None
+        core, known = self.vendors.core(folded)
+        return known or self._name_index.get(tuple(core.split()))
+
+    def _learned(self, folded: str) -> str | None:
+        return self._name_index.get(tuple(self.vendors.core(folded)[0].split()))
+
+    def _vendor_name_tokens(self, vendor: str) -> list[str]:
+        name = self.vendors.names.get(vendor)
+        return fold(name).split() if name else vendor.split("-")
+
+    def _words(self, vendor: str | None) -> set[str]:
+        if not vendor:
+            return set()
+        words = self._words_cache.get(vendor)
+        if words is None:
+            words = {t for name in self._vendor_tokens.get(vendor, ()) for t in name} | set(vendor.split("-"))
+            self._words_cache[vendor] = words
+        return words
 
 
-def _fuzzy_pass(resolver: ProductResolver, rows: list[_Resolved], counts: list[int]) -> None:
-    """Merge near spellings inside blocks (vendor key, else first word); most used spelling first."""
-    blocks: dict[str, list[int]] = defaultdict(list)
-    for i, row in enumerate(rows):
-        if row.method in ("normalised", "name-only") and row.core:
-            blocks[row.vendor_key or "?" + row.core.split()[0]].append(i)
-    for block, members in blocks.items():
-        choices: dict[str, str] = dict(resolver.by_vendor.get(block, {}))  # core -> product key
-        compared = [c for c in choices if len(c.split()) <= _MAX_FUZZY_WORDS]
-        labels: dict[str, str] = {}
-        for i in sorted(members, key=lambda i: (-counts[i], rows[i].core)):
-            row = rows[i]
-            best = None
-            short = len(row.core.split()) <= _MAX_FUZZY_WORDS
-            if row.core in choices:  # the same words: what the fuzzy match would find first
-                best = (row.core, 100.0, 0)
-            elif short and len(row.core) >= _MIN_FUZZY_LENGTH and compared:
-                best = process.extractOne(row.core, compared, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF)
-            if best and choices[best[0]] != row.product_key:
-                target = choices[best[0]]
-                row.product_key, row.method = target, "fuzzy"
-                row.confidence = round(best[1] / 100 * 0.85, 3)
-                if target in resolver.products:
-                    row.label = str(resolver.products[target].get("name") or target)
-                else:
-                    row.label = labels.get(target, row.label)
-            elif row.product_key:
-                if row.core not in choices:
-                    choices[row.core] = row.product_key
-                    if short:
-                        compared.append(row.core)
-                labels.setdefault(row.product_key, row.label or "")
-
-
-def _vendor_pass(rows: list[_Resolved]) -> None:
-    """A bare product key takes a vendor when exactly one vendor's product has that name."""
-    owners: dict[str, set[str]] = defaultdict(set)
-    for row in rows:  # free-text keys only: an alias key's last part ("capita/one") is no name
-        if row.method in ("normalised", "fuzzy") and row.product_key and "/" in row.product_key:
-            owners[row.product_key.split("/", 1)[1]].add(row.product_key.split("/", 1)[0])
+def resolve_rows(
+    resolver: ProductResolver, pairs: list[tuple[str | None, str | None]], counts: list[int]
+) -> list[_Row]:
+    """Resolve distinct (vendor, product text) pairs; `counts` weighs the most common spelling."""
+    seen: set[str] = set()
+    for vendor_text in sorted({v for v, _t in pairs if v is not None}):
+        key, _method, _kind = resolver.vendor(vendor_text)
+        if key and key != IN_HOUSE and vendor_text:
+            seen.add(key)
+            resolver.learn_vendor(key, vendor_text)
+    resolver.unify_vendors(seen)
+    rows = []
+    for (vendor_text, text), count in zip(pairs, counts, strict=True):
+        row = resolver.resolve(vendor_text, text)
+        row.weight = count
+        rows.append(row)
+    blocks: dict[str, list[_Row]] = defaultdict(list)
     for row in rows:
-        if row.method == "name-only" and row.product_key and len(owners.get(row.product_key, ())) == 1:
-            (owner,) = owners[row.product_key]
-            row.vendor_key, row.product_key = owner, f"{owner}/{row.product_key}"
-            row.method, row.confidence = "inferred-vendor", 0.7
+        if row.method in ("in-house", "no-product", "unresolved") or (not row.core and not row.curated):
+            continue
+        block = row.vendor_key if row.vendor_key else "?" + (row.core[0] if row.core else "")
+        blocks[block].append(row)
+    for block in sorted(blocks):
+        cluster_block(resolver, None if block.startswith("?") else block, blocks[block])
+    vendorless_pass(rows)
+    return rows
 
 
 @functools.lru_cache(maxsize=1)
-def default_resolver() -> ProductResolver:
-    return ProductResolver([bundled_yaml(ALIASES_FILE)])
+def _bundled_document() -> Mapping[str, Any]:
+    return bundled_yaml(ALIASES_FILE)
 
 
 def product_resolver(aliases: str | Path | Mapping[str, Any] | None = None) -> ProductResolver:
+    """A fresh resolver (it learns the portfolio's vendors) over the bundled and the user's aliases."""
     if aliases is None:
-        return default_resolver()
+        return ProductResolver([_bundled_document()])
     user = aliases if isinstance(aliases, Mapping) else read_user_yaml(aliases)
     if not isinstance(user, Mapping):
         raise ReferenceDataError(f"{aliases}: expected a mapping with 'vendors:' and/or 'products:'")
-    return ProductResolver([bundled_yaml(ALIASES_FILE), user])
+    return ProductResolver([_bundled_document(), user])
 
 
 def resolve_products(
@@ -261,16 +423,14 @@ def resolve_products(
     )
     vendor = pl.col("vendor").cast(pl.String) if "vendor" in frame.columns else pl.lit(None, dtype=pl.String)
     keyed = frame.with_columns(_vendor=vendor, _text=text)
-    distinct = keyed.group_by(["_vendor", "_text"], maintain_order=True).len()
+    distinct = keyed.group_by(["_vendor", "_text"]).len().sort(["_vendor", "_text"], nulls_last=False)
     pairs = distinct.select("_vendor", "_text").rows()
-    rows = [resolver.resolve(v, t) for v, t in pairs]
-    _fuzzy_pass(resolver, rows, distinct["len"].to_list())
-    _vendor_pass(rows)
+    rows = resolve_rows(resolver, pairs, distinct["len"].to_list())
     lookup = pl.concat(
         [
             distinct.select("_vendor", "_text"),
             pl.DataFrame(
-                [(r.vendor_key, r.product_key, r.label, r.confidence, r.method) for r in rows],
+                [(r.vendor_key, r.product_key, r.label, round(r.confidence, 4), r.method) for r in rows],
                 schema=RESOLVED_COLUMNS,
                 orient="row",
             ),

@@ -13,6 +13,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 # Edition and packaging words that never change which release it is.
 NOISE = frozenset(
@@ -58,6 +59,7 @@ class Release:
     cycle: str
     keys: tuple[str, ...]  # cycle key, then label key when it differs
     release_date: dt.date | None
+    lts: bool = False
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,7 @@ class CycleIndex:
     def build(
         cls,
         product: str,
-        rows: Sequence[tuple[str, str | None, str | None, dt.date | None]],
+        rows: Sequence[tuple[Any, ...]],
         title: str = "",
         *,
         rules: Sequence[Sequence[str]] = (),
@@ -90,11 +92,11 @@ class CycleIndex:
         words: Sequence[str] = (),
         reject: Sequence[str] = (),
     ) -> CycleIndex:
-        """From (cycle, label, codename, release date) rows; `title` words are cut from labels."""
+        """From (cycle, label, codename, release date[, lts]) rows; `title` words are cut from labels."""
         title_words = clean_text(title).split()
         releases = []
         vocabulary = {w.lower() for w in words}
-        for cycle, label, codename, released in rows:
+        for cycle, label, codename, released, *rest in rows:
             keys = [version_key(clean_text(cycle).split())]
             if label:
                 if codename:
@@ -107,7 +109,7 @@ class CycleIndex:
                     keys.append(label_key)
             for key in keys:
                 vocabulary.update(t for t in key.split("-") if t.isalpha())
-            releases.append(Release(cycle, tuple(keys), released))
+            releases.append(Release(cycle, tuple(keys), released, bool(rest and rest[0])))
         family = "|".join([DEFAULT_FAMILY, *family_tokens])
         return cls(
             product,
@@ -131,9 +133,14 @@ class CycleIndex:
                 return pattern.sub(replacement, key, count=1)
         return key
 
-    def resolve(self, key: str) -> Resolved | None:
-        """The release a version key names, or None; see the module docstring for the order."""
-        return self._resolve(self.rewrite(key), 1.0, "")
+    def resolve(self, key: str, *, lts: bool = False) -> Resolved | None:
+        """The release a version key names, or None; see the module docstring for the order.
+
+        `lts`: the text says LTS, so of several releases a bare major version could be, the one
+        long-term-support release is meant ("Ubuntu 18.x LTS" -> 18.04).
+        """
+        key = self.rewrite(key)
+        return self._resolve(key, 1.0, "", lts=lts or "lts" in key.split("-"))
 
     def _family(self, key: str) -> list[tuple[Release, str]]:
         found = []
@@ -151,6 +158,10 @@ class CycleIndex:
         found = self._family(key)
         if not found:
             return None
+        # The release cycle named exactly wins over cycles it is the start of: "Internet Explorer
+        # 11" is cycle 11 (ended 2022), not the later "11-server".
+        exact = [f for f in found if f[0].cycle.lower() == key]
+        found = exact or found
         release, release_key = max(found, key=lambda f: (f[0].release_date or dt.date.min, f[0].cycle))
         if len(found) > 1:
             method, confidence = "latest-in-family", 0.9
@@ -160,7 +171,7 @@ class CycleIndex:
             method, confidence = "label", 0.95
         return Resolved(release.cycle, method + note, round(confidence * scale, 3))
 
-    def _resolve(self, key: str, scale: float, note: str) -> Resolved | None:
+    def _resolve(self, key: str, scale: float, note: str, *, lts: bool = False) -> Resolved | None:
         if not key:
             return None
         found = self._pick(key, scale, note)
@@ -175,10 +186,12 @@ class CycleIndex:
                     return found
         if key.isdigit():  # "Tomcat 9" -> "9.0", only when one release fits
             wider = [r for r in self.releases if re.fullmatch(re.escape(key) + r"\.\d+", r.keys[0])]
+            if len(wider) > 1 and lts:  # "Ubuntu 18.x LTS": the one long-term release of 18
+                wider = [r for r in wider if r.lts]
             if len(wider) == 1:
                 return self._pick(wider[0].keys[0], scale * 0.9, note + "+widened")
         if "-" in key:  # drop a trailing word or service pack the data does not list
             head, last = key.rsplit("-", 1)
             if not any(ch.isdigit() for ch in last) or self.family.fullmatch(last):
-                return self._resolve(head, scale * 0.9, note + "+trimmed")
+                return self._resolve(head, scale * 0.9, note + "+trimmed", lts=lts)
         return None

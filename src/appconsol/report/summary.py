@@ -30,7 +30,7 @@ def summarise(store: Store, run: RunResult) -> dict[str, Any]:
         store,
         "SELECT count(*) AS applications, count(*) FILTER (WHERE is_live) AS live, "
         "count(DISTINCT organisation) AS organisations, "
-        "round(sum(coalesce(cost_lines_total, cost_total)) FILTER (WHERE is_live), 2)::DOUBLE AS stated_annual_cost "
+        "round(sum(annual_cost) FILTER (WHERE is_live), 2)::DOUBLE AS stated_annual_cost "
         "FROM v_applications",
     )
     summary: dict[str, Any] = {"as_of": run.as_of.isoformat(), "run_id": run.run_id, **counts}

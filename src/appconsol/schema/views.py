@@ -27,6 +27,19 @@ _COST_LINES_TOTAL = (
     + " END AS DECIMAL(18,2))"
 )
 
+# The one meaning of an application's yearly cost, read by every step, rule and report: the
+# stated total (lines are often partial), else the lines; a negative figure is no cost.
+CASHABLE_COST_FIELDS: tuple[str, ...] = ("cost_licence", "cost_support", "cost_hosting", "cost_other")
+_ANNUAL_COST = (
+    "CAST(CASE WHEN a.cost_total >= 0 THEN a.cost_total "
+    f"WHEN {_COST_LINES_TOTAL} >= 0 THEN {_COST_LINES_TOTAL} END AS DECIMAL(18,2))"
+)
+_ANNUAL_CASHABLE_COST = (
+    f"CAST(CASE WHEN {_COST_LINES_TOTAL} >= 0 THEN "
+    + " + ".join(f"coalesce({c}, 0)" for c in CASHABLE_COST_FIELDS)
+    + " END AS DECIMAL(18,2))"
+)
+
 VIEWS: tuple[View, ...] = (
     View(
         "v_applications",
@@ -38,7 +51,11 @@ VIEWS: tuple[View, ...] = (
         f"  {_COST_LINES_TOTAL} AS cost_lines_total,\n"
         "  ("
         + " + ".join(f"({c} IS NOT NULL)::INTEGER" for c in COST_LINE_FIELDS)
-        + ") AS cost_lines_count\n"
+        + ") AS cost_lines_count,\n"
+        f"  {_ANNUAL_COST} AS annual_cost,\n"
+        f"  {_ANNUAL_CASHABLE_COST} AS annual_cashable_cost,\n"
+        "  CASE WHEN a.cost_total >= 0 THEN 'cost_total' "
+        f"WHEN {_COST_LINES_TOTAL} >= 0 THEN 'cost lines' END AS annual_cost_source\n"
         "FROM applications a",
         (
             Column(
@@ -54,6 +71,24 @@ VIEWS: tuple[View, ...] = (
                 "Sum of the cost lines given (licence, support, hosting, staff, other); NULL when none is.",
             ),
             Column("cost_lines_count", "INTEGER", "How many of the five cost lines are given."),
+            Column(
+                "annual_cost",
+                "DECIMAL(18,2)",
+                "**The** yearly cost every step, rule and report uses: `cost_total` when stated (lines are "
+                "often partial), else `cost_lines_total`; NULL when neither is known or the figure is "
+                "negative.",
+            ),
+            Column(
+                "annual_cashable_cost",
+                "DECIMAL(18,2)",
+                "The part of the cost lines that stops being paid when the system goes: licence + support "
+                "+ hosting + other (staff time is redeployed, not paid out); NULL when no line is given.",
+            ),
+            Column(
+                "annual_cost_source",
+                "VARCHAR",
+                "Where `annual_cost` came from: `cost_total` or `cost lines`.",
+            ),
         ),
     ),
     View(

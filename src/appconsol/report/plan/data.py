@@ -282,20 +282,14 @@ def read_plan_data(store: Store, assumptions: Assumptions | None = None) -> Plan
     described = [
         Assumption(a.name, a.value, a.unit, sources.get(a.name) or a.source) for a in assumptions.describe()
     ]
-    cost = "coalesce(cost_total, " + " + ".join(
-        f"coalesce({c}, 0)"
-        for c in ("cost_licence", "cost_support", "cost_hosting", "cost_staff", "cost_other")
-    )
     app_columns = {
         k: v for k, v in APPLICATION_COLUMNS.items() if k in reader.columns.get("applications", set())
     }
     applications = store.query(
         "SELECT "
         + ", ".join(f'CAST("{k}" AS {v}) AS "{k}"' for k, v in app_columns.items())
-        + f", CAST(CASE WHEN cost_total IS NULL AND cost_licence IS NULL AND cost_support IS NULL AND "
-        f"cost_hosting IS NULL AND cost_staff IS NULL AND cost_other IS NULL THEN NULL ELSE {cost}) END AS DOUBLE) "
-        "AS annual_cost, (lifecycle IS NULL OR lifecycle IN ('phase-in', 'active', 'phase-out')) AS is_live "
-        "FROM applications ORDER BY organisation, app_id"
+        + ", CAST(annual_cost AS DOUBLE) AS annual_cost, is_live "
+        "FROM v_applications ORDER BY organisation, app_id"
     )
     data = PlanData(
         as_of=_as_of(store, reader),

@@ -32,7 +32,6 @@ from appconsol.ingest.values import (
     DESCRIPTION_CELL,
     ColumnProfile,
     grid_flags,
-    header_cell_penalty,
     profiles_by_column,
 )
 
@@ -141,7 +140,7 @@ def _row_score(
     labels: list[str | None],
     profiles: dict[str, ColumnProfile],
     known_headers: frozenset[str],
-    data_cells: float | None = None,
+    data_cells: float,
 ) -> float:
     """How much a row reads as the header of the rows under it.
 
@@ -174,8 +173,7 @@ def _row_score(
     described = sum(1 for t in texts if re.search(DESCRIPTION_CELL, t))
     if "name" in best:
         bonus += 1.0
-    penalty = header_cell_penalty(labels) if data_cells is None else data_cells
-    return sum(best.values()) + bonus - 0.5 * penalty - 1.0 * described
+    return sum(best.values()) + bonus - 0.5 * data_cells - 1.0 * described
 
 
 def find_header(

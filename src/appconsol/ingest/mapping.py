@@ -56,8 +56,6 @@ __all__ = [
     "detect_profile",
     "header_candidates",
     "map_columns",
-    "map_headers",
-    "match_header",
     "normalise_header",
     "read_user_mapping",
     "render_mapping_yaml",
@@ -141,21 +139,6 @@ def column_score(candidate: Candidate, fit: Fit) -> float:
     return candidate.score * (0.4 + 0.6 * fit.score)
 
 
-def match_header(header: str, profile: Profile | None = None) -> ColumnMatch:
-    """Match one header on its own evidence (no values): the best candidate, or unmapped."""
-    ignored, candidates = header_candidates(header, profile)
-    if ignored:
-        return ColumnMatch(header, None, 1.0, "ignored")
-    if not candidates:
-        return ColumnMatch(header, None, best_alias(normalise_header(header))[1], "none")
-    best = candidates[0]
-    return ColumnMatch(header, best.field, best.score, _method(best))
-
-
-def _method(candidate: Candidate) -> str:
-    return "profile" if candidate.method == "phase" else candidate.method
-
-
 def _single_valued(field_name: str, method: str) -> bool:
     # LeanIX phase-date columns all feed `lifecycle` together, like list and component columns.
     return method != "phase" and FIELDS_BY_NAME[field_name].kind not in _MULTI_SOURCE_KINDS
@@ -172,13 +155,6 @@ class _Option:
     def rank(self) -> float:
         """The score the assignment maximises: evidence kinds ordered profile > alias > fuzzy."""
         return self.score + _METHOD_BONUS.get(self.method, 0.0)
-
-
-def map_headers(
-    headers: Sequence[str], user: UserMapping | None = None, profile: Profile | None = None
-) -> list[ColumnMatch]:
-    """Map on headers alone (no values to weigh): the user's mapping always wins."""
-    return map_columns(headers, None, user, profile).matches
 
 
 def map_columns(

@@ -222,14 +222,6 @@ def profiles_by_column(
     return profiles
 
 
-def profile_column(series: pl.Series, *, day_first: bool = True) -> ColumnProfile:
-    """Profile one column (pass a `sample` for large ones)."""
-    flags = cell_flags(series, day_first=day_first).with_columns(
-        pl.lit("x").alias("col"), pl.int_range(pl.len(), dtype=pl.Int64).alias("pos")
-    )
-    return profiles_by_column(flags).get("x", EMPTY_PROFILE)
-
-
 EMPTY_PROFILE = ColumnProfile(0, 0.0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0.0, {})
 
 
@@ -335,18 +327,6 @@ def _name_fit(p: ColumnProfile) -> Fit:
     if p.mean_words > 12:
         return Fit(0.1, "long free text, not names")
     return Fit(min(1.0, 0.45 + 0.55 * min(1.0, p.distinct_share / 0.7)))
-
-
-def header_cell_penalty(cells: list[str | None]) -> float:
-    """How much a row's own cells look like data rather than labels (amounts, dates, addresses)."""
-    values = [c for c in cells if c]
-    if not values:
-        return 0.0
-    series = pl.Series(values, dtype=pl.String)
-    p = profile_column(series)
-    data_like = p.money_marked + p.date_shaped + p.email + p.url + p.number
-    long_text = float((series.str.count_matches(r"\S+") > 8).sum()) / len(values)
-    return (data_like + long_text) * p.known
 
 
 def infer_day_first(s: pl.Series, default: bool = True) -> bool:

@@ -86,10 +86,28 @@ def _combine(groups: list[str | None], labels: list[str | None]) -> list[str | N
             # A group that is itself a field's label ("Business Owner" over Name | E-mail) owns
             # its columns: they are the owner's name and address, not the application's name.
             group_is_field = normalise_header(group) in ALIASES
-            combined.append(joined if (uses_both and score >= FUZZY_THRESHOLD) or group_is_field else label)
+            if (uses_both and score >= FUZZY_THRESHOLD) or group_is_field:
+                combined.append(joined)
+            else:
+                combined.append(_label_with_group_word(group, label) or label)
         else:
             combined.append(label or group)
     return combined
+
+
+def _label_with_group_word(group: str, label: str) -> str | None:
+    """The label with the one group word that makes it a whole alias: under "Running costs (£ per
+    year)", "Hosting" is the hosting cost, though the group's longer words ("cost per year") would
+    otherwise claim every column under it as the total."""
+    label_words = normalise_header(label)
+    for word in dict.fromkeys(normalise_header(group).split()):
+        if word in label_words.split():
+            continue
+        candidate = f"{label_words} {word}"
+        alias, score = best_alias(candidate)
+        if alias and score >= 0.95 and word in alias.split():
+            return f"{label} {word}"
+    return None
 
 
 def _unique_labels(labels: list[str | None], first_col: int) -> tuple[str, ...]:
@@ -217,17 +235,19 @@ def find_header(
     for index in range(limit):
         labels = _cells(frame, index, width)
         filled = sum(1 for v in labels if v)
-        if filled < 2 or data_like.get(index, 0) >= max(2, filled / 2):
+        # A merged group label above is structural proof of a two-row header (its single-level
+        # columns are often merged down both rows, or written only in the lower row, so either
+        # row may hold few cells).
+        grouped = any(m.first_row == rows[index] and m.last_col > m.first_col for m in grid.merges)
+        if (filled < 2 and not grouped) or data_like.get(index, 0) >= max(2, filled / 2):
             continue  # a title, or a row that is mostly data: not worth scoring as a header
         under = below(index)
         single = _row_score(labels, under, known_headers, data_like.get(index, 0))
         candidate = HeaderChoice(index, rows[index], _unique_labels(labels, grid.first_col), False, single)
         if index + 1 < frame.height:
             lower = _cells(frame, index + 1, width)
-            # A merged group label above is structural proof of a two-row header (its single-level
-            # columns are often merged down both rows, so the lower row may have fewer cells).
-            # Without one, the pair must beat both rows read alone, or a title above would win.
-            grouped = any(m.first_row == rows[index] and m.last_col > m.first_col for m in grid.merges)
+            # Without a merged group label, the pair must beat both rows read alone, or a title
+            # above would win.
             if grouped or sum(1 for v in lower if v) > filled:
                 groups = _group_labels(labels, rows[index], grid.merges, grid.first_col)
                 combined = _combine(groups, lower)

@@ -156,7 +156,9 @@ _OTHER_THINGS = {
     *("database", "db", "file", "site", "location", "user", "person", "contract", "project", "display"),
 }
 _NOT_FOR: dict[str, frozenset[str]] = {
-    "name": frozenset(_ATTRIBUTE_WORDS | _OTHER_THINGS - {"display"}),
+    # An asset register's "Asset name" is the application's name (TOPdesk); a machine's asset
+    # name (Lansweeper) is told apart by its values (see values._name_fit).
+    "name": frozenset(_ATTRIBUTE_WORDS | _OTHER_THINGS - {"display", "asset"}),
     "user_count": frozenset(_OTHER_THINGS - {"user", "person"} | {"cpu", "core", "licence", "license"}),
     "licensed_users": frozenset(_OTHER_THINGS - {"user", "person"} | {"cpu", "core"}),
     "app_id": frozenset(

@@ -157,6 +157,24 @@ def _json_of(frame: pl.DataFrame, columns: dict[str, str]) -> pl.Expr | None:
     return pl.struct([pl.col(col).alias(header) for col, header in columns.items()]).struct.json_encode()
 
 
+def _formula_only_rows(
+    grid: RawGrid, header: HeaderChoice, body: pl.DataFrame, blank: pl.Series
+) -> list[int]:
+    """Rows under the header whose only content is SUM formulas with no saved value. Excel always
+    saves a formula's value, but files written by scripts (openpyxl) do not, so every reader
+    sees an empty row, past the end of the used range when it is the last. It is a total row."""
+    if not grid.total_rows:
+        return []
+    rows = body.get_column(ROW_COLUMN)
+    present = set(rows.to_list())
+    blank_rows = set(rows.filter(blank).to_list())
+    return sorted(
+        row
+        for row in grid.total_rows
+        if row > header.row_number and (row in blank_rows or row not in present)
+    )
+
+
 def prepare_grid(
     grid: RawGrid,
     header: HeaderChoice,
@@ -176,6 +194,8 @@ def prepare_grid(
     )
     rows_blank = int(blank_mask.sum())
     data = body.filter(~blank_mask) if rows_blank else body
+    formula_only = _formula_only_rows(grid, header, body, blank_mask)
+    rows_blank -= len(set(formula_only) & set(body.filter(blank_mask).get_column(ROW_COLUMN).to_list()))
     # The grid is consumed: dropping the caller's reference lets raw columns be freed below, once
     # they are parsed (a million-row sheet's text is the largest thing in memory).
     del body
@@ -192,6 +212,16 @@ def prepare_grid(
     skipped_data = data.filter(pl.col(ROW_COLUMN).is_in(list(skipped))) if skipped else data.clear()
     if skipped:
         data = data.filter(~pl.col(ROW_COLUMN).is_in(list(skipped)))
+    if formula_only:
+        # Kept as skipped rows with empty cells: the row is accounted for, and says why.
+        skipped_data = pl.concat(
+            [
+                skipped_data,
+                pl.DataFrame({ROW_COLUMN: formula_only}, schema={ROW_COLUMN: data.schema[ROW_COLUMN]}),
+            ],
+            how="diagonal",
+        ).sort(ROW_COLUMN)
+        skipped.update(dict.fromkeys(formula_only, "summary row (SUM formulas with no saved value)"))
     copies = exact_duplicates(data, grid_cols)
     data = translate_values(data, by_field, options.values)
     builder = _Builder(data, options)

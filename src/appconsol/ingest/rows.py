@@ -135,7 +135,10 @@ def units_rows(data: pl.DataFrame, typed_cols: dict[str, str], text_cols: list[s
         ]
         cells_text = pl.Series(present, dtype=pl.String)
         wordy = int((cells_text.str.contains(_UNITS) | cells_text.str.contains(DESCRIPTION_CELL)).sum())
-        if (checked and len(failing) == len(checked) and wordy >= 1) or wordy >= max(2, 0.6 * len(present)):
+        # Every filled cell a format word or a description of what to type ("Name of the
+        # application" alone under its header) describes the columns too.
+        described = wordy >= max(2, 0.6 * len(present)) or wordy == len(present)
+        if (checked and len(failing) == len(checked) and wordy >= 1) or described:
             reasons[row] = "units or description row under the header"
         else:
             break  # only the rows directly under the header can describe it

@@ -72,6 +72,9 @@ KEY_FIELDS = frozenset(
 )
 _MULTI_SOURCE_KINDS = {Kind.LIST, Kind.COMPONENTS}
 _FALLBACK_SCORE = 0.9
+# Names that qualify the name (with a release, or a parent's path): the name when no column is
+# plainly the name, never a rival to one that is.
+_STAND_IN_NAMES = frozenset({"display name", "full name"})
 # A tool's own column name outranks a schema alias, which outranks a resemblance: this margin
 # (over COMPETE_MARGIN) lets the stronger kind of evidence win without a doubt being raised.
 # A profile's fallback (LeanIX "Display Name" for the name) stands in only when the field's own
@@ -123,6 +126,8 @@ def _candidates_uncached(header: str, profile: Profile | None) -> tuple[bool, li
             return False, [Candidate("lifecycle", 1.0, "phase")]
         if key in profile.fallbacks:
             return False, [Candidate(profile.fallbacks[key], _FALLBACK_SCORE, "fallback")]
+    if key in _STAND_IN_NAMES:
+        return False, [Candidate("name", _FALLBACK_SCORE, "fallback")]
     candidates = [Candidate(ALIASES[key], 1.0, "alias")] if key in ALIASES else []
     seen = {c.field for c in candidates}
     candidates += [c for c in fuzzy_candidates(key) if c.field not in seen]

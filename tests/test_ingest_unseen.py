@@ -662,3 +662,53 @@ def test_a_lone_description_cell_under_the_header_is_a_description_row(write_csv
     )
     (record,) = _load([path], store, organisation="X").records
     assert (record.rows_loaded, record.rows_skipped) == (2, 1)
+
+
+def test_a_header_row_of_plain_labels_beats_data_rows_whose_values_resemble_headers(tmp_path, store):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Identifier", "Name", "Type", "Documentation"])
+    names = ["Payroll", "Planning", "Revenues", "Land Charges", "Leisure Bookings", "Fleet"]
+    for i, name in enumerate(names):
+        if i == 3:
+            sheet.append([None, None, None, None])
+        sheet.append([f"id-{i:032x}", name, "Application component", "Hosted by the supplier; access by SSO"])
+    path = tmp_path / "bizzdesign.xlsx"
+    workbook.save(path)
+    assert read_inventory(path).header.row_number == 1
+    assert _load([path], store, organisation="X").ok
+    assert _rows(store, "SELECT count(*) FROM applications") == [(6,)]
+
+
+def test_glued_header_words_are_read_apart():
+    from appconsol.ingest.headers import normalise_header
+
+    assert normalise_header("ANNUALCOST (£ per annum)") == "annual cost per annum"
+    assert normalise_header("ContractEnd") == "contract end"
+    assert normalise_header("Supplier") == "supplier"
+
+
+def test_leanix_phase_columns_are_read_as_phases_without_the_profile_signature(write_csv, store):
+    path = write_csv(
+        "lifecycle:plan,lifecycle:phaseIn,Lifecycle: Active,lifecycle:endOfLife,name\n"
+        "2011-02-15,2011-07-04,2015-02-13,2019-01-24,Trading Standards\n"
+        ",2024-05-01,,,Building Control\n"
+        ",,2018-01-01,,Payroll\n"
+    )
+    assert _load([path], store, organisation="X").ok
+    assert _rows(store, "SELECT name, lifecycle FROM applications ORDER BY name") == [
+        ("Building Control", "phase-in"),
+        ("Payroll", "active"),
+        ("Trading Standards", "retired"),
+    ]
+
+
+def test_a_note_row_with_quoted_empty_cells_is_a_note(write_csv, store):
+    path = write_csv(
+        '"Application","Version","Provider"\n"Payroll","1.0","MHR"\n"Planning","2.0","Idox"\n'
+        '"Source: ICT asset register, extracted by the service desk","",""\n'
+    )
+    (record,) = _load([path], store, organisation="X").records
+    assert (record.rows_loaded, record.rows_skipped) == (2, 1)

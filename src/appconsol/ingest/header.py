@@ -154,11 +154,24 @@ def _data_likeness(flags: pl.DataFrame) -> dict[int, float]:
     return dict(zip(per_row.get_column("pos").to_list(), per_row.get_column("data").to_list(), strict=True))
 
 
+def _repeated_below(flags: pl.DataFrame) -> dict[int, set[str]]:
+    """Per row position, the columns whose cell appears again further down: data, never a label."""
+    if flags.height == 0:
+        return {}
+    last = flags.filter(pl.col("known")).group_by("col", "text").agg(pl.col("pos").max().alias("last"))
+    repeated = flags.join(last, on=["col", "text"], how="inner").filter(pl.col("last") > pl.col("pos"))
+    found: dict[int, set[str]] = {}
+    for pos, col in repeated.select("pos", "col").iter_rows():
+        found.setdefault(pos, set()).add(col)
+    return found
+
+
 def _row_score(
     labels: list[str | None],
     profiles: dict[str, ColumnProfile],
     known_headers: frozenset[str],
     data_cells: float,
+    repeated: set[str] = frozenset(),  # type: ignore[assignment]
 ) -> float:
     """How much a row reads as the header of the rows under it.
 
@@ -178,6 +191,8 @@ def _row_score(
             best[f"known:{key}"] = 1.0
             continue
         column_profile = profiles.get(f"c{i}")
+        if f"c{i}" in repeated:
+            continue  # a value seen again below ("Application component"): data, whatever it resembles
         for candidate in header_candidates(label)[1]:
             fit = candidate_fit(candidate, column_profile)
             if fit.contradicts:
@@ -231,6 +246,7 @@ def find_header(
         return profiles_by_column(flags, index + 1, index + 1 + BELOW_ROWS)
 
     data_like = _data_likeness(flags)
+    repeats = _repeated_below(flags)
 
     for index in range(limit):
         labels = _cells(frame, index, width)
@@ -242,7 +258,7 @@ def find_header(
         if (filled < 2 and not grouped) or data_like.get(index, 0) >= max(2, filled / 2):
             continue  # a title, or a row that is mostly data: not worth scoring as a header
         under = below(index)
-        single = _row_score(labels, under, known_headers, data_like.get(index, 0))
+        single = _row_score(labels, under, known_headers, data_like.get(index, 0), repeats.get(index, set()))
         candidate = HeaderChoice(index, rows[index], _unique_labels(labels, grid.first_col), False, single)
         if index + 1 < frame.height:
             lower = _cells(frame, index + 1, width)
@@ -252,8 +268,9 @@ def find_header(
                 groups = _group_labels(labels, rows[index], grid.merges, grid.first_col)
                 combined = _combine(groups, lower)
                 under_pair = below(index + 1)
-                pair_score = _row_score(combined, under_pair, known_headers, data_like.get(index + 1, 0))
-                below_score = _row_score(lower, under_pair, known_headers, data_like.get(index + 1, 0))
+                lower_data, lower_repeats = data_like.get(index + 1, 0), repeats.get(index + 1, set())
+                pair_score = _row_score(combined, under_pair, known_headers, lower_data, lower_repeats)
+                below_score = _row_score(lower, under_pair, known_headers, lower_data, lower_repeats)
                 # A merged label over the header's own cells (an owner over name and e-mail) is no
                 # proof that the row under it is a header too: the pair must explain the columns
                 # about as well as the row alone.

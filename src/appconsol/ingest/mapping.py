@@ -122,10 +122,12 @@ def _candidates_uncached(header: str, profile: Profile | None) -> tuple[bool, li
         if profile.name == "konveyor" and re.fullmatch(r"tag( category)? \d+", key):
             # Konveyor's tag pairs are read together by the loader (category -> field), never alone.
             return True, []
-        if profile.name == "leanix" and key in LEANIX_PHASE_COLUMNS:
-            return False, [Candidate("lifecycle", 1.0, "phase")]
         if key in profile.fallbacks:
             return False, [Candidate(profile.fallbacks[key], _FALLBACK_SCORE, "fallback")]
+    if key in LEANIX_PHASE_COLUMNS:
+        # "Lifecycle: Phase Out" holding dates is LeanIX's phase layout, even when too few of the
+        # profile's signature columns were exported to name the tool.
+        return False, [Candidate("lifecycle", 1.0, "phase")]
     if key in _STAND_IN_NAMES:
         return False, [Candidate("name", _FALLBACK_SCORE, "fallback")]
     candidates = [Candidate(ALIASES[key], 1.0, "alias")] if key in ALIASES else []

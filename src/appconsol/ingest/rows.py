@@ -80,12 +80,15 @@ def summary_rows(
 
 def note_rows(data: pl.DataFrame, grid_cols: list[str]) -> dict[int, str]:
     """Rows holding one cell of commentary (a note, a source, an 'as at' line), not an application."""
-    # Blank rows are gone by now; whitespace-only cells are rare enough to count as filled.
-    filled = pl.sum_horizontal([pl.col(c).is_not_null().cast(pl.Int8) for c in grid_cols])
+    # A quoted empty field ("") reads as an empty string, not a missing cell: neither is filled.
+    filled = pl.sum_horizontal(
+        [(pl.col(c).str.strip_chars().fill_null("") != "").cast(pl.Int8) for c in grid_cols]
+    )
     single = data.filter(filled == 1)
     if single.height == 0:
         return {}
-    text = single.select(pl.coalesce([pl.col(c) for c in grid_cols]).alias("t"), ROW_COLUMN)
+    non_empty = [pl.when(pl.col(c).str.strip_chars() != "").then(pl.col(c)) for c in grid_cols]
+    text = single.select(pl.coalesce(non_empty).alias("t"), ROW_COLUMN)
     notes = text.filter(pl.col("t").str.contains(_NOTE) | (pl.col("t").str.count_matches(r"\S+") > 12))
     return dict.fromkeys(notes.get_column(ROW_COLUMN).to_list(), "notes row (one cell of commentary)")
 

@@ -712,3 +712,9 @@ def test_a_note_row_with_quoted_empty_cells_is_a_note(write_csv, store):
     )
     (record,) = _load([path], store, organisation="X").records
     assert (record.rows_loaded, record.rows_skipped) == (2, 1)
+
+
+def test_a_one_column_list_of_application_names_loads(write_xlsx, store):
+    path = write_xlsx({"Application": [["Application"], ["Payroll"], ["Planning"], ["Revenues"]]})
+    assert _load([path], store, organisation="X").ok
+    assert _rows(store, "SELECT count(*) FROM applications") == [(3,)]

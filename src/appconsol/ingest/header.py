@@ -255,7 +255,8 @@ def find_header(
         # columns are often merged down both rows, or written only in the lower row, so either
         # row may hold few cells).
         grouped = any(m.first_row == rows[index] and m.last_col > m.first_col for m in grid.merges)
-        if (filled < 2 and not grouped) or data_like.get(index, 0) >= max(2, filled / 2):
+        # A list of names alone is a one-column table; elsewhere one cell is a title.
+        if (filled < 2 and not grouped and width > 1) or data_like.get(index, 0) >= max(2, filled / 2):
             continue  # a title, or a row that is mostly data: not worth scoring as a header
         under = below(index)
         single = _row_score(labels, under, known_headers, data_like.get(index, 0), repeats.get(index, set()))

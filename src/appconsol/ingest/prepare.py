@@ -25,6 +25,8 @@ from appconsol.ingest.read import ROW_COLUMN, RawGrid
 from appconsol.ingest.rows import (
     SKIPPED,
     exact_duplicates,
+    formula_only_rows,
+    long_number_ids,
     number_repeated_ids,
     skipped_rows,
     translate_values,
@@ -157,24 +159,6 @@ def _json_of(frame: pl.DataFrame, columns: dict[str, str]) -> pl.Expr | None:
     return pl.struct([pl.col(col).alias(header) for col, header in columns.items()]).struct.json_encode()
 
 
-def _formula_only_rows(
-    grid: RawGrid, header: HeaderChoice, body: pl.DataFrame, blank: pl.Series
-) -> list[int]:
-    """Rows under the header whose only content is SUM formulas with no saved value. Excel always
-    saves a formula's value, but files written by scripts (openpyxl) do not, so every reader
-    sees an empty row, past the end of the used range when it is the last. It is a total row."""
-    if not grid.total_rows:
-        return []
-    rows = body.get_column(ROW_COLUMN)
-    present = set(rows.to_list())
-    blank_rows = set(rows.filter(blank).to_list())
-    return sorted(
-        row
-        for row in grid.total_rows
-        if row > header.row_number and (row in blank_rows or row not in present)
-    )
-
-
 def prepare_grid(
     grid: RawGrid,
     header: HeaderChoice,
@@ -194,7 +178,7 @@ def prepare_grid(
     )
     rows_blank = int(blank_mask.sum())
     data = body.filter(~blank_mask) if rows_blank else body
-    formula_only = _formula_only_rows(grid, header, body, blank_mask)
+    formula_only = formula_only_rows(grid, header, body, blank_mask)
     rows_blank -= len(set(formula_only) & set(body.filter(blank_mask).get_column(ROW_COLUMN).to_list()))
     # The grid is consumed: dropping the caller's reference lets raw columns be freed below, once
     # they are parsed (a million-row sheet's text is the largest thing in memory).
@@ -283,7 +267,7 @@ def prepare_grid(
         col, hdr = sources[0]
         columns[fld.name] = builder.add(fld, col, hdr)
         if fld.name == "app_id":
-            builder.warnings.extend(_long_number_ids(columns["app_id"], data, hdr))
+            builder.warnings.extend(long_number_ids(columns["app_id"], data, hdr))
 
     apps = data.select(ROW_COLUMN).with_columns(list(columns.values()))
     default_org = options.organisation or source.stem
@@ -439,25 +423,6 @@ def prepare_grid(
             set(apps.get_column("organisation").to_list()) | {default_org} if apps.height else {default_org}
         ),
     )
-
-
-def _long_number_ids(ids: pl.Series, data: pl.DataFrame, header: str) -> list[pl.DataFrame]:
-    """Ids that are numbers longer than a spreadsheet keeps (15 significant digits): the file may
-    already hold a rounded id, so two applications can share one. Warn; the text is kept as is."""
-    suspect = ids.str.contains(r"^\d{16,}$|^\d(?:\.\d+)?[eE]\+?\d+$").fill_null(False)
-    if not suspect.any():
-        return []
-    return [
-        pl.DataFrame(
-            {
-                ROW_COLUMN: data.get_column(ROW_COLUMN).filter(suspect),
-                "problem": "id is a number longer than Excel keeps (15 digits): check it against the source",
-                "value": ids.filter(suspect),
-                "source_column": header,
-                "field": "app_id",
-            }
-        )
-    ]
 
 
 def _originals_json(originals: dict[str, tuple[pl.Series, pl.Series]], height: int) -> pl.Series:

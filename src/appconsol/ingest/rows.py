@@ -296,3 +296,38 @@ def number_repeated_ids(apps: pl.DataFrame, live: pl.Expr, reason_column: str) -
         )
         .drop("__new_id", "__new_reason")
     )
+
+
+def formula_only_rows(grid: RawGrid, header: HeaderChoice, body: pl.DataFrame, blank: pl.Series) -> list[int]:
+    """Rows under the header whose only content is SUM formulas with no saved value. Excel always
+    saves a formula's value, but files written by scripts (openpyxl) do not, so every reader
+    sees an empty row, past the end of the used range when it is the last. It is a total row."""
+    if not grid.total_rows:
+        return []
+    rows = body.get_column(ROW_COLUMN)
+    present = set(rows.to_list())
+    blank_rows = set(rows.filter(blank).to_list())
+    return sorted(
+        row
+        for row in grid.total_rows
+        if row > header.row_number and (row in blank_rows or row not in present)
+    )
+
+
+def long_number_ids(ids: pl.Series, data: pl.DataFrame, header: str) -> list[pl.DataFrame]:
+    """Ids that are numbers longer than a spreadsheet keeps (15 significant digits): the file may
+    already hold a rounded id, so two applications can share one. Warn; the text is kept as is."""
+    suspect = ids.str.contains(r"^\d{16,}$|^\d(?:\.\d+)?[eE]\+?\d+$").fill_null(False)
+    if not suspect.any():
+        return []
+    return [
+        pl.DataFrame(
+            {
+                ROW_COLUMN: data.get_column(ROW_COLUMN).filter(suspect),
+                "problem": "id is a number longer than Excel keeps (15 digits): check it against the source",
+                "value": ids.filter(suspect),
+                "source_column": header,
+                "field": "app_id",
+            }
+        )
+    ]

@@ -36,7 +36,13 @@ from appconsol.ingest.organisations import DIRECTORY_FILE_NAMES, OrganisationDir
 from appconsol.ingest.prepare import LoadOptions, PreparedLoad, prepare_grid
 from appconsol.ingest.read import RawGrid, read_delimited, read_workbook_sheet
 from appconsol.ingest.sniff import FileKind, SafetyLimits, SniffResult, sniff_file
-from appconsol.ingest.values import EMPTY_PROFILE, ColumnProfile, profiles_by_column, sample, series_flags
+from appconsol.ingest.values import (
+    EMPTY_PROFILE,
+    ColumnProfile,
+    profiles_by_column,
+    sample_columns,
+    series_flags,
+)
 from appconsol.store import LoadRecord, Store
 
 INVENTORY_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".ods", ".json"}
@@ -306,7 +312,7 @@ def body_profiles(grid: RawGrid, header: HeaderChoice) -> list[ColumnProfile]:
     body = grid.frame.slice(header.index + 1)
     columns = [f"c{i}" for i in range(len(header.headers))]
     present = [c for c in columns if c in body.columns]
-    profiles = profiles_by_column(series_flags({c: sample(body.get_column(c)) for c in present}))
+    profiles = profiles_by_column(series_flags(sample_columns(body, present)))
     return [profiles.get(c, EMPTY_PROFILE) for c in columns]
 
 

@@ -82,7 +82,7 @@ def note_rows(data: pl.DataFrame, grid_cols: list[str]) -> dict[int, str]:
     """Rows holding one cell of commentary (a note, a source, an 'as at' line), not an application."""
     # A quoted empty field ("") reads as an empty string, not a missing cell: neither is filled.
     filled = pl.sum_horizontal(
-        [(pl.col(c).str.strip_chars().fill_null("") != "").cast(pl.Int8) for c in grid_cols]
+        [(pl.col(c).str.len_bytes().fill_null(0) > 0).cast(pl.Int8) for c in grid_cols]
     )
     single = data.filter(filled == 1)
     if single.height == 0:

@@ -94,19 +94,21 @@ class ColumnProfile:
         return f"text, {self.distinct} distinct of {self.known}, ~{self.mean_words:.0f} words"
 
 
-def sample(series: pl.Series, limit: int = SAMPLE_ROWS) -> pl.Series:
-    """At most `limit` cells, chosen by a hash of the value so row order does not matter.
-
-    Sorted afterwards, so a parser that looks at the first values sees the same ones.
-    """
-    text = series.cast(pl.String)
-    if len(text) > limit:
-        buckets = max(1, len(text) // limit)
-        keep = text.hash(seed=20261206) % buckets == 0
-        text = text.filter(keep)
-        if len(text) > limit:
-            text = text.sort(nulls_last=True).head(limit)
-    return text.sort(nulls_last=True)
+def sample_columns(frame: pl.DataFrame, columns: list[str], limit: int = SAMPLE_ROWS) -> dict[str, pl.Series]:
+    """At most `limit` cells of each column, chosen by a hash of the value so row order does not
+    matter; sorted, so a parser that looks at the first values sees the same ones. The hashes of
+    all columns are computed in one pass (in parallel)."""
+    if frame.height <= limit:
+        return {c: frame.get_column(c).cast(pl.String).sort(nulls_last=True) for c in columns}
+    buckets = max(1, frame.height // limit)
+    keep = frame.select(
+        [(pl.col(c).cast(pl.String).hash(seed=20261206) % buckets == 0).alias(c) for c in columns]
+    )
+    sampled = {}
+    for c in columns:
+        text = frame.get_column(c).cast(pl.String).filter(keep.get_column(c))
+        sampled[c] = text.sort(nulls_last=True).head(limit)
+    return sampled
 
 
 def cell_flags(series: pl.Series, *, day_first: bool = True) -> pl.DataFrame:

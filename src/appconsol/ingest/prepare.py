@@ -206,7 +206,10 @@ def prepare_grid(
             how="diagonal",
         ).sort(ROW_COLUMN)
         skipped.update(dict.fromkeys(formula_only, "summary row (SUM formulas with no saved value)"))
-    copies = exact_duplicates(data, grid_cols)
+    ids = [c for c, _ in by_field.get("app_id", []) if c.startswith("c")]
+    # Copies share every cell, so a file whose ids are all different holds none: skip the hash.
+    unique_ids = bool(ids) and data.get_column(ids[0]).n_unique() == data.height
+    copies = {} if unique_ids else exact_duplicates(data, grid_cols)
     data = translate_values(data, by_field, options.values)
     builder = _Builder(data, options)
 

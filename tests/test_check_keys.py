@@ -418,3 +418,27 @@ def test_a_baseline_from_a_newer_version_is_a_clear_error(tmp_path):
     result = _invoke("check", str(inventory), "--baseline", "baseline.json")
     assert result.exit_code == 2
     assert "written by a newer appconsol (schema_version 9" in result.stderr
+
+
+def test_a_yaml_inventory_is_annotated_at_each_record_s_first_line(tmp_path):
+    inventory = tmp_path / "kennet.yaml"
+    inventory.write_text(
+        "# Kennet Council's applications\n"
+        "applications:\n"
+        "  - name: Payroll\n"
+        "    vendor: Zellis\n"
+        "    description: |\n"
+        "      Pays staff.\n"
+        "      Monthly and weekly runs.\n"
+        "    business_owner: Jo Bloggs\n"
+        "    lifecycle: active\n"
+        "  - name: Intranet\n"
+        "    vendor: Acme\n"
+        "    lifecycle: active\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "organisations.yaml").write_text(ORGANISATIONS.format(name="kennet.yaml"))
+    _code, document = _check_json(str(inventory), *SELECTION)
+    (owner,) = [f for f in document["findings"] if f["rule"] == "DQ001" and f["application"] == "Intranet"]
+    assert owner["location"]["row"] == 3  # the header is row 1, the second record row 3
+    assert inventory.read_text().splitlines()[owner["location"]["line"] - 1] == "  - name: Intranet"

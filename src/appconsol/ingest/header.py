@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from appconsol.errors import InventoryNotFoundError, Location
+from appconsol.errors import InventoryNotFoundError, Location, MappingError
 from appconsol.ingest.layout import MergedRange, column_letter
 from appconsol.ingest.mapping import (
     ALIASES,
@@ -30,9 +30,12 @@ from appconsol.ingest.mapping import (
 from appconsol.ingest.read import ROW_COLUMN, RawGrid
 from appconsol.ingest.values import (
     DESCRIPTION_CELL,
+    EMPTY_PROFILE,
     ColumnProfile,
     grid_flags,
     profiles_by_column,
+    sample_columns,
+    series_flags,
 )
 
 SCAN_ROWS = 30
@@ -301,3 +304,29 @@ def find_header(
             location=location,
         )
     return best
+
+
+def refuse_case_collisions(header: HeaderChoice, path: object, sheet: str | None) -> None:
+    """Two headers that differ only by case ('Cost', 'cost') are one name to a mapping file and to a
+    reader: refuse rather than let one column silently stand for both."""
+    seen: dict[str, str] = {}
+    for label in header.headers:
+        match = re.fullmatch(r"(.*) \((\d+)\)", label)
+        base = match.group(1) if match else label
+        earlier = seen.get(base.lower())
+        if match and earlier is not None and earlier != base:
+            raise MappingError(
+                f"columns '{earlier}' and '{base}' have the same name apart from case",
+                hint="rename one of them in the file so each column has its own name",
+                location=Location(file=path, sheet=sheet, row=header.row_number),
+            )
+        seen.setdefault(label.lower(), label)
+
+
+def body_profiles(grid: RawGrid, header: HeaderChoice) -> list[ColumnProfile]:
+    """A value profile of every column under the header, from a sample chosen by value (not row)."""
+    body = grid.frame.slice(header.index + 1)
+    columns = [f"c{i}" for i in range(len(header.headers))]
+    present = [c for c in columns if c in body.columns]
+    profiles = profiles_by_column(series_flags(sample_columns(body, present)))
+    return [profiles.get(c, EMPTY_PROFILE) for c in columns]

@@ -17,11 +17,10 @@ from appconsol.errors import (
     InputFileError,
     InventoryNotFoundError,
     Location,
-    MappingError,
     MappingNeededError,
     NotAnInventoryError,
 )
-from appconsol.ingest.header import HeaderChoice, find_header
+from appconsol.ingest.header import HeaderChoice, body_profiles, find_header, refuse_case_collisions
 from appconsol.ingest.mapping import (
     PROFILES_BY_NAME,
     ColumnMatch,
@@ -36,13 +35,6 @@ from appconsol.ingest.organisations import DIRECTORY_FILE_NAMES, OrganisationDir
 from appconsol.ingest.prepare import LoadOptions, PreparedLoad, prepare_grid
 from appconsol.ingest.read import RawGrid, read_delimited, read_workbook_sheet
 from appconsol.ingest.sniff import FileKind, SafetyLimits, SniffResult, sniff_file
-from appconsol.ingest.values import (
-    EMPTY_PROFILE,
-    ColumnProfile,
-    profiles_by_column,
-    sample_columns,
-    series_flags,
-)
 from appconsol.store import LoadRecord, Store
 
 INVENTORY_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".ods", ".json"}
@@ -224,7 +216,7 @@ def read_inventory(
                 "the workbook has no visible sheet", hint="pass --sheet NAME", location=Location(file=path)
             )
         grid, header = _best_sheet(path, candidates, header_row, known, notes, lenient)
-    _refuse_case_collisions(header, path, grid.sheet)
+    refuse_case_collisions(header, path, grid.sheet)
     profile = (
         PROFILES_BY_NAME.get(mapping.profile)
         if mapping and mapping.profile
@@ -237,25 +229,6 @@ def read_inventory(
             0, f"no row clearly reads as the header; row {header.row_number} is a guess (set header_row)"
         )
     return InventoryRead(path, sniffed, grid, header, profile, result.matches, notes, doubts)
-
-
-def _refuse_case_collisions(header: HeaderChoice, path: Path, sheet: str | None) -> None:
-    """Two headers that differ only by case ('Cost', 'cost') are one name to a mapping file and to a
-    reader: refuse rather than let one column silently stand for both."""
-    import re
-
-    seen: dict[str, str] = {}
-    for label in header.headers:
-        match = re.fullmatch(r"(.*) \((\d+)\)", label)
-        base = match.group(1) if match else label
-        earlier = seen.get(base.lower())
-        if match and earlier is not None and earlier != base:
-            raise MappingError(
-                f"columns '{earlier}' and '{base}' have the same name apart from case",
-                hint="rename one of them in the file so each column has its own name",
-                location=Location(file=path, sheet=sheet, row=header.row_number),
-            )
-        seen.setdefault(label.lower(), label)
 
 
 def _best_sheet(
@@ -309,15 +282,6 @@ def _best_sheet(
     if skipped and len(candidates) > 1:
         notes.append(f"{path}: read sheet '{best[0].sheet}'; skipped sheets {', '.join(skipped)}")
     return best
-
-
-def body_profiles(grid: RawGrid, header: HeaderChoice) -> list[ColumnProfile]:
-    """A value profile of every column under the header, from a sample chosen by value (not row)."""
-    body = grid.frame.slice(header.index + 1)
-    columns = [f"c{i}" for i in range(len(header.headers))]
-    present = [c for c in columns if c in body.columns]
-    profiles = profiles_by_column(series_flags(sample_columns(body, present)))
-    return [profiles.get(c, EMPTY_PROFILE) for c in columns]
 
 
 def require_confident_mapping(inventory: InventoryRead, proposals_dir: Path | None) -> None:

@@ -9,13 +9,25 @@ from typing import TYPE_CHECKING
 
 from appconsol.api.results import CheckResult
 from appconsol.api.settings import builtin_steps, mapping_chooser, resolve_as_of, settings_from
-from appconsol.errors import ConfigError
+from appconsol.errors import AppconsolError, ConfigError
 
 if TYPE_CHECKING:
     from appconsol.config import Config
     from appconsol.engine.steps import Step
 
 FAIL_ON_DEFAULT = "error"
+DEFAULT_BASELINE = "appconsol-baseline.json"
+
+
+def find_baseline(settings: Config) -> Path | None:
+    """`[check] baseline`, else appconsol-baseline.json beside appconsol.toml or here, if it exists."""
+    if settings.baseline is not None:
+        return settings.baseline
+    folder = settings.path.parent if settings.path is not None else Path.cwd()
+    candidate = folder / DEFAULT_BASELINE
+    if candidate.is_file():
+        return candidate.relative_to(Path.cwd()) if candidate.is_relative_to(Path.cwd()) else candidate
+    return None
 
 
 def check(
@@ -29,6 +41,7 @@ def check(
     as_of: dt.date | None = None,
     fail_on: str | None = None,
     baseline: Path | None = None,
+    default_baseline: bool = True,
     write_baseline: Path | None = None,
     day_first: bool = True,
     mapping: Path | None = None,
@@ -42,6 +55,8 @@ def check(
 
     Raises an AppconsolError for problems found before anything runs (config, rule files,
     baseline); problems while running (a file, a rule) are in the result and make exit code 2.
+    Without `baseline`, the baseline is `[check] baseline`, else `appconsol-baseline.json` beside
+    appconsol.toml (or in the working directory) when it exists, unless `default_baseline` is False.
     """
     from appconsol.engine.baseline import compare_with_baseline, read_baseline
     from appconsol.engine.baseline import write_baseline as write_baseline_file
@@ -62,6 +77,10 @@ def check(
     limits = settings.limits()
     pack = load_rules([*settings.rules_dirs, *rules_dirs], steps=steps, limits=limits)
     configured = settings.configure(pack, select=select, ignore=ignore)
+    if baseline is None and default_baseline:
+        baseline = find_baseline(settings)
+        if baseline is not None and write_baseline is not None and not baseline.is_file():
+            baseline = None  # writing the configured baseline for the first time
     accepted = read_baseline(baseline) if baseline else None
     when = resolve_as_of(as_of, settings)
     given, chooser = mapping_chooser(mapping, settings)
@@ -95,3 +114,23 @@ def check(
     if write_baseline is not None:
         result.baseline_written = (write_baseline, write_baseline_file(run.frame, write_baseline, when))
     return result
+
+
+def setup_failure(
+    error: AppconsolError, *, fail_on: str | None = None, as_of: dt.date | None = None
+) -> CheckResult:
+    """A check result for a run stopped before anything ran (config, rule file, baseline).
+
+    Nothing was loaded or checked; the result holds only the error, so each requested output
+    (SARIF, JUnit, annotations...) can still be written for the next CI step and exits 2.
+    """
+    import polars as pl
+
+    from appconsol.config import Config
+    from appconsol.engine.runner import RunResult
+
+    run = RunResult("", as_of or dt.date.today(), [], pl.DataFrame())
+    chosen = fail_on if fail_on in ("error", "warning", "info", "never") else FAIL_ON_DEFAULT
+    # A RulePackError holds one error per rule file, each with its own file:line.
+    errors = list(getattr(error, "problems", None) or [error])
+    return CheckResult(run, None, chosen, Config(), setup_errors=errors)

@@ -21,6 +21,7 @@ from appconsol.errors import (
     MappingNeededError,
     NotAnInventoryError,
 )
+from appconsol.ingest.guards import check_input, lock_file_note
 from appconsol.ingest.header import HeaderChoice, find_header
 from appconsol.ingest.mapping import (
     PROFILES_BY_NAME,
@@ -162,7 +163,10 @@ def expand_inputs(paths: Iterable[Path], notes: list[str] | None = None) -> list
                 notes.append(f"{path}: skipped, not an inventory file type")
         else:
             files.append(path)
-    return files
+    skipped = {f: note for f in files if (note := lock_file_note(f))}
+    if notes is not None:
+        notes.extend(skipped.values())
+    return [f for f in files if f not in skipped]
 
 
 def _sheet_candidates(sniffed: SniffResult, include_hidden: bool) -> list[str]:
@@ -410,6 +414,7 @@ def load_inventories(
         if progress:
             progress(f"reading {path}")
         try:
+            check_input(path)
             mapping = given_mapping or (mapping_for(path) if mapping_for else None)
             inventory = read_inventory(
                 path,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from appconsol.engine.steps import Step
 
 FAIL_ON_DEFAULT = "error"
+REJECTED_SHARE_RULE = "DQ012"  # fails a file when more than its max_share of rows were rejected
 DEFAULT_BASELINE = "appconsol-baseline.json"
 
 
@@ -43,6 +45,7 @@ def check(
     baseline: Path | None = None,
     default_baseline: bool = True,
     write_baseline: Path | None = None,
+    max_rejected_share: float | None = None,
     day_first: bool = True,
     mapping: Path | None = None,
     sheet: str | None = None,
@@ -77,6 +80,18 @@ def check(
     limits = settings.limits()
     pack = load_rules([*settings.rules_dirs, *rules_dirs], steps=steps, limits=limits)
     configured = settings.configure(pack, select=select, ignore=ignore)
+    if max_rejected_share is not None:  # the command line's word for DQ012's max_share
+        if not 0 <= max_rejected_share <= 1:
+            raise ConfigError(
+                f"--max-rejected-share {max_rejected_share} must be a share between 0 and 1",
+                hint="write 0.2 for 20%",
+            )
+        configured = [
+            replace(c, parameters={**c.parameters, "max_share": max_rejected_share})
+            if c.code == REJECTED_SHARE_RULE
+            else c
+            for c in configured
+        ]
     if baseline is None and default_baseline:
         baseline = find_baseline(settings)
         if baseline is not None and write_baseline is not None and not baseline.is_file():

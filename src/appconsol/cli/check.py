@@ -78,6 +78,13 @@ def selectors(values: tuple[str, ...]) -> list[str]:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the keys of the current findings to this file (and accept them: exit 0 unless errors).",
 )
+@click.option(
+    "--max-rejected-share",
+    type=click.FloatRange(0, 1),
+    envvar="APPCONSOL_MAX_REJECTED_SHARE",
+    help="Fail a file (rule DQ012, an error) when more than this share of its rows cannot be loaded "
+    "(default: [rules.DQ012] max_share, else 0.2) [env: APPCONSOL_MAX_REJECTED_SHARE].",
+)
 @rules_dir_option
 @click.option(
     "--select", multiple=True, help="Run only these rule codes, categories or groups (comma-separated)."
@@ -104,6 +111,7 @@ def check(
     baseline: Path | None,
     no_baseline: bool,
     write_baseline: Path | None,
+    max_rejected_share: float | None,
     rules_dirs: tuple[Path, ...],
     select: tuple[str, ...],
     ignore: tuple[str, ...],
@@ -148,6 +156,7 @@ def check(
             baseline=baseline,
             default_baseline=not no_baseline,
             write_baseline=write_baseline,
+            max_rejected_share=max_rejected_share,
             day_first=not month_first,
             mapping=mapping,
             sheet=sheet,

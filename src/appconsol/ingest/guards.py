@@ -57,8 +57,8 @@ def check_input(path: Path) -> None:
             return  # git leaves binary files (workbooks) whole in a conflict
         handle.seek(0)
         with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            start = _CONFLICT_START.search(data)  # type: ignore[call-overload]
-            if start is None or _CONFLICT_END.search(data, start.end()) is None:  # type: ignore[call-overload]
+            start = _CONFLICT_START.search(data)
+            if start is None or _CONFLICT_END.search(data, start.end()) is None:
                 return
             line = data[: start.start()].count(b"\n") + 1
     raise InputFileError(

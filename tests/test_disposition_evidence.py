@@ -145,16 +145,58 @@ def test_a_real_supplier_only_inventory_needs_assessment_rather_than_retain(tmp_
     assert missing_hosting == total
 
 
-def test_the_console_summary_counts_needs_assessment_apart_from_retain(write_csv, tmp_path, monkeypatch):
+@pytest.fixture
+def analysed_db(write_csv, tmp_path, monkeypatch) -> tuple[Path, str]:
+    """The inventory loaded and analysed through the CLI; the store and the console output."""
     monkeypatch.chdir(tmp_path)
     db = tmp_path / "store.duckdb"
-    inventory = write_csv(INVENTORY, "wessex.csv")
     runner = CliRunner()
+    inventory = write_csv(INVENTORY, "wessex.csv")
     assert runner.invoke(cli, ["load", str(inventory), "--db", str(db), "--org", "Wessex"]).exit_code == 0
     result = runner.invoke(cli, ["analyse", "--db", str(db), "--as-of", str(AS_OF)])
     assert result.exit_code in (0, 1), result.stderr
-    line = next(t for t in result.output.splitlines() if t.startswith("Dispositions:"))
+    return db, result.output
+
+
+def test_the_console_summary_counts_needs_assessment_apart_from_retain(analysed_db):
+    _db, output = analysed_db
+    line = next(t for t in output.splitlines() if t.startswith("Dispositions:"))
     assert "retain 4," in line and line.endswith("; needs assessment 1 (no decision: see the missing facts)")
+
+
+def test_needs_assessment_gets_no_plan_action_and_the_workbook_counts_it_apart(analysed_db, tmp_path):
+    import openpyxl
+
+    db, _output = analysed_db
+    with Store(db, read_only=True) as store:
+        planned = {
+            name: action
+            for name, action in store.con.execute(
+                "SELECT a.name, p.action FROM plan_actions p JOIN applications a USING (organisation, app_id)"
+            ).fetchall()
+        }
+    assert "Theatre Tracker" not in planned and planned["SAP S/4HANA"] == "repurchase"
+    workbook = tmp_path / "plan.xlsx"
+    assert CliRunner().invoke(cli, ["report", "--db", str(db), "-o", str(workbook)]).exit_code == 0
+    book = openpyxl.load_workbook(workbook, data_only=True)
+    cloud = book["Cloud & TIME"]
+    header = [c.value for c in cloud[3]]
+    rows = [dict(zip(header, r, strict=False)) for r in cloud.iter_rows(min_row=4, values_only=True) if r[0]]
+    by_name = {r["Application"]: r for r in rows}
+    assert (by_name["Theatre Tracker"]["Disposition (7R)"], by_name["Theatre Tracker"]["Confidence"]) == (
+        "needs-assessment",
+        "low",
+    )
+    assert by_name["SharePoint Server 2016"]["Missing facts"] == "hosting"
+    summary = book["Summary"]
+    cells = [[c.value for c in row] for row in summary.iter_rows()]
+    start = next(i for i, row in enumerate(cells) if row[0] == "Applications by disposition (7R)")
+    block = {}
+    for row in cells[start + 2 :]:
+        if not row[0]:
+            break
+        block[row[0]] = row[1]
+    assert block["needs-assessment"] == 1 and block["retain"] == 4
 
 
 def test_a_store_written_before_confidence_existed_is_upgraded(write_csv, tmp_path):

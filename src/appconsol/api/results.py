@@ -80,6 +80,7 @@ class CheckResult:
     # What stopped the run before anything ran (a config or rule file error), so the requested
     # outputs can still be written (see `appconsol.api.checks.setup_failure`).
     setup_errors: list[AppconsolError] = field(default_factory=list)
+    baseline_kept: tuple[int, int] = (0, 0)  # entries kept (rules or files not checked), dropped (gone)
     # Timings make identical runs differ byte for byte: machine formats show them only on request.
     profile: bool = False
 

@@ -85,6 +85,13 @@ def selectors(values: tuple[str, ...]) -> list[str]:
     help="Fail a file (rule DQ012, an error) when more than this share of its rows cannot be loaded "
     "(default: [rules.DQ012] max_share, else 0.2) [env: APPCONSOL_MAX_REJECTED_SHARE].",
 )
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="APPCONSOL_ROOT",
+    help="Show files relative to this folder (default: the git repository's top level, else the "
+    "working directory) [env: APPCONSOL_ROOT].",
+)
 @rules_dir_option
 @click.option(
     "--select", multiple=True, help="Run only these rule codes, categories or groups (comma-separated)."
@@ -112,6 +119,7 @@ def check(
     no_baseline: bool,
     write_baseline: Path | None,
     max_rejected_share: float | None,
+    root: Path | None,
     rules_dirs: tuple[Path, ...],
     select: tuple[str, ...],
     ignore: tuple[str, ...],
@@ -163,6 +171,7 @@ def check(
             header_row=header_row,
             progress=progress_printer() if on_stdout == "human" else None,
             profile=profile,
+            root=root,
         )
     except AppconsolError as exc:
         # Still write every requested output, so the next CI step (an upload) finds its file.

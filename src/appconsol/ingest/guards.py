@@ -35,6 +35,14 @@ def lock_file_note(path: Path) -> str | None:
     return None
 
 
+def drop_lock_files(files: list[Path], notes: list[str] | None = None) -> list[Path]:
+    """`files` without office lock files, each skipped with a note in `notes`."""
+    skipped = {f: note for f in files if (note := lock_file_note(f))}
+    if notes is not None:
+        notes.extend(skipped.values())
+    return [f for f in files if f not in skipped]
+
+
 def check_input(path: Path) -> None:
     """Refuse an LFS pointer or a text file with merge-conflict markers, naming the line."""
     try:

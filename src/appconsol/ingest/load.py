@@ -21,7 +21,7 @@ from appconsol.errors import (
     MappingNeededError,
     NotAnInventoryError,
 )
-from appconsol.ingest.guards import check_input, lock_file_note
+from appconsol.ingest.guards import check_input, drop_lock_files
 from appconsol.ingest.header import HeaderChoice, find_header
 from appconsol.ingest.mapping import (
     PROFILES_BY_NAME,
@@ -167,10 +167,7 @@ def expand_inputs(paths: Iterable[Path], notes: list[str] | None = None) -> list
                 notes.append(f"{path}: skipped, not an inventory file type")
         else:
             files.append(path)
-    skipped = {f: note for f in files if (note := lock_file_note(f))}
-    if notes is not None:
-        notes.extend(skipped.values())
-    return [f for f in files if f not in skipped]
+    return drop_lock_files(files, notes)
 
 
 def _sheet_candidates(sniffed: SniffResult, include_hidden: bool) -> list[str]:

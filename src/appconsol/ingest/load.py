@@ -466,6 +466,10 @@ def load_inventories(
                 progress(f"storing {path}")
             record = store.write_load(prepared, meta, dry_run=dry_run)
             report.records.append(record)
+            if progress:
+                progress(
+                    f"{record.rows_loaded:,} rows loaded, {record.rows_rejected:,} rejected from {path.name}"
+                )
             loaded_orgs.extend(prepared.organisations)
         except NotAnInventoryError as exc:
             report.notes.append(f"{path}: skipped, {exc.message}")

@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -297,6 +297,7 @@ class PlanWorksheet(Worksheet):
     def __init__(self) -> None:
         super().__init__()
         self.blocks: list[Block] = []
+        self.announce: Callable[[str], None] | None = None  # progress, as the sheet is rendered
 
     def add_table_fast(
         self, first_row: int, first_col: int, last_row: int, last_col: int, options: dict[str, Any]
@@ -341,6 +342,8 @@ class PlanWorksheet(Worksheet):
         self.blocks.append(block)
 
     def _write_rows(self) -> None:
+        if self.announce:
+            self.announce(f"sheet {self.name}")
         if not self.blocks:
             super()._write_rows()
             return

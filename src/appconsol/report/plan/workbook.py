@@ -209,7 +209,7 @@ def _write_workbook(
     names += sheet_parts("Applications", data.applications.height)
     names.append("Rules")
     for name in names:
-        book.sheet(name)
+        book.sheet(name).announce = say
 
     apps = data.applications.select("organisation", "app_id")
     book.app_locations = with_locations(apps, sheet_parts("Applications", apps.height))

@@ -176,7 +176,7 @@ def run_appconsol(path: Path, work: Path) -> Measured:
     db, plan = work / "store.duckdb", work / "plan.xlsx"
     for stale in (db, Path(f"{db}.wal"), plan):
         stale.unlink(missing_ok=True)
-    env = dict(os.environ, APPCONSOL_PROGRESS="plain")
+    env = dict(os.environ, APPCONSOL_PROGRESS_INTERVAL="0")  # every stage, for --phases
     command = [sys.executable, "-m", "appconsol", "run", str(path), "-o", str(plan), "--db", str(db)]
     result = measure([*command, "--as-of", AS_OF], env=env)
     result.extra = phases(result.stderr)

@@ -7,11 +7,12 @@ import json
 import re
 import subprocess
 import sys
+import time
 
 from click.testing import CliRunner
 
 from appconsol.cli import cli
-from appconsol.cli.progress import progress_display
+from appconsol.cli.progress import PlainProgress, progress_display
 
 INVENTORY = """Application Name,Supplier,Annual Cost,Contract End Date,Capability,Lifecycle
 Uniform,Idox,"£12,500.00",31/03/2027,Planning,Live
@@ -34,7 +35,10 @@ def _run(tmp_path, inventory, *extra):
     )
 
 
-def test_run_prints_plain_progress_lines_with_elapsed_time_when_stderr_is_not_a_terminal(tmp_path, write_csv):
+def test_run_prints_plain_progress_lines_with_elapsed_time_when_stderr_is_not_a_terminal(
+    tmp_path, write_csv, monkeypatch
+):
+    monkeypatch.setenv("APPCONSOL_PROGRESS_INTERVAL", "0")  # every stage, however quick
     result = _run(tmp_path, write_csv(INVENTORY, name="avonvale.csv"))
     assert result.exit_code == 0, result.output
     stages = PLAIN.findall(result.stderr)
@@ -50,14 +54,16 @@ def test_run_prints_plain_progress_lines_with_elapsed_time_when_stderr_is_not_a_
     assert times == sorted(times)
 
 
-def test_quiet_prints_no_progress(tmp_path, write_csv):
+def test_quiet_prints_no_progress(tmp_path, write_csv, monkeypatch):
+    monkeypatch.setenv("APPCONSOL_PROGRESS_INTERVAL", "0")
     result = _run(tmp_path, write_csv(INVENTORY, name="avonvale.csv"), "--quiet")
     assert result.exit_code == 0, result.output
     assert not PLAIN.search(result.stderr)
     assert "Loaded 1 file(s): 3 rows loaded" in result.stderr  # the summary still prints
 
 
-def test_analyse_json_payload_is_unaffected_by_progress(tmp_path, write_csv):
+def test_analyse_json_payload_is_unaffected_by_progress(tmp_path, write_csv, monkeypatch):
+    monkeypatch.setenv("APPCONSOL_PROGRESS_INTERVAL", "0")
     inventory = write_csv(INVENTORY, name="avonvale.csv")
     db = str(tmp_path / "s.duckdb")
     loaded = CliRunner().invoke(cli, ["load", str(inventory), "--db", db])
@@ -69,7 +75,8 @@ def test_analyse_json_payload_is_unaffected_by_progress(tmp_path, write_csv):
     assert "step plan" in PLAIN.findall(result.stderr)
 
 
-def test_a_failed_command_ends_its_progress_with_stopped():
+def test_a_failed_command_ends_its_progress_with_stopped(monkeypatch):
+    monkeypatch.setenv("APPCONSOL_PROGRESS_INTERVAL", "0")
     stream = io.StringIO()
     try:
         with progress_display(stream=stream) as progress:
@@ -79,6 +86,28 @@ def test_a_failed_command_ends_its_progress_with_stopped():
     except RuntimeError:
         pass
     assert PLAIN.findall(stream.getvalue()) == ["reading x.csv", "stopped"]
+
+
+def test_plain_lines_are_sparse_quick_stages_write_nothing():
+    stream = io.StringIO()
+    shown = PlainProgress(stream, interval=30)
+    for message in ("reading x.csv", "step overlap", "rule LEG001", "writing the plan"):
+        shown(message)
+    shown.close()
+    assert stream.getvalue() == ""  # a quick command's stderr is only its summary
+
+
+def test_plain_lines_announce_a_slow_stage_while_it_runs():
+    stream = io.StringIO()
+    shown = PlainProgress(stream, interval=0.1)
+    shown("reading x.csv")
+    shown("step overlap")
+    deadline = time.monotonic() + 30
+    while "step overlap" not in stream.getvalue() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    shown.close()
+    stages = PLAIN.findall(stream.getvalue())
+    assert stages[0] == "step overlap" and stages[-1] == "done"
 
 
 def test_terminal_display_shows_each_stage_and_counts_the_rules():

@@ -5,8 +5,9 @@ x.xlsx", "step overlap", "rule LEG001", "sheet Findings"...). This module turns 
 
 - on a terminal: a rich display, one line per stage with a spinner while it runs and its elapsed
   time, the rules counted on one line rather than one each;
-- otherwise (a log, a pipe, CI): one plain line per stage, `[  12.3s] step overlap`, the rules
-  announced once, and a closing `[  38.1s] done`;
+- otherwise (a log, a pipe, CI): sparse plain lines, `[  12.3s] step overlap`, for the stages
+  that run 10 seconds or more (every stage with APPCONSOL_PROGRESS_INTERVAL=0), the rules
+  announced once, and a closing `[  38.1s] done` when anything was written;
 - with `--quiet`: nothing.
 
 Only stderr is written: a command's payload on stdout is never touched. rich is imported only
@@ -15,22 +16,42 @@ when a terminal display is actually shown, so `appconsol --help` stays instant.
 
 from __future__ import annotations
 
+import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TextIO
 
 RULE_PREFIX = "rule "
+# Plain lines: a stage is written once it has run this long; APPCONSOL_PROGRESS_INTERVAL=0 writes
+# every stage (the end-to-end benchmark reads them to split the time into phases).
+PLAIN_INTERVAL = 10.0
 
 
 class PlainProgress:
-    """One line per stage on a stream, with the seconds since the command started."""
+    """Sparse lines for logs: a stage is written once it has run `interval` seconds (0: every stage).
 
-    def __init__(self, stream: TextIO) -> None:
+    Each line carries the seconds from the command's start to the stage's start, so a log shows
+    where a long run spent its time without a line for every quick step. A watcher thread writes
+    the line while the slow stage is still running; nothing at all is written for a command
+    whose stages are all quick, so short commands' stderr is only their summary.
+    """
+
+    def __init__(self, stream: TextIO, interval: float = PLAIN_INTERVAL) -> None:
         self.stream = stream
+        self.interval = interval
         self.started = time.perf_counter()
         self.rules = 0
+        self.written = False
+        self.lock = threading.Lock()
+        self.pending: tuple[float, str] | None = None  # the current stage, not yet written
+        self.stopped = threading.Event()
+        self.watcher: threading.Thread | None = None
+        if interval > 0:
+            self.watcher = threading.Thread(target=self._watch, name="appconsol-progress", daemon=True)
+            self.watcher.start()
 
     def __call__(self, message: str) -> None:
         if message.startswith(RULE_PREFIX):
@@ -38,16 +59,40 @@ class PlainProgress:
             if self.rules > 1:
                 return
             message = "rules"
-        self._line(message)
+        with self.lock:
+            self.pending = (time.perf_counter() - self.started, message)
+            if self.interval <= 0:
+                self._write_pending()
 
-    def _line(self, message: str) -> None:
-        self.stream.write(f"[{time.perf_counter() - self.started:6.1f}s] {message}\n")
+    def _watch(self) -> None:
+        while not self.stopped.wait(min(self.interval / 4, 0.5)):
+            with self.lock:
+                now = time.perf_counter() - self.started
+                if self.pending is not None and now - self.pending[0] >= self.interval:
+                    self._write_pending()
+
+    def _write_pending(self) -> None:
+        if self.pending is not None:
+            at, message = self.pending
+            self._line(at, message)
+            self.pending = None
+
+    def _line(self, at: float, message: str) -> None:
+        self.stream.write(f"[{at:6.1f}s] {message}\n")
         self.stream.flush()
+        self.written = True
 
     def close(self, ok: bool = True) -> None:
-        if self.rules:
-            self._line(f"{self.rules} rules ran")
-        self._line("done" if ok else "stopped")
+        self.stopped.set()
+        if self.watcher is not None:
+            self.watcher.join()
+        with self.lock:
+            if not self.written:
+                return
+            now = time.perf_counter() - self.started
+            if self.rules:
+                self._line(now, f"{self.rules} rules ran")
+            self._line(now, "done" if ok else "stopped")
 
 
 class LiveProgress:
@@ -110,7 +155,7 @@ def progress_display(
         return
     stream = stream or sys.stderr
     shown: LiveProgress | PlainProgress = (
-        LiveProgress(stream) if _is_terminal(stream) else PlainProgress(stream)
+        LiveProgress(stream) if _is_terminal(stream) else PlainProgress(stream, _plain_interval())
     )
     try:
         yield shown
@@ -118,6 +163,14 @@ def progress_display(
         shown.close(ok=False)
         raise
     shown.close()
+
+
+def _plain_interval() -> float:
+    raw = os.environ.get("APPCONSOL_PROGRESS_INTERVAL", "").strip()
+    try:
+        return max(0.0, float(raw)) if raw else PLAIN_INTERVAL
+    except ValueError:
+        return PLAIN_INTERVAL
 
 
 def _is_terminal(stream: TextIO) -> bool:

@@ -212,6 +212,9 @@ def main() -> None:
     )
     parser.add_argument("--sizes", type=int, nargs="+", default=sorted(SHAPES), choices=sorted(SHAPES))
     parser.add_argument("--repeat", type=int, default=1, help="runs per measurement; the best is kept")
+    parser.add_argument(
+        "--naive-repeat", type=int, default=1, help="runs of the naive route (minutes each); the best is kept"
+    )
     parser.add_argument("--no-naive", action="store_true", help="skip the pandas + openpyxl route")
     parser.add_argument("--calamine", action="store_true", help="also time calamine's bare read of the xlsx")
     parser.add_argument("--phases", action="store_true", help="add load / analyse / plan seconds")
@@ -227,6 +230,7 @@ def main() -> None:
         header[5:5] = ["load s", "analyse s", "plan s"]
     lines = ["| " + " | ".join(header) + " |", "|---|" + "---:|" * (len(header) - 1)]
     print("\n".join(lines), flush=True)
+    notes: list[str] = []
     for apps in args.sizes:
         fmt, bodies = SHAPES[apps]
         path = inventory(apps, fmt, bodies)
@@ -238,7 +242,7 @@ def main() -> None:
                 cells += [f"{ours.extra.get(k, float('nan')):.1f}" for k in ("load", "analyse", "plan")]
             print("| " + " | ".join([*cells, f"{ours.peak_mb:,.0f}", ""]) + " |", flush=True)
             if fmt == "xlsx" and not args.no_naive:
-                naive = best([run_naive(path, work) for _ in range(args.repeat)])
+                naive = best([run_naive(path, work) for _ in range(args.naive_repeat)])
                 cells = ["naive (pandas + openpyxl)", f"{apps:,}", fmt, f"{bodies:,}", f"{naive.seconds:.1f}"]
                 if args.phases:
                     cells += [
@@ -254,6 +258,15 @@ def main() -> None:
                 if args.phases:
                     cells += [f"{bare.seconds:.1f}", "-", "-"]
                 print("| " + " | ".join([*cells, f"{bare.peak_mb:,.0f}", ""]) + " |", flush=True)
+                if "load" in ours.extra:
+                    notes.append(
+                        f"{apps:,} xlsx: appconsol's load phase {ours.extra['load']:.2f} s / calamine's bare "
+                        f"read {bare.seconds:.2f} s = {ours.extra['load'] / bare.seconds:.2f}x"
+                    )
+
+    print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
+    for note in notes:
+        print(note)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,12 @@ from appconsol.errors import ConfigError, InputFileError, Location, UnsafeInputE
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
 
+try:  # ISA-L inflates about twice as fast as zlib and checksums six times as fast; same results
+    from isal import isal_zlib as _inflating
+except ImportError:  # pragma: no cover - isal is a dependency; a platform without its wheel
+    _inflating = zlib  # type: ignore[assignment]
+_INFLATE_ERRORS: tuple[type[Exception], ...] = (zlib.error, _inflating.error)
+
 MiB = 1024**2
 _CHUNK = MiB
 _XML_HEAD = 64 * 1024
@@ -218,7 +224,7 @@ def _sniff_zip(f: BinaryIO, path: Path, limits: SafetyLimits) -> tuple[FileKind,
             content_types = zf.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
             macros = "xl/vbaProject.bin" in names or b"macroenabled" in content_types.lower()
             return (FileKind.XLSM if macros else FileKind.XLSX), sheets
-    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, struct.error, OSError) as exc:
+    except (zipfile.BadZipFile, *_INFLATE_ERRORS, EOFError, ValueError, struct.error, OSError) as exc:
         raise _corrupt(path, str(exc) or type(exc).__name__) from None
     except (NotImplementedError, RuntimeError) as exc:  # zipfile's words for odd methods, encryption
         raise _refuse(path, f"unreadable zip container ({exc})", _RESAVE) from None
@@ -288,7 +294,7 @@ def _check_entry(f: BinaryIO, entry: zipfile.ZipInfo, path: Path, limits: Safety
     for chunk, used in _inflate(f, entry, path):
         actual += len(chunk)
         total += len(chunk)
-        crc = zlib.crc32(chunk, crc)
+        crc = _inflating.crc32(chunk, crc)
         if actual > entry.file_size:
             raise _unsafe(path, f"zip entry {name} holds more than the {entry.file_size} bytes it declares")
         # Implied by the declared-size checks; kept so the bound does not rest on them alone.
@@ -326,7 +332,7 @@ def _inflate(f: BinaryIO, entry: zipfile.ZipInfo, path: Path) -> Iterator[tuple[
             left -= len(chunk)
             yield chunk, entry.compress_size - left
         return
-    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    inflater = _inflating.decompressobj(-zlib.MAX_WBITS)
     while not inflater.eof:
         data = inflater.unconsumed_tail
         if not data:

@@ -17,7 +17,8 @@ from appconsol.analyses.lifecycle import LIFECYCLE_STEP
 from appconsol.analyses.products import PRODUCTS_STEP
 from appconsol.analyses.residency import country_status
 from appconsol.config import load_config
-from appconsol.engine.decisions import load_decisions, read_decision_cases
+from appconsol.engine.decision_cases import read_decision_cases
+from appconsol.engine.decisions import load_decisions
 from appconsol.engine.loader import RulePackError, load_rules
 from appconsol.engine.runner import run_rules
 from appconsol.ingest.load import load_inventories
@@ -99,7 +100,7 @@ def test_secret_data_never_moves_and_the_blocked_decision_is_recorded(write_csv,
     _run(store)
     found = _dispositions(store)
     secure = found["Secure Planning"]
-    assert (secure["disposition"], secure["decided_by"]) == ("retain", "CD999")
+    assert (secure["disposition"], secure["decided_by"], secure["confidence"]) == ("retain", "CD900", "high")
     (constraint,) = json.loads(secure["constraints"])
     assert constraint["constraint"] == "classification" and constraint["blocks_sharing"] is True
     assert json.loads(secure["blocked_decisions"]) == [{"decision": "CD120", "disposition": "rehost"}]
@@ -146,7 +147,7 @@ def test_a_hardware_dependency_blocks_a_lift_but_not_a_replacement(write_csv, st
     )
     _run(store)
     found = _dispositions(store)
-    assert (found["Meter Sync"]["disposition"], found["Meter Sync"]["decided_by"]) == ("retain", "CD999")
+    assert (found["Meter Sync"]["disposition"], found["Meter Sync"]["decided_by"]) == ("retain", "CD910")
     assert json.loads(found["Meter Sync"]["constraints"])[0]["detail"] == "hardware dependency (serial port)"
     assert (found["TOPdesk"]["disposition"], found["TOPdesk"]["decided_by"]) == (
         "repurchase",
@@ -179,7 +180,7 @@ def test_hosting_country_texts_are_read_against_the_adequacy_list(text, status):
 def test_the_builtin_table_is_ordered_and_ends_with_a_catch_all():
     orders = [d.order for d in BUILTIN]
     assert orders == sorted(orders) and len(set(orders)) == len(orders)
-    assert BUILTIN[-1].code == "CD999" and BUILTIN[-1].disposition == "retain"
+    assert BUILTIN[-1].code == "CD999" and BUILTIN[-1].disposition == "needs-assessment"
     assert all(d.references and d.rationale and d.summary.endswith(".") for d in BUILTIN)
 
 

@@ -553,3 +553,168 @@ def test_archi_filter_does_not_apply_to_exports_without_archimate_types(write_cs
     lines += [f"a{i},Business Application,App {i},Does things,none" for i in range(6)]
     (record,) = _load([write_csv("\n".join(lines) + "\n")], store, organisation="X").records
     assert record.rows_loaded == 6
+
+
+# -- second round on the foreign test-bed (each seen on a drawn export) -----------------------------
+
+
+def test_costs_under_a_merged_running_costs_group_map_to_each_cost_field(write_xlsx, store):
+    rows = [
+        [None, None, "Running costs (£ per year)", None, None],
+        ["Object Name", "Vendor", "Licence", "Hosting", "Total"],
+        ["Contract Register", "Civica", 1000, 500, 1500],
+        ["Video Consultation", "Attend Anywhere", 2000, 250, 2250],
+        ["Premises Risk", "Tascomi", 300, 0, 300],
+    ]
+    path = write_xlsx({"Apps": rows}, merges=[("Apps", 0, 2, 0, 4, "Running costs (£ per year)")])
+    fields = {m.field for m in read_inventory(path).matches}
+    assert {"cost_licence", "cost_hosting", "cost_total"} <= fields
+    assert _load([path], store, organisation="X").ok
+    assert _rows(store, "SELECT name, cost_hosting FROM applications ORDER BY name") == [
+        ("Contract Register", Decimal("500.00")),
+        ("Premises Risk", Decimal("0.00")),
+        ("Video Consultation", Decimal("250.00")),
+    ]
+
+
+def test_a_group_row_holding_only_its_merged_label_is_read_with_the_row_under_it(write_xlsx, store):
+    rows = [
+        ["Application register 2026"],
+        [None, None, None, "Costs", None, None],
+        ["Reference", "System", "Supplier", "Licence", "Support", "Hosting"],
+        ["R1", "Payroll", "MHR", 1000, 200, 50],
+        ["R2", "Planning", "Idox", 2000, 300, 0],
+        ["R3", "Revenues", "Civica", 3000, 400, 75],
+    ]
+    path = write_xlsx({"Register": rows}, merges=[("Register", 1, 3, 1, 5, "Costs")])
+    inventory = read_inventory(path)
+    assert inventory.header.row_number == 3
+    assert _load([path], store, organisation="X").ok
+    assert _rows(store, "SELECT sum(cost_hosting), sum(cost_support) FROM applications") == [
+        (Decimal("125.00"), Decimal("900.00"))
+    ]
+
+
+def test_a_sum_row_with_no_saved_value_is_a_skipped_total_not_lost(tmp_path, store):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Total cost of ownership", "Name", "Code"])
+    for cost, name, code in [(100, "Payroll", "S1"), (200, "Planning", "S2"), (300, "Revenues", "S3")]:
+        sheet.append([cost, name, code])
+    sheet.append(["=SUM(A2:A4)"])  # openpyxl saves no value, so every reader sees an empty row
+    path = tmp_path / "scripted.xlsx"
+    workbook.save(path)
+    (record,) = _load([path], store, organisation="X").records
+    assert (record.rows_loaded, record.rows_skipped) == (3, 1)
+    ((reason, row),) = _rows(store, "SELECT reason, source_row FROM rejected_rows")
+    assert reason.startswith("skipped: summary row") and row == 5
+
+
+def test_asset_name_is_the_name_unless_its_values_are_machine_names(write_csv, store):
+    apps = write_csv(
+        "Asset ID,Asset name,Supplier\nA1,Payroll,MHR\nA2,Planning,Idox\nA3,Revenues,Civica\n",
+        name="topdesk.csv",
+    )
+    assert {m.header: m.field for m in read_inventory(apps).matches}["Asset name"] == "name"
+    machines = write_csv(
+        "AssetName,Software,Publisher\nSRV-APP-01,Payroll,MHR\nSRV-DB-02,Planning,Idox\nLONWS0123,Revenues,Civica\n",
+        name="lansweeper.csv",
+    )
+    fields = {m.header: m.field for m in read_inventory(machines).matches}
+    assert fields["Software"] == "name" and fields["AssetName"] != "name"
+    assert _load([apps, machines], store, organisation="X").ok
+    assert _rows(store, "SELECT DISTINCT name FROM applications ORDER BY name") == [
+        ("Payroll",),
+        ("Planning",),
+        ("Revenues",),
+    ]
+
+
+def test_a_software_list_names_its_rows_by_product_when_nothing_else_does(write_csv, store):
+    path = write_csv(
+        "Publisher,Product,Version,Installations\n"
+        "Microsoft,Visio,2016,40\nAdobe,Acrobat Pro,2020,120\nEsri,ArcGIS Desktop,10.8,12\n"
+    )
+    assert {m.header: m.field for m in read_inventory(path).matches}["Product"] == "name"
+    assert _load([path], store, organisation="X").ok
+    assert _rows(store, "SELECT name FROM applications ORDER BY name") == [
+        ("Acrobat Pro",),
+        ("ArcGIS Desktop",),
+        ("Visio",),
+    ]
+
+
+def test_leanix_name_wins_over_display_name_without_asking(write_csv, store):
+    lines = ["id,name,displayName,type"]
+    lines += [f"id-{i},System {i},System {i} v{i},Application" for i in range(6)]
+    path = write_csv("\n".join(lines) + "\n")
+    fields = {m.header: m.field for m in read_inventory(path).matches}
+    assert fields["name"] == "name" and fields["displayName"] != "name"
+    assert _load([path], store, organisation="X").ok
+    assert _rows(store, "SELECT min(name) FROM applications") == [("System 0",)]
+
+
+def test_a_lone_description_cell_under_the_header_is_a_description_row(write_csv, store):
+    path = write_csv(
+        "Application Name,Machinename,Provider\nName of the application,,\nPayroll,SRV-APP-01,MHR\nPlanning,SRV-APP-02,Idox\n"
+    )
+    (record,) = _load([path], store, organisation="X").records
+    assert (record.rows_loaded, record.rows_skipped) == (2, 1)
+
+
+def test_a_header_row_of_plain_labels_beats_data_rows_whose_values_resemble_headers(tmp_path, store):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Identifier", "Name", "Type", "Documentation"])
+    names = ["Payroll", "Planning", "Revenues", "Land Charges", "Leisure Bookings", "Fleet"]
+    for i, name in enumerate(names):
+        if i == 3:
+            sheet.append([None, None, None, None])
+        sheet.append([f"id-{i:032x}", name, "Application component", "Hosted by the supplier; access by SSO"])
+    path = tmp_path / "bizzdesign.xlsx"
+    workbook.save(path)
+    assert read_inventory(path).header.row_number == 1
+    assert _load([path], store, organisation="X").ok
+    assert _rows(store, "SELECT count(*) FROM applications") == [(6,)]
+
+
+def test_glued_header_words_are_read_apart():
+    from appconsol.ingest.headers import normalise_header
+
+    assert normalise_header("ANNUALCOST (£ per annum)") == "annual cost per annum"
+    assert normalise_header("ContractEnd") == "contract end"
+    assert normalise_header("Supplier") == "supplier"
+
+
+def test_leanix_phase_columns_are_read_as_phases_without_the_profile_signature(write_csv, store):
+    path = write_csv(
+        "lifecycle:plan,lifecycle:phaseIn,Lifecycle: Active,lifecycle:endOfLife,name\n"
+        "2011-02-15,2011-07-04,2015-02-13,2019-01-24,Trading Standards\n"
+        ",2024-05-01,,,Building Control\n"
+        ",,2018-01-01,,Payroll\n"
+    )
+    assert _load([path], store, organisation="X").ok
+    assert _rows(store, "SELECT name, lifecycle FROM applications ORDER BY name") == [
+        ("Building Control", "phase-in"),
+        ("Payroll", "active"),
+        ("Trading Standards", "retired"),
+    ]
+
+
+def test_a_note_row_with_quoted_empty_cells_is_a_note(write_csv, store):
+    path = write_csv(
+        '"Application","Version","Provider"\n"Payroll","1.0","MHR"\n"Planning","2.0","Idox"\n'
+        '"Source: ICT asset register, extracted by the service desk","",""\n'
+    )
+    (record,) = _load([path], store, organisation="X").records
+    assert (record.rows_loaded, record.rows_skipped) == (2, 1)
+
+
+def test_a_one_column_list_of_application_names_loads(write_xlsx, store):
+    path = write_xlsx({"Application": [["Application"], ["Payroll"], ["Planning"], ["Revenues"]]})
+    assert _load([path], store, organisation="X").ok
+    assert _rows(store, "SELECT count(*) FROM applications") == [(3,)]

@@ -49,7 +49,8 @@ def test_rule_has_a_pass_and_a_fail_case_and_documentation(rule):
 def test_rules_test_command_runs_the_same_harness():
     result = _invoke("rules", "test")
     assert result.exit_code == 0
-    from appconsol.engine.decisions import load_decisions, read_decision_cases
+    from appconsol.engine.decision_cases import read_decision_cases
+    from appconsol.engine.decisions import load_decisions
 
     decisions = load_decisions()
     total = sum(len(read_cases(r)) for r in BUILTIN) + sum(len(read_decision_cases(d)) for d in decisions)

@@ -1,6 +1,6 @@
 """A decision's cases run through the built-in steps: the engine's case runner, given the steps.
 
-The engine runs a decision's cases (`appconsol.engine.decisions.run_decision_cases`) through the
+The engine runs a decision's cases (`appconsol.engine.decision_cases.run_decision_cases`) through the
 steps it is given; these are the ones the built-in table needs: products and capabilities (the
 disposition reads their stored keys), lifecycle and legacy, then the disposition step over the
 table being tested.
@@ -31,7 +31,7 @@ def decision_case_steps(table: Sequence[Decision]) -> list[Step]:
 
 def run_decision_cases(decision: Decision, table: Sequence[Decision] | None = None) -> list[Any]:
     """Run a decision's cases through the built-in steps (the engine's case runner); CaseResults."""
-    from appconsol.engine.decisions import run_decision_cases as run_cases
+    from appconsol.engine.decision_cases import run_decision_cases as run_cases
 
     table = list(table) if table is not None else load_decisions()
     return run_cases(decision, table, decision_case_steps(table))

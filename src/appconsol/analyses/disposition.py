@@ -12,8 +12,11 @@
      keeps it as it is, until the residency is resolved;
    - a hardware dependency (keywords in the name, description or unmapped columns) blocks
      rehost, relocate, replatform and refactor (a replacement product may still fit).
+   It also lists the facts the inventory does not give (`unknown_facts`), from which each
+   decision's confidence is judged.
 2. Every decision of the ordered table (decisions/) is run; per application the
-   first match whose disposition is not blocked wins. Decisions passed over because a
+   first match whose disposition is not blocked wins (`disposition_choice`), with a confidence
+   lowered for each fact the decision depends on that is unknown. Decisions passed over because a
    constraint blocked them are kept in `blocked_decisions`, so a rule can report them.
 
 Python handles DISTINCT values only (vendors, capability texts, countries); the rest is SQL.
@@ -22,16 +25,19 @@ Python handles DISTINCT values only (vendors, capability texts, countries); the 
 from __future__ import annotations
 
 import re
-import string
 from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
 
+from appconsol.analyses.disposition_choice import choose_sql
 from appconsol.analyses.lifecycle import REFERENCE_SETTINGS
 from appconsol.analyses.residency import country_status
 from appconsol.analyses.settings import Setting, fetch_frame, read_settings
 from appconsol.engine.decisions import (
+    CONFIDENCES,
+    DISPOSITIONS,
+    EVIDENCE_FACTS,
     MATCHES_TABLE,
     Decision,
     decision_values,
@@ -160,6 +166,12 @@ DISPOSITION_FACTS = Table(
             "At least one component matched to lifecycle data and none unsupported, on extended support or "
             "ending within 12 months.",
         ),
+        Column(
+            "stack_known",
+            "BOOLEAN",
+            "At least one component matched to lifecycle data (so the stack can be judged; it also "
+            "shows the application runs software the organisation manages).",
+        ),
         Column("virtualised", "BOOLEAN", "A component names VMware, vSphere or ESXi."),
         Column("legacy_score", "DOUBLE", "legacy_scores.score."),
         Column("legacy_rag", "VARCHAR", "legacy_scores.rag."),
@@ -176,11 +188,18 @@ DISPOSITION_FACTS = Table(
         Column("saas_model", "VARCHAR", "saas (multi-tenant) or hosted (vendor-run, single tenant)."),
         Column("in_house", "BOOLEAN", "Built or run in house."),
         Column("commodity_capability", "VARCHAR", "A commodity capability it serves (lists.yaml), if any."),
+        Column("capability_known", "BOOLEAN", "At least one of its capabilities maps onto the taxonomy."),
         Column("hardware_dependency", "VARCHAR", "The hardware keyword found, if any."),
         Column(
             "constraints", "JSON", "Hard constraints that apply: constraint, detail, blocks, blocks_sharing."
         ),
         Column("blocked_dispositions", "VARCHAR[]", "Dispositions the constraints rule out."),
+        Column(
+            "unknown_facts",
+            "VARCHAR[]",
+            f"Facts the inventory does not give, of {', '.join(EVIDENCE_FACTS)} "
+            "(see docs/method-legacy-cloud.md for what each needs).",
+        ),
     ),
 )
 
@@ -195,10 +214,24 @@ DISPOSITIONS_TABLE = Table(
             "invest, tolerate, migrate or eliminate (LeanIX TIME); NULL when a fit is unknown.",
         ),
         Column(
-            "disposition", "VARCHAR", "retire, retain, rehost, relocate, replatform, repurchase or refactor."
+            "disposition",
+            "VARCHAR",
+            f"{', '.join(DISPOSITIONS[:-1])} or {DISPOSITIONS[-1]} (the evidence does not decide; not a "
+            "decision to retain).",
         ),
         Column("decided_by", "VARCHAR", "Code of the decision (decisions/) that made it."),
         Column("reason", "VARCHAR", "Why, in one sentence."),
+        Column(
+            "confidence",
+            "VARCHAR",
+            f"{', '.join(reversed(CONFIDENCES))}: the deciding decision's own confidence, a step lower for "
+            "each missing fact.",
+        ),
+        Column(
+            "missing_facts",
+            "VARCHAR[]",
+            "Facts the decision depends on that the inventory does not give: recording them could change it.",
+        ),
         Column(
             "constraints", "JSON", "Hard constraints that apply to the application (see disposition_facts)."
         ),
@@ -220,6 +253,21 @@ def _keyword_pattern(keywords: Sequence[str]) -> str:
     return r"(?:^|[^a-z0-9])(" + "|".join(sorted(escaped, key=lambda k: (-len(k), k))) + r")(?:$|[^a-z0-9])"
 
 
+# When each fact of EVIDENCE_FACTS counts as unknown (over the facts computed below).
+UNKNOWN_WHEN = {
+    "lifecycle": "lifecycle IS NULL",
+    "hosting": "coalesce(hosting_model, 'unknown') = 'unknown'",
+    "users": "user_count IS NULL",
+    "cost": "annual_cost IS NULL",
+    "fit": "functional_fit IS NULL OR technical_fit IS NULL",
+    "components": "NOT stack_known",
+    "vendor": "vendor_key IS NULL",
+    "capability": "NOT capability_known",
+    "criticality": "business_criticality IS NULL",
+    "classification": "data_classification IS NULL",
+}
+assert tuple(UNKNOWN_WHEN) == EVIDENCE_FACTS, "every fact a decision may depend on needs its test"
+
 _FACTS_SQL = f"""
 WITH comp AS (
   SELECT organisation, app_id,
@@ -228,8 +276,9 @@ WITH comp AS (
          bool_or(regexp_matches(raw, '(?i)vmware|vsphere|esxi')) AS virtualised
   FROM component_lifecycle GROUP BY organisation, app_id
 ), caps AS (
-  SELECT c.organisation, c.app_id, min(t.commodity) AS commodity_capability
-  FROM app_capability_codes c JOIN commodity_codes t ON t.code = c.code
+  SELECT c.organisation, c.app_id, min(t.commodity) AS commodity_capability,
+         bool_or(c.code IS NOT NULL) AS capability_known
+  FROM app_capability_codes c LEFT JOIN commodity_codes t ON t.code = c.code
   GROUP BY c.organisation, c.app_id
 ), saas_matches AS (
   -- A product's own entry first, else its vendor's entry for all its products.
@@ -252,11 +301,12 @@ WITH comp AS (
               ELSE 'eliminate' END AS time_category,
          l.worst_support_status,
          coalesce(comp.matched, 0) > 0 AND coalesce(comp.failing, 0) = 0 AS supported_stack,
+         coalesce(comp.matched, 0) > 0 AS stack_known,
          coalesce(comp.virtualised, false) AS virtualised,
          l.score AS legacy_score, l.rag AS legacy_rag, l.scarce_languages,
          k.vendor_key, s.product_key, s.saas_edition, s.saas_model,
          coalesce(k.vendor_key = 'in-house', false) AS in_house,
-         caps.commodity_capability,
+         caps.commodity_capability, coalesce(caps.capability_known, false) AS capability_known,
          nullif(regexp_extract(lower(concat_ws(' ', a.name, a.description, a.unmapped::VARCHAR)), $hardware, 1), '')
            AS hardware_dependency
   FROM v_applications a
@@ -289,33 +339,12 @@ SELECT * EXCLUDE (c_classification, c_residency, c_hardware),
       'detail': 'hardware dependency (' || hardware_dependency || ')',
       'blocks': {_HARDWARE_BLOCKS}, 'blocks_sharing': false}}] ELSE [] END)) END AS constraints,
   CASE WHEN c_classification OR c_residency THEN {_ALL_CLOUD}
-       WHEN c_hardware THEN {_HARDWARE_BLOCKS} ELSE []::VARCHAR[] END AS blocked_dispositions
+       WHEN c_hardware THEN {_HARDWARE_BLOCKS} ELSE []::VARCHAR[] END AS blocked_dispositions,
+  list_filter([{{unknown_facts}}], lambda x: x IS NOT NULL) AS unknown_facts
 FROM flagged
-"""
-
-_CHOOSE_SQL = """
-WITH m AS (
-  SELECT m.*, list_contains(f.blocked_dispositions, m.disposition) AS blocked
-  FROM decision_matches m
-  JOIN disposition_facts f ON f.organisation = m.organisation AND f.app_id = m.app_id
-), chosen AS (
-  SELECT organisation, app_id, min(decision_order) AS chosen_order FROM m WHERE NOT blocked
-  GROUP BY organisation, app_id
-), blocked AS (
-  SELECT m.organisation, m.app_id,
-         to_json(list({{'decision': m.decided_by, 'disposition': m.disposition}} ORDER BY m.decision_order))
-           AS blocked_decisions
-  FROM m LEFT JOIN chosen c ON c.organisation = m.organisation AND c.app_id = m.app_id
-  WHERE m.blocked AND (c.chosen_order IS NULL OR m.decision_order < c.chosen_order)
-  GROUP BY m.organisation, m.app_id
+""".replace(
+    "{unknown_facts}", ", ".join(f"CASE WHEN {when} THEN '{fact}' END" for fact, when in UNKNOWN_WHEN.items())
 )
-SELECT f.organisation, f.app_id, f.time_category, coalesce(m.disposition, 'retain') AS disposition,
-       m.decided_by, {reason} AS reason, f.constraints, b.blocked_decisions
-FROM disposition_facts f
-LEFT JOIN chosen c ON c.organisation = f.organisation AND c.app_id = f.app_id
-LEFT JOIN m ON m.organisation = f.organisation AND m.app_id = f.app_id AND m.decision_order = c.chosen_order
-LEFT JOIN blocked b ON b.organisation = f.organisation AND b.app_id = f.app_id
-"""
 
 
 def run_disposition(ctx: StepContext, table: Sequence[Decision] | None = None) -> None:
@@ -385,34 +414,11 @@ def run_disposition(ctx: StepContext, table: Sequence[Decision] | None = None) -
             ctx.con.unregister(name)
 
     insert_decision_matches(ctx.con, table, ctx.as_of, values)
-    reason, reason_params = _reason_sql(table)
+    sql, choose_params = choose_sql(table)
     try:
-        ctx.store.replace_table(DISPOSITIONS_TABLE, _CHOOSE_SQL.format(reason=reason), reason_params)
+        ctx.store.replace_table(DISPOSITIONS_TABLE, sql, choose_params)
     finally:
         ctx.con.execute(f"DROP TABLE IF EXISTS {MATCHES_TABLE}")
-
-
-def _reason_sql(table: Sequence[Decision]) -> tuple[str, dict[str, Any]]:
-    """One CASE over the deciding code: each decision's reason template (its summary when it has
-    none) filled from disposition_facts `f`. Template text is bound, never spliced."""
-    params: dict[str, Any] = {"no_decision": "no decision matched"}
-    whens = []
-    for i, decision in enumerate(table):
-        params[f"code_{i}"] = decision.code
-        pieces = []
-        for j, (literal, name, _spec, _conversion) in enumerate(
-            string.Formatter().parse(decision.reason or "")
-        ):
-            if literal:
-                params[f"text_{i}_{j}"] = literal
-                pieces.append(f"$text_{i}_{j}")
-            if name:
-                pieces.append(f"coalesce(CAST(f.\"{name}\" AS VARCHAR), '')")
-        if not decision.reason:
-            params[f"text_{i}_0"] = decision.summary
-            pieces = [f"$text_{i}_0"]
-        whens.append(f"WHEN $code_{i} THEN concat({', '.join(pieces)})")
-    return f"CASE m.decided_by {' '.join(whens)} ELSE $no_decision END", params
 
 
 def _country_statuses(con: Any, extra: Sequence[str]) -> pl.DataFrame:

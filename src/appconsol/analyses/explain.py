@@ -159,7 +159,8 @@ def _explain(store: Any, target: dict[str, Any]) -> Explanation:
     if "dispositions" in tables:
         sections["disposition"] = _one(
             store,
-            "SELECT time_category, disposition, decided_by, reason, constraints, blocked_decisions "
+            "SELECT time_category, disposition, decided_by, reason, confidence, missing_facts, constraints, "
+            "blocked_decisions "
             "FROM dispositions WHERE organisation = ? AND app_id = ?",
             key,
         )

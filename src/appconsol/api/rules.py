@@ -81,7 +81,8 @@ def test_rules(
             result.errors.append((rule.code, exc))
     if not paths:  # the built-in decision table, through the engine's case runner
         from appconsol.analyses.decision_cases import decision_case_steps
-        from appconsol.engine.decisions import load_decisions, run_decision_cases
+        from appconsol.engine.decision_cases import run_decision_cases
+        from appconsol.engine.decisions import load_decisions
 
         decisions = load_decisions()
         steps = decision_case_steps(decisions)

@@ -9,7 +9,7 @@ steps' setting declarations; a test fails when they are stale. Refresh every gen
 
 from __future__ import annotations
 
-from appconsol.analyses.disposition import CLOUD_SETTINGS
+from appconsol.analyses.disposition import CLOUD_SETTINGS, UNKNOWN_WHEN
 from appconsol.analyses.legacy import LEGACY_SETTINGS
 from appconsol.analyses.lifecycle import REFERENCE_SETTINGS
 from appconsol.analyses.settings import settings_markdown
@@ -19,19 +19,28 @@ from appconsol.engine.decisions import FACTS_TABLE, load_decisions
 
 
 def decisions_markdown() -> list[str]:
-    """The decision table as a Markdown table: order, code, disposition, condition, summary."""
+    """The decision table as Markdown: order, code, disposition, confidence, facts, condition, summary."""
     prefix = f"SELECT organisation, app_id FROM {FACTS_TABLE} WHERE ("
     lines = [
-        "| order | code | disposition | when (over `disposition_facts`) | summary |",
-        "|---:|---|---|---|---|",
+        "| order | code | disposition | confidence | lowered by unknown | when (over `disposition_facts`) | summary |",
+        "|---:|---|---|---|---|---|---|",
     ]
     for d in load_decisions():
         condition = d.sql.strip()
         if condition.startswith(prefix):
             condition = condition[len(prefix) :].rstrip(")").strip()
+        facts = ", ".join(d.depends_on) or "-"
         lines.append(
-            f"| {d.order} | `{d.code}` | {d.disposition} | `{_cell(condition)}` | {_cell(d.summary)} |"
+            f"| {d.order} | `{d.code}` | {d.disposition} | {d.confidence} | {facts} | `{_cell(condition)}` "
+            f"| {_cell(d.summary)} |"
         )
+    return lines
+
+
+def facts_markdown() -> list[str]:
+    """The facts a decision can depend on, and when each counts as unknown."""
+    lines = ["| fact | unknown when (over `disposition_facts`) |", "|---|---|"]
+    lines += [f"| `{fact}` | `{_cell(when)}` |" for fact, when in UNKNOWN_WHEN.items()]
     return lines
 
 
@@ -47,7 +56,7 @@ def settings_blocks() -> list[str]:
     return lines[:-1]
 
 
-GENERATORS = {"decisions": decisions_markdown, "settings": settings_blocks}
+GENERATORS = {"decisions": decisions_markdown, "facts": facts_markdown, "settings": settings_blocks}
 
 
 def refresh(text: str) -> str:

@@ -63,6 +63,7 @@ from appconsol.store.generation import finish_analysis, record_tables, start_ana
 
 if TYPE_CHECKING:
     from appconsol.config import Waiver
+    from appconsol.schema import Table
     from appconsol.store import Store
 
 
@@ -219,9 +220,7 @@ def _run_steps(
         result.timings = [RuleTiming(name, "step", 0.0, None, "failed") for name in aborted]
         try:
             with store.transaction():
-                for step in ordered:
-                    for table in step.writes:
-                        store.con.execute(table_ddl(table))
+                _create_step_tables(store, [t for step in ordered for t in step.writes])
                 built_from = start_analysis(store, run_id, [*derived, "findings", "rule_runs"])
                 written = []
                 for step in ordered:
@@ -250,6 +249,25 @@ def _transaction_alive(store: Store) -> bool:
     except Exception:
         return False
     return True
+
+
+def _create_step_tables(store: Store, tables: list[Table]) -> None:
+    """Create the steps' tables; a store written by an earlier version gains the columns added since
+    (their rows are rewritten wholesale by the step anyway).
+    """
+    rows = store.con.execute(
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'main'"
+    ).fetchall()
+    existing: dict[str, set[str]] = {}
+    for table_name, column_name in rows:
+        existing.setdefault(table_name, set()).add(column_name)
+    for table in tables:
+        if table.name not in existing:
+            store.con.execute(table_ddl(table))
+            continue
+        for column in table.columns:
+            if column.name not in existing[table.name]:
+                store.con.execute(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {column.sql_type}')
 
 
 def _run_step(

@@ -86,10 +86,28 @@ def _combine(groups: list[str | None], labels: list[str | None]) -> list[str | N
             # A group that is itself a field's label ("Business Owner" over Name | E-mail) owns
             # its columns: they are the owner's name and address, not the application's name.
             group_is_field = normalise_header(group) in ALIASES
-            combined.append(joined if (uses_both and score >= FUZZY_THRESHOLD) or group_is_field else label)
+            if (uses_both and score >= FUZZY_THRESHOLD) or group_is_field:
+                combined.append(joined)
+            else:
+                combined.append(_label_with_group_word(group, label) or label)
         else:
             combined.append(label or group)
     return combined
+
+
+def _label_with_group_word(group: str, label: str) -> str | None:
+    """The label with the one group word that makes it a whole alias: under "Running costs (£ per
+    year)", "Hosting" is the hosting cost, though the group's longer words ("cost per year") would
+    otherwise claim every column under it as the total."""
+    label_words = normalise_header(label)
+    for word in dict.fromkeys(normalise_header(group).split()):
+        if word in label_words.split():
+            continue
+        candidate = f"{label_words} {word}"
+        alias, score = best_alias(candidate)
+        if alias and score >= 0.95 and word in alias.split():
+            return f"{label} {word}"
+    return None
 
 
 def _unique_labels(labels: list[str | None], first_col: int) -> tuple[str, ...]:
@@ -136,11 +154,24 @@ def _data_likeness(flags: pl.DataFrame) -> dict[int, float]:
     return dict(zip(per_row.get_column("pos").to_list(), per_row.get_column("data").to_list(), strict=True))
 
 
+def _repeated_below(flags: pl.DataFrame) -> dict[int, set[str]]:
+    """Per row position, the columns whose cell appears again further down: data, never a label."""
+    if flags.height == 0:
+        return {}
+    last = flags.filter(pl.col("known")).group_by("col", "text").agg(pl.col("pos").max().alias("last"))
+    repeated = flags.join(last, on=["col", "text"], how="inner").filter(pl.col("last") > pl.col("pos"))
+    found: dict[int, set[str]] = {}
+    for pos, col in repeated.select("pos", "col").iter_rows():
+        found.setdefault(pos, set()).add(col)
+    return found
+
+
 def _row_score(
     labels: list[str | None],
     profiles: dict[str, ColumnProfile],
     known_headers: frozenset[str],
     data_cells: float,
+    repeated: set[str] = frozenset(),  # type: ignore[assignment]
 ) -> float:
     """How much a row reads as the header of the rows under it.
 
@@ -160,6 +191,8 @@ def _row_score(
             best[f"known:{key}"] = 1.0
             continue
         column_profile = profiles.get(f"c{i}")
+        if f"c{i}" in repeated:
+            continue  # a value seen again below ("Application component"): data, whatever it resembles
         for candidate in header_candidates(label)[1]:
             fit = candidate_fit(candidate, column_profile)
             if fit.contradicts:
@@ -213,27 +246,32 @@ def find_header(
         return profiles_by_column(flags, index + 1, index + 1 + BELOW_ROWS)
 
     data_like = _data_likeness(flags)
+    repeats = _repeated_below(flags)
 
     for index in range(limit):
         labels = _cells(frame, index, width)
         filled = sum(1 for v in labels if v)
-        if filled < 2 or data_like.get(index, 0) >= max(2, filled / 2):
+        # A merged group label above is structural proof of a two-row header (its single-level
+        # columns are often merged down both rows, or written only in the lower row, so either
+        # row may hold few cells).
+        grouped = any(m.first_row == rows[index] and m.last_col > m.first_col for m in grid.merges)
+        # A list of names alone is a one-column table; elsewhere one cell is a title.
+        if (filled < 2 and not grouped and width > 1) or data_like.get(index, 0) >= max(2, filled / 2):
             continue  # a title, or a row that is mostly data: not worth scoring as a header
         under = below(index)
-        single = _row_score(labels, under, known_headers, data_like.get(index, 0))
+        single = _row_score(labels, under, known_headers, data_like.get(index, 0), repeats.get(index, set()))
         candidate = HeaderChoice(index, rows[index], _unique_labels(labels, grid.first_col), False, single)
         if index + 1 < frame.height:
             lower = _cells(frame, index + 1, width)
-            # A merged group label above is structural proof of a two-row header (its single-level
-            # columns are often merged down both rows, so the lower row may have fewer cells).
-            # Without one, the pair must beat both rows read alone, or a title above would win.
-            grouped = any(m.first_row == rows[index] and m.last_col > m.first_col for m in grid.merges)
+            # Without a merged group label, the pair must beat both rows read alone, or a title
+            # above would win.
             if grouped or sum(1 for v in lower if v) > filled:
                 groups = _group_labels(labels, rows[index], grid.merges, grid.first_col)
                 combined = _combine(groups, lower)
                 under_pair = below(index + 1)
-                pair_score = _row_score(combined, under_pair, known_headers, data_like.get(index + 1, 0))
-                below_score = _row_score(lower, under_pair, known_headers, data_like.get(index + 1, 0))
+                lower_data, lower_repeats = data_like.get(index + 1, 0), repeats.get(index + 1, set())
+                pair_score = _row_score(combined, under_pair, known_headers, lower_data, lower_repeats)
+                below_score = _row_score(lower, under_pair, known_headers, lower_data, lower_repeats)
                 # A merged label over the header's own cells (an owner over name and e-mail) is no
                 # proof that the row under it is a header too: the pair must explain the columns
                 # about as well as the row alone.

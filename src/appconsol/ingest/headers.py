@@ -25,7 +25,28 @@ def normalise_header(text: str) -> str:
     text = _CAMEL.sub(r"\1 \2", text.replace("\u00a0", " ")).lower().replace("&", " and ")
     text = _PUNCT.sub(" ", text)
     words = [_SINGULAR.get(word, word) for word in text.split() if word not in {"gbp"}]
-    return " ".join(words)
+    return " ".join(_unglued(word) for word in words)
+
+
+def _unglued(word: str) -> str:
+    """Two header words written as one ("ANNUALCOST", "ENDDATE") apart again; others unchanged."""
+    if len(word) < 6 or word in _header_words():
+        return word
+    for cut in range(3, len(word) - 2):
+        head, tail = word[:cut], word[cut:]
+        if head in _header_words() and tail in _header_words():
+            return f"{head} {_SINGULAR.get(tail, tail)}"
+    return word
+
+
+@functools.cache
+def _header_words() -> frozenset[str]:
+    """Words of three letters or more in the schema's field names and aliases."""
+    words = set(_SINGULAR)
+    for f in APPLICATION_FIELDS:
+        for alias in (f.name.replace("_", " "), *f.aliases):
+            words.update(w for w in _PUNCT.sub(" ", alias.lower()).split() if len(w) >= 3)
+    return frozenset(words)
 
 
 _SINGULAR = {"costs": "cost", "charges": "cost", "dates": "date", "owners": "owner"}
@@ -156,7 +177,9 @@ _OTHER_THINGS = {
     *("database", "db", "file", "site", "location", "user", "person", "contract", "project", "display"),
 }
 _NOT_FOR: dict[str, frozenset[str]] = {
-    "name": frozenset(_ATTRIBUTE_WORDS | _OTHER_THINGS - {"display"}),
+    # An asset register's "Asset name" is the application's name (TOPdesk); a machine's asset
+    # name (Lansweeper) is told apart by its values (see values._name_fit).
+    "name": frozenset(_ATTRIBUTE_WORDS | _OTHER_THINGS - {"display", "asset"}),
     "user_count": frozenset(_OTHER_THINGS - {"user", "person"} | {"cpu", "core", "licence", "license"}),
     "licensed_users": frozenset(_OTHER_THINGS - {"user", "person"} | {"cpu", "core"}),
     "app_id": frozenset(

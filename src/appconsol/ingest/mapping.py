@@ -72,9 +72,14 @@ KEY_FIELDS = frozenset(
 )
 _MULTI_SOURCE_KINDS = {Kind.LIST, Kind.COMPONENTS}
 _FALLBACK_SCORE = 0.9
+# Names that qualify the name (with a release, or a parent's path): the name when no column is
+# plainly the name, never a rival to one that is.
+_STAND_IN_NAMES = frozenset({"display name", "full name"})
 # A tool's own column name outranks a schema alias, which outranks a resemblance: this margin
 # (over COMPETE_MARGIN) lets the stronger kind of evidence win without a doubt being raised.
-_METHOD_BONUS = {"profile": 0.15, "phase": 0.15, "alias": 0.06, "fuzzy": 0.0}
+# A profile's fallback (LeanIX "Display Name" for the name) stands in only when the field's own
+# column is missing: it gets no bonus, so the column itself wins without a doubt.
+_METHOD_BONUS = {"profile": 0.15, "phase": 0.15, "alias": 0.06, "fuzzy": 0.0, "fallback": -0.1}
 _NO_VALUES = Fit(1.0)
 
 
@@ -117,10 +122,14 @@ def _candidates_uncached(header: str, profile: Profile | None) -> tuple[bool, li
         if profile.name == "konveyor" and re.fullmatch(r"tag( category)? \d+", key):
             # Konveyor's tag pairs are read together by the loader (category -> field), never alone.
             return True, []
-        if profile.name == "leanix" and key in LEANIX_PHASE_COLUMNS:
-            return False, [Candidate("lifecycle", 1.0, "phase")]
         if key in profile.fallbacks:
-            return False, [Candidate(profile.fallbacks[key], _FALLBACK_SCORE, "profile")]
+            return False, [Candidate(profile.fallbacks[key], _FALLBACK_SCORE, "fallback")]
+    if key in LEANIX_PHASE_COLUMNS:
+        # "Lifecycle: Phase Out" holding dates is LeanIX's phase layout, even when too few of the
+        # profile's signature columns were exported to name the tool.
+        return False, [Candidate("lifecycle", 1.0, "phase")]
+    if key in _STAND_IN_NAMES:
+        return False, [Candidate("name", _FALLBACK_SCORE, "fallback")]
     candidates = [Candidate(ALIASES[key], 1.0, "alias")] if key in ALIASES else []
     seen = {c.field for c in candidates}
     candidates += [c for c in fuzzy_candidates(key) if c.field not in seen]
@@ -194,6 +203,8 @@ def map_columns(
                 options[j].append(_Option(candidate.field, round(score, 4), candidate.method))
     taken = {m.field for m in fixed.values() if m.field and _single_valued(m.field, m.method)}
     chosen = _assign(options, taken)
+    if "name" not in taken and not (user and "name" in user.constants):
+        _product_as_name(chosen, profiles, evidence)
     matches = []
     for j, header in enumerate(headers):
         if j in fixed:
@@ -216,8 +227,26 @@ def map_columns(
     return MappingResult(_mark_doubts(matches, doubts), [d for _, d in doubts])
 
 
+def _product_as_name(
+    chosen: dict[int, _Option], profiles: Sequence[ColumnProfile | None] | None, evidence: dict[int, str]
+) -> None:
+    """A software list (Flexera, Snow) names each row by its product and has no other name: the
+    product column, by a plain alias, is the name when its values read as names."""
+    if any(o.field == "name" for o in chosen.values()):
+        return
+    products = [j for j, o in chosen.items() if o.field == "product" and o.method in ("alias", "profile")]
+    if len(products) != 1:
+        return
+    j = products[0]
+    fit = value_fit("name", profiles[j]) if profiles is not None and profiles[j] is not None else None
+    if fit is None or fit.contradicts or fit.score < NAME_MIN:
+        return
+    chosen[j] = _Option("name", chosen[j].score, chosen[j].method)
+    evidence[j] = "; ".join(filter(None, [evidence[j], "the name: no other column names the applications"]))
+
+
 def _method_of(option: _Option) -> str:
-    return "profile" if option.method == "phase" else option.method
+    return "profile" if option.method in ("phase", "fallback") else option.method
 
 
 def _assign(options: dict[int, list[_Option]], taken: set[str]) -> dict[int, _Option]:

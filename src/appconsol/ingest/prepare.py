@@ -25,6 +25,8 @@ from appconsol.ingest.read import ROW_COLUMN, RawGrid
 from appconsol.ingest.rows import (
     SKIPPED,
     exact_duplicates,
+    formula_only_rows,
+    long_number_ids,
     number_repeated_ids,
     skipped_rows,
     translate_values,
@@ -176,6 +178,8 @@ def prepare_grid(
     )
     rows_blank = int(blank_mask.sum())
     data = body.filter(~blank_mask) if rows_blank else body
+    formula_only = formula_only_rows(grid, header, body, blank_mask)
+    rows_blank -= len(set(formula_only) & set(body.filter(blank_mask).get_column(ROW_COLUMN).to_list()))
     # The grid is consumed: dropping the caller's reference lets raw columns be freed below, once
     # they are parsed (a million-row sheet's text is the largest thing in memory).
     del body
@@ -192,6 +196,16 @@ def prepare_grid(
     skipped_data = data.filter(pl.col(ROW_COLUMN).is_in(list(skipped))) if skipped else data.clear()
     if skipped:
         data = data.filter(~pl.col(ROW_COLUMN).is_in(list(skipped)))
+    if formula_only:
+        # Kept as skipped rows with empty cells: the row is accounted for, and says why.
+        skipped_data = pl.concat(
+            [
+                skipped_data,
+                pl.DataFrame({ROW_COLUMN: formula_only}, schema={ROW_COLUMN: data.schema[ROW_COLUMN]}),
+            ],
+            how="diagonal",
+        ).sort(ROW_COLUMN)
+        skipped.update(dict.fromkeys(formula_only, "summary row (SUM formulas with no saved value)"))
     copies = exact_duplicates(data, grid_cols)
     data = translate_values(data, by_field, options.values)
     builder = _Builder(data, options)
@@ -253,7 +267,7 @@ def prepare_grid(
         col, hdr = sources[0]
         columns[fld.name] = builder.add(fld, col, hdr)
         if fld.name == "app_id":
-            builder.warnings.extend(_long_number_ids(columns["app_id"], data, hdr))
+            builder.warnings.extend(long_number_ids(columns["app_id"], data, hdr))
 
     apps = data.select(ROW_COLUMN).with_columns(list(columns.values()))
     default_org = options.organisation or source.stem
@@ -409,25 +423,6 @@ def prepare_grid(
             set(apps.get_column("organisation").to_list()) | {default_org} if apps.height else {default_org}
         ),
     )
-
-
-def _long_number_ids(ids: pl.Series, data: pl.DataFrame, header: str) -> list[pl.DataFrame]:
-    """Ids that are numbers longer than a spreadsheet keeps (15 significant digits): the file may
-    already hold a rounded id, so two applications can share one. Warn; the text is kept as is."""
-    suspect = ids.str.contains(r"^\d{16,}$|^\d(?:\.\d+)?[eE]\+?\d+$").fill_null(False)
-    if not suspect.any():
-        return []
-    return [
-        pl.DataFrame(
-            {
-                ROW_COLUMN: data.get_column(ROW_COLUMN).filter(suspect),
-                "problem": "id is a number longer than Excel keeps (15 digits): check it against the source",
-                "value": ids.filter(suspect),
-                "source_column": header,
-                "field": "app_id",
-            }
-        )
-    ]
 
 
 def _originals_json(originals: dict[str, tuple[pl.Series, pl.Series]], height: int) -> pl.Series:

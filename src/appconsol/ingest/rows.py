@@ -80,12 +80,15 @@ def summary_rows(
 
 def note_rows(data: pl.DataFrame, grid_cols: list[str]) -> dict[int, str]:
     """Rows holding one cell of commentary (a note, a source, an 'as at' line), not an application."""
-    # Blank rows are gone by now; whitespace-only cells are rare enough to count as filled.
-    filled = pl.sum_horizontal([pl.col(c).is_not_null().cast(pl.Int8) for c in grid_cols])
+    # A quoted empty field ("") reads as an empty string, not a missing cell: neither is filled.
+    filled = pl.sum_horizontal(
+        [(pl.col(c).str.strip_chars().fill_null("") != "").cast(pl.Int8) for c in grid_cols]
+    )
     single = data.filter(filled == 1)
     if single.height == 0:
         return {}
-    text = single.select(pl.coalesce([pl.col(c) for c in grid_cols]).alias("t"), ROW_COLUMN)
+    non_empty = [pl.when(pl.col(c).str.strip_chars() != "").then(pl.col(c)) for c in grid_cols]
+    text = single.select(pl.coalesce(non_empty).alias("t"), ROW_COLUMN)
     notes = text.filter(pl.col("t").str.contains(_NOTE) | (pl.col("t").str.count_matches(r"\S+") > 12))
     return dict.fromkeys(notes.get_column(ROW_COLUMN).to_list(), "notes row (one cell of commentary)")
 
@@ -135,7 +138,10 @@ def units_rows(data: pl.DataFrame, typed_cols: dict[str, str], text_cols: list[s
         ]
         cells_text = pl.Series(present, dtype=pl.String)
         wordy = int((cells_text.str.contains(_UNITS) | cells_text.str.contains(DESCRIPTION_CELL)).sum())
-        if (checked and len(failing) == len(checked) and wordy >= 1) or wordy >= max(2, 0.6 * len(present)):
+        # Every filled cell a format word or a description of what to type ("Name of the
+        # application" alone under its header) describes the columns too.
+        described = wordy >= max(2, 0.6 * len(present)) or wordy == len(present)
+        if (checked and len(failing) == len(checked) and wordy >= 1) or described:
             reasons[row] = "units or description row under the header"
         else:
             break  # only the rows directly under the header can describe it
@@ -290,3 +296,38 @@ def number_repeated_ids(apps: pl.DataFrame, live: pl.Expr, reason_column: str) -
         )
         .drop("__new_id", "__new_reason")
     )
+
+
+def formula_only_rows(grid: RawGrid, header: HeaderChoice, body: pl.DataFrame, blank: pl.Series) -> list[int]:
+    """Rows under the header whose only content is SUM formulas with no saved value. Excel always
+    saves a formula's value, but files written by scripts (openpyxl) do not, so every reader
+    sees an empty row, past the end of the used range when it is the last. It is a total row."""
+    if not grid.total_rows:
+        return []
+    rows = body.get_column(ROW_COLUMN)
+    present = set(rows.to_list())
+    blank_rows = set(rows.filter(blank).to_list())
+    return sorted(
+        row
+        for row in grid.total_rows
+        if row > header.row_number and (row in blank_rows or row not in present)
+    )
+
+
+def long_number_ids(ids: pl.Series, data: pl.DataFrame, header: str) -> list[pl.DataFrame]:
+    """Ids that are numbers longer than a spreadsheet keeps (15 significant digits): the file may
+    already hold a rounded id, so two applications can share one. Warn; the text is kept as is."""
+    suspect = ids.str.contains(r"^\d{16,}$|^\d(?:\.\d+)?[eE]\+?\d+$").fill_null(False)
+    if not suspect.any():
+        return []
+    return [
+        pl.DataFrame(
+            {
+                ROW_COLUMN: data.get_column(ROW_COLUMN).filter(suspect),
+                "problem": "id is a number longer than Excel keeps (15 digits): check it against the source",
+                "value": ids.filter(suspect),
+                "source_column": header,
+                "field": "app_id",
+            }
+        )
+    ]

@@ -31,6 +31,9 @@ DESCRIPTION_CELL = (
 MIN_EVIDENCE = 3  # known values a column needs before they can overrule its header
 _EMAIL = r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$"
 _URL = r"^(?:https?://|www\.)\S+$"
+# A machine's name: one token of letters and digits joined by - _ or ., with a digit in it
+# (SRV-APP-01, LONWS0123, web01.corp.local). Asset registers list machines, not applications.
+_HOSTNAME = r"^[a-z][a-z0-9]*(?:[-_.][a-z0-9]+)+$|^[a-z]{2,}\d{2,}$"
 _PLAIN_NUMBER = r"^[-+]?\d+(?:\.\d+)?$"
 _MONEY_MARK = r"[£$€]|^gbp\b|\bgbp$|\d,\d{3}|\.\d{2}$|\d\s*(?:k|m|bn)$|\bp\.?a\.?$|per (?:year|annum)"
 # Vocabulary fields whose values can give a column away as a category, not a name.
@@ -59,6 +62,7 @@ class ColumnProfile:
     letters: float  # has a letter: text rather than a number or a date
     mean_words: float
     vocabulary: dict[str, float]  # ENUM/FIT field -> share of cells in its vocabulary
+    hostname: float = 0.0  # machine names (SRV-APP-01)
 
     @property
     def distinct_share(self) -> float:
@@ -132,6 +136,7 @@ def cell_flags(series: pl.Series, *, day_first: bool = True) -> pl.DataFrame:
         "boolean": norm.parse_bool(text).values.is_not_null() & known,
         "email": lower.str.contains(_EMAIL).fill_null(False) & known,
         "url": lower.str.contains(_URL).fill_null(False) & known,
+        "hostname": (lower.str.contains(_HOSTNAME) & lower.str.contains(r"\d")).fill_null(False) & known,
         "letters": text.str.contains(r"[A-Za-z]").fill_null(False) & known,
         "words": text.str.count_matches(r"\S+").fill_null(0),
     }
@@ -155,6 +160,7 @@ _SHARES = (
     "email",
     "url",
     "letters",
+    "hostname",
 )
 
 
@@ -326,6 +332,8 @@ def _name_fit(p: ColumnProfile) -> Fit:
         return Fit(0.05, "its values are controlled terms (hosting, lifecycle...), not names")
     if p.mean_words > 12:
         return Fit(0.1, "long free text, not names")
+    if p.hostname >= 0.6:
+        return Fit(0.1, "machine names (like SRV-APP-01), not applications")
     return Fit(min(1.0, 0.45 + 0.55 * min(1.0, p.distinct_share / 0.7)))
 
 

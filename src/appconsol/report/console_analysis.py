@@ -75,10 +75,7 @@ def print_analysis(summary: dict[str, Any], db: Path, console: Console) -> None:
                 )
             )
     if "dispositions" in summary:
-        console.print(
-            "Dispositions: "
-            + ", ".join(f"{r['disposition']} {r['applications']:,}" for r in summary["dispositions"])
-        )
+        console.print(_dispositions_line(summary))
     if "plan" in summary:
         console.print(
             table(
@@ -166,6 +163,9 @@ def print_explanation(explanation: Explanation, console: Console) -> None:
         console.print(
             f"Disposition: {d['disposition']} (TIME {d['time_category']}) by {d['decided_by']}: {escape(str(d['reason']))}"
         )
+        if d.get("confidence"):
+            missing = ", ".join(d.get("missing_facts") or []) or "none"
+            console.print(f"  confidence: {d['confidence']}; missing facts that could change it: {missing}")
         if d.get("constraints"):
             console.print(f"  constraints: {escape(str(d['constraints']))}")
     for group in (s.get("overlap") or {}).get("groups", []):
@@ -212,3 +212,24 @@ def print_explanation(explanation: Explanation, console: Console) -> None:
                 ],
             )
         )
+
+
+def _dispositions_line(summary: dict[str, Any]) -> str:
+    """Decided dispositions (with how sure they are), then needs-assessment apart: it is no decision."""
+    decided = [r for r in summary["dispositions"] if r["disposition"] != "needs-assessment"]
+    undecided = sum(
+        r["applications"] for r in summary["dispositions"] if r["disposition"] == "needs-assessment"
+    )
+    line = "Dispositions: " + (
+        ", ".join(f"{r['disposition']} {r['applications']:,}" for r in decided) or "none"
+    )
+    confidence = summary.get("disposition_confidence") or []
+    if confidence:
+        line += (
+            " (confidence " + ", ".join(f"{r['confidence']} {r['applications']:,}" for r in confidence) + ")"
+        )
+    return (
+        line
+        + f"; needs assessment {undecided:,}"
+        + (" (no decision: see the missing facts)" if undecided else "")
+    )

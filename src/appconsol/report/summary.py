@@ -66,6 +66,13 @@ def summarise(store: Store, run: RunResult) -> dict[str, Any]:
             store,
             "SELECT disposition, count(*) AS applications FROM dispositions GROUP BY ALL ORDER BY 2 DESC, 1",
         )
+        # How sure the decisions are; needs-assessment is no decision, so it is left out.
+        summary["disposition_confidence"] = _rows(
+            store,
+            "SELECT confidence, applications FROM (SELECT confidence, count(*) AS applications FROM dispositions "
+            "WHERE disposition <> 'needs-assessment' AND confidence IS NOT NULL GROUP BY confidence) "
+            "ORDER BY list_position(['high', 'medium', 'low'], confidence)",
+        )
     if "plan_actions" in tables:
         summary["actions"] = _rows(
             store,

@@ -48,6 +48,7 @@ APPLICATION_FIELDS: tuple[Field, ...] = (
         "ref",
         "asset id",
         "asset number",
+        "identifier",
         "ci id",
         "sys id",
         "application number",
@@ -84,6 +85,7 @@ APPLICATION_FIELDS: tuple[Field, ...] = (
         "notes",
         "business purpose",
         "comments",
+        "documentation",
     ),
     _f(
         "vendor",

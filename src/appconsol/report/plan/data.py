@@ -131,6 +131,8 @@ DISPOSITION_COLUMNS = {
     "disposition": "VARCHAR",
     "decided_by": "VARCHAR",
     "reason": "VARCHAR",
+    "confidence": "VARCHAR",
+    "missing_facts": "VARCHAR",
     "constraints": "VARCHAR",
 }
 GROUP_COLUMNS = {

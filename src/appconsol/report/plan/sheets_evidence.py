@@ -163,6 +163,9 @@ def write_cloud(book: Book) -> None:
         APP_KEY, keep="first"
     )
     frame = book.data.dispositions.join(apps, on=APP_KEY, how="left", maintain_order="left")
+    frame = frame.with_columns(
+        pl.col("missing_facts").str.strip_chars("[]")
+    )  # "[hosting, fit]" -> "hosting, fit"
     frame = _app_links(frame, book.app_locations)
     columns = [
         Column("Organisation", "text", "organisation", width=28),
@@ -172,6 +175,8 @@ def write_cloud(book: Book) -> None:
         Column("TIME", "text", "time_category", width=11),
         Column("Disposition (7R)", "text", "disposition", width=13),
         Column("Decided by", "text", "decided_by", width=14),
+        Column("Confidence", "text", "confidence", width=11),
+        Column("Missing facts", "text", "missing_facts", width=24),
         Column("Reason", "text", "reason", width=50),
         Column("Constraints", "text", "constraints", width=40),
         Column("Application row", "link", "link_application", f["link"], 11, link_text="application"),
@@ -182,7 +187,9 @@ def write_cloud(book: Book) -> None:
         "Cloud & TIME: each application's TIME category and 7R cloud disposition, with the rule that decided it",
         "TIME (Tolerate, Invest, Migrate, Eliminate) comes from functional and technical fit; the 7R "
         "disposition from an ordered decision table (first match wins), respecting hard constraints "
-        "(classification, residency, hardware)." + book.data.note_for("dispositions"),
+        "(classification, residency, hardware). Confidence drops a step for each missing fact that could "
+        "change the decision; needs-assessment means the inventory does not record enough to decide (it is "
+        "not retain)." + book.data.note_for("dispositions"),
         "tblCloud",
         columns,
         frame,

@@ -179,7 +179,7 @@ def find_overlaps(ctx: StepContext) -> None:
     ctx.store.replace_table(OVERLAP_GROUPS, all_groups.sort("group_id"))
     ctx.store.replace_table(OVERLAP_MEMBERS, all_members.sort("group_id", "organisation", "app_id"))
     ctx.store.replace_table(OVERLAP_GENERIC, generic)
-    for name in ("_ov_caps", "_ov_block", "_ov_apps", "_ov_pairs"):
+    for name in ("_ov_caps", "_ov_block", "_ov_apps", "_ov_ids", "_ov_keyed", "_ov_words", "_ov_pairs"):
         con.execute(f"DROP TABLE IF EXISTS {name}")
 
 
@@ -228,45 +228,66 @@ def _within_pairs(con: Any, settings: dict[str, Any]) -> pl.DataFrame:
 
     The pairs stay in DuckDB (`_ov_pairs`); only those strong enough to cluster come back.
     """
+    # One integer per application and per (organisation, key) block, numbered by window functions
+    # over _ov_caps alone: the self-join and every per-pair join below are on integers, never on a
+    # body's text keys, so the planner can never join a whole body's rows with each other.
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _ov_keyed AS
+        SELECT organisation, app_id, cap_key, labels, conf,
+               dense_rank() OVER (ORDER BY organisation, app_id) AS app,
+               dense_rank() OVER (ORDER BY organisation, cap_key) AS block,
+               count(*) OVER (PARTITION BY organisation, cap_key) > $max_block AS generic
+        FROM _ov_caps
+        """,
+        {"max_block": settings["max_block_apps"]},
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _ov_ids AS SELECT DISTINCT organisation, app_id, app FROM _ov_keyed"
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _ov_words AS "
+        "SELECT i.app, w.words, len(w.words) AS n_words, w.vendor_key "
+        "FROM _ov_apps w JOIN _ov_ids i ON i.organisation = w.organisation AND i.app_id = w.app_id"
+    )
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE _ov_pairs AS
-        WITH caps AS (
-            -- One integer per (organisation, key) block: the self-join below is on that alone, so
-            -- it can never fall back to joining a whole body's rows with each other.
-            SELECT c.*, b.block FROM _ov_caps c
-            JOIN (SELECT *, row_number() OVER (ORDER BY organisation, cap_key) AS block FROM _ov_block) b
-              ON b.organisation = c.organisation AND b.cap_key = c.cap_key
-            WHERE NOT b.generic
-        ),
-        counts AS (SELECT organisation, app_id, count(*) AS n FROM caps GROUP BY ALL),
+        WITH caps AS (SELECT app, block, cap_key, labels, conf FROM _ov_keyed WHERE NOT generic),
+        counts AS (SELECT app, count(*) AS n FROM caps GROUP BY ALL),
+        words AS (SELECT * FROM _ov_words),
         shared AS (
-            SELECT a.organisation, a.app_id AS app_a, b.app_id AS app_b, a.cap_key,
-                   len(list_intersect(a.labels, b.labels)) > 0 AS same_wording,
-                   CASE WHEN len(list_intersect(a.labels, b.labels)) > 0 THEN 1.0
-                        ELSE $wording * least(a.conf, b.conf) END AS weight
+            SELECT a.app AS app_a, b.app AS app_b, a.cap_key,
+                   list_has_any(a.labels, b.labels) AS same_wording, least(a.conf, b.conf) AS conf
             FROM caps a JOIN caps b ON a.block = b.block
-            WHERE a.app_id < b.app_id
+            WHERE a.app < b.app  -- ids follow (organisation, app_id), so app_a is the smaller id
         ),
         pairs AS (
-            SELECT organisation, app_a, app_b, count(*) AS shared, sum(weight) AS weight,
+            SELECT app_a, app_b, count(*) AS shared,
+                   sum(CASE WHEN same_wording THEN 1.0 ELSE $wording * conf END) AS weight,
                    list(cap_key ORDER BY cap_key) AS keys, count(*) FILTER (WHERE same_wording) AS same_wording
             FROM shared GROUP BY ALL
         ),
         scored AS (
+            -- Each application's words are distinct, so |A or B| = |A| + |B| - |A and B|.
             SELECT p.*, na.n AS n_a, nb.n AS n_b,
                    greatest(p.weight / na.n, p.weight / nb.n) AS capability_score,
-                   CASE WHEN len(list_distinct(list_concat(wa.words, wb.words))) = 0 THEN 0.0
-                        ELSE len(list_intersect(wa.words, wb.words))
-                             / len(list_distinct(list_concat(wa.words, wb.words))) END AS text_score,
+                   len(list_intersect(wa.words, wb.words)) AS common_words,
+                   wa.n_words + wb.n_words AS all_words,
                    coalesce(wa.vendor_key = wb.vendor_key, false) AS same_vendor
             FROM pairs p
-            JOIN counts na ON na.organisation = p.organisation AND na.app_id = p.app_a
-            JOIN counts nb ON nb.organisation = p.organisation AND nb.app_id = p.app_b
-            JOIN _ov_apps wa ON wa.organisation = p.organisation AND wa.app_id = p.app_a
-            JOIN _ov_apps wb ON wb.organisation = p.organisation AND wb.app_id = p.app_b
+            JOIN counts na ON na.app = p.app_a
+            JOIN counts nb ON nb.app = p.app_b
+            JOIN words wa ON wa.app = p.app_a
+            JOIN words wb ON wb.app = p.app_b
+        ),
+        texted AS (
+            SELECT *, CASE WHEN all_words = 0 THEN 0.0
+                           ELSE common_words / (all_words - common_words) END AS text_score
+            FROM scored
         )
-        SELECT organisation, app_a, app_b, CAST(shared AS INTEGER) AS shared_capabilities,
+        SELECT ia.organisation, ia.app_id AS app_a, ib.app_id AS app_b,
+               CAST(shared AS INTEGER) AS shared_capabilities,
                round(shared / n_a, 4) AS share_of_a, round(shared / n_b, 4) AS share_of_b,
                round(least(1.0, $w_cap * capability_score + $w_text * text_score
                      + $w_vendor * same_vendor::INTEGER), 4) AS similarity,
@@ -274,7 +295,7 @@ def _within_pairs(con: Any, settings: dict[str, Any]) -> pl.DataFrame:
                            'capability_score', round(capability_score, 4), 'word_overlap', round(text_score, 4),
                            'same_vendor', same_vendor) AS evidence,
                keys
-        FROM scored
+        FROM texted t JOIN _ov_ids ia ON ia.app = t.app_a JOIN _ov_ids ib ON ib.app = t.app_b
         """,
         {
             "wording": float(settings["different_wording_weight"]),

@@ -86,6 +86,7 @@ def check(
             settings=settings.analyses,
             where=settings.location,
             limits=limits,
+            needed_steps_only=True,
         )
     result = CheckResult(run, report, fail_on, settings, [*settings.notices, *pack.notices, *run.notices])
     result.profile = profile

@@ -113,7 +113,7 @@ def run_plan(
     done = analyse_store(db, as_of=when, config=settings, steps=builtin_steps(), progress=progress)
     outcome.errors += [str(f) for f in done.run.failures]
     outcome.notices += [str(n) for n in done.notices]
-    outcome.findings = done.run.frame.height
+    outcome.findings = done.run.finding_count
     if outcome.errors:
         outcome.notices.append(
             f"the plan was not written because the run failed; {output} was left as it was"

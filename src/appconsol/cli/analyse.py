@@ -80,7 +80,7 @@ def analyse(
     steps = sum(s["seconds"] for s in result.summary["steps"])
     stderr(
         f"appconsol analyse: {len(result.summary['steps'])} steps ({steps:.1f} s), "
-        f"{len(result.run.rules)} rules, {result.run.frame.height:,} finding(s); exit {result.exit_code}"
+        f"{len(result.run.rules)} rules, {result.run.finding_count:,} finding(s); exit {result.exit_code}"
     )
     finish(result.exit_code)
 

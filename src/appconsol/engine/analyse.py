@@ -77,6 +77,10 @@ def analyse(
     configured = settings.configure(pack, select=select, ignore=ignore)
     with Store(db) as store:
         if memory_limit:
+            # Beyond the limit DuckDB spills to a folder beside the store (its default for a file,
+            # named here so that a store on a roomy disk never spills to a small /tmp).
+            spill = str(db.resolve()) + ".tmp"
+            store.con.execute("SET temp_directory = '" + spill.replace("'", "''") + "'")
             try:
                 store.con.execute(f"SET memory_limit = '{_memory(memory_limit)}'")
             except duckdb.Error as exc:
@@ -93,6 +97,7 @@ def analyse(
             settings=settings.analyses,
             where=settings.location,
             limits=limits,
+            hold_findings=False,
         )
         summary = summarise(store, run) if summarise else {}
     return AnalysisRun(db, run, summary, [*settings.notices, *pack.notices, *run.notices])

@@ -20,7 +20,6 @@ others are run again in a fresh one.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -32,8 +31,6 @@ import polars as pl
 from polars.exceptions import PanicException
 
 from appconsol.engine.findings import (
-    FINDING_COLUMNS,
-    KEY_SEPARATOR,
     empty_findings,
     findings_from_frame,
     shape_findings,
@@ -57,6 +54,9 @@ from appconsol.engine.sandbox import (
     sandbox_error,
 )
 from appconsol.engine.steps import Step, StepContext, order_steps, registered_steps
+from appconsol.engine.waivers import ENGINE_RULES as ENGINE_RULES  # where callers have found them
+from appconsol.engine.waivers import Waiving
+from appconsol.engine.waivers import apply_waivers as apply_waivers
 from appconsol.errors import AppconsolError, Location, Notice
 from appconsol.store.ddl import table_ddl
 from appconsol.store.generation import finish_analysis, record_tables, start_analysis
@@ -65,37 +65,6 @@ if TYPE_CHECKING:
     from appconsol.config import Waiver
     from appconsol.schema import Table
     from appconsol.store import Store
-
-
-# Findings the engine makes about the configuration itself: they are located in appconsol.toml.
-ENGINE_RULES = (
-    Rule(
-        code="AC001",
-        name="config.waiver-expired",
-        summary="A waiver in appconsol.toml has passed its expiry date, so it no longer waives anything.",
-        category="config",
-        severity=Severity.WARNING,
-        sql="",
-        message="waiver for {rule} '{key}' expired on {expires}",
-        rationale="Waivers are promises to fix something by a date. When the date passes the finding "
-        "counts again, and the waiver should be renewed with a new reason or removed.",
-        identity=("rule", "key"),
-        builtin=True,
-    ),
-    Rule(
-        code="AC002",
-        name="config.waiver-unused",
-        summary="A waiver in appconsol.toml matched no finding of its rule in this run.",
-        category="config",
-        severity=Severity.WARNING,
-        sql="",
-        message="waiver for {rule} '{key}' matched no finding; remove it",
-        rationale="A waiver that matches nothing is stale (the problem was fixed, or the key is "
-        "misspelt) and would silently hide the finding if it came back.",
-        identity=("rule", "key"),
-        builtin=True,
-    ),
-)
 
 
 @dataclass
@@ -109,10 +78,21 @@ class RunResult:
     failures: list[RuleFailure] = field(default_factory=list)
     timings: list[RuleTiming] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
+    tally: list[pl.DataFrame] = field(default_factory=list)  # findings per (rule_code, severity)
 
     @property
     def ok(self) -> bool:
         return not self.failures
+
+    def counts(self) -> pl.DataFrame:
+        """Findings per rule_code and severity (also when they went to the store rule by rule)."""
+        if not self.tally:
+            return pl.DataFrame(schema={"rule_code": pl.String, "severity": pl.String, "findings": pl.UInt32})
+        return pl.concat(self.tally).group_by("rule_code", "severity").agg(pl.col("findings").sum())
+
+    @property
+    def finding_count(self) -> int:
+        return int(self.counts()["findings"].sum())
 
     @cached_property
     def findings(self) -> list[Finding]:
@@ -140,25 +120,81 @@ def run_rules(
     settings: Mapping[str, Mapping[str, Any]] | None = None,
     where: Callable[..., Location | None] | None = None,
     limits: SandboxLimits | None = None,
+    needed_steps_only: bool = False,
+    hold_findings: bool = True,
 ) -> RunResult:
     """Run the analysis steps and then each rule; record findings and timings in the store.
 
     The rules run in a `RuleSandbox` with `limits` (default: `sandbox_limits()`, the environment
-    or 30 s and 1GB per rule).
+    or 30 s and 1GB per rule). With `needed_steps_only` (what `check` asks for) only the steps
+    whose tables the rules read, and the steps those read, run; the other steps' tables are
+    emptied and the analysis is marked partial, so no report is made from it. Without
+    `hold_findings` (what `analyse` asks for) each rule's findings go to the store as the rule
+    finishes and `result.frame` stays empty; `result.tally` counts them either way.
     """
     as_of = as_of or dt.date.today()
     run_id = uuid.uuid4().hex[:12]
     started = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     result = RunResult(run_id, as_of, list(rules), empty_findings())
     ordered = order_steps(registered_steps() if steps is None else list(steps))
+    needed = steps_needed(ordered, rules) if needed_steps_only else ordered
+    skipped = [step for step in ordered if step not in needed]
     context = {"settings": settings or {}, "where": where or (lambda *_: None)}
-    built_from = _run_steps(store, ordered, run_id, as_of, context, result, progress)
-    frames = _run_in_sandbox(store, rules, run_id, as_of, result, steps, limits, progress) if rules else []
-    if frames:
-        result.frame = pl.concat([result.frame, *frames], how="vertical_relaxed")
-    result.frame = apply_waivers(result.frame, waivers, {c.code for c in rules}, run_id, as_of)
-    _store_run(store, result, started, built_from)
+    built_from = _run_steps(store, ordered, run_id, as_of, context, result, progress, skipped)
+    waiving = Waiving(waivers, {c.code for c in rules}, run_id, as_of)
+    frames: list[pl.DataFrame] = []
+
+    def keep(frame: pl.DataFrame) -> None:
+        frame = waiving.mark(frame)
+        result.tally.append(_tally(frame))
+        if hold_findings:
+            frames.append(frame)
+        else:  # stored rule by rule: a million applications' findings never sit in memory at once
+            store.insert_frame("findings", frame)
+
+    with store.transaction():  # the findings, the timings and the status commit together
+        store.con.execute("DELETE FROM findings")
+        if rules:
+            _run_in_sandbox(store, rules, run_id, as_of, result, steps, limits, progress, keep)
+        extra = waiving.engine_findings(result.frame.schema)
+        if extra is not None:
+            keep(extra)
+        if frames:
+            result.frame = pl.concat([result.frame, *frames], how="vertical_relaxed")
+            store.insert_frame("findings", result.frame)
+        _store_run(store, result, started, built_from, bool(skipped))
     return result
+
+
+def _tally(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.group_by("rule_code", "severity").len("findings")
+
+
+def steps_needed(ordered: Sequence[Step], rules: Sequence[ConfiguredRule]) -> list[Step]:
+    """The steps (of `ordered`, in dependency order) whose tables the rules read, directly or through
+    another needed step. A rule whose SQL does not parse needs nothing: it fails on its own later.
+    """
+    import duckdb
+
+    from appconsol.schema import VIEWS_BY_NAME
+
+    wanted: set[str] = set()
+    with duckdb.connect(":memory:") as con:
+        for configured in rules:
+            try:
+                wanted |= check_sql(configured.rule, con)
+            except AppconsolError:
+                continue
+    for name in list(wanted):  # a canonical view over an analysis table needs that table's step
+        view = VIEWS_BY_NAME.get(name)
+        if view is not None:
+            wanted |= {t for t in readable_relations(ordered) if t in view.sql}
+    needed: list[Step] = []
+    for step in reversed(ordered):
+        if wanted.intersection(step.written):
+            needed.append(step)
+            wanted |= set(step.reads)
+    return needed[::-1]
 
 
 def _run_in_sandbox(
@@ -170,9 +206,9 @@ def _run_in_sandbox(
     steps: Sequence[Step] | None,
     limits: SandboxLimits | None,
     progress: Callable[[str], None] | None,
-) -> list[pl.DataFrame]:
-    """Each rule's findings, run in one sandbox holding the relations the rules name."""
-    frames = []
+    keep: Callable[[pl.DataFrame], None],
+) -> None:
+    """Run each rule in one sandbox holding the relations the rules name; `keep` its findings."""
     with RuleSandbox(limits) as sandbox:
         readable = readable_relations(steps or ())
         reads: dict[str, set[str]] = {}
@@ -189,8 +225,7 @@ def _run_in_sandbox(
                 progress(f"rule {configured.code}")
             frame = _run_rule(sandbox, configured, run_id, as_of, result)
             if frame is not None:
-                frames.append(frame)
-    return frames
+                keep(frame)
 
 
 class _StepAborted(Exception):
@@ -209,8 +244,11 @@ def _run_steps(
     context: dict[str, Any],
     result: RunResult,
     progress: Callable[[str], None] | None,
+    skipped: Sequence[Step] = (),
 ) -> int:
-    """Run every step in one transaction; the store generation the results were built from."""
+    """Run every step (but the skipped ones, whose tables are left empty) in one transaction; the
+    store generation the results were built from.
+    """
     derived = [t.name for step in ordered for t in step.writes]
     aborted: dict[str, RuleFailure] = {}
     notices = len(result.notices)
@@ -224,7 +262,7 @@ def _run_steps(
                 built_from = start_analysis(store, run_id, [*derived, "findings", "rule_runs"])
                 written = []
                 for step in ordered:
-                    if step.name in aborted:
+                    if step.name in aborted or step in skipped:
                         continue
                     ctx = StepContext(
                         store.con, as_of, context["settings"], context["where"], result.notices, store
@@ -330,82 +368,9 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def apply_waivers(
-    frame: pl.DataFrame, waivers: Sequence[Waiver], ran: set[str], run_id: str, as_of: dt.date
-) -> pl.DataFrame:
-    """Mark waived findings; add AC001 for expired waivers and AC002 for unused ones."""
-    if not waivers:
-        return frame
-    live = [w for w in waivers if w.expires >= as_of and w.rule in ran]
-    keys = {
-        (w.key if w.key.startswith(w.rule + KEY_SEPARATOR) else w.rule + KEY_SEPARATOR + w.key): w
-        for w in live
-    }
-    if keys:
-        table = pl.DataFrame(
-            {"finding_key": list(keys), "reason": [w.reason for w in keys.values()]},
-            schema={"finding_key": pl.String, "reason": pl.String},
-        )
-        frame = (
-            frame.join(table, on="finding_key", how="left", maintain_order="left")
-            .with_columns(
-                pl.col("reason").is_not_null().alias("waived"),
-                pl.coalesce("waiver_reason", "reason").alias("waiver_reason"),
-            )
-            .drop("reason")
-        )
-    used = set(frame.filter(pl.col("waived"))["finding_key"].to_list()) if keys else set()
-    rows = []
-    for waiver in waivers:
-        full = (
-            waiver.key
-            if waiver.key.startswith(waiver.rule + KEY_SEPARATOR)
-            else f"{waiver.rule}|{waiver.key}"
-        )
-        if waiver.expires < as_of:
-            rows.append((ENGINE_RULES[0], waiver, {"expires": waiver.expires.isoformat()}))
-        elif waiver.rule in ran and full not in used:
-            rows.append((ENGINE_RULES[1], waiver, {"expires": waiver.expires.isoformat()}))
-    if not rows:
-        return frame
-    extra = pl.DataFrame(
-        [_config_finding(rule, waiver, evidence, run_id, as_of) for rule, waiver, evidence in rows],
-        schema=frame.schema,
-        orient="row",
-    )
-    return pl.concat([frame, extra])
-
-
-def _config_finding(
-    rule: Rule, waiver: Waiver, evidence: dict[str, Any], run_id: str, as_of: dt.date
-) -> tuple[Any, ...]:
-    values = {"rule": waiver.rule, "key": waiver.key, **evidence}
-    subject = KEY_SEPARATOR.join(values[c] for c in rule.identity)
-    location: Location = waiver.location
-    row = {
-        "run_id": run_id,
-        "finding_key": rule.code + KEY_SEPARATOR + subject,
-        "subject": subject,
-        "rule_code": rule.code,
-        "rule_name": rule.name,
-        "category": rule.category,
-        "severity": rule.severity.value,
-        "organisation": None,
-        "app_id": None,
-        "application": None,
-        "message": rule.message.format(**values),
-        "evidence": json.dumps({**values, "reason": waiver.reason}),
-        "source_file": str(location.file) if location.file else None,
-        "source_sheet": None,
-        "source_row": location.line,
-        "waived": False,
-        "waiver_reason": None,
-        "as_of": as_of,
-    }
-    return tuple(row[c] for c in FINDING_COLUMNS)
-
-
-def _store_run(store: Store, result: RunResult, started: dt.datetime, built_from: int) -> None:
+def _store_run(
+    store: Store, result: RunResult, started: dt.datetime, built_from: int, partial: bool = False
+) -> None:
     runs = pl.DataFrame(
         {
             "run_id": [result.run_id] * len(result.timings),
@@ -423,12 +388,10 @@ def _store_run(store: Store, result: RunResult, started: dt.datetime, built_from
     )
     first_error = next((str(f) for f in result.failures if f.kind == "step"), None)
     with store.transaction():
-        store.con.execute("DELETE FROM findings")
         store.con.execute("DELETE FROM rule_runs")
-        store.insert_frame("findings", result.frame)
         store.insert_frame("rule_runs", runs)
         record_tables(store, result.run_id, built_from, ("findings", "rule_runs"))
-        finish_analysis(store, result.run_id, first_error)
+        finish_analysis(store, result.run_id, first_error, partial=partial)
 
 
 def _error_of(result: RunResult, timing: RuleTiming) -> str | None:

@@ -112,17 +112,14 @@ def summarise(store: Store, run: RunResult) -> dict[str, Any]:
             "SELECT wave_year, count(*) AS migrations, round(sum(one_off_cost), 2) AS one_off_cost "
             "FROM plan_actions WHERE wave_year IS NOT NULL GROUP BY 1 ORDER BY 1",
         )
-    frame = run.frame
     severities = {s: 0 for s in ("error", "warning", "info")}
-    for severity in frame["severity"].to_list():
-        severities[severity] = severities.get(severity, 0) + 1
+    by_rule: dict[str, int] = {}
+    for rule, severity, n in run.counts().iter_rows():  # the findings went to the store rule by rule
+        severities[severity] = severities.get(severity, 0) + n
+        by_rule[rule] = by_rule.get(rule, 0) + n
     summary["findings"] = severities
     summary["findings_by_rule"] = [
-        {"rule": rule, "findings": n}
-        for rule, n in sorted(
-            ((r, c) for r, c in frame.group_by("rule_code").len().iter_rows()),
-            key=lambda rc: (-rc[1], rc[0]),
-        )
+        {"rule": rule, "findings": n} for rule, n in sorted(by_rule.items(), key=lambda rc: (-rc[1], rc[0]))
     ]
     summary["steps"] = [
         {"step": t.code, "seconds": round(t.seconds, 3), "status": t.status}

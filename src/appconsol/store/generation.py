@@ -89,13 +89,15 @@ def record_tables(store: Store, run_id: str, built_from: int, tables: Iterable[s
         )
 
 
-def finish_analysis(store: Store, run_id: str, error: str | None) -> None:
-    """Mark the run complete, or failed with the first error (inside the transaction of its last tables)."""
+def finish_analysis(store: Store, run_id: str, error: str | None, *, partial: bool = False) -> None:
+    """Mark the run complete, or failed with the first error, or partial when it ran only some steps
+    (`check` runs those its rules read), inside the transaction of its last tables.
+    """
     set_meta(
         store,
         {
             "analysis_run_id": run_id,
-            "analysis_status": "failed" if error else "complete",
+            "analysis_status": "failed" if error else "partial" if partial else "complete",
             "analysis_error": error,
             "analysis_at": _now(),
         },
@@ -122,6 +124,8 @@ def analysis_problem(store: Store) -> str | None:
         return None if current == 0 else "the store has not been analysed since its last load"
     if status == "running":
         return f"the last analysis (started {meta['analysis_at']}) did not finish"
+    if status == "partial":
+        return "the last run (`check`) ran only the analysis steps its rules read"
     if status == "failed":
         return f"the last analysis failed ({meta['analysis_error']})"
     built_from = int(meta["analysis_generation"] or 0)

@@ -472,10 +472,6 @@ def load_inventories(
                 progress(f"storing {path}")
             record = store.write_load(prepared, meta, dry_run=dry_run)
             report.records.append(record)
-            if progress:
-                progress(
-                    f"{record.rows_loaded:,} rows loaded, {record.rows_rejected:,} rejected from {path.name}"
-                )
             if not (org or {"organisation"} & {*file_options.constants, *(m.field for m in matches)}):
                 report.named_by_file.append(path)
             loaded_orgs.extend(prepared.organisations)

@@ -475,7 +475,12 @@ def test_waivers_hide_a_finding_and_expired_or_unused_waivers_are_findings_at_th
     assert set(findings) == {("DQ001", "waived"), ("DQ001", "open"), ("AC001", "open"), ("AC002", "open")}
     assert findings[("DQ001", "waived")]["waiver_reason"] == "Owner being appointed (ticket 42)"
     assert findings[("DQ001", "open")]["app_id"] == "name:planning"  # its waiver expired
-    assert findings[("AC001", "open")]["location"] == {"file": "appconsol.toml", "sheet": None, "row": 9}
+    assert findings[("AC001", "open")]["location"] == {
+        "file": "appconsol.toml",
+        "sheet": None,
+        "row": 9,
+        "line": 9,
+    }
     assert findings[("AC002", "open")]["location"]["row"] == 15
     sarif = json.loads(_invoke("check", str(inventory), "-f", "sarif").stdout)
     jsonschema.validate(sarif, SARIF_SCHEMA)

@@ -177,7 +177,10 @@ def test_needs_assessment_gets_no_plan_action_and_the_workbook_counts_it_apart(a
         }
     assert "Theatre Tracker" not in planned and planned["SAP S/4HANA"] == "repurchase"
     workbook = tmp_path / "plan.xlsx"
-    assert CliRunner().invoke(cli, ["report", "--db", str(db), "-o", str(workbook)]).exit_code == 0
+    reported = CliRunner().invoke(cli, ["report", "--db", str(db), "-o", str(workbook)])
+    assert reported.exit_code == 0, reported.stderr
+    line = next(t for t in reported.stderr.splitlines() if t.strip().startswith("dispositions:"))
+    assert "retain 4," in line and line.endswith("; needs assessment 1")
     book = openpyxl.load_workbook(workbook, data_only=True)
     cloud = book["Cloud & TIME"]
     header = [c.value for c in cloud[3]]

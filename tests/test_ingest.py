@@ -90,7 +90,14 @@ def test_same_name_twice_keeps_both_rows_with_stable_generated_ids(write_csv, st
     path = write_csv("Name,Vendor\nEmail,Microsoft\nEmail,Google\n")
     _load([path], store, organisation="X")
     first = _rows(store, "SELECT app_id, app_id_generated FROM applications ORDER BY source_row")
-    assert first == [("name:email", True), ("name:email-2", True)]
+    # Numbered by their other values (Google before Microsoft), not file order, so that moving
+    # rows keeps each its id and finding keys (issue 12).
+    assert first == [("name:email-2", True), ("name:email", True)]
+    path.write_text("Name,Vendor\nEmail,Google\nEmail,Microsoft\n")
+    _load([path], store, organisation="X")
+    moved = _rows(store, "SELECT app_id, vendor FROM applications ORDER BY source_row")
+    assert moved == [("name:email", "Google"), ("name:email-2", "Microsoft")]
+    path.write_text("Name,Vendor\nEmail,Microsoft\nEmail,Google\n")
     _load([path], store, organisation="X")
     assert _rows(store, "SELECT app_id, app_id_generated FROM applications ORDER BY source_row") == first
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from appconsol.api.results import CheckResult
 from appconsol.api.settings import builtin_steps, mapping_chooser, resolve_as_of, settings_from
-from appconsol.errors import ConfigError
+from appconsol.errors import ConfigError, Notice
 
 if TYPE_CHECKING:
     from appconsol.config import Config
@@ -37,13 +37,18 @@ def check(
     steps: Sequence[Step] | None = None,
     progress: Callable[[str], None] | None = None,
     profile: bool = False,
+    root: Path | None = None,
 ) -> CheckResult:
     """Load `inventories` (into a temporary in-memory store unless `db`) and run the rules on them.
 
     Raises an AppconsolError for problems found before anything runs (config, rule files,
     baseline); problems while running (a file, a rule) are in the result and make exit code 2.
+    Findings' files are relative to `root` (default: the git top level, else the working
+    directory) and their lines are physical lines; a baseline is compared and written only for
+    the rules and files that ran.
     """
-    from appconsol.engine.baseline import compare_with_baseline, read_baseline
+    from appconsol.api.locations import file_name_notices, locate_findings, repository_root, run_scope
+    from appconsol.engine.baseline import compare_with_baseline, read_baseline, upgrade_hint
     from appconsol.engine.baseline import write_baseline as write_baseline_file
     from appconsol.engine.loader import load_rules
     from appconsol.engine.model import FAIL_ON_CHOICES
@@ -64,6 +69,7 @@ def check(
     configured = settings.configure(pack, select=select, ignore=ignore)
     accepted = read_baseline(baseline) if baseline else None
     when = resolve_as_of(as_of, settings)
+    root = repository_root(root)
     given, chooser = mapping_chooser(mapping, settings)
     with Store(db if db is not None else Path(":memory:")) as store:
         report = load_inventories(
@@ -90,9 +96,17 @@ def check(
         )
     result = CheckResult(run, report, fail_on, settings, [*settings.notices, *pack.notices, *run.notices])
     result.profile = profile
+    run.frame = locate_findings(run.frame, report, root)
+    scope = run_scope(run, report, pack, root)
+    if accepted is not None or write_baseline is not None:
+        result.notices += file_name_notices(report)
     if accepted is not None:
-        run.frame, result.fixed = compare_with_baseline(run.frame, accepted)
+        run.frame, result.fixed = compare_with_baseline(run.frame, accepted, scope)
         result.baseline_path = accepted.path
+        hint = upgrade_hint(accepted)
+        result.notices += [Notice(hint)] if hint else []
     if write_baseline is not None:
-        result.baseline_written = (write_baseline, write_baseline_file(run.frame, write_baseline, when))
+        written = write_baseline_file(run.frame, write_baseline, when, scope)
+        result.baseline_written = (write_baseline, written.written)
+        result.baseline_kept = (written.kept, written.dropped)
     return result

@@ -75,6 +75,7 @@ class CheckResult:
     fixed: list[dict[str, Any]] = field(default_factory=list)
     baseline_path: Path | None = None
     baseline_written: tuple[Path, int] | None = None
+    baseline_kept: tuple[int, int] = (0, 0)  # entries kept (rules or files not checked), dropped (gone)
     # Timings make identical runs differ byte for byte: machine formats show them only on request.
     profile: bool = False
 

@@ -51,6 +51,13 @@ def selectors(values: tuple[str, ...]) -> list[str]:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the keys of the current findings to this file (and accept them: exit 0 unless errors).",
 )
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="APPCONSOL_ROOT",
+    help="Show files relative to this folder (default: the git repository's top level, else the "
+    "working directory) [env: APPCONSOL_ROOT].",
+)
 @rules_dir_option
 @click.option(
     "--select", multiple=True, help="Run only these rule codes, categories or groups (comma-separated)."
@@ -75,6 +82,7 @@ def check(
     fail_on: str | None,
     baseline: Path | None,
     write_baseline: Path | None,
+    root: Path | None,
     rules_dirs: tuple[Path, ...],
     select: tuple[str, ...],
     ignore: tuple[str, ...],
@@ -116,6 +124,7 @@ def check(
         header_row=header_row,
         progress=progress_printer() if fmt == "human" else None,
         profile=profile,
+        root=root,
     )
     say_all("Warning", result.notices)
     if result.load_report:

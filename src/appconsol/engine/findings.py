@@ -84,6 +84,7 @@ def shape_findings(
 def findings_from_frame(frame: pl.DataFrame) -> list[Finding]:
     """One `Finding` per row of a `findings` frame (evidence parsed from its JSON)."""
     has_baseline = "baseline" in frame.columns
+    has_line = "source_line" in frame.columns
     findings = []
     for row in frame.iter_rows(named=True):
         findings.append(
@@ -105,6 +106,7 @@ def findings_from_frame(frame: pl.DataFrame) -> list[Finding]:
                 waived=bool(row["waived"]),
                 waiver_reason=row["waiver_reason"],
                 baseline=row["baseline"] if has_baseline else None,
+                source_line=row["source_line"] if has_line else None,
             )
         )
     return findings

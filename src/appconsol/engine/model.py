@@ -196,6 +196,12 @@ class Finding:
     waived: bool = False
     waiver_reason: str | None = None
     baseline: str | None = None  # "new" or "unchanged" when compared with a baseline
+    source_line: int | None = None  # physical line of a text file's record, when not its row
+
+    @property
+    def line(self) -> int | None:
+        """The line an editor or CI shows: the physical line in a text file, the row in a sheet."""
+        return self.source_line if self.source_line is not None else self.source_row
 
     @property
     def counts(self) -> bool:

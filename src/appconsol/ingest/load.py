@@ -108,6 +108,10 @@ class LoadReport:
     records: list[LoadRecord] = field(default_factory=list)
     failures: list[FileFailure] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Files whose organisation is their file name (renaming one changes every finding key), and
+    # text files whose records do not each sit on the line of their row number (see RawGrid).
+    named_by_file: list[Path] = field(default_factory=list)
+    line_shifts: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -445,6 +449,8 @@ def load_inventories(
             header_row_number, sheet_name = inventory.header.row_number, inventory.grid.sheet
             profile_name = inventory.profile.name if inventory.profile else None
             matches = inventory.matches
+            if inventory.grid.line_shifts:
+                report.line_shifts[str(path)] = inventory.grid.line_shifts
             del inventory  # the raw grid is no longer needed; free it before the store copies rows
             meta = {
                 "source_file": str(path),
@@ -466,6 +472,8 @@ def load_inventories(
                 progress(f"storing {path}")
             record = store.write_load(prepared, meta, dry_run=dry_run)
             report.records.append(record)
+            if not (org or {"organisation"} & {*file_options.constants, *(m.field for m in matches)}):
+                report.named_by_file.append(path)
             loaded_orgs.extend(prepared.organisations)
         except NotAnInventoryError as exc:
             report.notes.append(f"{path}: skipped, {exc.message}")

@@ -13,6 +13,7 @@ import io
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -47,6 +48,9 @@ class RawGrid:
     bad_rows: dict[int, str] = field(default_factory=dict)  # rows that could not be read, and why
     delimiter: str | None = None
     encoding: str | None = None
+    # Text files: (row, offset) from which on a record starts on line row + offset, because
+    # quoted cells above it hold line breaks. Empty when every record is one line.
+    line_shifts: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def width(self) -> int:
@@ -137,13 +141,32 @@ def sniff_delimiter(sample: str) -> str:
     return best
 
 
-def _count_fields(source: bytes | Path, delimiter: str) -> list[int]:
-    """Fields per record, by the csv module; polars pads or refuses ragged rows without saying which."""
+def _count_fields(source: bytes | Path, delimiter: str) -> tuple[list[int], list[int]]:
+    """Fields per record, by the csv module (polars pads or refuses ragged rows without saying
+    which), and the line each record ends on (quoted cells may hold line breaks)."""
     if isinstance(source, Path):
         with source.open(newline="", encoding="utf-8", errors="replace") as handle:
-            return [len(row) for row in csv.reader(handle, delimiter=delimiter)]
+            return _fields_and_ends(csv.reader(handle, delimiter=delimiter))
     text = io.StringIO(source.decode("utf-8", errors="replace"), newline="")
-    return [len(row) for row in csv.reader(text, delimiter=delimiter)]
+    return _fields_and_ends(csv.reader(text, delimiter=delimiter))
+
+
+def _fields_and_ends(reader: Any) -> tuple[list[int], list[int]]:
+    counts: list[int] = []
+    count = counts.append  # returns None: the comprehension keeps every record's end line
+    ends = [reader.line_num for row in reader if not count(len(row))]
+    return counts, ends
+
+
+def line_shifts(ends: list[int]) -> list[tuple[int, int]]:
+    """(row, offset) wherever the line a record starts on stops being its row number + offset."""
+    if not ends or ends[-1] == len(ends):
+        return []  # as many lines as records: each record is its own line
+    starts = pl.Series([0, *ends[:-1]], dtype=pl.Int64) + 1
+    offsets = starts - pl.int_range(1, len(ends) + 1, eager=True)
+    changed = offsets.diff().fill_null(offsets[0]) != 0
+    rows = pl.int_range(1, len(ends) + 1, eager=True).filter(changed)
+    return list(zip(rows.to_list(), offsets.filter(changed).to_list(), strict=True))
 
 
 def _sample_text(source: bytes | Path) -> str:
@@ -183,7 +206,7 @@ def read_delimited(path: Path, encoding: str, delimiter: str | None = None) -> R
                 hint="check the delimiter and quoting, or pass --delimiter",
                 location=Location(file=path),
             ) from exc
-        counts = counting.result()
+        counts, ends = counting.result()
     if max(counts, default=0) > frame.width or len(counts) != frame.height:
         # polars sizes the grid from the first record; a title line above the header makes it too
         # narrow. Such hand-made files are small, so the csv module builds the grid instead.
@@ -201,6 +224,7 @@ def read_delimited(path: Path, encoding: str, delimiter: str | None = None) -> R
             f"unterminated quote: the record from line {line} to the end of the file could not be read"
         )
         counts.append(frame.width)
+        ends.append(line + text.count("\n"))
     frame = frame.with_row_index(ROW_COLUMN, offset=1).with_columns(pl.col(ROW_COLUMN).cast(pl.Int64))
     frame = frame.select([*_grid_columns(frame.width - 1), ROW_COLUMN])
     frame, problems = _clean_cells(frame)
@@ -208,7 +232,14 @@ def read_delimited(path: Path, encoding: str, delimiter: str | None = None) -> R
     # A blank line has no fields at all; it is a blank row, not a ragged one.
     ragged = {row: n for row, n in enumerate(counts, start=1) if n not in (0, width)}
     return RawGrid(
-        frame, None, problems, field_counts=ragged, delimiter=delimiter, encoding=encoding, bad_rows=bad_rows
+        frame,
+        None,
+        problems,
+        field_counts=ragged,
+        delimiter=delimiter,
+        encoding=encoding,
+        bad_rows=bad_rows,
+        line_shifts=line_shifts(ends),
     )
 
 

@@ -22,6 +22,8 @@ def _no_alias_loader() -> type:
     import yaml
 
     class NoAliasLoader(yaml.SafeLoader):
+        record_lines: dict[int, int]  # id of each mapping built -> the line it starts on
+
         def compose_node(self, parent: Any, index: Any) -> Any:
             if self.check_event(yaml.AliasEvent):
                 event = self.peek_event()
@@ -32,13 +34,27 @@ def _no_alias_loader() -> type:
                 )
             return super().compose_node(parent, index)
 
+        def construct_yaml_map(self, node: Any) -> Any:
+            # Each mapping's first line, so a record's findings can point at it (issue 12).
+            data: dict[Any, Any] = {}
+            self.record_lines[id(data)] = node.start_mark.line + 1
+            yield data
+            data.update(self.construct_mapping(node))
+
+    NoAliasLoader.add_constructor("tag:yaml.org,2002:map", NoAliasLoader.construct_yaml_map)
     return NoAliasLoader
 
 
-def load_yaml_without_aliases(text: str, path: Path | str | None = None) -> Any:
-    """Parse YAML text, refusing aliases (a 377-byte alias bomb expands to gigabytes)."""
+def load_yaml_without_aliases(
+    text: str, path: Path | str | None = None, lines: dict[int, int] | None = None
+) -> Any:
+    """Parse YAML text, refusing aliases (a 377-byte alias bomb expands to gigabytes).
+
+    `lines`, when given, receives the line each mapping starts on, keyed by the mapping's `id`.
+    """
     loader = _no_alias_loader()(text)
     loader.name = str(path) if path is not None else "<yaml>"
+    loader.record_lines = lines if lines is not None else {}
     try:
         return loader.get_single_data()
     finally:
@@ -128,9 +144,10 @@ def read_records(path: Path, encoding: str) -> RawGrid:
     from appconsol.ingest.sniff import codec
 
     text = path.read_bytes().decode(codec(encoding), errors="replace")
+    lines: dict[int, int] = {}
     try:
         is_json = path.suffix.lower() == ".json"
-        data = json.loads(text) if is_json else load_yaml_without_aliases(text, path)
+        data = json.loads(text) if is_json else load_yaml_without_aliases(text, path, lines)
     except RecursionError as exc:
         raise InputFileError("the document is nested too deeply", location=Location(file=path)) from exc
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
@@ -140,7 +157,9 @@ def read_records(path: Path, encoding: str) -> RawGrid:
             f"not valid {path.suffix.lstrip('.').upper()}: {exc}".splitlines()[0],
             location=Location(file=path, line=line),
         ) from exc
-    records = [_flatten(r) for r in _records(data, path)]
+    found = _records(data, path)
+    starts = [lines.get(id(r)) for r in found]
+    records = [_flatten(r) for r in found]
     keys: dict[str, None] = {}
     for record in records:
         keys.update(dict.fromkeys(str(k) for k in record))
@@ -150,4 +169,16 @@ def read_records(path: Path, encoding: str) -> RawGrid:
     frame = pl.DataFrame(rows, schema=dict.fromkeys(columns, pl.String), orient="row")
     # Row numbers count records: the header is row 1 and the n-th record row n + 1.
     frame = frame.with_row_index(ROW_COLUMN, offset=1).with_columns(pl.col(ROW_COLUMN).cast(pl.Int64))
-    return RawGrid(frame.select([*columns, ROW_COLUMN]), None, encoding=encoding)
+    return RawGrid(
+        frame.select([*columns, ROW_COLUMN]), None, encoding=encoding, line_shifts=_line_shifts(starts)
+    )
+
+
+def _line_shifts(starts: list[int | None]) -> list[tuple[int, int]]:
+    """(row, offset) where a YAML record's first line stops being row + the offset before it."""
+    shifts, offset = [], 0
+    for row, line in enumerate(starts, start=2):  # the header is row 1; records have no line in JSON
+        if line is not None and line - row != offset:
+            offset = line - row
+            shifts.append((row, offset))
+    return shifts

@@ -253,9 +253,10 @@ def translate_values(
 def number_repeated_ids(apps: pl.DataFrame, live: pl.Expr, reason_column: str) -> pl.DataFrame:
     """Number repeated generated ids and reject repeated explicit ids, among live rows.
 
-    Same name twice in one body is a data-quality finding, not a reason to lose a row: the later
-    ones get `-2`, `-3` in file order, stable for the same file. A repeated explicit id is a
-    reject. Window functions over a million rows are slow, so they run only on the repeated keys.
+    Same name twice in one body is a data-quality finding, not a reason to lose a row: the copies
+    get `-2`, `-3` in the order of their other values (then file order), so moving rows keeps
+    each its id and its finding keys. A repeated explicit id is a reject (the first in the file is
+    kept). Window functions over a million rows are slow, so they run only on the repeated keys.
     """
     # One chunk: polars 1.3x panics ("assertion failed: i < self.len()") in is_duplicated over a
     # struct of multi-chunk columns when the repeats sit in the last chunk.
@@ -267,10 +268,20 @@ def number_repeated_ids(apps: pl.DataFrame, live: pl.Expr, reason_column: str) -
     subset = keyed.filter(repeated & keyed["__live"])
     occurrence = pl.int_range(pl.len()).over("organisation", "app_id")
     first_row = pl.col(ROW_COLUMN).first().over("organisation", "app_id")
+    skip = {ROW_COLUMN, "organisation", "app_id", "app_id_generated", "__live", reason_column}
+    content = [c for c in subset.columns if c not in skip]
+    subset = (
+        subset.with_columns(
+            (pl.struct(content).struct.json_encode() if content else pl.lit("")).alias("__content")
+        )
+        .sort("__content", ROW_COLUMN)
+        .with_columns(occurrence.alias("__by_content"))
+        .sort(ROW_COLUMN)
+    )
     subset = subset.select(
         ROW_COLUMN,
-        pl.when(pl.col("app_id_generated") & (occurrence > 0))
-        .then(pl.concat_str(pl.col("app_id"), pl.lit("-"), (occurrence + 1).cast(pl.String)))
+        pl.when(pl.col("app_id_generated") & (pl.col("__by_content") > 0))
+        .then(pl.concat_str(pl.col("app_id"), pl.lit("-"), (pl.col("__by_content") + 1).cast(pl.String)))
         .otherwise(pl.col("app_id"))
         .alias("__new_id"),
         pl.when(~pl.col("app_id_generated") & (occurrence > 0))

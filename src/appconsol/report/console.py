@@ -190,6 +190,16 @@ def plan_lines(plan: PlanSummary) -> list[str]:
         f"  one-off cost {money(plan.one_off_cost)}; annual saving {money(plan.annual_saving)}; "
         f"NPV {plan.horizon_short}y {money(plan.npv_short)}, {plan.horizon_long}y {money(plan.npv_long)}",
     ]
+    if plan.dispositions:  # needs-assessment is no decision: counted apart from retain
+        decided = sorted(
+            ((d, n) for d, n in plan.dispositions.items() if d != "needs-assessment"),
+            key=lambda x: (-x[1], x[0]),
+        )
+        lines.append(
+            "  dispositions: "
+            + (", ".join(f"{d} {n:,}" for d, n in decided) or "none")
+            + f"; needs assessment {plan.dispositions.get('needs-assessment', 0):,}"
+        )
     if plan.missing:
         lines.append(f"  not in the store (sheets say so): {', '.join(plan.missing)}")
     return lines

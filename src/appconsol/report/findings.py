@@ -79,6 +79,7 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
             "file": relative_path(finding.source_file),
             "sheet": finding.source_sheet,
             "row": finding.source_row,
+            "line": finding.line,
         },
         "evidence": finding.evidence,
         "status": status(finding),
@@ -200,10 +201,13 @@ def render_github(result: CheckResult) -> str:
         properties = []
         if f.source_file:
             properties.append(f"file={_escape_property(relative_path(f.source_file) or '')}")
-            if f.source_row is not None:
-                properties.append(f"line={f.source_row}")
+            if f.line is not None:
+                properties.append(f"line={f.line}")
         properties.append(f"title={_escape_property(f'{f.rule} {f.rule_name}')}")
-        where = f" ({f.organisation} / {f.app_id})" if f.app_id else ""
+        about = f"{f.organisation} / {f.app_id}" if f.app_id else ""
+        if f.line != f.source_row and f"row {f.source_row}" not in f.message:
+            about = ", ".join(filter(None, [about, f"row {f.source_row}"]))  # the record, off its line
+        where = f" ({about})" if about else ""
         lines.append(
             f"::{_GITHUB_LEVEL[f.severity]} {','.join(properties)}::{_escape_data(f.message + where)}"
         )
@@ -229,7 +233,10 @@ def summary_line(result: CheckResult) -> str:
         )
     if result.baseline_written:
         path, written = result.baseline_written
-        parts.append(f"wrote {written} key(s) to {path}")
+        kept, dropped = result.baseline_kept
+        merged = [f"kept {kept} of rules or files not checked"] if kept else []
+        merged += [f"dropped {dropped} of rules or files that are gone"] if dropped else []
+        parts.append(f"wrote {written} key(s) to {path}" + (f" ({', '.join(merged)})" if merged else ""))
     if counts["errors"]:
         parts.append(f"{counts['errors']} could not run")
     rules = len(result.rules)

@@ -20,9 +20,8 @@ if TYPE_CHECKING:
 
 
 def _case_name(finding: Finding) -> str:
+    # No row or line: a test's name must stay the same when rows move, so CI can follow it.
     where = relative_path(finding.source_file) or ""
-    if finding.source_row is not None:
-        where += f":{finding.source_row}"
     subject = finding.app_id or finding.subject
     return f"{where} {subject}".strip()
 

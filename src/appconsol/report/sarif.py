@@ -42,7 +42,7 @@ def _location(finding: Finding) -> dict[str, Any]:
     location: dict[str, Any] = {
         "physicalLocation": {
             "artifactLocation": {"uri": artifact_uri(finding.source_file)},
-            "region": {"startLine": max(finding.source_row or 1, 1)},
+            "region": {"startLine": max(finding.line or 1, 1)},
         }
     }
     if finding.organisation:
@@ -73,6 +73,7 @@ def render_sarif(result: CheckResult) -> str:
                 "organisation": finding.organisation,
                 "app_id": finding.app_id,
                 "sheet": finding.source_sheet,
+                "row": finding.source_row,
                 "evidence": finding.evidence,
             },
         }

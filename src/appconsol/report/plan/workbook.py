@@ -101,6 +101,7 @@ class PlanSummary:
     sheets: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     preferred: str = ""  # the preferred option, whose figures the totals above are
+    dispositions: dict[str, int] = field(default_factory=dict)  # applications per disposition
 
 
 def check_writable(output: Path) -> None:
@@ -153,6 +154,7 @@ def write_plan(
         sheets=sheets,
         missing=sorted(data.missing),
         preferred=best.name,
+        dispositions=dict(data.dispositions.group_by("disposition").len().sort("disposition").iter_rows()),
     )
 
 

@@ -186,6 +186,11 @@ DISPOSITION_FACTS = Table(
             "The SaaS or vendor-hosted edition of its product (lists.yaml saas_vendors).",
         ),
         Column("saas_model", "VARCHAR", "saas (multi-tenant) or hosted (vendor-run, single tenant)."),
+        Column(
+            "saas_vendor_wide",
+            "BOOLEAN",
+            "The edition comes from the vendor's entry for all its products, not one naming this product.",
+        ),
         Column("in_house", "BOOLEAN", "Built or run in house."),
         Column("commodity_capability", "VARCHAR", "A commodity capability it serves (lists.yaml), if any."),
         Column("capability_known", "BOOLEAN", "At least one of its capabilities maps onto the taxonomy."),
@@ -283,7 +288,8 @@ WITH comp AS (
 ), saas_matches AS (
   -- A product's own entry first, else its vendor's entry for all its products.
   SELECT k.organisation, k.app_id, k.vendor_key, k.product_key,
-         coalesce(p.edition, v.edition) AS saas_edition, coalesce(p.model, v.model) AS saas_model
+         coalesce(p.edition, v.edition) AS saas_edition, coalesce(p.model, v.model) AS saas_model,
+         p.edition IS NULL AS saas_vendor_wide
   FROM product_keys k
   LEFT JOIN saas_editions p ON p.product_key = k.product_key
   LEFT JOIN saas_editions v ON v.vendor_key = k.vendor_key AND v.product_key IS NULL
@@ -304,7 +310,7 @@ WITH comp AS (
          coalesce(comp.matched, 0) > 0 AS stack_known,
          coalesce(comp.virtualised, false) AS virtualised,
          l.score AS legacy_score, l.rag AS legacy_rag, l.scarce_languages,
-         k.vendor_key, s.product_key, s.saas_edition, s.saas_model,
+         k.vendor_key, s.product_key, s.saas_edition, s.saas_model, s.saas_vendor_wide,
          coalesce(k.vendor_key = 'in-house', false) AS in_house,
          caps.commodity_capability, coalesce(caps.capability_known, false) AS capability_known,
          nullif(regexp_extract(lower(concat_ws(' ', a.name, a.description, a.unmapped::VARCHAR)), $hardware, 1), '')

@@ -442,3 +442,19 @@ def test_a_yaml_inventory_is_annotated_at_each_record_s_first_line(tmp_path):
     (owner,) = [f for f in document["findings"] if f["rule"] == "DQ001" and f["application"] == "Intranet"]
     assert owner["location"]["row"] == 3  # the header is row 1, the second record row 3
     assert inventory.read_text().splitlines()[owner["location"]["line"] - 1] == "  - name: Intranet"
+
+
+def test_a_json_inventory_is_annotated_at_each_record_s_opening_brace(tmp_path):
+    records = [
+        {"name": "Payroll", "vendor": "Zellis", "business_owner": "Jo Bloggs", "lifecycle": "active"},
+        {"name": "Intranet", "vendor": "Acme", "lifecycle": "active", "tags": {"team": "web", "tier": 3}},
+    ]
+    inventory = tmp_path / "kennet.json"
+    inventory.write_text(json.dumps({"applications": records}, indent=2), encoding="utf-8")
+    (tmp_path / "organisations.yaml").write_text(ORGANISATIONS.format(name="kennet.json"))
+    _code, document = _check_json(str(inventory), *SELECTION)
+    (owner,) = [f for f in document["findings"] if f["rule"] == "DQ001" and f["application"] == "Intranet"]
+    lines = inventory.read_text().splitlines()
+    assert owner["location"]["row"] == 3
+    assert lines[owner["location"]["line"] - 1].strip() == "{"
+    assert lines[owner["location"]["line"]].strip() == '"name": "Intranet",'

@@ -28,7 +28,8 @@ def _invoke(*args: str):
 
 def test_the_builtin_pack_loads_without_warnings():
     assert [str(n) for n in PACK.notices] == []
-    assert [r.code for r in BUILTIN if r.category == "data-quality"] == [f"DQ{n:03}" for n in range(1, 11)]
+    # DQ011 (a file without rows) and DQ012 (most rows rejected) joined the pack in issue 12.
+    assert [r.code for r in BUILTIN if r.category == "data-quality"] == [f"DQ{n:03}" for n in range(1, 13)]
     assert all(r.builtin for r in BUILTIN)
 
 
@@ -139,7 +140,7 @@ def test_ci_example_commands_run(tmp_path, monkeypatch):
 def test_pre_commit_hooks_call_real_commands():
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
     assert {h["id"]: h["entry"] for h in hooks} == {
-        "appconsol-check": "appconsol check",
+        "appconsol-check": "appconsol check -f concise",  # file:line: CODE message (issue 12)
         "appconsol-rules-test": "appconsol rules test",
     }
     for hook in hooks:

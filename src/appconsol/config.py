@@ -1,10 +1,10 @@
 """appconsol.toml: find it, read it, validate it, and apply it to a rule pack.
 
-The file is found by walking up from the working directory (`--config` overrides). Unknown keys
-are warnings with file:line, so a config written for a newer appconsol still works; a value of
-the wrong type, an unknown rule code or parameter, or a selector that matches no rule is a
-`ConfigError` with file:line (exit 2). A misspelt parameter is an error rather than a warning on
-purpose: ignoring it would silently run the rule with its default.
+The file is found by walking up from the working directory (`--config` overrides). An unknown
+key or table, a value of the wrong type, an unknown rule code or parameter, or a selector that
+matches no rule is a `ConfigError` with file:line and, for a misspelling, the key meant (exit 2):
+a misspelt setting silently ignored would run the check with a default the user did not choose.
+The analysis sections ([reference], [legacy], ...) are checked by their own steps.
 
     as_of = 2026-11-25                 # judge the data as of this date (default: today)
     rules_dirs = ["rules"]             # your own rule folders, relative to this file
@@ -27,6 +27,7 @@ purpose: ignoring it would silently run the rule with its default.
 
     [check]
     fail_on = "warning"
+    baseline = "appconsol-baseline.json"   # default: this file beside appconsol.toml, if it exists
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ TOP_KEYS = ("as_of", "rules_dirs", "rules", "waivers", "check", "load", *ANALYSI
 RULES_KEYS = ("select", "ignore", "time_limit", "memory_limit")
 OVERRIDE_KEYS = ("severity", "parameters")
 WAIVER_KEYS = ("rule", "key", "reason", "expires")
-CHECK_KEYS = ("fail_on",)
+CHECK_KEYS = ("fail_on", "baseline")
 LOAD_KEYS = ("mappings",)
 MAPPING_GLOB_KEYS = ("glob", "mapping")
 _KEY = r"(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')"
@@ -109,6 +110,7 @@ class Config:
     overrides: dict[str, RuleOverride] = field(default_factory=dict)
     waivers: list[Waiver] = field(default_factory=list)
     fail_on: str | None = None
+    baseline: Path | None = None  # [check] baseline, relative to this file
     rule_time_limit: Any = None  # [rules] time_limit and memory_limit, as written (see limits())
     rule_memory_limit: Any = None
     mappings: list[MappingGlob] = field(default_factory=list)
@@ -265,7 +267,7 @@ def _read(config: Config, data: dict[str, Any]) -> None:
     def fail(message: str, *where: Any) -> ConfigError:
         return ConfigError(message, location=config.location(*where))
 
-    _warn_unknown(config, data, TOP_KEYS, ())
+    _refuse_unknown(config, data, TOP_KEYS, ())
     if "as_of" in data:
         value = data["as_of"]
         if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
@@ -300,13 +302,15 @@ def _read(config: Config, data: dict[str, Any]) -> None:
     for code, body in rules.items():
         if code in RULES_KEYS:
             continue
+        if not isinstance(body, dict) and not re.fullmatch(r"[A-Z]+[0-9]+", code):
+            _refuse_unknown(config, {code: body}, RULES_KEYS, ("rules",))
         if not isinstance(body, dict):
             raise fail(
                 f"rules.{code} must be a table such as [rules.{code}] with severity or parameters",
                 "rules",
                 code,
             )
-        _warn_unknown(config, body, OVERRIDE_KEYS, ("rules", code))
+        _refuse_unknown(config, body, OVERRIDE_KEYS, ("rules", code))
         severity = body.get("severity")
         if severity is not None and severity not in ("error", "warning", "info"):
             raise fail(f"severity {severity!r} must be error, warning or info", "rules", code, "severity")
@@ -320,7 +324,7 @@ def _read(config: Config, data: dict[str, Any]) -> None:
     for i, waiver in enumerate(waivers):
         if not isinstance(waiver, dict):
             raise fail("each waiver must be a table", "waivers", i)
-        _warn_unknown(config, waiver, WAIVER_KEYS, ("waivers", i))
+        _refuse_unknown(config, waiver, WAIVER_KEYS, ("waivers", i))
         for key in ("rule", "key", "reason"):
             if not isinstance(waiver.get(key), str) or not waiver[key].strip():
                 raise fail(f"waiver needs '{key}' (text)", "waivers", i, key)
@@ -346,11 +350,15 @@ def _read(config: Config, data: dict[str, Any]) -> None:
     check = data.get("check", {})
     if not isinstance(check, dict):
         raise fail("[check] must be a table", "check")
-    _warn_unknown(config, check, CHECK_KEYS, ("check",))
+    _refuse_unknown(config, check, CHECK_KEYS, ("check",))
     if "fail_on" in check:
         if check["fail_on"] not in ("error", "warning", "info", "never"):
             raise fail("check.fail_on must be error, warning, info or never", "check", "fail_on")
         config.fail_on = check["fail_on"]
+    if "baseline" in check:
+        if not isinstance(check["baseline"], str) or not check["baseline"].strip():
+            raise fail("check.baseline must be the path of a baseline file", "check", "baseline")
+        config.baseline = config.path.parent / check["baseline"]
     _read_load(config, data.get("load", {}), fail)
 
 
@@ -358,7 +366,7 @@ def _read_load(config: Config, load: Any, fail: Any) -> None:
     """[load]: `[[load.mappings]]` tables of glob and mapping file, checked to exist."""
     if not isinstance(load, dict):
         raise fail("[load] must be a table", "load")
-    _warn_unknown(config, load, LOAD_KEYS, ("load",))
+    _refuse_unknown(config, load, LOAD_KEYS, ("load",))
     mappings = load.get("mappings", [])
     if not isinstance(mappings, list):
         raise fail("load.mappings must be an array of tables ([[load.mappings]])", "load", "mappings")
@@ -367,7 +375,7 @@ def _read_load(config: Config, load: Any, fail: Any) -> None:
         where = ("load", "mappings", i)
         if not isinstance(item, dict):
             raise fail("each [[load.mappings]] must be a table with glob and mapping", *where)
-        _warn_unknown(config, item, MAPPING_GLOB_KEYS, where)
+        _refuse_unknown(config, item, MAPPING_GLOB_KEYS, where)
         for key in MAPPING_GLOB_KEYS:
             if not isinstance(item.get(key), str) or not item[key].strip():
                 raise fail(f"[[load.mappings]] needs '{key}' (text)", *where, key)
@@ -381,15 +389,45 @@ def _read_load(config: Config, load: Any, fail: Any) -> None:
         config.mappings.append(MappingGlob(item["glob"].strip(), mapping))
 
 
-def _warn_unknown(config: Config, data: dict[str, Any], known: Sequence[str], where: tuple[Any, ...]) -> None:
+def _refuse_unknown(
+    config: Config, data: dict[str, Any], known: Sequence[str], where: tuple[Any, ...]
+) -> None:
+    """An unknown key or table is an error naming its line and the key meant, as ruff does.
+
+    A misspelt key silently ignored is a setting the user believes is in force (`failon`, a
+    `[rule]` table): stopping is kinder than a warning nobody reads in a CI log.
+    """
     for key in data:
-        if key not in known:
-            config.notices.append(
-                Notice(
-                    f"unknown key '{key}' ignored (known here: {', '.join(known)})",
-                    config.location(*where, key),
-                )
-            )
+        if key in known:
+            continue
+        kind = "table" if isinstance(data[key], dict) else "key"
+        section = f" in [{'.'.join(str(w) for w in where if not isinstance(w, int))}]" if where else ""
+        name = (
+            f"[{'.'.join((*(str(w) for w in where if not isinstance(w, int)), key))}]"
+            if kind == "table"
+            else f"'{key}'"
+        )
+        guess = suggest(key, known)
+        raise ConfigError(
+            f"unknown {kind} {name}{section if kind == 'key' else ''}"
+            + (f"; did you mean '{guess}'?" if guess else ""),
+            hint=f"the keys allowed here are {', '.join(known)}",
+            location=config.location(*where, key),
+        )
+
+
+def suggest(word: str, choices: Sequence[str]) -> str | None:
+    """The choice `word` most likely misspells (same letters apart from case, - and _; else close)."""
+    import difflib
+
+    def squash(text: str) -> str:
+        return text.lower().replace("-", "").replace("_", "")
+
+    same = [c for c in choices if squash(c) == squash(word)]
+    if same:
+        return same[0]
+    close = difflib.get_close_matches(word.lower(), [c.lower() for c in choices], n=1, cutoff=0.6)
+    return next((c for c in choices if close and c.lower() == close[0]), None)
 
 
 def key_lines(text: str) -> dict[tuple[Any, ...], int]:

@@ -69,6 +69,7 @@ def map_application_capabilities(ctx: StepContext) -> None:
         ctx.con, "SELECT DISTINCT capability FROM app_capabilities WHERE capability IS NOT NULL ORDER BY 1"
     )["capability"].to_list()
     rows: list[tuple[str, str | None, str | None, float | None, str | None, str]] = []
+    mapper.prime(texts)
     for text in texts:
         match = mapper.map(text)
         label = mapper.normalise(text) or " ".join(str(text).lower().split())

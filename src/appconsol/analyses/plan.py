@@ -288,9 +288,12 @@ def _timed_and_costed(
     c = pl.col
     actions = actions.with_columns(
         c("action").is_in(list(MIGRATING)).alias("migrates"),
-        pl.concat_str(pl.lit("PA-"), (c("organisation") + pl.lit("|") + c("app_id")))
-        .map_elements(lambda text: action_id(*text[3:].split("|", 1)), return_dtype=pl.String)
-        .alias("action_id"),
+    ).with_columns(
+        pl.Series(
+            "action_id",
+            [action_id(o, i) for o, i in zip(actions["organisation"], actions["app_id"], strict=True)],
+            dtype=pl.String,
+        )
     )
     migrating = actions.filter(c("migrates")).sort("action_id")
     current = financial_year(ctx.as_of)

@@ -140,6 +140,13 @@ def assign_waves(
             depends_on[a.action_id].add(b.action_id)
             dependents[b.action_id].add(a.action_id)
     items = {w.action_id: w for w in actions}
+    done: dict[str, int] = {}
+    if not max_per_year:
+        # Without a yearly cap an action's wave depends only on what it depends on: one with no
+        # dependency either way keeps its desired year, and only the others need the ordering.
+        linked = depends_on.keys() | dependents.keys()
+        done = {aid: w.desired_year for aid, w in items.items() if aid not in linked}
+        items = {aid: w for aid, w in items.items() if aid in linked}
     waiting = {aid: len(depends_on.get(aid, ())) for aid in items}
 
     def priority(aid: str) -> tuple[int, dt.date, str]:
@@ -148,7 +155,6 @@ def assign_waves(
 
     ready = [priority(aid) for aid, n in waiting.items() if n == 0]
     heapq.heapify(ready)
-    done: dict[str, int] = {}
     notes: dict[str, list[str]] = defaultdict(list)
     load: dict[int, int] = defaultdict(int)
     remaining = set(items)

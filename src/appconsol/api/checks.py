@@ -4,18 +4,32 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from appconsol.api.results import CheckResult
 from appconsol.api.settings import builtin_steps, mapping_chooser, resolve_as_of, settings_from
-from appconsol.errors import ConfigError, Notice
+from appconsol.errors import AppconsolError, ConfigError, Notice
 
 if TYPE_CHECKING:
     from appconsol.config import Config
     from appconsol.engine.steps import Step
 
 FAIL_ON_DEFAULT = "error"
+REJECTED_SHARE_RULE = "DQ012"  # fails a file when more than its max_share of rows were rejected
+DEFAULT_BASELINE = "appconsol-baseline.json"
+
+
+def find_baseline(settings: Config) -> Path | None:
+    """`[check] baseline`, else appconsol-baseline.json beside appconsol.toml or here, if it exists."""
+    if settings.baseline is not None:
+        return settings.baseline
+    folder = settings.path.parent if settings.path is not None else Path.cwd()
+    candidate = folder / DEFAULT_BASELINE
+    if candidate.is_file():
+        return candidate.relative_to(Path.cwd()) if candidate.is_relative_to(Path.cwd()) else candidate
+    return None
 
 
 def check(
@@ -29,7 +43,9 @@ def check(
     as_of: dt.date | None = None,
     fail_on: str | None = None,
     baseline: Path | None = None,
+    default_baseline: bool = True,
     write_baseline: Path | None = None,
+    max_rejected_share: float | None = None,
     day_first: bool = True,
     mapping: Path | None = None,
     sheet: str | None = None,
@@ -46,6 +62,8 @@ def check(
     Findings' files are relative to `root` (default: the git top level, else the working
     directory) and their lines are physical lines; a baseline is compared and written only for
     the rules and files that ran.
+    Without `baseline`, the baseline is `[check] baseline`, else `appconsol-baseline.json` beside
+    appconsol.toml (or in the working directory) when it exists, unless `default_baseline` is False.
     """
     from appconsol.api.locations import file_name_notices, locate_findings, repository_root, run_scope
     from appconsol.engine.baseline import compare_with_baseline, read_baseline, upgrade_hint
@@ -67,6 +85,22 @@ def check(
     limits = settings.limits()
     pack = load_rules([*settings.rules_dirs, *rules_dirs], steps=steps, limits=limits)
     configured = settings.configure(pack, select=select, ignore=ignore)
+    if max_rejected_share is not None:  # the command line's word for DQ012's max_share
+        if not 0 <= max_rejected_share <= 1:
+            raise ConfigError(
+                f"--max-rejected-share {max_rejected_share} must be a share between 0 and 1",
+                hint="write 0.2 for 20%",
+            )
+        configured = [
+            replace(c, parameters={**c.parameters, "max_share": max_rejected_share})
+            if c.code == REJECTED_SHARE_RULE
+            else c
+            for c in configured
+        ]
+    if baseline is None and default_baseline:
+        baseline = find_baseline(settings)
+        if baseline is not None and write_baseline is not None and not baseline.is_file():
+            baseline = None  # writing the configured baseline for the first time
     accepted = read_baseline(baseline) if baseline else None
     when = resolve_as_of(as_of, settings)
     root = repository_root(root)
@@ -110,3 +144,23 @@ def check(
         result.baseline_written = (write_baseline, written.written)
         result.baseline_kept = (written.kept, written.dropped)
     return result
+
+
+def setup_failure(
+    error: AppconsolError, *, fail_on: str | None = None, as_of: dt.date | None = None
+) -> CheckResult:
+    """A check result for a run stopped before anything ran (config, rule file, baseline).
+
+    Nothing was loaded or checked; the result holds only the error, so each requested output
+    (SARIF, JUnit, annotations...) can still be written for the next CI step and exits 2.
+    """
+    import polars as pl
+
+    from appconsol.config import Config
+    from appconsol.engine.runner import RunResult
+
+    run = RunResult("", as_of or dt.date.today(), [], pl.DataFrame())
+    chosen = fail_on if fail_on in ("error", "warning", "info", "never") else FAIL_ON_DEFAULT
+    # A RulePackError holds one error per rule file, each with its own file:line.
+    errors = list(getattr(error, "problems", None) or [error])
+    return CheckResult(run, None, chosen, Config(), setup_errors=errors)

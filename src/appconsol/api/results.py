@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from appconsol.engine.loader import RulePack
     from appconsol.engine.model import ConfiguredRule, RuleFailure
     from appconsol.engine.runner import RunResult
-    from appconsol.errors import Notice, RuleError
+    from appconsol.errors import AppconsolError, Notice, RuleError
     from appconsol.ingest.load import InventoryRead, LoadReport
     from appconsol.report.plan.workbook import PlanSummary
 
@@ -75,6 +75,11 @@ class CheckResult:
     fixed: list[dict[str, Any]] = field(default_factory=list)
     baseline_path: Path | None = None
     baseline_written: tuple[Path, int] | None = None
+    # The lowest severity github/sarif/gitlab/concise outputs show; findings that count always show.
+    annotate_from: str = "info"
+    # What stopped the run before anything ran (a config or rule file error), so the requested
+    # outputs can still be written (see `appconsol.api.checks.setup_failure`).
+    setup_errors: list[AppconsolError] = field(default_factory=list)
     baseline_kept: tuple[int, int] = (0, 0)  # entries kept (rules or files not checked), dropped (gone)
     # Timings make identical runs differ byte for byte: machine formats show them only on request.
     profile: bool = False
@@ -91,7 +96,7 @@ class CheckResult:
     def errors(self) -> list[str]:
         """Everything that could not run, one line each."""
         loads = [str(f.error) for f in self.load_report.failures] if self.load_report else []
-        return loads + [str(f) for f in self.run.failures]
+        return [str(e) for e in self.setup_errors] + loads + [str(f) for f in self.run.failures]
 
     @property
     def counting(self) -> int:

@@ -7,8 +7,16 @@ from pathlib import Path
 
 import click
 
-from appconsol.cli.common import echo, finish, progress_printer, say_all, stderr
-from appconsol.cli.options import as_of_option, config_option, db_option, format_option, rules_dir_option
+from appconsol.cli.common import echo, finish, say_all, stderr
+from appconsol.cli.options import (
+    as_of_option,
+    config_option,
+    db_option,
+    format_option,
+    quiet_option,
+    rules_dir_option,
+)
+from appconsol.cli.progress import progress_display
 
 
 @click.command()
@@ -26,6 +34,7 @@ from appconsol.cli.options import as_of_option, config_option, db_option, format
     help="Memory DuckDB may use during the run (it spills to disk beyond it); raise it for very large "
     "stores [env: APPCONSOL_DUCKDB_MEMORY].",
 )
+@quiet_option
 def analyse(
     db: Path,
     as_of: dt.datetime | None,
@@ -34,6 +43,7 @@ def analyse(
     fmt: str,
     profile: bool,
     duckdb_memory: str,
+    quiet: bool,
 ) -> None:
     """Run every analysis step and the whole rule pack over a store, and summarise the result.
 
@@ -50,14 +60,15 @@ def analyse(
     from appconsol.report.console_analysis import print_analysis
     from appconsol.report.findings import render_profile
 
-    result = run_analysis(
-        db,
-        as_of=as_of.date() if as_of else None,
-        config=config_path,
-        rules_dirs=rules_dirs,
-        progress=progress_printer() if fmt == "human" else None,
-        memory_limit=duckdb_memory,
-    )
+    with progress_display(quiet) as progress:
+        result = run_analysis(
+            db,
+            as_of=as_of.date() if as_of else None,
+            config=config_path,
+            rules_dirs=rules_dirs,
+            progress=progress,
+            memory_limit=duckdb_memory,
+        )
     say_all("Warning", result.notices)
     say_all("Error", result.errors)
     if fmt == "json":

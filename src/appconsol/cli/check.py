@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -13,12 +14,15 @@ from appconsol.cli.options import (
     as_of_option,
     check_db_option,
     config_option,
-    format_option,
     month_first_option,
     reading_options,
     rules_dir_option,
 )
 from appconsol.report.formats import CHECK_FORMATS
+
+if TYPE_CHECKING:
+    from appconsol.api.results import CheckResult
+    from appconsol.report.formats import OutputSpec
 
 
 def selectors(values: tuple[str, ...]) -> list[str]:
@@ -28,12 +32,31 @@ def selectors(values: tuple[str, ...]) -> list[str]:
 
 @click.command()
 @click.argument("inventories", nargs=-1, required=True, type=click.Path(path_type=Path))
-@format_option(*CHECK_FORMATS, envvar="APPCONSOL_FORMAT")
+@click.option(
+    "-f",
+    "--format",
+    "formats",
+    multiple=True,
+    metavar="FMT[=PATH]",
+    shell_complete=lambda _ctx, _param, incomplete: [f for f in CHECK_FORMATS if f.startswith(incomplete)],
+    envvar="APPCONSOL_FORMAT",
+    help=f"Output format: {', '.join(CHECK_FORMATS)} (default: human). Repeat it for several outputs "
+    "in one run, each but one written to a file: -f sarif=appconsol.sarif -f github [env: APPCONSOL_FORMAT].",
+)
 @click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the output to this file instead of stdout.",
+    help="Write the (single) output to this file instead of stdout.",
+)
+@click.option(
+    "--annotate-from",
+    type=click.Choice(["error", "warning", "info"]),
+    default="info",
+    show_default=True,
+    envvar="APPCONSOL_ANNOTATE_FROM",
+    help="Lowest severity written to github, sarif, gitlab and concise outputs; findings that count "
+    "at --fail-on are always written [env: APPCONSOL_ANNOTATE_FROM].",
 )
 @click.option(
     "--fail-on",
@@ -44,12 +67,23 @@ def selectors(values: tuple[str, ...]) -> list[str]:
 @click.option(
     "--baseline",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Count only findings whose keys are not in this baseline file; report the ones fixed.",
+    help="Count only findings whose keys are not in this baseline file; report the ones fixed "
+    "(default: [check] baseline, else appconsol-baseline.json beside appconsol.toml or here, if it exists).",
+)
+@click.option(
+    "--no-baseline", is_flag=True, help="Compare with no baseline, not even appconsol-baseline.json."
 )
 @click.option(
     "--write-baseline",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the keys of the current findings to this file (and accept them: exit 0 unless errors).",
+)
+@click.option(
+    "--max-rejected-share",
+    type=click.FloatRange(0, 1),
+    envvar="APPCONSOL_MAX_REJECTED_SHARE",
+    help="Fail a file (rule DQ012, an error) when more than this share of its rows cannot be loaded "
+    "(default: [rules.DQ012] max_share, else 0.2) [env: APPCONSOL_MAX_REJECTED_SHARE].",
 )
 @click.option(
     "--root",
@@ -77,11 +111,14 @@ def selectors(values: tuple[str, ...]) -> list[str]:
 @reading_options
 def check(
     inventories: tuple[Path, ...],
-    fmt: str,
+    formats: tuple[str, ...],
     output: Path | None,
+    annotate_from: str,
     fail_on: str | None,
     baseline: Path | None,
+    no_baseline: bool,
     write_baseline: Path | None,
+    max_rejected_share: float | None,
     root: Path | None,
     rules_dirs: tuple[Path, ...],
     select: tuple[str, ...],
@@ -101,46 +138,75 @@ def check(
     (usage, config, a rule file, an unreadable inventory, a rule that fails). With --baseline only
     findings not in the baseline count. The summary goes to stderr.
 
-    Example: appconsol check inventories/*.xlsx -f sarif -o appconsol.sarif --baseline baseline.json
+    Example: appconsol check inventories/ -f github -f sarif=appconsol.sarif --baseline appconsol-baseline.json
     """
     from appconsol.api import check as run_check
+    from appconsol.api.checks import setup_failure
+    from appconsol.errors import AppconsolError
     from appconsol.report.findings import render_profile, summary_line
-    from appconsol.report.formats import render_check
+    from appconsol.report.formats import parse_outputs
 
-    result = run_check(
-        inventories,
-        db=db,
-        config=config_path,
-        rules_dirs=rules_dirs,
-        select=selectors(select),
-        ignore=selectors(ignore),
-        as_of=as_of.date() if as_of else None,
-        fail_on=fail_on,
-        baseline=baseline,
-        write_baseline=write_baseline,
-        day_first=not month_first,
-        mapping=mapping,
-        sheet=sheet,
-        header_row=header_row,
-        progress=progress_printer() if fmt == "human" else None,
-        profile=profile,
-        root=root,
-    )
+    try:
+        outputs = parse_outputs(formats, output)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    on_stdout = next((o.fmt for o in outputs if o.path is None), None)
+    try:
+        result = run_check(
+            inventories,
+            db=db,
+            config=config_path,
+            rules_dirs=rules_dirs,
+            select=selectors(select),
+            ignore=selectors(ignore),
+            as_of=as_of.date() if as_of else None,
+            fail_on=fail_on,
+            baseline=baseline,
+            default_baseline=not no_baseline,
+            write_baseline=write_baseline,
+            max_rejected_share=max_rejected_share,
+            day_first=not month_first,
+            mapping=mapping,
+            sheet=sheet,
+            header_row=header_row,
+            progress=progress_printer() if on_stdout == "human" else None,
+            profile=profile,
+            root=root,
+        )
+    except AppconsolError as exc:
+        # Still write every requested output, so the next CI step (an upload) finds its file.
+        failed = setup_failure(exc, fail_on=fail_on, as_of=as_of.date() if as_of else None)
+        failed.annotate_from = annotate_from
+        _write_outputs(failed, outputs, skip_human=True)
+        stderr(f"Error: {exc}")
+        finish(failed.exit_code)
+    result.annotate_from = annotate_from
+    if baseline is None and result.baseline_path is not None:
+        stderr(f"Note: compared with the baseline {result.baseline_path} (--no-baseline to ignore it)")
     say_all("Warning", result.notices)
     if result.load_report:
         say_all("Note", result.load_report.notes)
     say_all("Error", result.errors)
-    payload = render_check(result, fmt, color=output is None and sys.stdout.isatty())
-    if output is not None:
-        from appconsol.store.artefact import write_text
-
-        write_text(output, payload)
-    else:
-        echo(payload, nl=False)
+    _write_outputs(result, outputs)
     if profile:
         stderr(render_profile(result.run))
     stderr(summary_line(result))
     finish(result.exit_code)
+
+
+def _write_outputs(result: CheckResult, outputs: list[OutputSpec], *, skip_human: bool = False) -> None:
+    """Render the result in each requested format, to its file or stdout."""
+    from appconsol.report.formats import render_check
+    from appconsol.store.artefact import write_text
+
+    for spec in outputs:
+        if skip_human and spec.fmt == "human":
+            continue  # the error line on stderr says it all
+        payload = render_check(result, spec.fmt, color=spec.path is None and sys.stdout.isatty())
+        if spec.path is not None:
+            write_text(spec.path, payload)
+        else:
+            echo(payload, nl=False)
 
 
 COMMANDS = (check,)

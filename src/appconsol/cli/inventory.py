@@ -7,15 +7,17 @@ from pathlib import Path
 
 import click
 
-from appconsol.cli.common import echo, finish, progress_printer, say_all, stderr
+from appconsol.cli.common import echo, finish, say_all, stderr
 from appconsol.cli.options import (
     as_of_option,
     config_option,
     db_option,
     format_option,
     month_first_option,
+    quiet_option,
     reading_options,
 )
+from appconsol.cli.progress import progress_display
 
 
 @click.command()
@@ -39,6 +41,7 @@ from appconsol.cli.options import (
 @as_of_option
 @config_option
 @click.option("--dry-run", is_flag=True, help="Run the whole load and report it, storing nothing.")
+@quiet_option
 def load(
     inventories: tuple[Path, ...],
     db: Path,
@@ -53,6 +56,7 @@ def load(
     as_of: dt.datetime | None,
     config_path: Path | None,
     dry_run: bool,
+    quiet: bool,
 ) -> None:
     """Load inventory files (xlsx, xlsm, csv, tsv) or folders of them into the store.
 
@@ -64,22 +68,23 @@ def load(
     from appconsol.api import load as load_files
     from appconsol.report.console import console, print_load
 
-    result = load_files(
-        inventories,
-        db=db,
-        config=config_path,
-        as_of=as_of.date() if as_of else None,
-        organisation=organisation,
-        partnership=partnership,
-        mapping=mapping,
-        orgs_file=orgs_file,
-        sheet=sheet,
-        header_row=header_row,
-        include_hidden=include_hidden,
-        day_first=not month_first,
-        dry_run=dry_run,
-        progress=progress_printer(),
-    )
+    with progress_display(quiet) as progress:
+        result = load_files(
+            inventories,
+            db=db,
+            config=config_path,
+            as_of=as_of.date() if as_of else None,
+            organisation=organisation,
+            partnership=partnership,
+            mapping=mapping,
+            orgs_file=orgs_file,
+            sheet=sheet,
+            header_row=header_row,
+            include_hidden=include_hidden,
+            day_first=not month_first,
+            dry_run=dry_run,
+            progress=progress,
+        )
     print_load(result, console())
     say_all("Note", result.report.notes)
     say_all("Error", result.errors)

@@ -78,6 +78,13 @@ header_row_option = click.option(
     envvar="APPCONSOL_HEADER_ROW",
     help="Row number of the header (default: detected) [env: APPCONSOL_HEADER_ROW].",
 )
+quiet_option = click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    envvar="APPCONSOL_QUIET",
+    help="No progress display on stderr (summaries, warnings and errors still print) [env: APPCONSOL_QUIET].",
+)
 
 
 def reading_options(func: F) -> F:

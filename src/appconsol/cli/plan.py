@@ -8,8 +8,16 @@ from pathlib import Path
 import click
 
 from appconsol.api.plan import DEFAULT_OUTPUT, PLAN_FORMATS
-from appconsol.cli.common import finish, progress_printer, say_all, stderr
-from appconsol.cli.options import as_of_option, config_option, db_option, month_first_option, reading_options
+from appconsol.cli.common import finish, say_all, stderr
+from appconsol.cli.options import (
+    as_of_option,
+    config_option,
+    db_option,
+    month_first_option,
+    quiet_option,
+    reading_options,
+)
+from appconsol.cli.progress import progress_display
 
 
 @click.command()
@@ -27,6 +35,7 @@ from appconsol.cli.options import as_of_option, config_option, db_option, month_
 @config_option
 @month_first_option
 @reading_options
+@quiet_option
 def run(
     inventories: tuple[Path, ...],
     output: Path,
@@ -37,10 +46,12 @@ def run(
     mapping: Path | None,
     sheet: str | None,
     header_row: int | None,
+    quiet: bool,
 ) -> None:
     """Load inventories (default: ./sample_inventories), analyse them and write the consolidation plan.
 
-    Progress and a short summary go to stderr. Exit status 2 when a file could not be loaded or a
+    Progress (live on a terminal, plain lines otherwise; none with --quiet) and a short summary
+    go to stderr. Exit status 2 when a file could not be loaded or a
     step or rule failed (then no plan is written: an existing one is left as it was); findings do
     not fail `run`.
 
@@ -49,18 +60,19 @@ def run(
     from appconsol.api import run_plan
     from appconsol.report.console import plan_lines
 
-    outcome = run_plan(
-        inventories,
-        db=db,
-        output=output,
-        config=config_path,
-        as_of=as_of.date() if as_of else None,
-        day_first=not month_first,
-        mapping=mapping,
-        sheet=sheet,
-        header_row=header_row,
-        progress=progress_printer(),
-    )
+    with progress_display(quiet) as progress:
+        outcome = run_plan(
+            inventories,
+            db=db,
+            output=output,
+            config=config_path,
+            as_of=as_of.date() if as_of else None,
+            day_first=not month_first,
+            mapping=mapping,
+            sheet=sheet,
+            header_row=header_row,
+            progress=progress,
+        )
     report = outcome.load_report
     if report is not None:
         loaded = sum(r.rows_loaded for r in report.records)
@@ -97,7 +109,8 @@ def run(
     "against formula injection).",
 )
 @config_option
-def report(db: Path, output: Path, fmt: str, config_path: Path | None) -> None:
+@quiet_option
+def report(db: Path, output: Path, fmt: str, config_path: Path | None, quiet: bool) -> None:
     """Write the consolidation plan from an existing store, as a workbook or as table files.
 
     Example: appconsol report --db estate.duckdb -o plan.xlsx
@@ -105,7 +118,8 @@ def report(db: Path, output: Path, fmt: str, config_path: Path | None) -> None:
     from appconsol.api import write_plan
     from appconsol.report.console import plan_lines
 
-    result = write_plan(db, output, fmt=fmt, config=config_path, progress=progress_printer())
+    with progress_display(quiet) as progress:
+        result = write_plan(db, output, fmt=fmt, config=config_path, progress=progress)
     if result.plan is not None:
         say_all("", plan_lines(result.plan))
     else:

@@ -20,6 +20,7 @@ from appconsol.errors import (
     MappingNeededError,
     NotAnInventoryError,
 )
+from appconsol.ingest.guards import check_input, drop_lock_files
 from appconsol.ingest.header import HeaderChoice, body_profiles, find_header, refuse_case_collisions
 from appconsol.ingest.mapping import (
     PROFILES_BY_NAME,
@@ -164,7 +165,7 @@ def expand_inputs(paths: Iterable[Path], notes: list[str] | None = None) -> list
                 notes.append(f"{path}: skipped, not an inventory file type")
         else:
             files.append(path)
-    return files
+    return drop_lock_files(files, notes)
 
 
 def _sheet_candidates(sniffed: SniffResult, include_hidden: bool) -> list[str]:
@@ -384,6 +385,7 @@ def load_inventories(
         if progress:
             progress(f"reading {path}")
         try:
+            check_input(path)
             mapping = given_mapping or (mapping_for(path) if mapping_for else None)
             inventory = read_inventory(
                 path,

@@ -9,6 +9,7 @@ recorded as problems beside the grid.
 from __future__ import annotations
 
 import csv
+import importlib
 import io
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -69,8 +70,12 @@ def read_workbook_sheet(path: Path, sheet: str) -> RawGrid:
 
     layout = read_sheet_layout(path, sheet)
     try:
-        reader = fastexcel.read_excel(path)
-        table = reader.load_sheet(sheet, header_row=None, dtypes="string")
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            # pyarrow's first import (0.2 s) overlaps calamine's parse, which releases the GIL;
+            # the arrow conversion needs it straight after.
+            pool.submit(importlib.import_module, "pyarrow")
+            reader = fastexcel.read_excel(path)
+            table = reader.load_sheet(sheet, header_row=None, dtypes="string")
         batch, errors = table.to_arrow_with_errors()
     except Exception as exc:  # calamine's errors are not a stable hierarchy; all mean "unreadable"
         raise InputFileError(

@@ -158,7 +158,7 @@ def read_records(path: Path, encoding: str) -> RawGrid:
             location=Location(file=path, line=line),
         ) from exc
     found = _records(data, path)
-    starts = [lines.get(id(r)) for r in found]
+    starts = _json_record_lines(text, path, len(found)) if is_json else [lines.get(id(r)) for r in found]
     records = [_flatten(r) for r in found]
     keys: dict[str, None] = {}
     for record in records:
@@ -174,10 +174,26 @@ def read_records(path: Path, encoding: str) -> RawGrid:
     )
 
 
+def _json_record_lines(text: str, path: Path, records: int) -> list[int | None]:
+    """Each record's first line in a JSON file, by reading it again as YAML (JSON's superset, and
+    the parser that knows lines); none when the file is large or YAML reads it differently."""
+    import yaml
+
+    if len(text) <= 2_000_000:
+        lines: dict[int, int] = {}
+        try:
+            found = _records(load_yaml_without_aliases(text, path, lines), path)
+        except (yaml.YAMLError, RecursionError, InputFileError):
+            found = []
+        if len(found) == records:
+            return [lines.get(id(r)) for r in found]
+    return [None] * records
+
+
 def _line_shifts(starts: list[int | None]) -> list[tuple[int, int]]:
-    """(row, offset) where a YAML record's first line stops being row + the offset before it."""
+    """(row, offset) where a record's first line stops being its row + the offset before it."""
     shifts, offset = [], 0
-    for row, line in enumerate(starts, start=2):  # the header is row 1; records have no line in JSON
+    for row, line in enumerate(starts, start=2):  # the header is row 1
         if line is not None and line - row != offset:
             offset = line - row
             shifts.append((row, offset))

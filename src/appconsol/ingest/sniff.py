@@ -18,6 +18,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, BinaryIO
 
 import defusedxml.ElementTree as SafeET
@@ -27,6 +28,27 @@ from appconsol.errors import ConfigError, InputFileError, Location, UnsafeInputE
 
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
+
+
+def _inflater() -> ModuleType:
+    """ISA-L inflates about twice as fast as zlib and checksums six times as fast, with the same results."""
+    try:
+        from isal import isal_zlib
+    except ImportError:  # pragma: no cover - isal is a dependency; a platform without its wheel
+        return zlib
+    return isal_zlib
+
+
+_inflating = _inflater()
+_ZIP_READ_ERRORS: tuple[type[BaseException], ...] = (
+    zipfile.BadZipFile,
+    zlib.error,
+    _inflating.error,
+    EOFError,
+    ValueError,
+    struct.error,
+    OSError,
+)
 
 MiB = 1024**2
 _CHUNK = MiB
@@ -218,7 +240,7 @@ def _sniff_zip(f: BinaryIO, path: Path, limits: SafetyLimits) -> tuple[FileKind,
             content_types = zf.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
             macros = "xl/vbaProject.bin" in names or b"macroenabled" in content_types.lower()
             return (FileKind.XLSM if macros else FileKind.XLSX), sheets
-    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, struct.error, OSError) as exc:
+    except _ZIP_READ_ERRORS as exc:
         raise _corrupt(path, str(exc) or type(exc).__name__) from None
     except (NotImplementedError, RuntimeError) as exc:  # zipfile's words for odd methods, encryption
         raise _refuse(path, f"unreadable zip container ({exc})", _RESAVE) from None
@@ -288,7 +310,7 @@ def _check_entry(f: BinaryIO, entry: zipfile.ZipInfo, path: Path, limits: Safety
     for chunk, used in _inflate(f, entry, path):
         actual += len(chunk)
         total += len(chunk)
-        crc = zlib.crc32(chunk, crc)
+        crc = _inflating.crc32(chunk, crc)
         if actual > entry.file_size:
             raise _unsafe(path, f"zip entry {name} holds more than the {entry.file_size} bytes it declares")
         # Implied by the declared-size checks; kept so the bound does not rest on them alone.
@@ -326,7 +348,7 @@ def _inflate(f: BinaryIO, entry: zipfile.ZipInfo, path: Path) -> Iterator[tuple[
             left -= len(chunk)
             yield chunk, entry.compress_size - left
         return
-    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    inflater = _inflating.decompressobj(-zlib.MAX_WBITS)
     while not inflater.eof:
         data = inflater.unconsumed_tail
         if not data:

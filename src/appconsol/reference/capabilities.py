@@ -261,14 +261,49 @@ class CapabilityMapper:
             return CapabilityMatch(code, self.names[code], 0.95, "normalised")
         if len(sig) < _MIN_FUZZY_LENGTH:
             return None
-        for pool, cutoff in self.fuzzy_pools:
-            best = (
-                process.extractOne(sig, list(pool), scorer=fuzz.ratio, score_cutoff=cutoff) if pool else None
-            )
+        primed = self.__dict__.get("_fuzzy_best", {})
+        for index, (pool, cutoff) in enumerate(self.fuzzy_pools):
+            if (index, sig) in primed:
+                best = primed[(index, sig)]
+            else:
+                best = (
+                    process.extractOne(sig, list(pool), scorer=fuzz.ratio, score_cutoff=cutoff)
+                    if pool
+                    else None
+                )
             if best:
                 code = pool[best[0]]
                 return CapabilityMatch(code, self.names[code], round(best[1] / 100 * 0.9, 3), "fuzzy")
         return self._partial(sig, str(text))
+
+    def prime(self, texts: Iterable[str | None], chunk: int = 2048) -> None:
+        """Search the fuzzy pools for many texts at once, so that `map` need not search them one by one.
+
+        One score matrix per pool and chunk of texts (rapidfuzz's cdist, in C++); the best column
+        is the first of the highest score, as `process.extractOne` finds it, and its score is
+        computed again exactly. `map` gives the same matches primed or not, only faster.
+        """
+        import numpy as np
+
+        sigs = sorted(
+            {
+                sig
+                for text in texts
+                if text is not None and str(text).strip()
+                for sig in [self.normalise(str(text))]
+                if len(sig) >= _MIN_FUZZY_LENGTH and sig not in self.signature
+            }
+        )
+        best: dict[tuple[int, str], tuple[str, float] | None] = self.__dict__.setdefault("_fuzzy_best", {})
+        for index, (pool, cutoff) in enumerate(self.fuzzy_pools):
+            keys = list(pool)
+            todo = [sig for sig in sigs if (index, sig) not in best]
+            for start in range(0, len(todo) if keys else 0, chunk):
+                part = todo[start : start + chunk]
+                scores = process.cdist(part, keys, scorer=fuzz.ratio, dtype=np.float32, workers=1)
+                for sig, column in zip(part, scores.argmax(axis=1).tolist(), strict=True):
+                    score = fuzz.ratio(sig, keys[column])
+                    best[(index, sig)] = (keys[column], score) if score >= cutoff else None
 
     def _partial(self, sig: str, text: str = "") -> CapabilityMatch | None:
         """The curated capability whose alias inside the text is most distinctive, if the evidence is.

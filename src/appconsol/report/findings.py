@@ -12,10 +12,12 @@ import io
 import json
 import os
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from appconsol.errors import AppconsolError, Location
 from appconsol.version import __version__
 
 if TYPE_CHECKING:
@@ -61,6 +63,48 @@ def sorted_findings(result: CheckResult) -> list[Finding]:
         result.run.findings,
         key=lambda f: (f.source_file or "", SEVERITY_ORDER[f.severity], f.source_row or 0, f.rule, f.key),
     )
+
+
+def shown(result: CheckResult, finding: Finding) -> bool:
+    """Whether an annotation-like output (github, sarif, gitlab, concise) shows this finding.
+
+    `--annotate-from warning` leaves info findings out so they do not crowd the platform's
+    limits; a finding that counts towards the exit code is always shown, whatever its severity.
+    """
+    from appconsol.engine.model import reaches
+
+    if reaches(finding.severity, result.annotate_from):
+        return True
+    return finding.counts and reaches(finding.severity, result.fail_on)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something that could not run, with the file and line to annotate (when known)."""
+
+    message: str
+    file: str | None = None
+    line: int | None = None
+
+
+def problems(result: CheckResult) -> list[Problem]:
+    """Setup errors, files that did not load and rules that failed, each with its place."""
+
+    def text(error: AppconsolError) -> str:
+        return f"{error.message}. {error.hint}" if error.hint else error.message
+
+    located: list[tuple[str, Location | None]] = [(text(e), e.location) for e in result.setup_errors]
+    if result.load_report:
+        located += [
+            (text(f.error), f.error.location or Location(file=f.path)) for f in result.load_report.failures
+        ]
+    located += [(f"{f.kind} {f.code} failed: {f.message}", f.location) for f in result.run.failures]
+    found = []
+    for message, where in located:
+        file = relative_path(str(where.file)) if where and where.file is not None else None
+        line = (where.line or where.row) if where else None
+        found.append(Problem(message, file, line))
+    return found
 
 
 def finding_dict(finding: Finding) -> dict[str, Any]:
@@ -196,7 +240,7 @@ def render_github(result: CheckResult) -> str:
     """GitHub Actions workflow commands: one annotation per finding that is not waived or baselined."""
     lines = []
     for f in sorted_findings(result):
-        if status(f) in ("waived", "unchanged"):
+        if status(f) in ("waived", "unchanged") or not shown(result, f):
             continue
         properties = []
         if f.source_file:
@@ -211,8 +255,13 @@ def render_github(result: CheckResult) -> str:
         lines.append(
             f"::{_GITHUB_LEVEL[f.severity]} {','.join(properties)}::{_escape_data(f.message + where)}"
         )
-    for error in result.errors:
-        lines.append(f"::error title=appconsol could not run::{_escape_data(error)}")
+    for problem in problems(result):
+        properties = []
+        if problem.file:
+            properties.append(f"file={_escape_property(problem.file)}")
+            properties.append(f"line={problem.line or 1}")
+        properties.append("title=appconsol could not run")
+        lines.append(f"::error {','.join(properties)}::{_escape_data(problem.message)}")
     return "\n".join(lines) + ("\n" if lines else "")
 
 

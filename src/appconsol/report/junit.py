@@ -69,6 +69,15 @@ def render_junit(result: CheckResult) -> str:
         for key, value in counts.items():
             suite.set(key, str(value))
             totals[key] += value
+    _error_suites(root, result, totals)
+    for key, value in totals.items():
+        root.set(key, str(value))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _error_suites(root: ET.Element, result: CheckResult, totals: dict[str, int]) -> None:
+    """A `load` suite with an error per file that did not load, and a `setup` suite per setup error."""
     if result.load_report and result.load_report.failures:
         suite = ET.SubElement(root, "testsuite", name="load", tests=str(len(result.load_report.failures)))
         suite.set("errors", str(len(result.load_report.failures)))
@@ -77,7 +86,16 @@ def render_junit(result: CheckResult) -> str:
             ET.SubElement(case, "error", message=str(load_failure.error), type="load-failed")
         totals["tests"] += len(result.load_report.failures)
         totals["errors"] += len(result.load_report.failures)
-    for key, value in totals.items():
-        root.set(key, str(value))
-    ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    if result.setup_errors:  # the run stopped before anything ran (config, rule file, baseline)
+        suite = ET.SubElement(root, "testsuite", name="setup", tests=str(len(result.setup_errors)))
+        suite.set("errors", str(len(result.setup_errors)))
+        for error in result.setup_errors:
+            where = (
+                relative_path(str(error.location.file)) if error.location and error.location.file else None
+            )
+            if where and error.location and error.location.line:
+                where += f":{error.location.line}"
+            case = ET.SubElement(suite, "testcase", classname="setup", name=where or "appconsol")
+            ET.SubElement(case, "error", message=str(error), type=type(error).__name__)
+        totals["tests"] += len(result.setup_errors)
+        totals["errors"] += len(result.setup_errors)

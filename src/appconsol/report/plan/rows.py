@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -241,8 +241,11 @@ def _cell_expr(
     )
 
 
-def render_block(block: Block, chunk_rows: int = CHUNK_ROWS, first_shared_id: int = 0) -> Iterator[str]:
-    """The block's `<row>` elements as XML text, a chunk of rows at a time.
+def render_block(block: Block, chunk_rows: int = CHUNK_ROWS, first_shared_id: int = 0) -> Iterator[bytes]:
+    """The block's `<row>` elements as UTF-8 XML, a chunk of rows at a time.
+
+    Each chunk is joined inside polars and handed over as bytes: no Python string per row, and
+    no decoding and re-encoding on the way to the file.
 
     Formula columns whose template depends only on the row are written as shared formulas with
     ids from `first_shared_id` on (`shared_formula_count` says how many a block uses).
@@ -280,9 +283,12 @@ def render_block(block: Block, chunk_rows: int = CHUNK_ROWS, first_shared_id: in
         rows = chunk.select(
             pl.concat_str(
                 [pl.lit('<row r="'), row_number, pl.lit('">'), *cells, pl.lit("</row>")], ignore_nulls=True
-            ).alias("xml")
+            )
+            .str.join("")
+            .cast(pl.Binary)
+            .alias("xml")
         )
-        yield "".join(rows.get_column("xml").to_list())
+        yield rows.item()
 
 
 def shared_formula_count(block: Block) -> int:
@@ -297,6 +303,7 @@ class PlanWorksheet(Worksheet):
     def __init__(self) -> None:
         super().__init__()
         self.blocks: list[Block] = []
+        self.announce: Callable[[str], None] | None = None  # progress, as the sheet is rendered
 
     def add_table_fast(
         self, first_row: int, first_col: int, last_row: int, last_col: int, options: dict[str, Any]
@@ -340,7 +347,12 @@ class PlanWorksheet(Worksheet):
         self._check_dimensions(block.last_row, block.last_col)
         self.blocks.append(block)
 
+    def _write_xml(self, chunks: Iterator[bytes]) -> None:
+        _write_raw(self.fh, chunks)
+
     def _write_rows(self) -> None:
+        if self.announce:
+            self.announce(f"sheet {self.name}")
         if not self.blocks:
             super()._write_rows()
             return
@@ -357,8 +369,7 @@ class PlanWorksheet(Worksheet):
                 if start < block.first_row:
                     self.dim_rowmin, self.dim_rowmax = start, block.first_row - 1
                     super()._write_rows()
-                for text in render_block(block, first_shared_id=shared_id):
-                    self.fh.write(text)
+                self._write_xml(render_block(block, first_shared_id=shared_id))
                 shared_id += shared_formula_count(block)
                 start = block.last_row + 1
             if start <= high:
@@ -366,6 +377,18 @@ class PlanWorksheet(Worksheet):
                 super()._write_rows()
         finally:
             self.dim_rowmin, self.dim_rowmax = low, high
+
+
+def _write_raw(fh: Any, chunks: Iterator[bytes]) -> None:
+    """UTF-8 chunks to xlsxwriter's sheet file: straight to its byte buffer when it has one."""
+    buffer = getattr(fh, "buffer", None)
+    if buffer is not None and getattr(fh, "encoding", "").lower().replace("-", "") == "utf8":
+        fh.flush()
+        for chunk in chunks:
+            buffer.write(chunk)
+        return
+    for chunk in chunks:  # an in-memory sheet (xlsxwriter's in_memory option): text
+        fh.write(chunk.decode("utf-8"))
 
 
 def _number_or_text(value: Any) -> Any:

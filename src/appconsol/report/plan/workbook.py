@@ -9,12 +9,8 @@ lock files), or read-only, is refused before any work.
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import threading
 import time
-import zipfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +21,7 @@ from appconsol.analyses.savings import Assumptions
 from appconsol.errors import ArtefactError
 from appconsol.report.plan.common import Book, print_setup, require_one_sheet, sheet_parts, with_locations
 from appconsol.report.plan.data import PlanData, read_plan_data
+from appconsol.report.plan.deflate import fast_deflate
 from appconsol.report.plan.figures import model_figures
 from appconsol.report.plan.formulas import FIRST_DATA_ROW
 from appconsol.report.plan.sheets_evidence import (
@@ -158,30 +155,6 @@ def write_plan(
     )
 
 
-_DEFLATE_LOCK = threading.Lock()
-
-
-@contextmanager
-def fast_deflate() -> Iterator[None]:
-    """Let xlsxwriter zip at zlib level 1 rather than 6: three times faster for a file ~20% larger.
-
-    xlsxwriter offers no option for it, so its module's ZipFile is swapped for the duration of
-    `close()` (under a lock; restored after), and left alone if xlsxwriter stops importing it.
-    """
-    import xlsxwriter.workbook as module
-
-    original = getattr(module, "ZipFile", None)
-    if original is not zipfile.ZipFile:
-        yield
-        return
-    with _DEFLATE_LOCK:
-        module.ZipFile = functools.partial(zipfile.ZipFile, compresslevel=1)
-        try:
-            yield
-        finally:
-            module.ZipFile = original
-
-
 def _write_workbook(
     path: str,
     data: PlanData,
@@ -211,7 +184,7 @@ def _write_workbook(
     names += sheet_parts("Applications", data.applications.height)
     names.append("Rules")
     for name in names:
-        book.sheet(name)
+        book.sheet(name).announce = say
 
     apps = data.applications.select("organisation", "app_id")
     book.app_locations = with_locations(apps, sheet_parts("Applications", apps.height))

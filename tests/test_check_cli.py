@@ -14,7 +14,8 @@ from click.testing import CliRunner
 
 from appconsol.cli import cli
 from appconsol.engine.loader import load_rules
-from conftest import FIXTURES, SAMPLES
+from conftest import SAMPLES
+from sarif_schema import official_sarif_schema
 
 CLEAN = (
     "Name,Vendor,Capability,Lifecycle,Business owner,Total cost\n"
@@ -23,7 +24,7 @@ CLEAN = (
 )
 NO_OWNER = CLEAN + "Intranet,Acme,Web Publishing,active,,5000\n"  # DQ001, a warning
 NO_NAME = CLEAN + ",Acme,Web Publishing,active,Jo Bloggs,5000\n"  # DQ010, an error (row 4 not loaded)
-SARIF_SCHEMA = json.loads((FIXTURES / "sarif-2.1.0-subset.schema.json").read_text())
+SARIF_SCHEMA = official_sarif_schema()
 
 USER_RULE = """\
 code: ACME001

@@ -17,9 +17,9 @@ import appconsol
 from appconsol.cli import cli
 from appconsol.engine.baseline import Baseline, compare_with_baseline
 from appconsol.report.sarif import MAX_RESULTS, render_sarif
-from conftest import FIXTURES
+from sarif_schema import official_sarif_schema
 
-SARIF_SCHEMA = json.loads((FIXTURES / "sarif-2.1.0-subset.schema.json").read_text())
+SARIF_SCHEMA = official_sarif_schema()
 HEADER = "Name,Vendor,Capability,Lifecycle,Business owner,Total cost\n"
 CLEAN = (
     HEADER + "Payroll,Zellis,Payroll,active,Jo Bloggs,12000\nPlanning,Idox,Planning,active,Sam Smith,30000\n"

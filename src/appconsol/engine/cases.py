@@ -91,13 +91,15 @@ def read_cases(rule: Rule) -> list[Case]:
             hint=f"write {path.name if path else rule.code + '.cases.yaml'} beside it with a pass and a fail case",
             location=rule.location(),
         )
+    return [_read_case(rule, path, item, line) for item, line in case_items(path)]
+
+
+def case_items(path: Path) -> list[tuple[object, int]]:
+    """The items of a cases file's `cases` list, each with its line; RuleError if malformed."""
     data = read_yaml(path)
     if not isinstance(data, LineMap) or not isinstance(data.get("cases"), LineList):
         raise RuleError("a cases file is a mapping with a 'cases' list", location=Location(file=path, line=1))
-    cases = []
-    for item, line in zip(data["cases"], data["cases"].item_lines, strict=True):
-        cases.append(_read_case(rule, path, item, line))
-    return cases
+    return list(zip(data["cases"], data["cases"].item_lines, strict=True))
 
 
 def _read_case(rule: Rule, path: Path, item: Any, line: int) -> Case:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from appconsol.engine.decisions import Decision
 from appconsol.engine.loader import _at
-from appconsol.engine.yamlfile import LineList, LineMap, read_yaml
+from appconsol.engine.yamlfile import LineMap
 from appconsol.errors import Location, RuleError
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ def read_decision_cases(decision: Decision) -> list[DecisionCase]:
 
     Between its cases a decision needs an expected row it decides and one decided by another code.
     """
-    from appconsol.engine.cases import CASES_AS_OF
+    from appconsol.engine.cases import CASES_AS_OF, case_items
 
     path = decision.cases_path
     if path is None or not path.is_file():
@@ -70,11 +70,8 @@ def read_decision_cases(decision: Decision) -> list[DecisionCase]:
             hint=f"write {decision.code}.cases.yaml beside it",
             location=decision.location(),
         )
-    data = read_yaml(path)
-    if not isinstance(data, LineMap) or not isinstance(data.get("cases"), LineList):
-        raise RuleError("a cases file is a mapping with a 'cases' list", location=Location(file=path, line=1))
     cases = []
-    for item, line in zip(data["cases"], data["cases"].item_lines, strict=True):
+    for item, line in case_items(path):
         where = Location(file=path, line=line)
         if not isinstance(item, LineMap):
             raise RuleError("each case must be a mapping with name, tables and dispositions", location=where)

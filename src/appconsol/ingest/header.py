@@ -9,7 +9,9 @@ label together when that reads as a field ("Annual costs Hosting" -> cost_hostin
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
+from pathlib import Path
 
 import polars as pl
 
@@ -135,14 +137,18 @@ def _trailing_width(frame: pl.DataFrame) -> int:
     return width
 
 
-def _data_likeness(flags: pl.DataFrame) -> dict[int, float]:
-    """Per row position, how many of its cells read as data rather than labels: amounts, dates,
-    addresses, long text, or a value that appears again further down its column (labels do not
-    repeat in their own column; "EMIS Health" or "Council data centre" do)."""
+def _data_likeness(flags: pl.DataFrame) -> tuple[dict[int, float], dict[int, set[str]]]:
+    """Per row position, how many of its cells read as data rather than labels (amounts, dates,
+    addresses, long text, or a value that appears again further down its column: labels do not
+    repeat in their own column; "EMIS Health" or "Council data centre" do), and which columns
+    repeat, since a repeated value is no header evidence whatever it resembles."""
     if flags.height == 0:
-        return {}
+        return {}, {}
     last = flags.filter(pl.col("known")).group_by("col", "text").agg(pl.col("pos").max().alias("last"))
     scored = flags.join(last, on=["col", "text"], how="left").with_columns(
+        (pl.col("last").fill_null(-1) > pl.col("pos")).alias("repeated")
+    )
+    scored = scored.with_columns(
         (
             pl.col("money_marked").cast(pl.Int32)
             + pl.col("date_shaped").cast(pl.Int32)
@@ -150,23 +156,15 @@ def _data_likeness(flags: pl.DataFrame) -> dict[int, float]:
             + pl.col("url").cast(pl.Int32)
             + pl.col("number").cast(pl.Int32)
             + (pl.col("words") > 8).cast(pl.Int32)
-            + (pl.col("last").fill_null(-1) > pl.col("pos")).cast(pl.Int32)
+            + pl.col("repeated").cast(pl.Int32)
         ).alias("data")
     )
     per_row = scored.group_by("pos").agg(pl.col("data").sum())
-    return dict(zip(per_row.get_column("pos").to_list(), per_row.get_column("data").to_list(), strict=True))
-
-
-def _repeated_below(flags: pl.DataFrame) -> dict[int, set[str]]:
-    """Per row position, the columns whose cell appears again further down: data, never a label."""
-    if flags.height == 0:
-        return {}
-    last = flags.filter(pl.col("known")).group_by("col", "text").agg(pl.col("pos").max().alias("last"))
-    repeated = flags.join(last, on=["col", "text"], how="inner").filter(pl.col("last") > pl.col("pos"))
-    found: dict[int, set[str]] = {}
-    for pos, col in repeated.select("pos", "col").iter_rows():
-        found.setdefault(pos, set()).add(col)
-    return found
+    counts = dict(zip(per_row.get_column("pos").to_list(), per_row.get_column("data").to_list(), strict=True))
+    repeats: dict[int, set[str]] = {}
+    for pos, col in scored.filter(pl.col("repeated")).select("pos", "col").iter_rows():
+        repeats.setdefault(pos, set()).add(col)
+    return counts, repeats
 
 
 def _row_score(
@@ -174,7 +172,7 @@ def _row_score(
     profiles: dict[str, ColumnProfile],
     known_headers: frozenset[str],
     data_cells: float,
-    repeated: set[str] = frozenset(),  # type: ignore[assignment]
+    repeated: Collection[str] = (),
 ) -> float:
     """How much a row reads as the header of the rows under it.
 
@@ -248,8 +246,7 @@ def find_header(
     def below(index: int) -> dict[str, ColumnProfile]:
         return profiles_by_column(flags, index + 1, index + 1 + BELOW_ROWS)
 
-    data_like = _data_likeness(flags)
-    repeats = _repeated_below(flags)
+    data_like, repeats = _data_likeness(flags)
 
     for index in range(limit):
         labels = _cells(frame, index, width)
@@ -306,7 +303,7 @@ def find_header(
     return best
 
 
-def refuse_case_collisions(header: HeaderChoice, path: object, sheet: str | None) -> None:
+def refuse_case_collisions(header: HeaderChoice, path: str | Path, sheet: str | None) -> None:
     """Two headers that differ only by case ('Cost', 'cost') are one name to a mapping file and to a
     reader: refuse rather than let one column silently stand for both."""
     seen: dict[str, str] = {}

@@ -92,3 +92,37 @@ def test_plan_exports_land_in_a_folder_one_file_per_table(tmp_path):
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in Path(out).iterdir())
     assert "plan_actions.csv" in names and "findings.csv" in names and "applications.csv" in names
+
+
+def test_run_passes_its_duckdb_memory_to_the_analysis_and_refuses_a_bad_size_before_loading(
+    tmp_path, write_csv, monkeypatch
+):
+    import appconsol.engine.analyse as engine_analyse
+
+    inventory = write_csv(INVENTORY, name="avonvale.csv")
+    db = tmp_path / "s.duckdb"
+    args = [
+        "run",
+        str(inventory),
+        "--db",
+        str(db),
+        "-o",
+        str(tmp_path / "plan.xlsx"),
+        "--as-of",
+        "2026-11-25",
+    ]
+    refused = CliRunner().invoke(cli, [*args, "--duckdb-memory", "lots"])
+    assert refused.exit_code == 2 and "memory limit 'lots' must be a size" in refused.stderr
+    assert not db.exists()
+    limits: list[str | None] = []
+    analyse = engine_analyse.analyse
+
+    def recording(*a, **k):
+        limits.append(k.get("memory_limit"))
+        return analyse(*a, **k)
+
+    monkeypatch.setattr(engine_analyse, "analyse", recording)
+    monkeypatch.setenv("APPCONSOL_DUCKDB_MEMORY", "768MB")
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    assert CliRunner().invoke(cli, [*args, "--duckdb-memory", "2GB"]).exit_code == 0
+    assert limits == ["768MB", "2GB"]

@@ -10,13 +10,12 @@ from typing import TYPE_CHECKING
 from appconsol.api.inventory import DEFAULT_DB
 from appconsol.api.results import AnalyseResult
 from appconsol.api.settings import builtin_steps, resolve_as_of, settings_from
+from appconsol.engine.analyse import DUCKDB_MEMORY_LIMIT
 
 if TYPE_CHECKING:
     from appconsol.analyses.explain import Explanation
     from appconsol.config import Config
     from appconsol.engine.steps import Step
-
-DUCKDB_MEMORY_LIMIT = "1GB"
 
 
 def analyse(

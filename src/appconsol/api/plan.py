@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from appconsol.api.inventory import DEFAULT_DB
 from appconsol.api.results import RunOutcome, WriteResult
 from appconsol.api.settings import builtin_steps, mapping_chooser, resolve_as_of, settings_from
+from appconsol.engine.analyse import DUCKDB_MEMORY_LIMIT, memory_size
 from appconsol.errors import InputFileError
 
 if TYPE_CHECKING:
@@ -71,12 +72,14 @@ def run_plan(
     sheet: str | None = None,
     header_row: int | None = None,
     progress: Callable[[str], None] | None = None,
+    memory_limit: str | None = DUCKDB_MEMORY_LIMIT,
 ) -> RunOutcome:
     """Load `inventories` (default ./sample_inventories) into `db`, analyse, write the plan to `output`.
 
     Exit code 2 when a file could not be loaded or a step or rule failed, else 0. A failed run
     never writes the plan: an existing plan stays as it was, so a stale or partial plan never
-    replaces a good one. Findings never make `run` fail; `check` is the CI gate.
+    replaces a good one. Findings never make `run` fail; `check` is the CI gate. `memory_limit`
+    caps DuckDB's memory during the analysis, as for `analyse` (None: DuckDB's default).
     """
     from appconsol.engine.analyse import analyse as analyse_store
     from appconsol.ingest.load import load_inventories
@@ -85,6 +88,8 @@ def run_plan(
     from appconsol.store import open_store, require_current_analysis
 
     settings = settings_from(config)
+    if memory_limit:
+        memory_size(memory_limit)  # a bad size fails before minutes of loading, not after
     if not inventories:
         if not DEFAULT_INVENTORIES.is_dir():
             raise InputFileError(
@@ -110,7 +115,9 @@ def run_plan(
         )
     outcome = RunOutcome(report, None, [str(f.error) for f in report.failures], db=db)
     say("analysing")
-    done = analyse_store(db, as_of=when, config=settings, steps=builtin_steps(), progress=progress)
+    done = analyse_store(
+        db, as_of=when, config=settings, steps=builtin_steps(), progress=progress, memory_limit=memory_limit
+    )
     outcome.errors += [str(f) for f in done.run.failures]
     outcome.notices += [str(n) for n in done.notices]
     outcome.findings = done.run.finding_count

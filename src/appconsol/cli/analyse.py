@@ -12,6 +12,7 @@ from appconsol.cli.options import (
     as_of_option,
     config_option,
     db_option,
+    duckdb_memory_option,
     format_option,
     quiet_option,
     rules_dir_option,
@@ -26,14 +27,7 @@ from appconsol.cli.progress import progress_display
 @rules_dir_option
 @format_option("human", "json")
 @click.option("--profile", is_flag=True, help="Print each step's and rule's time on stderr, slowest first.")
-@click.option(
-    "--duckdb-memory",
-    default="1GB",
-    show_default=True,
-    envvar="APPCONSOL_DUCKDB_MEMORY",
-    help="Memory DuckDB may use during the run (it spills to disk beyond it); raise it for very large "
-    "stores [env: APPCONSOL_DUCKDB_MEMORY].",
-)
+@duckdb_memory_option
 @quiet_option
 def analyse(
     db: Path,

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import click
 
 from appconsol.api.inventory import DEFAULT_DB
+from appconsol.engine.analyse import DUCKDB_MEMORY_LIMIT
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -53,6 +54,14 @@ rules_dir_option = click.option(
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     envvar="APPCONSOL_RULES_DIR",
     help="A folder of your own rule files, besides the built-in pack; repeatable [env: APPCONSOL_RULES_DIR].",
+)
+duckdb_memory_option = click.option(
+    "--duckdb-memory",
+    default=DUCKDB_MEMORY_LIMIT,
+    show_default=True,
+    envvar="APPCONSOL_DUCKDB_MEMORY",
+    help="Memory DuckDB may use during the analysis (it spills to disk beyond it); raise it for very "
+    "large stores [env: APPCONSOL_DUCKDB_MEMORY].",
 )
 month_first_option = click.option(
     "--month-first",

@@ -13,6 +13,7 @@ from appconsol.cli.options import (
     as_of_option,
     config_option,
     db_option,
+    duckdb_memory_option,
     month_first_option,
     quiet_option,
     reading_options,
@@ -35,6 +36,7 @@ from appconsol.cli.progress import progress_display
 @config_option
 @month_first_option
 @reading_options
+@duckdb_memory_option
 @quiet_option
 def run(
     inventories: tuple[Path, ...],
@@ -46,6 +48,7 @@ def run(
     mapping: Path | None,
     sheet: str | None,
     header_row: int | None,
+    duckdb_memory: str,
     quiet: bool,
 ) -> None:
     """Load inventories (default: ./sample_inventories), analyse them and write the consolidation plan.
@@ -72,6 +75,7 @@ def run(
             sheet=sheet,
             header_row=header_row,
             progress=progress,
+            memory_limit=duckdb_memory,
         )
     report = outcome.load_report
     if report is not None:

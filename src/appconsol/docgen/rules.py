@@ -54,7 +54,8 @@ config to point at one: treat every rule as untrusted code.
 
 A rule runs in its own in-memory DuckDB database, never on the store's connection. That database
 holds copies of only the relations the rules name, among those a rule may read: the canonical
-views ([schema.md](schema.md)) and the tables analysis steps write. It is opened with
+views ([schema.md](schema.md)) and the tables analysis steps write, and of those only the columns
+the rules name (all of them where a rule selects `*` from the relation). It is opened with
 `enable_external_access=false`, `autoinstall_known_extensions=false`,
 `autoload_known_extensions=false`, `allow_community_extensions=false` and Python replacement
 scans off, and then `lock_configuration=true`, so no SQL can turn any of it back on.

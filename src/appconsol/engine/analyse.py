@@ -82,7 +82,7 @@ def analyse(
             spill = str(db.resolve()) + ".tmp"
             store.con.execute("SET temp_directory = '" + spill.replace("'", "''") + "'")
             try:
-                store.con.execute(f"SET memory_limit = '{_memory(memory_limit)}'")
+                store.con.execute(f"SET memory_limit = '{memory_size(memory_limit)}'")
             except duckdb.Error as exc:
                 raise ConfigError(
                     f"memory limit '{memory_limit}' is not a size DuckDB understands: {exc}"
@@ -103,7 +103,7 @@ def analyse(
     return AnalysisRun(db, run, summary, [*settings.notices, *pack.notices, *run.notices])
 
 
-def _memory(text: str) -> str:
+def memory_size(text: str) -> str:
     """A size such as 1GB or 1500MB, checked so that nothing but a size reaches the SET statement."""
     import re
 

@@ -50,6 +50,7 @@ from appconsol.engine.sandbox import (
     SandboxLimits,
     check_sql,
     check_types,
+    columns_read,
     readable_relations,
     sandbox_error,
 )
@@ -212,12 +213,18 @@ def _run_in_sandbox(
     with RuleSandbox(limits) as sandbox:
         readable = readable_relations(steps or ())
         reads: dict[str, set[str]] = {}
+        columns: dict[str, frozenset[str] | None] = {}
         for configured in rules:
             try:
                 reads[configured.code] = check_sql(configured.rule, sandbox.con)
             except AppconsolError as exc:
                 _fail(result, configured.rule, exc, 0.0)
-        sandbox.copy_from(store.con, readable & set().union(*reads.values()))
+                continue
+            for table, named in columns_read(configured.rule, sandbox.con).items():
+                known = columns.get(table, frozenset())
+                columns[table] = None if known is None or named is None else known | named
+        # Only the columns the rules name: the wide tables (evidence JSON) are most of the copy.
+        sandbox.copy_from(store.con, readable & set().union(*reads.values()), columns)
         for configured in rules:
             if configured.code not in reads:
                 continue

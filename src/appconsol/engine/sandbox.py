@@ -222,6 +222,75 @@ def check_sql(rule: Rule, con: Any) -> set[str]:
     return tables - ctes
 
 
+def columns_read(rule: Rule, con: Any) -> dict[str, frozenset[str] | None]:
+    """For each relation the rule's SQL names (lower-cased), the column names it may read; None: all.
+
+    Every name any column reference mentions counts (qualified or not, lambda parameters too), so
+    the sets are generous. A relation needs every column when a `*` or `COLUMNS(...)` selects from
+    it (a star over a CTE or a subquery widens only what that one selects from), when it is renamed
+    column by column (`t AS x(a, b)`) or used as a value (`to_json(a)`); a positional reference, a
+    NATURAL or POSITIONAL join or PIVOT/UNPIVOT needs every column of every relation. The rule
+    sandbox copies only these columns in, a fraction of the wide tables (evidence JSON).
+    """
+    rows = con.execute("SELECT json_serialize_sql(?::VARCHAR)", [rule.sql]).fetchall()
+    tree = json.loads(rows[0][0]) if rows else {}
+    if tree.get("error"):
+        return {}  # the rule fails to bind and never runs
+    names: set[str] = set()
+    single: set[str] = set()
+    aliases: dict[str, set[str]] = {}
+    wide: set[str] = set()
+    everything = False
+    for node, _offset in _nodes(tree, None):
+        kind, cls = node.get("type"), node.get("class")
+        if cls == "POSITIONAL_REFERENCE" or kind == "PIVOT":
+            everything = True
+        elif cls == "COLUMN_REF":
+            parts = [str(p).lower() for p in node.get("column_names", [])]
+            names.update(parts)
+            if len(parts) == 1:
+                single.update(parts)
+        elif kind == "JOIN":
+            everything |= node.get("ref_type") in ("NATURAL", "POSITIONAL")
+            names.update(str(c).lower() for c in node.get("using_columns") or [])
+        elif kind == "BASE_TABLE":
+            table = str(node.get("table_name", "")).lower()
+            aliases.setdefault(table, set()).update({table, str(node.get("alias") or "").lower()} - {""})
+            if node.get("column_name_alias"):
+                wide.add(table)
+        elif kind == "SELECT_NODE" and any(
+            inner.get("class") == "STAR" for inner in _own_nodes(node) if isinstance(inner, dict)
+        ):
+            wide.update(_direct_tables(node.get("from_table")))
+    frozen = frozenset(names)
+    return {
+        table: None if everything or table in wide or known & single else frozen
+        for table, known in aliases.items()
+    }
+
+
+def _own_nodes(node: Any, top: bool = True) -> Iterable[Any]:
+    """A query node's own parse nodes: not those of the subqueries and CTEs inside it."""
+    if isinstance(node, dict):
+        if not top and node.get("type") == "SELECT_NODE":
+            return
+        yield node
+        for value in node.values():
+            yield from _own_nodes(value, False)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _own_nodes(value, False)
+
+
+def _direct_tables(node: Any) -> set[str]:
+    """The base tables a FROM clause reads itself (not through a subquery)."""
+    return {
+        str(inner.get("table_name", "")).lower()
+        for inner in _own_nodes(node, False)
+        if isinstance(inner, dict) and inner.get("type") == "BASE_TABLE"
+    }
+
+
 def _denied(name: str) -> bool:
     name = name.lower()
     return name in DENIED_FUNCTIONS or name.startswith(DENIED_PREFIXES) or name.endswith(DENIED_SUFFIXES)
@@ -339,20 +408,30 @@ class RuleSandbox:
         finally:
             shutil.rmtree(self._spill, ignore_errors=True)
 
-    def copy_from(self, source: Any, names: Iterable[str]) -> None:
+    def copy_from(
+        self,
+        source: Any,
+        names: Iterable[str],
+        columns: Mapping[str, frozenset[str] | None] | None = None,
+    ) -> None:
         """Copy the named views and tables from `source` (the store's connection) into the sandbox.
 
         Each becomes a table of the same name and columns; names `source` lacks are skipped (the
-        rule then fails to bind with DuckDB's own "does not exist").
+        rule then fails to bind with DuckDB's own "does not exist"). With `columns` (relation name,
+        lower-cased -> the column names the rules may read, None for all; see `columns_read`), a
+        relation holds only those of its columns, in their order, and at least one.
         """
-        present = {
-            r[0]
-            for r in source.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
-            ).fetchall()
-        }
-        for name in sorted(set(names) & present - self.relations):
-            relation = source.sql(f'SELECT * FROM "{name}"')
+        present: dict[str, list[str]] = {}
+        for table, column in source.execute(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'main' "
+            "ORDER BY table_name, ordinal_position"
+        ).fetchall():
+            present.setdefault(table, []).append(column)
+        for name in sorted(set(names) & set(present) - self.relations):
+            wanted = None if columns is None else columns.get(name.lower())
+            kept = [c for c in present[name] if wanted is None or c.lower() in wanted] or present[name][:1]
+            listed = ", ".join('"' + c.replace('"', '""') + '"' for c in kept)
+            relation = source.sql(f'SELECT {listed} FROM "{name}"')
             fetch = getattr(relation, "to_arrow_table", None) or relation.arrow
             self.add(name, fetch())
 

@@ -24,6 +24,7 @@ from appconsol.report.plan.data import PlanData, read_plan_data
 from appconsol.report.plan.deflate import fast_deflate
 from appconsol.report.plan.figures import model_figures
 from appconsol.report.plan.formulas import FIRST_DATA_ROW
+from appconsol.report.plan.package import package_zip
 from appconsol.report.plan.sheets_evidence import (
     application_columns,
     findings_frame,
@@ -220,8 +221,14 @@ def _write_workbook(
     print_setup(book, {"Baseline": BASELINE_HEADER}, board_rows(book))
     book.sheet("Cover").activate()
     say("rendering and compressing the workbook")
-    with fast_deflate():
-        workbook.close()
+    with package_zip() as package:
+        if package is None:  # pragma: no cover - an xlsxwriter without the ZipFile package_zip replaces
+            with fast_deflate():
+                workbook.close()
+        else:
+            for sheet in book.sheets.values():
+                sheet.package = package
+            workbook.close()
     return names
 
 

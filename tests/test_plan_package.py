@@ -161,3 +161,20 @@ def test_text_needs_of_a_slice_ignore_values_outside_it():
     assert textneeds.text_needs(pl.Series("t", [None, None], dtype=pl.String)) == textneeds.TextNeeds(
         False, False, False, False
     )
+
+
+def test_the_plan_hands_duckdbs_cache_back_and_keeps_the_stores_memory_limit(tmp_path):
+    from appconsol.report.plan.data import read_plan_data, release_cache
+
+    store = build_plan_store(tmp_path / "s.duckdb", apps=3000, orgs=6)
+    with Store(store, read_only=True) as opened:
+        opened.con.execute("SET memory_limit = '777MB'")
+        limit = opened.con.execute("SELECT current_setting('memory_limit')").fetchall()
+        cached = "SELECT sum(memory_usage_bytes) FROM duckdb_memory() WHERE tag = 'BASE_TABLE'"
+        data = read_plan_data(opened)
+        before = opened.con.execute(cached).fetchall()[0][0]
+        release_cache(opened)
+        after = opened.con.execute(cached).fetchall()[0][0]
+        assert after <= 1 << 20 < before
+        assert opened.con.execute("SELECT current_setting('memory_limit')").fetchall() == limit
+        assert data.findings.height > 0 and opened.query("SELECT count(*) AS n FROM findings").item() > 0

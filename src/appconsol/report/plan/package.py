@@ -326,11 +326,11 @@ def package_zip(engine: ModuleType | None = None) -> Iterator[Deflater | None]:
         def factory(*args: Any, **options: Any) -> PackageZip:
             return PackageZip(*args, deflater=deflater, **options)
 
-        module.ZipFile = factory  # type: ignore[assignment,misc]
+        module.ZipFile = factory
         try:
             yield deflater
         finally:
-            module.ZipFile = original  # type: ignore[misc]
+            module.ZipFile = original
             deflater.close()
             for part in deflater.parts.values():  # parts never zipped: a write that failed
                 part.discard()

@@ -405,6 +405,25 @@ def _parse_vocabulary(
     return _finish(*_frame(s), value, _t == _v.cast(pl.String), f"unknown {field_name} value")
 
 
+def vocabulary_terms(
+    s: pl.Series, vocabularies: Mapping[str, Mapping[str, Sequence[str]]]
+) -> dict[str, pl.Series]:
+    """For each named vocabulary, whether each cell is one of its terms: exactly the cells
+    `parse_enum`/`parse_fit` give a value. Value profiles ask this of every vocabulary at once,
+    so the cells are keyed once for all of them instead of once per vocabulary."""
+    t = _trimmed(s)
+    readable = t.is_not_null() & (t != "") & ~t.str.to_uppercase().is_in(_ERRORS)
+    keys = t.to_frame("t").select(
+        plain=_vocabulary_key(_t, split_camel=False), camel=_vocabulary_key(_t, split_camel=True)
+    )
+    plain, camel = keys.get_column("plain"), keys.get_column("camel")
+    out = {}
+    for name, vocabulary in vocabularies.items():
+        terms = sorted(_vocabulary_lookup(vocabulary))
+        out[name] = ((plain.is_in(terms) | camel.is_in(terms)) & readable).fill_null(False).rename(s.name)
+    return out
+
+
 def parse_enum(s: pl.Series, vocabulary: Mapping[str, Sequence[str]], field_name: str) -> Parsed:
     """Map a controlled field's values onto the canonical keys of its vocabulary."""
     return _parse_vocabulary(s, vocabulary, field_name, pl.String())

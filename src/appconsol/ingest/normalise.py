@@ -205,18 +205,9 @@ def parse_money(s: pl.Series) -> Parsed:
     return _finish(text, frame, value, unchanged, "unparseable amount")
 
 
-_MONTH_NAMES: tuple[str, ...] = (
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
+_MONTH_NAMES = tuple(  # one string: twelve names do not need twelve lines
+    "january february march april may june july august september october november december".split()  # noqa: SIM905
 )
-_MONTH_NAMES += ("october", "november", "december")
 _MONTHS = {m: n for n, name in enumerate(_MONTH_NAMES, 1) for m in (name, name[:3])} | {"sept": 9}
 _MONTH_NUMBER = pl.col("mon").replace_strict(_MONTHS, default=None, return_dtype=pl.Int32)
 _TIME = r"(?:[ t]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?: ?[ap]m)?(?:z|[+-]\d{2}:?\d{2})?)?"

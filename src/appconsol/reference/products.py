@@ -62,6 +62,7 @@ RESOLVED_COLUMNS = {
 _AMPERSAND_INITIALS = re.compile(r"\b([A-Za-z])\s*&\s*([A-Za-z])\b")  # "B&R" -> "BR"
 _DIGIT = re.compile(r"\d")
 _DASH = re.compile(r"\s+[-\u2013\u2014]\s+")
+_MARKER = "zzdashzz"  # a word folding leaves alone, standing for a dash
 
 
 @dataclass
@@ -120,6 +121,10 @@ class ProductResolver:
         self._vendor_starts = {a.split()[0] for a in self.vendors.aliases if a} | {"the"}
         self._strip_cache: dict[str, list[tuple[str, ...]]] = {}
         self._words_cache: dict[str, set[str]] = {}
+        self._fold_cache: dict[str, str] = {}
+        self._suffix_words = self.vendors.legal | self.vendors.descriptors
+        self._piece_cache: dict[str, tuple[list[str], tuple[str, ...]]] = {}
+        self._aside_cache: dict[str, tuple[str | None, bool]] = {}  # what learn_vendor changes
         self._longest_name = 1
         self.aliases: dict[str, str] = {}  # folded alias -> product key
         self.vendor_only: dict[str, str] = {}
@@ -135,7 +140,12 @@ class ProductResolver:
                 by_vendor[vendor][fold(alias)] = key
         self.by_vendor = dict(by_vendor)  # (vendor, core) -> curated key
         self.longest = max((len(a.split()) for a in self.aliases), default=1)
-        self.alias_starts = {a.split()[0] for a in self.aliases if a}
+        # The first word of each alias, with the most words an alias starting with it has.
+        self.alias_starts: dict[str, int] = {}
+        for alias in self.aliases:
+            words = alias.split()
+            if words:
+                self.alias_starts[words[0]] = max(self.alias_starts.get(words[0], 0), len(words))
 
     # -- vendors ---------------------------------------------------------------------------------
 
@@ -186,6 +196,7 @@ class ProductResolver:
             self._vendor_tokens[key].add(tokens)
             self._strip_cache.pop(key, None)
             self._words_cache.pop(key, None)
+            self._aside_cache.clear()
             self._name_index.setdefault(tokens, key)
             self._vendor_starts.add(tokens[0])
             self._longest_name = max(self._longest_name, len(tokens))
@@ -227,7 +238,7 @@ class ProductResolver:
             tokens = text.split()
             if not tokens or tokens[0] not in self.alias_starts:
                 continue
-            for n in range(min(self.longest, len(tokens) - 1), 0, -1):
+            for n in range(min(self.alias_starts[tokens[0]], len(tokens) - 1), 0, -1):
                 prefix = " ".join(tokens[:n])
                 key = self.aliases.get(prefix)
                 # ...but a vendor's own name ("SAP", "Granicus") followed by more words is another
@@ -249,28 +260,55 @@ class ProductResolver:
         """The text folded, split at dashes and brackets; parts naming the vendor set aside."""
         outer, brackets = split_brackets(text) if "(" in text or "[" in text else (text, [])
         if "-" in outer or "\u2013" in outer or "\u2014" in outer:
-            # Folded once, with the dashes kept as a word that folding leaves alone.
-            folded = [p.strip() for p in fold(_DASH.sub(" zzdashzz ", outer)).split("zzdashzz")]
+            folded = self._dash_parts(outer)
         else:
-            folded = [fold(outer)]
-        inner = [fold(b) for b in brackets]
-        parts = _Parts(
-            [folded[0]], [], None, any(self.vendors.placeholder(f) == IN_HOUSE for f in [*inner, *folded[1:]])
-        )
+            folded = [self._fold(outer)]
+        inner = [self._fold(b) for b in brackets]
+        parts = _Parts([folded[0]], [], None, False)
         parts.plain = not brackets and len(folded) == 1
         for item in folded[1:]:  # "Keystone - Civica": the vendor after a dash
-            found = self._vendor_named(item)
+            found, in_house = self._aside(item)
+            parts.in_house = parts.in_house or in_house
             parts.hint = parts.hint or found
             if not found:
                 parts.kept.append(item)
         for item in inner:  # "Keystone (Civica)": the vendor in brackets
-            found = self._vendor_named(item)
+            found, in_house = self._aside(item)
+            parts.in_house = parts.in_house or in_house
             parts.hint = parts.hint or found
             if not found and item:
                 # A bracket may name the product ("Academy (Revenues)"), but one naming the vendor
                 # is no product name ("Crystal Reports (SAP)" is not what "SAP" alone stands for).
                 parts.inner_names.append(" ".join(filter_tokens(item.split())))
         return parts
+
+    def _fold(self, text: str) -> str:
+        """`fold`, once per distinct text: a portfolio's names repeat their parts many times over."""
+        folded = self._fold_cache.get(text)
+        if folded is None:
+            folded = self._fold_cache[text] = fold(text)
+        return folded
+
+    def _dash_parts(self, outer: str) -> list[str]:
+        """The text folded and split at its dashes (" - "), each piece folded once per distinct piece.
+
+        Folding works character by character, and the pieces meet only at spaces, so folding each
+        piece gives what folding the whole text with a marker word at each dash gives.
+        """
+        folded = [self._fold(piece) for piece in _DASH.split(outer)]
+        if _MARKER in "".join(folded):  # the text may hold the marker word itself
+            folded = [p.strip() for p in fold(_DASH.sub(f" {_MARKER} ", outer)).split(_MARKER)]
+        return folded
+
+    def _aside(self, folded: str) -> tuple[str | None, bool]:
+        """(the vendor a part beside the name names, whether it says "in house"), once per part."""
+        found = self._aside_cache.get(folded)
+        if found is None:
+            found = self._aside_cache[folded] = (
+                self._vendor_named(folded),
+                self.vendors.placeholder(folded) == IN_HOUSE,
+            )
+        return found
 
     def resolve(self, vendor_text: str | None, product_text: str | None) -> _Row:
         vendor, _method, _kind = self.vendor(vendor_text)
@@ -283,8 +321,7 @@ class ProductResolver:
         parts = self._parts(text)
         if vendor is None and parts.in_house:
             vendor = IN_HOUSE  # "Planning Portal (in-house)"
-        all_folded = " ".join(parts.kept).split()
-        tokens = filter_tokens(all_folded)
+        tokens, piece_versions = self._tokens(parts.kept)
         known_vendor = vendor is not None and vendor != IN_HOUSE
         hint = parts.hint
         if vendor is None:
@@ -294,11 +331,11 @@ class ProductResolver:
         hint = self.canonical.get(hint, hint) if hint else hint
         maker = vendor if known_vendor else hint
         core = self._strip_vendor(tokens, maker) if maker else tokens
-        if maker and core and all(t in self.vendors.legal or t in self.vendors.descriptors for t in core):
+        if maker and core and self._suffix_words.issuperset(core):
             core = []  # "System C Healthcare Ltd": the vendor's name, not a product called "ltd"
         curated = self._curated_for(tokens, core, parts.inner_names, maker)
         has_digit = _DIGIT.search(text) is not None
-        versions = tuple(t for t in all_folded if t[:1].isdigit() and is_version(t)) if has_digit else ()
+        versions = piece_versions if has_digit else ()
         row = _Row(maker, known_vendor, tuple(core), curated, "", versions, comparable=len(parts.kept) == 1)
         row.text = text
         row.plain = parts.plain and not has_digit
@@ -317,6 +354,28 @@ class ProductResolver:
         if not known_vendor and row.method == "normalised":
             row.method, row.confidence = ("inferred-vendor", 0.75) if maker else ("name-only", 0.6)
         return row
+
+    def _tokens(self, kept: list[str]) -> tuple[list[str], tuple[str, ...]]:
+        """The kept parts' tokens without versions and packaging words, and the versions among them."""
+        if len(kept) == 1:
+            return self._piece(kept[0])
+        tokens: list[str] = []
+        versions: tuple[str, ...] = ()
+        for piece in kept:
+            piece_tokens, piece_versions = self._piece(piece)
+            tokens += piece_tokens
+            versions += piece_versions
+        return tokens, versions
+
+    def _piece(self, folded: str) -> tuple[list[str], tuple[str, ...]]:
+        found = self._piece_cache.get(folded)
+        if found is None:
+            words = folded.split()
+            found = self._piece_cache[folded] = (
+                filter_tokens(words),
+                tuple(t for t in words if t[:1].isdigit() and is_version(t)),
+            )
+        return list(found[0]), found[1]
 
     def _curated_for(
         self, tokens: list[str], core: list[str], inner_names: list[str], maker: str | None
@@ -430,9 +489,14 @@ def resolve_products(
         [
             distinct.select("_vendor", "_text"),
             pl.DataFrame(
-                [(r.vendor_key, r.product_key, r.label, round(r.confidence, 4), r.method) for r in rows],
+                {
+                    "vendor_key": [r.vendor_key for r in rows],
+                    "product_key": [r.product_key for r in rows],
+                    "product_label": [r.label for r in rows],
+                    "product_confidence": [round(r.confidence, 4) for r in rows],
+                    "product_method": [r.method for r in rows],
+                },
                 schema=RESOLVED_COLUMNS,
-                orient="row",
             ),
         ],
         how="horizontal",

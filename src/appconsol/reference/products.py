@@ -38,14 +38,12 @@ from rapidfuzz import fuzz, process
 from appconsol.reference.names import (
     VendorNames,
     display_name,
-    filter_tokens,
     fold,
-    is_version,
     product_tokens,
     slug,
-    split_brackets,
 )
 from appconsol.reference.product_groups import cluster_block, vendorless_pass
+from appconsol.reference.product_text import ProductTexts
 from appconsol.reference.resources import ReferenceDataError, as_list, bundled_yaml, read_user_yaml
 
 ALIASES_FILE = "product_aliases.yaml"
@@ -61,8 +59,6 @@ RESOLVED_COLUMNS = {
 }
 _AMPERSAND_INITIALS = re.compile(r"\b([A-Za-z])\s*&\s*([A-Za-z])\b")  # "B&R" -> "BR"
 _DIGIT = re.compile(r"\d")
-_DASH = re.compile(r"\s+[-\u2013\u2014]\s+")
-_MARKER = "zzdashzz"  # a word folding leaves alone, standing for a dash
 
 
 @dataclass
@@ -85,17 +81,6 @@ class _Row:
     # Repairs"): it names one body's use, so it is compared with the same name only.
     comparable: bool = True
     plain: bool = False  # the text has nothing display_name would take out
-
-
-@dataclass
-class _Parts:
-    """A product text's folded parts: what names the product, and the vendor it names aside."""
-
-    kept: list[str]
-    inner_names: list[str]
-    hint: str | None
-    in_house: bool
-    plain: bool = True
 
 
 class ProductResolver:
@@ -121,10 +106,10 @@ class ProductResolver:
         self._vendor_starts = {a.split()[0] for a in self.vendors.aliases if a} | {"the"}
         self._strip_cache: dict[str, list[tuple[str, ...]]] = {}
         self._words_cache: dict[str, set[str]] = {}
-        self._fold_cache: dict[str, str] = {}
         self._suffix_words = self.vendors.legal | self.vendors.descriptors
-        self._piece_cache: dict[str, tuple[list[str], tuple[str, ...]]] = {}
-        self._aside_cache: dict[str, tuple[str | None, bool]] = {}  # what learn_vendor changes
+        self.texts = ProductTexts(
+            self._vendor_named, lambda folded: self.vendors.placeholder(folded) == IN_HOUSE
+        )
         self._longest_name = 1
         self.aliases: dict[str, str] = {}  # folded alias -> product key
         self.vendor_only: dict[str, str] = {}
@@ -196,7 +181,7 @@ class ProductResolver:
             self._vendor_tokens[key].add(tokens)
             self._strip_cache.pop(key, None)
             self._words_cache.pop(key, None)
-            self._aside_cache.clear()
+            self.texts.forget_vendors()
             self._name_index.setdefault(tokens, key)
             self._vendor_starts.add(tokens[0])
             self._longest_name = max(self._longest_name, len(tokens))
@@ -256,60 +241,6 @@ class ProductResolver:
             self.products[key].get("also_vendors")
         )
 
-    def _parts(self, text: str) -> _Parts:
-        """The text folded, split at dashes and brackets; parts naming the vendor set aside."""
-        outer, brackets = split_brackets(text) if "(" in text or "[" in text else (text, [])
-        if "-" in outer or "\u2013" in outer or "\u2014" in outer:
-            folded = self._dash_parts(outer)
-        else:
-            folded = [self._fold(outer)]
-        inner = [self._fold(b) for b in brackets]
-        parts = _Parts([folded[0]], [], None, False)
-        parts.plain = not brackets and len(folded) == 1
-        for item in folded[1:]:  # "Keystone - Civica": the vendor after a dash
-            found, in_house = self._aside(item)
-            parts.in_house = parts.in_house or in_house
-            parts.hint = parts.hint or found
-            if not found:
-                parts.kept.append(item)
-        for item in inner:  # "Keystone (Civica)": the vendor in brackets
-            found, in_house = self._aside(item)
-            parts.in_house = parts.in_house or in_house
-            parts.hint = parts.hint or found
-            if not found and item:
-                # A bracket may name the product ("Academy (Revenues)"), but one naming the vendor
-                # is no product name ("Crystal Reports (SAP)" is not what "SAP" alone stands for).
-                parts.inner_names.append(" ".join(filter_tokens(item.split())))
-        return parts
-
-    def _fold(self, text: str) -> str:
-        """`fold`, once per distinct text: a portfolio's names repeat their parts many times over."""
-        folded = self._fold_cache.get(text)
-        if folded is None:
-            folded = self._fold_cache[text] = fold(text)
-        return folded
-
-    def _dash_parts(self, outer: str) -> list[str]:
-        """The text folded and split at its dashes (" - "), each piece folded once per distinct piece.
-
-        Folding works character by character, and the pieces meet only at spaces, so folding each
-        piece gives what folding the whole text with a marker word at each dash gives.
-        """
-        folded = [self._fold(piece) for piece in _DASH.split(outer)]
-        if _MARKER in "".join(folded):  # the text may hold the marker word itself
-            folded = [p.strip() for p in fold(_DASH.sub(f" {_MARKER} ", outer)).split(_MARKER)]
-        return folded
-
-    def _aside(self, folded: str) -> tuple[str | None, bool]:
-        """(the vendor a part beside the name names, whether it says "in house"), once per part."""
-        found = self._aside_cache.get(folded)
-        if found is None:
-            found = self._aside_cache[folded] = (
-                self._vendor_named(folded),
-                self.vendors.placeholder(folded) == IN_HOUSE,
-            )
-        return found
-
     def resolve(self, vendor_text: str | None, product_text: str | None) -> _Row:
         vendor, _method, _kind = self.vendor(vendor_text)
         vendor = self.canonical.get(vendor, vendor) if vendor else vendor
@@ -318,10 +249,10 @@ class ProductResolver:
         text = str(product_text)
         if "&" in text:
             text = _AMPERSAND_INITIALS.sub(r"\1\2", text)
-        parts = self._parts(text)
+        parts = self.texts.parts(text)
         if vendor is None and parts.in_house:
             vendor = IN_HOUSE  # "Planning Portal (in-house)"
-        tokens, piece_versions = self._tokens(parts.kept)
+        tokens, piece_versions = self.texts.tokens(parts.kept)
         known_vendor = vendor is not None and vendor != IN_HOUSE
         hint = parts.hint
         if vendor is None:
@@ -354,28 +285,6 @@ class ProductResolver:
         if not known_vendor and row.method == "normalised":
             row.method, row.confidence = ("inferred-vendor", 0.75) if maker else ("name-only", 0.6)
         return row
-
-    def _tokens(self, kept: list[str]) -> tuple[list[str], tuple[str, ...]]:
-        """The kept parts' tokens without versions and packaging words, and the versions among them."""
-        if len(kept) == 1:
-            return self._piece(kept[0])
-        tokens: list[str] = []
-        versions: tuple[str, ...] = ()
-        for piece in kept:
-            piece_tokens, piece_versions = self._piece(piece)
-            tokens += piece_tokens
-            versions += piece_versions
-        return tokens, versions
-
-    def _piece(self, folded: str) -> tuple[list[str], tuple[str, ...]]:
-        found = self._piece_cache.get(folded)
-        if found is None:
-            words = folded.split()
-            found = self._piece_cache[folded] = (
-                filter_tokens(words),
-                tuple(t for t in words if t[:1].isdigit() and is_version(t)),
-            )
-        return list(found[0]), found[1]
 
     def _curated_for(
         self, tokens: list[str], core: list[str], inner_names: list[str], maker: str | None

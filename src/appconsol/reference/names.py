@@ -84,15 +84,27 @@ def display_name(text: str, *, vendor_words: set[str]) -> str:
     stays (the most common spelling of a cluster is its label, so it rarely wins).
     """
     outer, brackets = split_brackets(text) if "(" in text or "[" in text else (text, [])
-    words = [w for w in outer.split() if not _RAW_VERSION.match(w) and w.lower() not in PRODUCT_NOISE]
+    words = [w for w in outer.split() if _kept_word(w)]
     while len(words) > 1 and (words[-1] in ("-", "\u2013", "\u2014") or words[-1].lower() in vendor_words):
         words.pop()
     kept = [b.strip() for b in brackets if not set(fold(b).split()) <= vendor_words]
     return " ".join(words + [f"({b})" for b in kept if b]).strip(" -")
 
 
+_KEPT_WORDS: dict[str, bool] = {}  # word -> not a version or packaging word (names repeat words)
+
+
+def _kept_word(word: str) -> bool:
+    kept = _KEPT_WORDS.get(word)
+    if kept is None:
+        if len(_KEPT_WORDS) > 200_000:
+            _KEPT_WORDS.clear()
+        kept = _KEPT_WORDS[word] = not _RAW_VERSION.match(word) and word.lower() not in PRODUCT_NOISE
+    return kept
+
+
 def slug(tokens: Iterable[str]) -> str:
-    return "-".join(t.replace(".", "-") for t in tokens)
+    return "-".join(tokens).replace(".", "-")
 
 
 @dataclass

@@ -37,6 +37,16 @@ def _label(resolver: ProductResolver, rows: list[_Row], curated_name: str | None
     return f"{label} ({shown})"
 
 
+def _one_label(resolver: ProductResolver, row: _Row) -> str:
+    """`_label` of a group of one row with no curated name."""
+    label = resolver.display(row)
+    if not row.versions:
+        return label
+    versions = sorted(set(row.versions), key=_version_order)
+    shown = versions[0] if len(versions) == 1 else f"{versions[0]}-{versions[-1]}"
+    return f"{label} ({shown})"
+
+
 def _version_order(version: str) -> tuple[Any, ...]:
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"[.]", version.lstrip("v")))
 
@@ -59,7 +69,19 @@ def cluster_block(resolver: ProductResolver, vendor: str | None, rows: list[_Row
     clusters: dict[int, list[tuple[tuple[str, ...], str | None]]] = defaultdict(list)
     for i, c in enumerate(cluster(names) if len(names) > 1 else [0] * len(names)):
         clusters[c].append(short[i])
-    groups = list(clusters.values()) + [[k] for k in keys if k not in compared]
+    groups = list(clusters.values())
+    for k in keys:
+        if k in compared:
+            continue
+        only = by_core[k]
+        if len(only) == 1 and not k[1]:
+            # A name of its own and one spelling (an application's name, often): its key and label
+            # come straight from that row, without the tallies below.
+            row = only[0]
+            row.product_key = f"{vendor}/{slug(k[0])}" if vendor else slug(k[0])
+            row.label = _one_label(resolver, row)
+            continue
+        groups.append([k])
     for members in groups:
         member_rows = [r for k in members for r in by_core[k]]
         curated = next((cur for _core, cur in members if cur), None)

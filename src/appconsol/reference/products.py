@@ -38,14 +38,12 @@ from rapidfuzz import fuzz, process
 from appconsol.reference.names import (
     VendorNames,
     display_name,
-    filter_tokens,
     fold,
-    is_version,
     product_tokens,
     slug,
-    split_brackets,
 )
 from appconsol.reference.product_groups import cluster_block, vendorless_pass
+from appconsol.reference.product_text import ProductTexts
 from appconsol.reference.resources import ReferenceDataError, as_list, bundled_yaml, read_user_yaml
 
 ALIASES_FILE = "product_aliases.yaml"
@@ -61,7 +59,6 @@ RESOLVED_COLUMNS = {
 }
 _AMPERSAND_INITIALS = re.compile(r"\b([A-Za-z])\s*&\s*([A-Za-z])\b")  # "B&R" -> "BR"
 _DIGIT = re.compile(r"\d")
-_DASH = re.compile(r"\s+[-\u2013\u2014]\s+")
 
 
 @dataclass
@@ -84,17 +81,6 @@ class _Row:
     # Repairs"): it names one body's use, so it is compared with the same name only.
     comparable: bool = True
     plain: bool = False  # the text has nothing display_name would take out
-
-
-@dataclass
-class _Parts:
-    """A product text's folded parts: what names the product, and the vendor it names aside."""
-
-    kept: list[str]
-    inner_names: list[str]
-    hint: str | None
-    in_house: bool
-    plain: bool = True
 
 
 class ProductResolver:
@@ -120,6 +106,10 @@ class ProductResolver:
         self._vendor_starts = {a.split()[0] for a in self.vendors.aliases if a} | {"the"}
         self._strip_cache: dict[str, list[tuple[str, ...]]] = {}
         self._words_cache: dict[str, set[str]] = {}
+        self._suffix_words = self.vendors.legal | self.vendors.descriptors
+        self.texts = ProductTexts(
+            self._vendor_named, lambda folded: self.vendors.placeholder(folded) == IN_HOUSE
+        )
         self._longest_name = 1
         self.aliases: dict[str, str] = {}  # folded alias -> product key
         self.vendor_only: dict[str, str] = {}
@@ -135,7 +125,12 @@ class ProductResolver:
                 by_vendor[vendor][fold(alias)] = key
         self.by_vendor = dict(by_vendor)  # (vendor, core) -> curated key
         self.longest = max((len(a.split()) for a in self.aliases), default=1)
-        self.alias_starts = {a.split()[0] for a in self.aliases if a}
+        # The first word of each alias, with the most words an alias starting with it has.
+        self.alias_starts: dict[str, int] = {}
+        for alias in self.aliases:
+            words = alias.split()
+            if words:
+                self.alias_starts[words[0]] = max(self.alias_starts.get(words[0], 0), len(words))
 
     # -- vendors ---------------------------------------------------------------------------------
 
@@ -186,6 +181,7 @@ class ProductResolver:
             self._vendor_tokens[key].add(tokens)
             self._strip_cache.pop(key, None)
             self._words_cache.pop(key, None)
+            self.texts.forget_vendors()
             self._name_index.setdefault(tokens, key)
             self._vendor_starts.add(tokens[0])
             self._longest_name = max(self._longest_name, len(tokens))
@@ -227,7 +223,7 @@ class ProductResolver:
             tokens = text.split()
             if not tokens or tokens[0] not in self.alias_starts:
                 continue
-            for n in range(min(self.longest, len(tokens) - 1), 0, -1):
+            for n in range(min(self.alias_starts[tokens[0]], len(tokens) - 1), 0, -1):
                 prefix = " ".join(tokens[:n])
                 key = self.aliases.get(prefix)
                 # ...but a vendor's own name ("SAP", "Granicus") followed by more words is another
@@ -245,33 +241,6 @@ class ProductResolver:
             self.products[key].get("also_vendors")
         )
 
-    def _parts(self, text: str) -> _Parts:
-        """The text folded, split at dashes and brackets; parts naming the vendor set aside."""
-        outer, brackets = split_brackets(text) if "(" in text or "[" in text else (text, [])
-        if "-" in outer or "\u2013" in outer or "\u2014" in outer:
-            # Folded once, with the dashes kept as a word that folding leaves alone.
-            folded = [p.strip() for p in fold(_DASH.sub(" zzdashzz ", outer)).split("zzdashzz")]
-        else:
-            folded = [fold(outer)]
-        inner = [fold(b) for b in brackets]
-        parts = _Parts(
-            [folded[0]], [], None, any(self.vendors.placeholder(f) == IN_HOUSE for f in [*inner, *folded[1:]])
-        )
-        parts.plain = not brackets and len(folded) == 1
-        for item in folded[1:]:  # "Keystone - Civica": the vendor after a dash
-            found = self._vendor_named(item)
-            parts.hint = parts.hint or found
-            if not found:
-                parts.kept.append(item)
-        for item in inner:  # "Keystone (Civica)": the vendor in brackets
-            found = self._vendor_named(item)
-            parts.hint = parts.hint or found
-            if not found and item:
-                # A bracket may name the product ("Academy (Revenues)"), but one naming the vendor
-                # is no product name ("Crystal Reports (SAP)" is not what "SAP" alone stands for).
-                parts.inner_names.append(" ".join(filter_tokens(item.split())))
-        return parts
-
     def resolve(self, vendor_text: str | None, product_text: str | None) -> _Row:
         vendor, _method, _kind = self.vendor(vendor_text)
         vendor = self.canonical.get(vendor, vendor) if vendor else vendor
@@ -280,11 +249,10 @@ class ProductResolver:
         text = str(product_text)
         if "&" in text:
             text = _AMPERSAND_INITIALS.sub(r"\1\2", text)
-        parts = self._parts(text)
+        parts = self.texts.parts(text)
         if vendor is None and parts.in_house:
             vendor = IN_HOUSE  # "Planning Portal (in-house)"
-        all_folded = " ".join(parts.kept).split()
-        tokens = filter_tokens(all_folded)
+        tokens, piece_versions = self.texts.tokens(parts.kept)
         known_vendor = vendor is not None and vendor != IN_HOUSE
         hint = parts.hint
         if vendor is None:
@@ -294,11 +262,11 @@ class ProductResolver:
         hint = self.canonical.get(hint, hint) if hint else hint
         maker = vendor if known_vendor else hint
         core = self._strip_vendor(tokens, maker) if maker else tokens
-        if maker and core and all(t in self.vendors.legal or t in self.vendors.descriptors for t in core):
+        if maker and core and self._suffix_words.issuperset(core):
             core = []  # "System C Healthcare Ltd": the vendor's name, not a product called "ltd"
         curated = self._curated_for(tokens, core, parts.inner_names, maker)
         has_digit = _DIGIT.search(text) is not None
-        versions = tuple(t for t in all_folded if t[:1].isdigit() and is_version(t)) if has_digit else ()
+        versions = piece_versions if has_digit else ()
         row = _Row(maker, known_vendor, tuple(core), curated, "", versions, comparable=len(parts.kept) == 1)
         row.text = text
         row.plain = parts.plain and not has_digit
@@ -430,9 +398,14 @@ def resolve_products(
         [
             distinct.select("_vendor", "_text"),
             pl.DataFrame(
-                [(r.vendor_key, r.product_key, r.label, round(r.confidence, 4), r.method) for r in rows],
+                {
+                    "vendor_key": [r.vendor_key for r in rows],
+                    "product_key": [r.product_key for r in rows],
+                    "product_label": [r.label for r in rows],
+                    "product_confidence": [round(r.confidence, 4) for r in rows],
+                    "product_method": [r.method for r in rows],
+                },
                 schema=RESOLVED_COLUMNS,
-                orient="row",
             ),
         ],
         how="horizontal",

@@ -47,7 +47,7 @@ from appconsol.analyses.plan_tables import (
     PLAN_PARTNER_SHARES,
     frame_schema,
 )
-from appconsol.analyses.plan_timing import WaveInput, assign_waves, dependency_edges, timing_frame
+from appconsol.analyses.plan_timing import dependency_edges, timing_frame, wave_frame
 from appconsol.analyses.savings import MIGRATING, Assumptions, appraise_frame, split_by_share
 from appconsol.analyses.settings import Setting, fetch_frame, read_settings
 from appconsol.engine.steps import Step, StepContext, register_step
@@ -93,6 +93,21 @@ def fy_offset_months(as_of: dt.date) -> float:
 
 def action_id(organisation: str, app_id: str) -> str:
     return "PA-" + hashlib.sha1(f"{organisation}|{app_id}".encode()).hexdigest()[:10].upper()
+
+
+def action_ids(con: Any, frame: pl.DataFrame) -> pl.Series:
+    """`action_id` of every (organisation, app_id) row of `frame`, in order, hashed by DuckDB at once."""
+    keys = frame.select("organisation", "app_id").with_row_index("_row").to_arrow()
+    con.register("_action_keys", keys)
+    try:
+        ids = fetch_frame(
+            con,
+            "SELECT 'PA-' || upper(left(sha1(organisation || '|' || app_id), 10)) AS action_id "
+            "FROM _action_keys ORDER BY _row",
+        )
+    finally:
+        con.unregister("_action_keys")
+    return ids["action_id"].cast(pl.String)
 
 
 def read_plan_settings(ctx: StepContext) -> tuple[dict[str, Any], Assumptions, dict[str, str]]:
@@ -288,47 +303,15 @@ def _timed_and_costed(
     c = pl.col
     actions = actions.with_columns(
         c("action").is_in(list(MIGRATING)).alias("migrates"),
-    ).with_columns(
-        pl.Series(
-            "action_id",
-            [action_id(o, i) for o, i in zip(actions["organisation"], actions["app_id"], strict=True)],
-            dtype=pl.String,
-        )
-    )
+    ).with_columns(action_ids(ctx.con, actions))
     migrating = actions.filter(c("migrates")).sort("action_id")
-    current = financial_year(ctx.as_of)
-    held: dict[str, list[str]] = {}
-
-    def first_wave(aid: str, earliest: dt.date, exit_date: dt.date | None) -> int:
-        """The financial year work starts: not the rest of the current one unless the contract can end in it."""
-        year = financial_year(earliest)
-        if year == current and exit_date is not None and financial_year(exit_date) > current:
-            held[aid] = [
-                f"starts in financial year {current + 1}-{(current + 2) % 100:02d}: its contract "
-                f"cannot end in the rest of {current}-{(current + 1) % 100:02d}"
-            ]
-            return current + 1
-        return year
-
-    waves, notes = assign_waves(
-        [
-            WaveInput(aid, (o, i), first_wave(aid, earliest, exit_date), latest)
-            for aid, o, i, earliest, latest, exit_date in migrating.select(
-                "action_id", "organisation", "app_id", "earliest_date", "latest_date", "exit_date"
-            ).iter_rows()
-        ],
+    waves = wave_frame(
+        migrating,
+        financial_year(ctx.as_of),
         dependency_edges(ctx.con, tables),
         values["max_migrations_per_year"] or None,
     )
     lead = dt.timedelta(days=round(a.lead_time_months * 30.4375))
-    wave_frame = pl.DataFrame(
-        {
-            "action_id": list(waves),
-            "wave_year": list(waves.values()),
-            "wave_notes": [held.get(k, []) + notes.get(k, []) for k in waves],
-        },
-        schema={"action_id": pl.String, "wave_year": pl.Int32, "wave_notes": pl.List(pl.String)},
-    )
     earliest_fy = (
         pl.when(c("earliest_date").dt.month() >= 4)
         .then(c("earliest_date").dt.year())
@@ -337,7 +320,7 @@ def _timed_and_costed(
     pushed = c("wave_year") > earliest_fy
     wave_start = pl.date(c("wave_year"), 4, 1)
     actions = (
-        actions.join(wave_frame, on="action_id", how="left")
+        actions.join(waves, on="action_id", how="left")
         .with_columns(
             pl.when(c("migrates"))
             .then(pl.when(pushed).then(wave_start).otherwise(c("earliest_date")))

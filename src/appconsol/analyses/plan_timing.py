@@ -191,6 +191,82 @@ def assign_waves(
     return done, notes
 
 
+def wave_frame(
+    migrating: pl.DataFrame, current: int, edges: list[tuple[str, str, str]], max_per_year: int | None
+) -> pl.DataFrame:
+    """action_id, wave_year and wave_notes (NULL when none) for each migrating action.
+
+    `migrating` has action_id, organisation, app_id, earliest_date, latest_date and exit_date. An
+    action's first wave is the financial year of its earliest date, but not the rest of the
+    current one (`current`) unless its contract can end in it. Only the actions `assign_waves`
+    can move are ordered one by one: all of them under a yearly cap, else those with a dependency
+    (the others keep their first wave), so a plan without dependencies takes no Python loop.
+    """
+    c = pl.col
+
+    def year_of(day: pl.Expr) -> pl.Expr:
+        return pl.when(day.dt.month() >= 4).then(day.dt.year()).otherwise(day.dt.year() - 1).cast(pl.Int64)
+
+    held = (
+        (year_of(c("earliest_date")) == current)
+        & c("exit_date").is_not_null()
+        & (year_of(c("exit_date")) > current)
+    )
+    frame = migrating.select(
+        "action_id",
+        "organisation",
+        "app_id",
+        "latest_date",
+        held.alias("held"),
+        pl.when(held)
+        .then(pl.lit(current + 1, pl.Int64))
+        .otherwise(year_of(c("earliest_date")))
+        .alias("first"),
+    )
+    ordered = frame
+    if not max_per_year:
+        ends = pl.DataFrame(
+            [(o, i) for o, dependent, dependency in edges for i in (dependent, dependency)],
+            schema={"organisation": pl.String, "app_id": pl.String},
+            orient="row",
+        )
+        ordered = frame.join(ends.unique(), on=["organisation", "app_id"], how="semi")
+    waves, notes = assign_waves(
+        [
+            WaveInput(aid, (o, i), first, latest)
+            for aid, o, i, latest, first in ordered.select(
+                "action_id", "organisation", "app_id", "latest_date", "first"
+            ).iter_rows()
+        ],
+        edges,
+        max_per_year,
+    )
+    note = (
+        f"starts in financial year {current + 1}-{(current + 2) % 100:02d}: its contract "
+        f"cannot end in the rest of {current}-{(current + 1) % 100:02d}"
+    )
+    pairs = [(aid, note) for aid in frame.filter("held")["action_id"].to_list()]
+    pairs += [(aid, text) for aid, texts in notes.items() for text in texts]
+    noted = (
+        pl.DataFrame(pairs, schema={"action_id": pl.String, "note": pl.String}, orient="row")
+        .group_by("action_id", maintain_order=True)
+        .agg(c("note").alias("wave_notes"))
+    )
+    moved = pl.DataFrame(
+        {"action_id": list(waves), "moved": list(waves.values())},
+        schema={"action_id": pl.String, "moved": pl.Int64},
+    )
+    return (
+        frame.join(moved, on="action_id", how="left")
+        .join(noted, on="action_id", how="left")
+        .select(
+            "action_id",
+            pl.coalesce("moved", "first").cast(pl.Int32).alias("wave_year"),
+            c("wave_notes").cast(pl.List(pl.String)),
+        )
+    )
+
+
 def timing_frame(facts: pl.DataFrame, as_of: dt.date, a: Assumptions) -> pl.DataFrame:
     """`contract_timing` for every row of `facts` at once (contract_end, notice_period_days,
     auto_renew, earliest_eol): adds exit_date, earliest_date, latest_date, notice_days and

@@ -8,10 +8,18 @@ version would do: pandas frames of the same tables written sheet by sheet with o
 (`DataFrame.to_excel(engine="openpyxl")`), values only (no formulas, tables or charts). It needs
 pandas, which is not a project dependency: `pip install pandas` in the benchmark's environment.
 
-Targets (issue 5): 100k applications in under 10 s with peak memory under 1.5 GB.
+Targets (issue 5): 100k applications in under 10 s with peak memory under 1.5 GB; issue 14:
+plan writing at 100k in at most 5 s.
+
+`--store` times the writer on existing stores instead (one `appconsol run --db` or `analyse` left,
+e.g. 100k or 1M applications of `generate_inventory.py`), and `--against PYTHON` runs the same
+measurement with another environment's interpreter (another checkout's `.venv/bin/python`), the
+two alternating, for a before/after in one run. CPU seconds are the child's user + system time
+(all threads): on a shared machine they move less than wall-clock seconds.
 
     python benchmarks/bench_plan.py --sizes 100000            # appconsol's writer and the naive one
     python benchmarks/bench_plan.py --sizes 100000 --no-naive
+    python benchmarks/bench_plan.py --store run100k.duckdb --repeat 3 --against ../main/.venv/bin/python
 """
 
 from __future__ import annotations
@@ -68,10 +76,10 @@ def _child_naive(store: str, output: str) -> dict[str, float]:
     return {"seconds": time.perf_counter() - started}
 
 
-def _measure(kind: str, store: Path, output: Path) -> dict[str, float]:
-    """Run one writer in a fresh process; its time, peak RSS and file size."""
+def _measure(kind: str, store: Path, output: Path, python: str = sys.executable) -> dict[str, float]:
+    """Run one writer in a fresh process; its time, CPU seconds, peak RSS and file size."""
     result = subprocess.run(
-        [sys.executable, __file__, "--child", kind, str(store), str(output)],
+        [python, __file__, "--child", kind, str(store), str(output)],
         capture_output=True,
         text=True,
         check=True,
@@ -81,6 +89,36 @@ def _measure(kind: str, store: Path, output: Path) -> dict[str, float]:
     return figures
 
 
+def _stores(args: argparse.Namespace) -> None:
+    """The writer on existing stores, alternating with `--against`'s interpreter when given."""
+    import shutil
+
+    print("| store | python | run | findings | plan s | CPU s | peak RSS MB | file MB |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    pythons = [sys.executable] + ([args.against] if args.against else [])
+    for store in args.store:
+        with tempfile.TemporaryDirectory() as folder:
+            work = Path(folder)
+            copy = work / "store.duckdb"
+            shutil.copyfile(
+                store, copy
+            )  # the writer opens it read-only; a copy keeps the original out of reach
+            for run in range(args.repeat):
+                for python in pythons:
+                    plan = _measure("write", copy, work / "plan.xlsx", python)
+                    cells = [
+                        Path(store).name,
+                        "this" if python == sys.executable else python,
+                        str(run + 1),
+                        f"{int(plan['findings']):,}",
+                        f"{plan['seconds']:.1f}",
+                        f"{plan['cpu_s']:.1f}",
+                        f"{plan['peak_mb']:,.0f}",
+                        f"{plan['file_mb']:.0f}",
+                    ]
+                    print("| " + " | ".join(cells) + " |", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -88,13 +126,21 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000])
     parser.add_argument("--orgs", type=int, default=400)
     parser.add_argument("--no-naive", action="store_true", help="Skip the pandas + openpyxl route.")
+    parser.add_argument("--store", nargs="+", help="Time the writer on these existing stores instead.")
+    parser.add_argument("--repeat", type=int, default=1, help="Runs per store (with --store).")
+    parser.add_argument("--against", help="Another environment's python to alternate with (with --store).")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         kind, store, output = args.child
         figures = _child_write(store, output) if kind == "write" else _child_naive(store, output)
-        figures["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        figures["peak_mb"] = usage.ru_maxrss / 1024
+        figures["cpu_s"] = usage.ru_utime + usage.ru_stime
         print(json.dumps(figures))
+        return
+    if args.store:
+        _stores(args)
         return
 
     from plan_store import build_plan_store

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from appconsol.cli import cli
 from appconsol.ingest.guards import check_input, lock_file_note
@@ -123,3 +125,34 @@ def test_a_file_with_most_rows_rejected_fails_with_the_share(tmp_path):
     assert _invoke("check", "wessex.csv", "--max-rejected-share", "1.5").exit_code == 2
     _write(tmp_path / "small.csv", CLEAN + rejected[:40])  # a small file: judged row by row only
     assert "DQ012" not in _invoke("check", "small.csv", "-f", "concise").stdout
+
+
+_FRAGMENTS = ["<<<<<<<", ">>>>>>>", "<<<<<<<<", " ", "\n", "\r\n", "\r", "x", "HEAD", "a,b"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_FRAGMENTS), min_size=1, max_size=20))
+def test_conflict_markers_are_found_as_a_line_regex_would_find_them(fragments):
+    # The guard scans with a substring search for speed; it must find exactly what the obvious
+    # multi-line pattern finds: a marker at a line start, alone or followed by a space.
+    import re
+
+    text = "".join(fragments)
+    start = re.search(r"(?m)^<{7}(?: |\r?$)", text)
+    expected = None
+    if start is not None and re.compile(r"(?m)^>{7}(?: |\r?$)").search(text, start.end()):
+        expected = text[: start.start()].count("\n") + 1
+    path = Path("x.csv")
+    path.write_bytes(text.encode())
+    assert _lines_refused_at(path) == expected
+
+
+def _lines_refused_at(path: Path) -> int | None:
+    from appconsol.errors import InputFileError
+
+    try:
+        check_input(path)
+    except InputFileError as exc:
+        assert exc.location is not None
+        return exc.location.line
+    return None

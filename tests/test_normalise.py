@@ -3,6 +3,8 @@ import random
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from appconsol.ingest.normalise import (
     UNKNOWN_TOKENS,
@@ -16,6 +18,7 @@ from appconsol.ingest.normalise import (
     parse_integer,
     parse_money,
     split_list,
+    vocabulary_terms,
 )
 from appconsol.schema import CRITICALITY, FUNCTIONAL_FIT, HOSTING, LIFECYCLE, TECHNICAL_FIT
 
@@ -656,3 +659,34 @@ def test_split_list_accepts_list_columns():
 
 def test_split_list_reads_numeric_cells_as_one_item():
     assert split_list(pl.Series("c", [12.0])).values.to_list() == [["12"]]
+
+
+_VOCABULARIES = {
+    "lifecycle": (LIFECYCLE, parse_enum),
+    "hosting_model": (HOSTING, parse_enum),
+    "business_criticality": (CRITICALITY, parse_enum),
+    "functional_fit": (FUNCTIONAL_FIT, parse_fit),
+    "technical_fit": (TECHNICAL_FIT, parse_fit),
+}
+_TERMS = sorted(
+    {w for vocabulary, _ in _VOCABULARIES.values() for k, ws in vocabulary.items() for w in (k, *ws)}
+)
+_CELL = st.one_of(
+    st.sampled_from(_TERMS),
+    st.sampled_from(_TERMS).map(str.upper),
+    st.sampled_from(_TERMS).map(lambda w: f"  {w.title().replace(' ', '')}\u00a0"),
+    st.sampled_from(["", " ", "TBC", "n/a", "#N/A", "#REF!", "SaaS", "OnPremises", "Phase-Out.", "3", "x"]),
+    st.text(max_size=12),
+    st.none(),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_CELL, min_size=1, max_size=40))
+def test_vocabulary_terms_are_exactly_the_cells_the_parsers_read(cells):
+    # Value profiles ask vocabulary_terms for speed; it must agree with the parsers cell for cell.
+    s = pl.Series("c", cells, dtype=pl.String)
+    terms = vocabulary_terms(s, {name: vocabulary for name, (vocabulary, _) in _VOCABULARIES.items()})
+    for name, (vocabulary, parse) in _VOCABULARIES.items():
+        expected = parse(s, vocabulary, name).values.is_not_null()
+        assert terms[name].to_list() == expected.to_list(), name

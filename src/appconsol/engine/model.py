@@ -36,7 +36,10 @@ def reaches(severity: str, fail_on: str) -> bool:
     """True when a finding of `severity` is at or above the `--fail-on` threshold."""
     if fail_on == "never":
         return False
-    return Severity(severity).rank >= Severity(fail_on).rank
+    return _RANK[severity] >= _RANK[fail_on]
+
+
+_RANK = {s.value: s.rank for s in Severity}
 
 
 PARAMETER_TYPES = (

@@ -13,15 +13,14 @@ and DQ012), not errors: they load, and the rules judge them.
 from __future__ import annotations
 
 import mmap
-import re
 from pathlib import Path
 
 from appconsol.errors import InputFileError, Location
 
 LFS_POINTER = b"version https://git-lfs.github.com/spec/v1"
 LFS_POINTER_MAX_BYTES = 1024  # a pointer is about 130 bytes; real content is never this small and this shaped
-_CONFLICT_START = re.compile(rb"(?m)^<{7}(?: |\r?$)")
-_CONFLICT_END = re.compile(rb"(?m)^>{7}(?: |\r?$)")
+_CONFLICT_START = b"<<<<<<<"
+_CONFLICT_END = b">>>>>>>"
 TEXT_SUFFIXES = {".csv", ".tsv", ".txt", ".json", ".yaml", ".yml"}
 
 
@@ -65,12 +64,28 @@ def check_input(path: Path) -> None:
             return  # git leaves binary files (workbooks) whole in a conflict
         handle.seek(0)
         with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            start = _CONFLICT_START.search(data)
-            if start is None or _CONFLICT_END.search(data, start.end()) is None:
+            start = _marker_line(data, _CONFLICT_START)
+            if start < 0 or _marker_line(data, _CONFLICT_END, start + 7) < 0:
                 return
-            line = data[: start.start()].count(b"\n") + 1
+            line = data[:start].count(b"\n") + 1
     raise InputFileError(
         "unresolved merge-conflict markers (<<<<<<<, =======, >>>>>>>) from a git merge",
         hint="resolve the conflict, keep the rows you want and delete the marker lines, then commit again",
         location=Location(file=path, line=line),
     )
+
+
+def _marker_line(data: mmap.mmap, marker: bytes, start: int = 0) -> int:
+    """Offset of the first line from `start` that is `marker` alone or followed by a space, or -1.
+
+    A plain substring search (memchr) runs at memory speed; a multi-line regex tests every
+    position of a large CSV for a line start and took ~0.1 s per 25 MB.
+    """
+    at = data.find(marker, start)
+    while at >= 0:
+        after = data[at + len(marker) : at + len(marker) + 2]
+        at_line_start = at == 0 or data[at - 1 : at] == b"\n"
+        if at_line_start and (after[:1] in (b"", b" ", b"\n") or after == b"\r\n" or after == b"\r"):
+            return at
+        at = data.find(marker, at + 1)
+    return -1

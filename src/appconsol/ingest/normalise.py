@@ -205,18 +205,9 @@ def parse_money(s: pl.Series) -> Parsed:
     return _finish(text, frame, value, unchanged, "unparseable amount")
 
 
-_MONTH_NAMES: tuple[str, ...] = (
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
+_MONTH_NAMES = tuple(  # one string: twelve names do not need twelve lines
+    "january february march april may june july august september october november december".split()  # noqa: SIM905
 )
-_MONTH_NAMES += ("october", "november", "december")
 _MONTHS = {m: n for n, name in enumerate(_MONTH_NAMES, 1) for m in (name, name[:3])} | {"sept": 9}
 _MONTH_NUMBER = pl.col("mon").replace_strict(_MONTHS, default=None, return_dtype=pl.Int32)
 _TIME = r"(?:[ t]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?: ?[ap]m)?(?:z|[+-]\d{2}:?\d{2})?)?"
@@ -403,6 +394,25 @@ def _parse_vocabulary(
     # Try the text as written first, so "SaaS" is not split into "saa s" as camel case would.
     value = pl.coalesce(match(False), match(True)).cast(dtype, strict=False)
     return _finish(*_frame(s), value, _t == _v.cast(pl.String), f"unknown {field_name} value")
+
+
+def vocabulary_terms(
+    s: pl.Series, vocabularies: Mapping[str, Mapping[str, Sequence[str]]]
+) -> dict[str, pl.Series]:
+    """For each named vocabulary, whether each cell is one of its terms: exactly the cells
+    `parse_enum`/`parse_fit` give a value. Value profiles ask this of every vocabulary at once,
+    so the cells are keyed once for all of them instead of once per vocabulary."""
+    t = _trimmed(s)
+    readable = t.is_not_null() & (t != "") & ~t.str.to_uppercase().is_in(_ERRORS)
+    keys = t.to_frame("t").select(
+        plain=_vocabulary_key(_t, split_camel=False), camel=_vocabulary_key(_t, split_camel=True)
+    )
+    plain, camel = keys.get_column("plain"), keys.get_column("camel")
+    out = {}
+    for name, vocabulary in vocabularies.items():
+        terms = sorted(_vocabulary_lookup(vocabulary))
+        out[name] = ((plain.is_in(terms) | camel.is_in(terms)) & readable).fill_null(False).rename(s.name)
+    return out
 
 
 def parse_enum(s: pl.Series, vocabulary: Mapping[str, Sequence[str]], field_name: str) -> Parsed:

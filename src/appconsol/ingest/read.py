@@ -192,7 +192,10 @@ def read_delimited(path: Path, encoding: str, delimiter: str | None = None) -> R
     """
     source = _decoded_utf8(path, encoding)
     delimiter = delimiter or sniff_delimiter(_sample_text(source))
-    source, unterminated = _cut_unterminated_quote(source, delimiter)
+    data = source.read_bytes() if isinstance(source, Path) else source
+    suspect = _may_need_cleaning(data)
+    source, unterminated = _cut_unterminated_quote(source, data, delimiter)
+    del data  # a million-row file's bytes need not live through the parse
     with ThreadPoolExecutor(max_workers=1) as pool:
         # The field count runs in Python while polars parses natively; on two cores they overlap.
         counting = pool.submit(_count_fields, source, delimiter)
@@ -216,6 +219,7 @@ def read_delimited(path: Path, encoding: str, delimiter: str | None = None) -> R
         # polars sizes the grid from the first record; a title line above the header makes it too
         # narrow. Such hand-made files are small, so the csv module builds the grid instead.
         frame = _grid_from_csv(source, delimiter, max(counts, default=0))
+        suspect = True
     frame = frame.rename(dict(zip(frame.columns, _grid_columns(frame.width), strict=False)))
     bad_rows: dict[int, str] = {}
     if unterminated is not None:
@@ -232,7 +236,7 @@ def read_delimited(path: Path, encoding: str, delimiter: str | None = None) -> R
         ends.append(line + text.count("\n"))
     frame = frame.with_row_index(ROW_COLUMN, offset=1).with_columns(pl.col(ROW_COLUMN).cast(pl.Int64))
     frame = frame.select([*_grid_columns(frame.width - 1), ROW_COLUMN])
-    frame, problems = _clean_cells(frame)
+    frame, problems = _clean_cells(frame) if suspect else (frame, [])
     width = frame.width - 1
     # A blank line has no fields at all; it is a blank row, not a ragged one.
     ragged = {row: n for row, n in enumerate(counts, start=1) if n not in (0, width)}
@@ -248,11 +252,25 @@ def read_delimited(path: Path, encoding: str, delimiter: str | None = None) -> R
     )
 
 
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+_NOT_CONTROL_BYTES = bytes(b for b in range(256) if b not in _CONTROL_BYTES)
+
+
+def _may_need_cleaning(data: bytes) -> bool:
+    """Whether any cell can hold a control character or a U+FFFD replacement.
+
+    Two passes over the raw bytes at memory speed, where the cell-by-cell check costs two regex
+    scans of every column; almost every file is clean, and then the cells are never scanned.
+    """
+    return bool(data.translate(None, _NOT_CONTROL_BYTES)) or b"\xef\xbf\xbd" in data
+
+
 def _cut_unterminated_quote(
-    source: bytes | Path, delimiter: str
+    source: bytes | Path, data: bytes, delimiter: str
 ) -> tuple[bytes | Path, tuple[int, str] | None]:
-    """Split off a last record whose quote never closes (it would swallow the file's end)."""
-    data = source.read_bytes() if isinstance(source, Path) else source
+    """Split off a last record whose quote never closes (it would swallow the file's end).
+
+    `data` is the bytes of `source`, read once by the caller."""
     if data.count(b'"') % 2 == 0:
         return source, None
     text = data.decode("utf-8", errors="replace")

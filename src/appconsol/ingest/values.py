@@ -143,10 +143,9 @@ def cell_flags(series: pl.Series, *, day_first: bool = True) -> pl.DataFrame:
         "letters": text.str.contains(r"[A-Za-z]").fill_null(False) & known,
         "words": text.str.count_matches(r"\S+").fill_null(0),
     }
-    for name in _VOCABULARY_FIELDS:
-        fld = FIELDS_BY_NAME[name]
-        parse = norm.parse_fit if fld.kind is Kind.FIT else norm.parse_enum
-        columns[f"vocab:{name}"] = parse(text, fld.vocabulary, name).values.is_not_null() & known & ~plain
+    vocabularies = {name: FIELDS_BY_NAME[name].vocabulary for name in _VOCABULARY_FIELDS}
+    for name, is_term in norm.vocabulary_terms(text, vocabularies).items():
+        columns[f"vocab:{name}"] = is_term & known & ~plain
     return pl.DataFrame(
         [s.fill_null(False).rename(k) if k != "text" else s.rename(k) for k, s in columns.items()]
     )
@@ -191,8 +190,14 @@ def series_flags(columns: dict[str, pl.Series], *, day_first: bool = True) -> pl
             for name, series in columns.items()
         ]
     )
-    return cell_flags(long.get_column("value"), day_first=day_first).with_columns(
-        long.get_column("col"), long.get_column("pos")
+    # Columns repeat their values heavily (hosting terms, suppliers, blanks), so each distinct
+    # text is parsed once and its flags joined back to every cell holding it.
+    distinct = long.get_column("value").unique()
+    flags = cell_flags(distinct, day_first=day_first).with_columns(distinct.alias("value"))
+    return (
+        long.join(flags, on="value", how="left", nulls_equal=True, maintain_order="left")
+        .drop("value")
+        .select([*flags.columns[:-1], "col", "pos"])
     )
 
 

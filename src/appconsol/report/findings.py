@@ -8,6 +8,7 @@ JSON output is documented in docs/ci.md and carries `schema_version`.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import os
@@ -40,11 +41,18 @@ def relative_path(path: str | None) -> str | None:
     """A path as given if relative, else relative to the working directory when it is inside it."""
     if not path:
         return path
+    # Every finding of a file carries the same path: resolve it once per working directory, not
+    # once per finding (a syscall per path part, seconds at 100k findings).
+    return _relative_to(path, os.getcwd())
+
+
+@functools.lru_cache(maxsize=1024)
+def _relative_to(path: str, cwd: str) -> str:
     candidate = Path(path)
     if not candidate.is_absolute():
         return candidate.as_posix()
     try:
-        return candidate.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        return candidate.resolve().relative_to(Path(cwd).resolve()).as_posix()
     except ValueError:
         return candidate.as_posix()
 

@@ -22,7 +22,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,10 +32,14 @@ import polars as pl
 from xlsxwriter.utility import xl_col_to_name, xl_range
 from xlsxwriter.worksheet import Worksheet
 
-from appconsol.report.plan.safe import EXCEL_CELL_LIMIT, safe_text, safe_text_expr, xml_escape, xml_text_expr
+from appconsol.report.plan.safe import safe_text, xml_escape, xml_text_expr
+from appconsol.report.plan.textneeds import TextNeeds, text_body, text_needs
 
 KINDS = ("text", "number", "integer", "date", "datetime", "bool", "formula", "link")
-CHUNK_ROWS = 20_000
+CHUNK_ROWS = 20_000  # at most, per chunk of rendered rows
+CHUNK_BYTES = 8 << 20  # about this much XML per chunk: the rows' XML is held a few chunks at a time
+FIRST_CHUNK_ROWS = 1_000  # rendered first, to size the other chunks
+RENDER_THREADS = 2
 _EPOCH = dt.date(1899, 12, 30)
 
 FAST_ROWS = all(hasattr(Worksheet, name) for name in ("_write_rows", "_check_dimensions", "_calculate_spans"))
@@ -116,42 +122,6 @@ def _number_text(expr: pl.Expr) -> pl.Expr:
     return pl.when(value.is_finite()).then(value.cast(pl.String))
 
 
-@dataclass(frozen=True)
-class _TextNeeds:
-    """Which transforms a text column needs at all (checked once per column, not per cell)."""
-
-    clean: bool
-    escape: bool
-    protect: bool
-    preserve: bool
-
-
-def _text_needs(series: pl.Series) -> _TextNeeds:
-    text = series.cast(pl.String)
-    if text.null_count() == len(text):
-        return _TextNeeds(False, False, False, False)
-
-    def some(pattern: str) -> bool:
-        return bool(text.str.contains(pattern).any())
-
-    too_long = bool((text.str.len_chars() > EXCEL_CELL_LIMIT).any())
-    return _TextNeeds(
-        clean=too_long or some(r"[\x00-\x08\x0B\x0C\x0E-\x1F\x{FFFE}\x{FFFF}]"),
-        escape=some("[&<>]"),
-        protect=some(r"_x[0-9A-Fa-f]{4}_"),
-        preserve=some(r"^\s|\s$"),
-    )
-
-
-def _text_body(text: pl.Expr, needs: _TextNeeds) -> pl.Expr:
-    body = safe_text_expr(text) if needs.clean else text
-    if needs.escape:
-        body = body.str.replace_many(["&", "<", ">"], ["&amp;", "&lt;", "&gt;"])
-    if needs.protect:
-        body = body.str.replace_all(r"_x([0-9A-Fa-f]{4})_", "_x005F_x${1}_")
-    return body
-
-
 def _is_shareable(template: str) -> bool:
     return set(_PLACEHOLDER.findall(template)) <= {"r"}
 
@@ -160,7 +130,7 @@ def _cell_expr(
     column: Column,
     letter: str,
     row_number: pl.Expr,
-    needs: _TextNeeds | None,
+    needs: TextNeeds | None,
     shared: tuple[int, str] | None,
     is_master: pl.Expr,
 ) -> pl.Expr:
@@ -176,7 +146,7 @@ def _cell_expr(
                 [
                     *ref,
                     pl.lit(f'"{style} t="inlineStr"><is>{open_tag}'),
-                    _text_body(text, needs),
+                    text_body(text, needs),
                     pl.lit("</t></is></c>"),
                 ]
             )
@@ -241,19 +211,46 @@ def _cell_expr(
     )
 
 
-def render_block(block: Block, chunk_rows: int = CHUNK_ROWS, first_shared_id: int = 0) -> Iterator[bytes]:
-    """The block's `<row>` elements as UTF-8 XML, a chunk of rows at a time.
+def render_block(
+    block: Block, chunk_rows: int = CHUNK_ROWS, first_shared_id: int = 0, threads: int = RENDER_THREADS
+) -> Iterator[bytes]:
+    """The block's `<row>` elements as UTF-8 XML, a chunk of rows at a time, in row order.
 
     Each chunk is joined inside polars and handed over as bytes: no Python string per row, and
-    no decoding and re-encoding on the way to the file.
+    no decoding and re-encoding on the way to the file. Chunks hold about CHUNK_BYTES of XML
+    (sized from the first chunk, at most `chunk_rows` rows), so memory does not grow with the
+    width of the sheet; with `threads` > 1 the columns' text checks and the chunks are rendered
+    on that many threads (polars releases the GIL) and handed over in order.
 
     Formula columns whose template depends only on the row are written as shared formulas with
     ids from `first_shared_id` on (`shared_formula_count` says how many a block uses).
     """
-    needs = [
-        _text_needs(block.frame.get_column(c.source)) if c.kind == "text" and c.source else None
-        for c in block.columns
-    ]
+    height = block.frame.height
+    if height == 0:
+        return
+    with ThreadPoolExecutor(max(1, threads)) as pool:
+        texts = [c.source if c.kind == "text" and c.source else None for c in block.columns]
+        found = pool.map(text_needs, [block.frame.get_column(s) for s in texts if s])
+        known = {s: next(found) for s in texts if s}
+        needs = [known[s] if s else None for s in texts]
+        shared = _shared_masters(block, first_shared_id)
+        first = _render_chunk(block, needs, shared, 0, min(FIRST_CHUNK_ROWS, height))
+        yield first
+        if height <= FIRST_CHUNK_ROWS:
+            return
+        per_row = max(1, len(first) // min(FIRST_CHUNK_ROWS, height))
+        step = max(FIRST_CHUNK_ROWS, min(chunk_rows, CHUNK_BYTES // per_row))
+        spans = iter(range(FIRST_CHUNK_ROWS, height, step))
+        pending: deque[Future[bytes]] = deque()
+        for offset in spans:
+            pending.append(pool.submit(_render_chunk, block, needs, shared, offset, step))
+            if len(pending) > max(1, threads):
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def _shared_masters(block: Block, first_shared_id: int) -> list[tuple[int, str] | None]:
     shared: list[tuple[int, str] | None] = []
     next_id = first_shared_id
     for i, column in enumerate(block.columns):
@@ -270,25 +267,34 @@ def render_block(block: Block, chunk_rows: int = CHUNK_ROWS, first_shared_id: in
             next_id += 1
         else:
             shared.append(None)
-    for offset in range(0, block.frame.height, chunk_rows):
-        chunk = block.frame.slice(offset, chunk_rows)
-        index = pl.int_range(pl.len(), dtype=pl.Int64) + offset
-        row_number = (index + block.first_row + 1).cast(pl.String)
-        cells = [
-            _cell_expr(
-                column, xl_col_to_name(block.first_col + i), row_number, needs[i], shared[i], index == 0
-            )
-            for i, column in enumerate(block.columns)
-        ]
-        rows = chunk.select(
-            pl.concat_str(
-                [pl.lit('<row r="'), row_number, pl.lit('">'), *cells, pl.lit("</row>")], ignore_nulls=True
-            )
-            .str.join("")
-            .cast(pl.Binary)
-            .alias("xml")
+    return shared
+
+
+def _render_chunk(
+    block: Block,
+    needs: list[TextNeeds | None],
+    shared: list[tuple[int, str] | None],
+    offset: int,
+    length: int,
+) -> bytes:
+    chunk = block.frame.slice(offset, length)
+    index = pl.int_range(pl.len(), dtype=pl.Int64) + offset
+    row_number = (index + block.first_row + 1).cast(pl.String)
+    cells = [
+        _cell_expr(column, xl_col_to_name(block.first_col + i), row_number, needs[i], shared[i], index == 0)
+        for i, column in enumerate(block.columns)
+    ]
+    rows = chunk.select(
+        pl.concat_str(
+            [pl.lit('<row r="'), row_number, pl.lit('">'), *cells, pl.lit("</row>")], ignore_nulls=True
         )
-        yield rows.item()
+        .str.join("")
+        .cast(pl.Binary)
+        .alias("xml")
+    )
+    xml = rows.item()
+    assert isinstance(xml, bytes)
+    return xml
 
 
 def shared_formula_count(block: Block) -> int:
@@ -304,6 +310,14 @@ class PlanWorksheet(Worksheet):
         super().__init__()
         self.blocks: list[Block] = []
         self.announce: Callable[[str], None] | None = None  # progress, as the sheet is rendered
+        self.package: Any = None  # a package.Deflater: the sheet's XML is deflated as it is written
+
+    def _set_xml_writer(self, filename: Any) -> None:
+        if self.package is None or not isinstance(filename, str):
+            super()._set_xml_writer(filename)
+            return
+        self.internal_fh = True  # xlsxwriter closes it when the sheet is written
+        self.fh = self.package.part(filename)
 
     def add_table_fast(
         self, first_row: int, first_col: int, last_row: int, last_col: int, options: dict[str, Any]
@@ -380,7 +394,14 @@ class PlanWorksheet(Worksheet):
 
 
 def _write_raw(fh: Any, chunks: Iterator[bytes]) -> None:
-    """UTF-8 chunks to xlsxwriter's sheet file: straight to its byte buffer when it has one."""
+    """UTF-8 chunks to the sheet's file: a deflated part (package.py) takes bytes; xlsxwriter's
+    own text file is written through its byte buffer.
+    """
+    write_bytes = getattr(fh, "write_bytes", None)
+    if write_bytes is not None:
+        for chunk in chunks:
+            write_bytes(chunk)
+        return
     buffer = getattr(fh, "buffer", None)
     if buffer is not None and getattr(fh, "encoding", "").lower().replace("-", "") == "utf8":
         fh.flush()

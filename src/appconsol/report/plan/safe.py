@@ -23,7 +23,7 @@ TRUNCATION_MARKER = " …[truncated]"
 
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # The same class for polars' (Rust) regex engine.
-_XML_ILLEGAL_RUST = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x{FFFE}\x{FFFF}]"
+XML_ILLEGAL_PATTERN = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x{FFFE}\x{FFFF}]"
 _EXCEL_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 _EXCEL_ESCAPE_RUST = r"_x([0-9A-Fa-f]{4})_"
 CSV_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -39,7 +39,7 @@ def safe_text(value: str) -> str:
 
 def safe_text_expr(expr: pl.Expr) -> pl.Expr:
     """`safe_text` as a vectorised polars expression over a String column."""
-    cleaned = expr.str.replace_all(_XML_ILLEGAL_RUST, "")
+    cleaned = expr.str.replace_all(XML_ILLEGAL_PATTERN, "")
     keep = EXCEL_CELL_LIMIT - len(TRUNCATION_MARKER)
     return (
         pl.when(cleaned.str.len_chars() > EXCEL_CELL_LIMIT)

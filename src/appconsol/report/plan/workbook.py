@@ -20,10 +20,11 @@ import polars as pl
 from appconsol.analyses.savings import Assumptions
 from appconsol.errors import ArtefactError
 from appconsol.report.plan.common import Book, print_setup, require_one_sheet, sheet_parts, with_locations
-from appconsol.report.plan.data import PlanData, read_plan_data
+from appconsol.report.plan.data import PlanData, read_plan_data, release_cache
 from appconsol.report.plan.deflate import fast_deflate
 from appconsol.report.plan.figures import model_figures
 from appconsol.report.plan.formulas import FIRST_DATA_ROW
+from appconsol.report.plan.package import package_zip
 from appconsol.report.plan.sheets_evidence import (
     application_columns,
     findings_frame,
@@ -128,6 +129,7 @@ def write_plan(
     say = progress or (lambda _message: None)
     say("reading the store")
     data = read_plan_data(store, assumptions)
+    release_cache(store)
     for title in ("Plan", "Savings", "Cash flow"):
         require_one_sheet(title, data.actions.height)
     say(f"appraising {data.actions.height:,} actions")
@@ -192,6 +194,10 @@ def _write_workbook(
     book.org_numbers = orgs.select("organisation", "org_no")
     findings = with_locations(findings_frame(book), sheet_parts("Findings", data.findings.height))
     links = _plan_links(book, findings)
+    # The Findings sheet's rows (with their application links) stand in for the frame read from
+    # the store, which nothing reads again: one copy of the largest table is held, not two.
+    data.findings = findings.drop("__sheet", "__row")
+    del findings
 
     say("writing Plan, Savings and Cash flow")
     write_money_sheets(book, links)
@@ -200,7 +206,7 @@ def _write_workbook(
     write_overlaps(book)
     write_legacy(book, legacy_frame(book))
     write_cloud(book)
-    write_findings(book, findings.drop("__sheet", "__row"))
+    write_findings(book, data.findings)
     write_data_quality(book)
     write_applications(book)
     write_rules(book, rules, waivers)
@@ -220,8 +226,14 @@ def _write_workbook(
     print_setup(book, {"Baseline": BASELINE_HEADER}, board_rows(book))
     book.sheet("Cover").activate()
     say("rendering and compressing the workbook")
-    with fast_deflate():
-        workbook.close()
+    with package_zip() as package:
+        if package is None:  # pragma: no cover - an xlsxwriter without the ZipFile package_zip replaces
+            with fast_deflate():
+                workbook.close()
+        else:
+            for sheet in book.sheets.values():
+                sheet.package = package
+            workbook.close()
     return names
 
 

@@ -217,6 +217,12 @@ class CapabilityMapper:
         total = len({code for _sig, code in curated.items()}) or 1
         self.idf = {word: math.log((total + 1) / (n + 0.5)) for word, n in self.spread.items()}
         self.unseen_idf = math.log((total + 1) / 0.5)
+        # Each curated alias's evidence, summed once (in the order `_partial` always summed it).
+        self.alias_scores = {
+            words: sum(self.idf[w] for w in sorted(words))
+            for entries in self.partial.values()
+            for words, _c in entries
+        }
 
     def normalise(self, text: str) -> str:
         """Sorted distinct content words, synonyms applied: "Revs & Bens" -> "benefit revenue"."""
@@ -340,7 +346,7 @@ class CapabilityMapper:
         for word in sorted(words):
             for alias_words, code in self.partial.get(word, ()):
                 if alias_words <= words and not alias_words <= short and not alias_words & spelled:
-                    score = sum(self.idf[w] for w in sorted(alias_words))
+                    score = self.alias_scores[alias_words]
                     scores[code] = max(scores.get(code, 0.0), score)
         if not scores:
             return None

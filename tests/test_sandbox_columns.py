@@ -110,3 +110,40 @@ def test_the_built_in_pack_finds_the_same_with_pruned_and_whole_copies(samples_s
     whole = findings()
     assert pruned.height > 1000
     assert pruned.equals(whole)
+
+
+def test_the_store_is_capped_lower_while_the_rules_run_and_restored_after(samples_store, tmp_path):
+    import shutil
+
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(samples_store, db)
+    steps = builtin_steps()
+    rules = [ConfiguredRule(r, r.severity, r.defaults()) for r in load_rules([], steps=steps).rules]
+    seen: list[str] = []
+    with Store(db) as store:
+        store.con.execute("SET memory_limit = '1GB'")
+
+        def progress(message: str) -> None:
+            if message.startswith("rule "):
+                seen.append(store.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+
+        run = run_rules(store, rules, as_of=AS_OF, steps=steps, progress=progress, rules_memory_limit="256MB")
+        after = store.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    assert run.ok and len(seen) == len(rules)
+    assert set(seen) == {"244.1 MiB"} and after.startswith("953.")  # 1GB again (DuckDB rounds its reading)
+
+
+def test_analyse_stores_the_findings_text_with_zstd(samples_store, tmp_path):
+    import shutil
+
+    from appconsol.api import analyse
+
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(samples_store, db)
+    assert analyse(db, as_of=AS_OF, config=None).exit_code == 0
+    with Store(db, read_only=True) as store:
+        kinds = {
+            r[0]
+            for r in store.con.execute("SELECT compression FROM pragma_storage_info('findings')").fetchall()
+        }
+    assert "ZSTD" in kinds

@@ -123,6 +123,7 @@ def run_rules(
     limits: SandboxLimits | None = None,
     needed_steps_only: bool = False,
     hold_findings: bool = True,
+    rules_memory_limit: str | None = None,
 ) -> RunResult:
     """Run the analysis steps and then each rule; record findings and timings in the store.
 
@@ -131,7 +132,9 @@ def run_rules(
     whose tables the rules read, and the steps those read, run; the other steps' tables are
     emptied and the analysis is marked partial, so no report is made from it. Without
     `hold_findings` (what `analyse` asks for) each rule's findings go to the store as the rule
-    finishes and `result.frame` stays empty; `result.tally` counts them either way.
+    finishes and `result.frame` stays empty; `result.tally` counts them either way. With
+    `rules_memory_limit` the store's DuckDB memory limit is that while the rules run (its cache of
+    what the steps read is then let go) and back to what it was afterwards.
     """
     as_of = as_of or dt.date.today()
     run_id = uuid.uuid4().hex[:12]
@@ -153,17 +156,25 @@ def run_rules(
         else:  # stored rule by rule: a million applications' findings never sit in memory at once
             store.insert_frame("findings", frame)
 
-    with store.transaction():  # the findings, the timings and the status commit together
-        store.con.execute("DELETE FROM findings")
-        if rules:
-            _run_in_sandbox(store, rules, run_id, as_of, result, steps, limits, progress, keep)
-        extra = waiving.engine_findings(result.frame.schema)
-        if extra is not None:
-            keep(extra)
-        if frames:
-            result.frame = pl.concat([result.frame, *frames], how="vertical_relaxed")
-            store.insert_frame("findings", result.frame)
-        _store_run(store, result, started, built_from, bool(skipped))
+    restore = None
+    if rules_memory_limit:
+        restore = store.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+        store.con.execute("SET memory_limit = '" + rules_memory_limit.replace("'", "") + "'")
+    try:
+        with store.transaction():  # the findings, the timings and the status commit together
+            store.con.execute("DELETE FROM findings")
+            if rules:
+                _run_in_sandbox(store, rules, run_id, as_of, result, steps, limits, progress, keep)
+            extra = waiving.engine_findings(result.frame.schema)
+            if extra is not None:
+                keep(extra)
+            if frames:
+                result.frame = pl.concat([result.frame, *frames], how="vertical_relaxed")
+                store.insert_frame("findings", result.frame)
+            _store_run(store, result, started, built_from, bool(skipped))
+    finally:
+        if restore is not None:
+            store.con.execute("SET memory_limit = '" + str(restore).replace("'", "") + "'")
     return result
 
 

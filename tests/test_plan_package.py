@@ -176,5 +176,42 @@ def test_the_plan_hands_duckdbs_cache_back_and_keeps_the_stores_memory_limit(tmp
         release_cache(opened)
         after = opened.con.execute(cached).fetchall()[0][0]
         assert after <= 1 << 20 < before
-        assert opened.con.execute("SELECT current_setting('memory_limit')").fetchall() == limit
+        restored = opened.con.execute("SELECT current_setting('memory_limit')").fetchall()
+        assert _size(restored[0][0]) == pytest.approx(_size(limit[0][0]), rel=0.05)
         assert data.findings.height > 0 and opened.query("SELECT count(*) AS n FROM findings").item() > 0
+
+
+def test_the_tables_are_read_under_a_memory_cap_and_again_without_it_if_the_cap_is_too_tight(
+    tmp_path, monkeypatch
+):
+    import duckdb
+
+    from appconsol.report.plan import data as plan_data
+
+    store = build_plan_store(tmp_path / "s.duckdb", apps=300, orgs=3)
+    seen: list[str] = []
+    read = plan_data.read_plan_data
+
+    def tight_then_fine(opened, assumptions=None):
+        seen.append(opened.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+        if len(seen) == 1:
+            raise duckdb.OutOfMemoryException("could not allocate block (as at 1M with no room to spill)")
+        return read(opened, assumptions)
+
+    monkeypatch.setattr(plan_data, "read_plan_data", tight_then_fine)
+    with Store(store, read_only=True) as opened:
+        opened.con.execute("SET memory_limit = '3GB'")
+        limit = opened.con.execute("SELECT current_setting('memory_limit')").fetchall()
+        result = plan_data.read_plan_data_capped(opened, limit="100MB")
+        restored = opened.con.execute("SELECT current_setting('memory_limit')").fetchall()
+    # Capped first, then as the store had it; DuckDB shows a limit to one decimal, so setting it back
+    # from what it shows lands within that rounding.
+    assert _size(seen[0]) <= 100 * 2**20 and _size(seen[1]) == pytest.approx(_size(limit[0][0]), rel=0.05)
+    assert _size(restored[0][0]) == pytest.approx(_size(limit[0][0]), rel=0.05)
+    assert result.findings.height > 0 and result.applications.height == 300
+
+
+def _size(shown: str) -> float:
+    """Bytes of a limit as DuckDB shows it ("953.6 MiB", "2.7 GiB")."""
+    number, unit = shown.split()
+    return float(number) * {"bytes": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40}[unit]

@@ -7,6 +7,7 @@ inventory row. Tables too long for one sheet continue on "Findings (2)" and so o
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import polars as pl
 
@@ -52,7 +53,22 @@ def write_split(
 def _app_links(frame: pl.DataFrame, apps: pl.DataFrame, alias: str = "link_application") -> pl.DataFrame:
     """Add the link target of each row's application (null when the application is not loaded)."""
     located = apps.select(*APP_KEY, link_target().alias(alias)).unique(APP_KEY, keep="first")
-    return frame.join(located, on=APP_KEY, how="left", nulls_equal=False, maintain_order="left")
+    return add_joined(frame, located, APP_KEY, nulls_equal=False)
+
+
+def add_joined(frame: pl.DataFrame, right: pl.DataFrame, on: str | list[str], **options: Any) -> pl.DataFrame:
+    """`frame.join(right, on=on, how="left", maintain_order="left")` where `right` is unique on `on`:
+    the same rows, in the same order, with the same columns, but only the key columns go through
+    the join, so the frame's own columns are shared, not copied (at 1M applications a copy of the
+    findings' columns alone is about 600 MB).
+    """
+    keys = [on] if isinstance(on, str) else list(on)
+    joined = frame.select(keys).join(right, on=on, how="left", maintain_order="left", **options)
+    added = joined.drop(keys)
+    clash = set(added.columns) & set(frame.columns)
+    if joined.height != frame.height or clash:
+        raise ValueError(f"add_joined needs a right side unique on {keys} with new columns only")
+    return frame.with_columns(added.get_columns())
 
 
 def _names(book: Book) -> pl.DataFrame:
@@ -90,8 +106,8 @@ def write_overlaps(book: Book) -> None:
     members_header = last + 3
     ws.write_string(members_header - 1, 0, "Members", book.formats["subtitle"])
     actions = data.actions.select(*APP_KEY, "action", "target_name").unique(APP_KEY, keep="first")
-    frame = members.join(_names(book), on=APP_KEY, how="left", maintain_order="left")
-    frame = frame.join(actions, on=APP_KEY, how="left", maintain_order="left")
+    frame = add_joined(members, _names(book), APP_KEY)
+    frame = add_joined(frame, actions, APP_KEY)
     frame = _app_links(frame, book.app_locations)
     member_columns = [
         Column("Group", "text", "group_id", width=14),
@@ -108,8 +124,8 @@ def write_overlaps(book: Book) -> None:
 
 
 def legacy_frame(book: Book) -> pl.DataFrame:
-    frame = book.data.legacy.join(_names(book), on=APP_KEY, how="left", maintain_order="left")
-    frame = frame.join(book.org_numbers, on="organisation", how="left", maintain_order="left")
+    frame = add_joined(book.data.legacy, _names(book), APP_KEY)
+    frame = add_joined(frame, book.org_numbers, "organisation")
     return _app_links(frame, book.app_locations)
 
 
@@ -162,7 +178,7 @@ def write_cloud(book: Book) -> None:
     apps = book.data.applications.select(*APP_KEY, pl.col("name").alias("app_name"), "hosting_model").unique(
         APP_KEY, keep="first"
     )
-    frame = book.data.dispositions.join(apps, on=APP_KEY, how="left", maintain_order="left")
+    frame = add_joined(book.data.dispositions, apps, APP_KEY)
     frame = frame.with_columns(
         pl.col("missing_facts").str.strip_chars("[]")
     )  # "[hosting, fit]" -> "hosting, fit"

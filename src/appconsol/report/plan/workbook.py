@@ -20,7 +20,7 @@ import polars as pl
 from appconsol.analyses.savings import Assumptions
 from appconsol.errors import ArtefactError
 from appconsol.report.plan.common import Book, print_setup, require_one_sheet, sheet_parts, with_locations
-from appconsol.report.plan.data import PlanData, read_plan_data, release_cache
+from appconsol.report.plan.data import PlanData, read_plan_data_capped
 from appconsol.report.plan.deflate import fast_deflate
 from appconsol.report.plan.figures import model_figures
 from appconsol.report.plan.formulas import FIRST_DATA_ROW
@@ -128,8 +128,7 @@ def write_plan(
     check_writable(output)
     say = progress or (lambda _message: None)
     say("reading the store")
-    data = read_plan_data(store, assumptions)
-    release_cache(store)
+    data = read_plan_data_capped(store, assumptions)
     for title in ("Plan", "Savings", "Cash flow"):
         require_one_sheet(title, data.actions.height)
     say(f"appraising {data.actions.height:,} actions")

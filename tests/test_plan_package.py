@@ -192,11 +192,11 @@ def test_the_tables_are_read_under_a_memory_cap_and_again_without_it_if_the_cap_
     seen: list[str] = []
     read = plan_data.read_plan_data
 
-    def tight_then_fine(opened, assumptions=None):
+    def tight_then_fine(opened, assumptions=None, **options):
         seen.append(opened.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
         if len(seen) == 1:
             raise duckdb.OutOfMemoryException("could not allocate block (as at 1M with no room to spill)")
-        return read(opened, assumptions)
+        return read(opened, assumptions, **options)
 
     monkeypatch.setattr(plan_data, "read_plan_data", tight_then_fine)
     with Store(store, read_only=True) as opened:
@@ -215,3 +215,36 @@ def _size(shown: str) -> float:
     """Bytes of a limit as DuckDB shows it ("953.6 MiB", "2.7 GiB")."""
     number, unit = shown.split()
     return float(number) * {"bytes": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40}[unit]
+
+
+def test_findings_rows_are_read_once_when_rendered_even_over_several_sheets(tmp_path, monkeypatch):
+    import openpyxl
+
+    from appconsol.report.plan import safe
+    from appconsol.report.plan import workbook as plan_workbook
+    from appconsol.report.plan.data import read_findings
+
+    store = build_plan_store(tmp_path / "s.duckdb", apps=60, orgs=3)
+    monkeypatch.setattr(safe, "EXCEL_MAX_ROWS", 33)  # 30 data rows a sheet: Findings over several
+    reads: list[str] = []
+
+    def counted(opened):
+        reads.append(f"read while {stage[-1] if stage else 'nothing'}")
+        return read_findings(opened)
+
+    stage: list[str] = []
+    monkeypatch.setattr(plan_workbook, "read_findings", counted)
+    with Store(store, read_only=True) as opened:
+        expected = read_findings(opened)
+        write_plan(opened, tmp_path / "plan.xlsx", progress=stage.append)
+    assert len(reads) == 1 and "sheet Findings" in reads[0]  # read at rendering time, once
+    book = openpyxl.load_workbook(tmp_path / "plan.xlsx", read_only=True)
+    parts = [n for n in book.sheetnames if n.startswith("Findings")]
+    assert len(parts) == 2
+    keys = [
+        (row[4], row[5], row[1])
+        for name in parts
+        for row in book[name].iter_rows(min_row=4, values_only=True)
+        if row[1] is not None
+    ]
+    assert keys == list(expected.select("organisation", "app_id", "rule_code").iter_rows())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,10 +125,13 @@ def write_table(
     header_row: int = HEADER_ROW,
     freeze: bool = True,
     widths: bool = True,
+    load: Callable[[], pl.DataFrame] | None = None,
 ) -> tuple[int, int]:
     """An Excel table (filters, banding) whose header is written here and whose rows are a block.
 
-    Returns the 0-based first and last data rows (a table keeps one blank row when empty).
+    With `load`, the rows are read when the sheet is rendered and `frame` only stands in for them
+    (its height; see `Block`). Returns the 0-based first and last data rows (a table keeps one
+    blank row when empty).
     """
     first = header_row + 1
     last = first + max(frame.height, 1) - 1
@@ -143,7 +146,7 @@ def write_table(
             "columns": [{"header": c.header} for c in columns],
         },
     )
-    ws.add_block(Block(frame, columns, first))
+    ws.add_block(Block(frame, columns, first, load=load))
     if widths:
         for i, column in enumerate(columns):
             ws.set_column(i, i, column.width)

@@ -9,8 +9,9 @@ same store always gives the same workbook.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 
@@ -18,6 +19,7 @@ from appconsol.analyses.savings import Assumption, Assumptions
 from appconsol.report.plan.formulas import assumptions_from_rows
 from appconsol.store import Store
 
+T = TypeVar("T")
 ANALYSE_HINT = "run `appconsol analyse` (or `appconsol run`) to compute it"
 
 PLAN_ACTION_COLUMNS = {
@@ -110,6 +112,9 @@ FINDING_COLUMNS = {
     "waiver_reason": "VARCHAR",
     "finding_key": "VARCHAR",
 }
+FINDING_KEYS = {"organisation": "VARCHAR", "app_id": "VARCHAR"}
+# A total order (finding_key is unique), so reading the keys and reading the rows agree row by row.
+FINDINGS_ORDER = "organisation NULLS FIRST, app_id NULLS FIRST, rule_code, finding_key"
 LEGACY_COLUMNS = {
     "organisation": "VARCHAR",
     "app_id": "VARCHAR",
@@ -269,8 +274,14 @@ def _polars_type(kind: str) -> Any:
     }[kind]
 
 
-def read_plan_data(store: Store, assumptions: Assumptions | None = None) -> PlanData:
-    """Read every table the workbook shows; `assumptions` overrides the store's plan_assumptions."""
+def read_plan_data(
+    store: Store, assumptions: Assumptions | None = None, *, finding_keys_only: bool = False
+) -> PlanData:
+    """Read every table the workbook shows; `assumptions` overrides the store's plan_assumptions.
+
+    With `finding_keys_only`, `findings` holds only each finding's organisation and app_id (the
+    same rows in the same order); `read_findings` reads the whole rows when the sheet is written.
+    """
     reader = _Reader(store)
     if assumptions is None:
         if reader.has("plan_assumptions"):
@@ -301,9 +312,7 @@ def read_plan_data(store: Store, assumptions: Assumptions | None = None) -> Plan
         partners=reader.select("plan_partner_shares", PARTNER_COLUMNS, order="action_id, organisation"),
         applications=applications,
         findings=reader.select(
-            "findings",
-            FINDING_COLUMNS,
-            order="organisation NULLS FIRST, app_id NULLS FIRST, rule_code, finding_key",
+            "findings", FINDING_KEYS if finding_keys_only else FINDING_COLUMNS, order=FINDINGS_ORDER
         ),
         legacy=reader.select("legacy_scores", LEGACY_COLUMNS, order="organisation, app_id"),
         dispositions=reader.select("dispositions", DISPOSITION_COLUMNS, order="organisation, app_id"),
@@ -332,7 +341,11 @@ READ_MEMORY_LIMIT = "1GB"
 
 
 def read_plan_data_capped(
-    store: Store, assumptions: Assumptions | None = None, limit: str = READ_MEMORY_LIMIT
+    store: Store,
+    assumptions: Assumptions | None = None,
+    limit: str = READ_MEMORY_LIMIT,
+    *,
+    finding_keys_only: bool = False,
 ) -> PlanData:
     """`read_plan_data` with DuckDB held to `limit` while it sorts the tables, then its cache released.
 
@@ -342,18 +355,33 @@ def read_plan_data_capped(
     more CPU. Below the cap (100k) nothing spills. Where spilling is not possible (a read-only
     folder) or not enough, the tables are read again as before, without the cap.
     """
+    return _capped(
+        store,
+        lambda: read_plan_data(store, assumptions, finding_keys_only=finding_keys_only),
+        limit,
+    )
+
+
+def read_findings(store: Store, limit: str = READ_MEMORY_LIMIT) -> pl.DataFrame:
+    """Every finding's row for the Findings sheet, in `read_plan_data`'s order (capped like it)."""
+    return _capped(
+        store, lambda: _Reader(store).select("findings", FINDING_COLUMNS, order=FINDINGS_ORDER), limit
+    )
+
+
+def _capped(store: Store, read: Callable[[], T], limit: str) -> T:
     import duckdb
 
     original = _memory_limit(store)
     try:
         store.con.execute("SET memory_limit = " + _quoted(limit))
-        data = read_plan_data(store, assumptions)
+        result = read()
     except (duckdb.OutOfMemoryException, duckdb.IOException):
         store.con.execute("SET memory_limit = " + _quoted(original))
-        data = read_plan_data(store, assumptions)
+        result = read()
     finally:
         release_cache(store, original)
-    return data
+    return result
 
 
 def release_cache(store: Store, limit: str | None = None) -> None:

@@ -75,12 +75,26 @@ class Column:
 
 @dataclass
 class Block:
-    """Rows `first_row`.. (0-based) of a sheet, one per frame row, columns from `first_col`."""
+    """Rows `first_row`.. (0-based) of a sheet, one per frame row, columns from `first_col`.
+
+    With `load`, the rows are read only when the block is rendered (and let go after), and `frame`
+    stands in for them until then: the same height, any columns (a large table need not be held in
+    memory while every other sheet is written).
+    """
 
     frame: pl.DataFrame
     columns: Sequence[Column]
     first_row: int
     first_col: int = 0
+    load: Callable[[], pl.DataFrame] | None = None
+
+    def rows(self) -> pl.DataFrame:
+        if self.load is None:
+            return self.frame
+        frame = self.load()
+        if frame.height != self.frame.height:
+            raise ValueError(f"row block expected {self.frame.height} rows, read {frame.height}")
+        return frame
 
     @property
     def last_row(self) -> int:
@@ -228,13 +242,14 @@ def render_block(
     height = block.frame.height
     if height == 0:
         return
+    frame = block.rows()
     with ThreadPoolExecutor(max(1, threads)) as pool:
         texts = [c.source if c.kind == "text" and c.source else None for c in block.columns]
-        found = pool.map(text_needs, [block.frame.get_column(s) for s in texts if s])
+        found = pool.map(text_needs, [frame.get_column(s) for s in texts if s])
         known = {s: next(found) for s in texts if s}
         needs = [known[s] if s else None for s in texts]
         shared = _shared_masters(block, first_shared_id)
-        first = _render_chunk(block, needs, shared, 0, min(FIRST_CHUNK_ROWS, height))
+        first = _render_chunk(block, frame, needs, shared, 0, min(FIRST_CHUNK_ROWS, height))
         yield first
         if height <= FIRST_CHUNK_ROWS:
             return
@@ -243,7 +258,7 @@ def render_block(
         spans = iter(range(FIRST_CHUNK_ROWS, height, step))
         pending: deque[Future[bytes]] = deque()
         for offset in spans:
-            pending.append(pool.submit(_render_chunk, block, needs, shared, offset, step))
+            pending.append(pool.submit(_render_chunk, block, frame, needs, shared, offset, step))
             if len(pending) > max(1, threads):
                 yield pending.popleft().result()
         while pending:
@@ -272,12 +287,13 @@ def _shared_masters(block: Block, first_shared_id: int) -> list[tuple[int, str] 
 
 def _render_chunk(
     block: Block,
+    frame: pl.DataFrame,
     needs: list[TextNeeds | None],
     shared: list[tuple[int, str] | None],
     offset: int,
     length: int,
 ) -> bytes:
-    chunk = block.frame.slice(offset, length)
+    chunk = frame.slice(offset, length)
     index = pl.int_range(pl.len(), dtype=pl.Int64) + offset
     row_number = (index + block.first_row + 1).cast(pl.String)
     cells = [
@@ -429,8 +445,9 @@ def _excel_serial(value: dt.date | dt.datetime) -> float:
 
 def write_block_cellwise(sheet: Worksheet, block: Block) -> None:
     """The same cells through xlsxwriter's public API: the reference the fast path is tested against."""
-    names = block.frame.columns
-    for i, values in enumerate(block.frame.iter_rows()):
+    frame = block.rows()
+    names = frame.columns
+    for i, values in enumerate(frame.iter_rows()):
         record = dict(zip(names, values, strict=True))
         row = block.first_row + i
         for j, column in enumerate(block.columns):

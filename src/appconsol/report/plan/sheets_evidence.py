@@ -36,8 +36,13 @@ def write_split(
     columns: Sequence[Column],
     frame: pl.DataFrame,
     decorate: Callable[[PlanWorksheet, int, int], None] | None = None,
+    rows: SharedRows | None = None,
 ) -> None:
-    """A table over as many sheets as Excel's row limit needs (the sheets exist already, in order)."""
+    """A table over as many sheets as Excel's row limit needs (the sheets exist already, in order).
+
+    With `rows`, `frame` only stands in for the table (its height) and each part's rows are taken
+    from `rows` when the part is rendered.
+    """
     parts = sheet_parts(title, frame.height)
     size = data_capacity()
     for i, name in enumerate(parts):
@@ -45,9 +50,37 @@ def write_split(
         chunk = frame.slice(i * size, size)
         suffix = f" (part {i + 1} of {len(parts)})" if len(parts) > 1 else ""
         write_heading(book, ws, heading + suffix, note)
-        first, last = write_table(book, ws, table, columns, chunk)
+        load = rows.loader(i * size, chunk.height) if rows is not None and chunk.height else None
+        first, last = write_table(book, ws, table, columns, chunk, load=load)
         if decorate:
             decorate(ws, first, last)
+
+
+class SharedRows:
+    """A table read when the first of its sheets is rendered and let go after the last.
+
+    The Findings sheets of a 1M plan hold 2.5M rows (about 1.3 GB as a frame); read this way they
+    are in memory while they are rendered, not while every other sheet is.
+    """
+
+    def __init__(self, read: Callable[[], pl.DataFrame]):
+        self._read = read
+        self._frame: pl.DataFrame | None = None
+        self._waiting = 0
+
+    def loader(self, offset: int, length: int) -> Callable[[], pl.DataFrame]:
+        self._waiting += 1
+
+        def load() -> pl.DataFrame:
+            if self._frame is None:
+                self._frame = self._read()
+            part = self._frame.slice(offset, length)
+            self._waiting -= 1
+            if self._waiting == 0:
+                self._frame = None
+            return part
+
+        return load
 
 
 def _app_links(frame: pl.DataFrame, apps: pl.DataFrame, alias: str = "link_application") -> pl.DataFrame:
@@ -216,7 +249,12 @@ def findings_frame(book: Book) -> pl.DataFrame:
     return _app_links(book.data.findings, book.app_locations)
 
 
-def write_findings(book: Book, frame: pl.DataFrame) -> None:
+def findings_rows(book: Book, read: Callable[[], pl.DataFrame]) -> SharedRows:
+    """The Findings sheets' rows, read by `read` (in `book.data.findings`' order) when rendered."""
+    return SharedRows(lambda: _app_links(read(), book.app_locations))
+
+
+def write_findings(book: Book, frame: pl.DataFrame, rows: SharedRows | None = None) -> None:
     f = book.formats
     columns = [
         Column("Severity", "text", "severity", width=9),
@@ -253,6 +291,7 @@ def write_findings(book: Book, frame: pl.DataFrame) -> None:
         columns,
         frame,
         decorate,
+        rows,
     )
 
 

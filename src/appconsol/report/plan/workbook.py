@@ -9,6 +9,7 @@ lock files), or read-only, is refused before any work.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ import polars as pl
 from appconsol.analyses.savings import Assumptions
 from appconsol.errors import ArtefactError
 from appconsol.report.plan.common import Book, print_setup, require_one_sheet, sheet_parts, with_locations
-from appconsol.report.plan.data import PlanData, read_plan_data_capped
+from appconsol.report.plan.data import PlanData, read_findings, read_plan_data_capped
 from appconsol.report.plan.deflate import fast_deflate
 from appconsol.report.plan.figures import model_figures
 from appconsol.report.plan.formulas import FIRST_DATA_ROW
@@ -28,6 +29,7 @@ from appconsol.report.plan.package import package_zip
 from appconsol.report.plan.sheets_evidence import (
     application_columns,
     findings_frame,
+    findings_rows,
     first_rows,
     legacy_frame,
     write_applications,
@@ -128,13 +130,16 @@ def write_plan(
     check_writable(output)
     say = progress or (lambda _message: None)
     say("reading the store")
-    data = read_plan_data_capped(store, assumptions)
+    # The findings' rows are read when their sheet is rendered (findings_rows); until then only
+    # their keys are held, for the Plan's links and the sheet names.
+    data = read_plan_data_capped(store, assumptions, finding_keys_only=True)
     for title in ("Plan", "Savings", "Cash flow"):
         require_one_sheet(title, data.actions.height)
     say(f"appraising {data.actions.height:,} actions")
     figures = model_figures(data.actions, data.assumptions, data.baseline)
     with artefact(output, label="the plan", error=PlanWriteError) as temporary:
-        sheets = _write_workbook(str(temporary), data, figures, rules, waivers, say, written_at)
+        read = functools.partial(read_findings, store)
+        sheets = _write_workbook(str(temporary), data, figures, rules, waivers, say, written_at, read)
         say("renaming into place")
     best = figures.options[figures.preferred]  # the headline is the preferred option (issue 11)
     return PlanSummary(
@@ -164,6 +169,7 @@ def _write_workbook(
     waivers: pl.DataFrame | None,
     say: Callable[[str], None],
     written_at: dt.datetime | None,
+    read_findings: Callable[[], pl.DataFrame],
 ) -> list[str]:
     import xlsxwriter
 
@@ -193,10 +199,9 @@ def _write_workbook(
     book.org_numbers = orgs.select("organisation", "org_no")
     findings = with_locations(findings_frame(book), sheet_parts("Findings", data.findings.height))
     links = _plan_links(book, findings)
-    # The Findings sheet's rows (with their application links) stand in for the frame read from
-    # the store, which nothing reads again: one copy of the largest table is held, not two.
-    data.findings = findings.drop("__sheet", "__row")
+    data.findings = findings.drop("__sheet", "__row")  # the keys and links stand in for the rows
     del findings
+    finding_rows = findings_rows(book, read_findings)
 
     say("writing Plan, Savings and Cash flow")
     write_money_sheets(book, links)
@@ -205,7 +210,7 @@ def _write_workbook(
     write_overlaps(book)
     write_legacy(book, legacy_frame(book))
     write_cloud(book)
-    write_findings(book, data.findings)
+    write_findings(book, data.findings, finding_rows)
     write_data_quality(book)
     write_applications(book)
     write_rules(book, rules, waivers)

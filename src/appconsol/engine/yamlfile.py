@@ -33,7 +33,9 @@ class LineList(list[Any]):
     item_lines: list[int]
 
 
-class _Loader(yaml.SafeLoader):
+# libyaml's parser when PyYAML was built with it (the wheels are): same nodes, marks and safe
+# constructors, about ten times faster than the pure-Python one on the rule pack.
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     pass
 
 

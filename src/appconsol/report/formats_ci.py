@@ -32,11 +32,9 @@ GITLAB_SEVERITY = {"error": "major", "warning": "minor", "info": "info"}
 MARKDOWN_FINDINGS = 50  # the rows of the "findings that count" table; the rest are counted
 
 
-def _annotated(result: CheckResult) -> list[Finding]:
-    """Findings worth a line: not waived, not already in the baseline, at or above --annotate-from."""
-    return [
-        f for f in sorted_findings(result) if status(f) not in ("waived", "unchanged") and shown(result, f)
-    ]
+def _worth_a_line(result: CheckResult, finding: Finding) -> bool:
+    """Not waived, not already in the baseline, at or above --annotate-from."""
+    return status(finding) not in ("waived", "unchanged") and shown(result, finding)
 
 
 def _place(file: str | None, line: int | None) -> str:
@@ -47,10 +45,16 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def _by_place(f: Finding) -> tuple[str, int, str, int, str]:
+    return (f.source_file or "", f.source_row or 0, f.rule, SEVERITY_ORDER[f.severity], f.key)
+
+
 def render_concise(result: CheckResult) -> str:
     """`check -f concise`: `file:line: CODE message`, one line per finding, then what could not run."""
     lines = []
-    for f in sorted(_annotated(result), key=lambda f: (f.source_file or "", f.source_row or 0, f.rule)):
+    # Filtered before sorting, once, by place (the key breaks ties as report order would).
+    worth = (f for f in result.run.findings if _worth_a_line(result, f))
+    for f in sorted(worth, key=_by_place):
         sheet = f" (sheet '{f.source_sheet}')" if f.source_sheet else ""
         lines.append(
             f"{_place(relative_path(f.source_file), f.source_row)}: {f.rule} {_one_line(f.message)}{sheet}"

@@ -235,7 +235,7 @@ def test_findings_rows_are_read_once_when_rendered_even_over_several_sheets(tmp_
     stage: list[str] = []
     monkeypatch.setattr(plan_workbook, "read_findings", counted)
     with Store(store, read_only=True) as opened:
-        expected = read_findings(opened)
+        expected = pl.concat(list(read_findings(opened)))
         write_plan(opened, tmp_path / "plan.xlsx", progress=stage.append)
     assert len(reads) == 1 and "sheet Findings" in reads[0]  # read at rendering time, once
     book = openpyxl.load_workbook(tmp_path / "plan.xlsx", read_only=True)
@@ -248,3 +248,42 @@ def test_findings_rows_are_read_once_when_rendered_even_over_several_sheets(tmp_
         if row[1] is not None
     ]
     assert keys == list(expected.select("organisation", "app_id", "rule_code").iter_rows())
+
+
+def test_streamed_tables_are_the_plain_read_in_batches_and_leave_the_connection_free(tmp_path):
+    from appconsol.report.plan import data as plan_data
+
+    store = build_plan_store(tmp_path / "s.duckdb", apps=300, orgs=3)
+    with Store(store, read_only=True) as opened:
+        for table, columns, order in (
+            ("findings", plan_data.FINDING_COLUMNS, plan_data.FINDINGS_ORDER),
+            ("legacy_scores", plan_data.LEGACY_COLUMNS, plan_data.LEGACY_ORDER),
+        ):
+            plain = plan_data._Reader(opened).select(table, columns, order=order)
+            batches = list(plan_data.stream_rows(opened, table, columns, order, batch_rows=37))
+            assert len(batches) == -(-plain.height // 37) and all(b.height <= 37 for b in batches)
+            assert pl.concat(batches).equals(plain)
+            assert opened.query("SELECT count(*) AS n FROM applications").item() == 300
+        stopped = plan_data.stream_rows(
+            opened, "findings", plan_data.FINDING_COLUMNS, "finding_key", batch_rows=5
+        )
+        next(stopped)
+        stopped.close()  # a reading that stops early ends DuckDB's result too
+        assert opened.query("SELECT count(*) AS n FROM applications").item() == 300
+        assert list(plan_data.stream_rows(opened, "no_such_table", {"x": "VARCHAR"}, "x")) == []
+
+
+def test_the_legacy_sheet_shows_each_scores_evidence_streamed_from_the_store(tmp_path):
+    import openpyxl
+
+    store = build_plan_store(tmp_path / "s.duckdb", apps=120, orgs=3)
+    with Store(store, read_only=True) as opened:
+        write_plan(opened, tmp_path / "plan.xlsx", written_at=WRITTEN)
+        expected = opened.query("SELECT app_id, evidence FROM legacy_scores ORDER BY organisation, app_id")
+    sheet = openpyxl.load_workbook(tmp_path / "plan.xlsx", read_only=True)["Legacy risk"]
+    header = [c for c in next(sheet.iter_rows(min_row=3, max_row=3, values_only=True))]
+    app, evidence = header.index("App id"), header.index("Evidence")
+    shown = [
+        (r[app], r[evidence]) for r in sheet.iter_rows(min_row=4, values_only=True) if r[app] is not None
+    ]
+    assert shown == list(expected.iter_rows()) and any(e for _, e in shown)

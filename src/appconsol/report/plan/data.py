@@ -9,7 +9,7 @@ same store always gives the same workbook.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -115,6 +115,7 @@ FINDING_COLUMNS = {
 FINDING_KEYS = {"organisation": "VARCHAR", "app_id": "VARCHAR"}
 # A total order (finding_key is unique), so reading the keys and reading the rows agree row by row.
 FINDINGS_ORDER = "organisation NULLS FIRST, app_id NULLS FIRST, rule_code, finding_key"
+LEGACY_ORDER = "organisation, app_id"
 LEGACY_COLUMNS = {
     "organisation": "VARCHAR",
     "app_id": "VARCHAR",
@@ -247,6 +248,10 @@ class _Reader:
         if not self.has(table):
             self.missing[table] = ANALYSE_HINT
             return pl.DataFrame(schema={name: _polars_type(kind) for name, kind in wanted.items()})
+        frame = self.store.query(self.sql(table, wanted, order, where))
+        return frame.cast({name: _polars_type(kind) for name, kind in wanted.items()})
+
+    def sql(self, table: str, wanted: dict[str, str], order: str = "", where: str = "") -> str:
         present = self.columns[table]
         parts = [
             f'CAST("{name}" AS {kind}) AS "{name}"'
@@ -259,8 +264,7 @@ class _Reader:
             sql += f" WHERE {where}"
         if order:
             sql += f" ORDER BY {order}"
-        frame = self.store.query(sql)
-        return frame.cast({name: _polars_type(kind) for name, kind in wanted.items()})
+        return sql
 
 
 def _polars_type(kind: str) -> Any:
@@ -274,13 +278,12 @@ def _polars_type(kind: str) -> Any:
     }[kind]
 
 
-def read_plan_data(
-    store: Store, assumptions: Assumptions | None = None, *, finding_keys_only: bool = False
-) -> PlanData:
+def read_plan_data(store: Store, assumptions: Assumptions | None = None, *, lean: bool = False) -> PlanData:
     """Read every table the workbook shows; `assumptions` overrides the store's plan_assumptions.
 
-    With `finding_keys_only`, `findings` holds only each finding's organisation and app_id (the
-    same rows in the same order); `read_findings` reads the whole rows when the sheet is written.
+    `lean` leaves out the two largest texts, which the writer streams to their sheets
+    (`read_findings`, `read_legacy`): `findings` holds only each finding's organisation and app_id
+    and `legacy` has no evidence (the same rows in the same order).
     """
     reader = _Reader(store)
     if assumptions is None:
@@ -311,10 +314,12 @@ def read_plan_data(
         actions=reader.select("plan_actions", PLAN_ACTION_COLUMNS, order="organisation, app_id, action_id"),
         partners=reader.select("plan_partner_shares", PARTNER_COLUMNS, order="action_id, organisation"),
         applications=applications,
-        findings=reader.select(
-            "findings", FINDING_KEYS if finding_keys_only else FINDING_COLUMNS, order=FINDINGS_ORDER
+        findings=reader.select("findings", FINDING_KEYS if lean else FINDING_COLUMNS, order=FINDINGS_ORDER),
+        legacy=reader.select(
+            "legacy_scores",
+            {k: v for k, v in LEGACY_COLUMNS.items() if not (lean and k == "evidence")},
+            order=LEGACY_ORDER,
         ),
-        legacy=reader.select("legacy_scores", LEGACY_COLUMNS, order="organisation, app_id"),
         dispositions=reader.select("dispositions", DISPOSITION_COLUMNS, order="organisation, app_id"),
         groups=reader.select("overlap_groups", GROUP_COLUMNS, order="group_id"),
         members=reader.select("overlap_members", MEMBER_COLUMNS, order="group_id, organisation, app_id"),
@@ -345,7 +350,7 @@ def read_plan_data_capped(
     assumptions: Assumptions | None = None,
     limit: str = READ_MEMORY_LIMIT,
     *,
-    finding_keys_only: bool = False,
+    lean: bool = False,
 ) -> PlanData:
     """`read_plan_data` with DuckDB held to `limit` while it sorts the tables, then its cache released.
 
@@ -357,16 +362,77 @@ def read_plan_data_capped(
     """
     return _capped(
         store,
-        lambda: read_plan_data(store, assumptions, finding_keys_only=finding_keys_only),
+        lambda: read_plan_data(store, assumptions, lean=lean),
         limit,
     )
 
 
-def read_findings(store: Store, limit: str = READ_MEMORY_LIMIT) -> pl.DataFrame:
-    """Every finding's row for the Findings sheet, in `read_plan_data`'s order (capped like it)."""
-    return _capped(
-        store, lambda: _Reader(store).select("findings", FINDING_COLUMNS, order=FINDINGS_ORDER), limit
-    )
+STREAM_BATCH = 100_000  # rows a streamed table hands over at a time
+
+
+def read_findings(store: Store, limit: str = READ_MEMORY_LIMIT) -> Iterator[pl.DataFrame]:
+    """Every finding's row for the Findings sheets, in `read_plan_data`'s order, a batch at a time."""
+    return stream_rows(store, "findings", FINDING_COLUMNS, FINDINGS_ORDER, limit)
+
+
+def read_legacy(store: Store, limit: str = READ_MEMORY_LIMIT) -> Iterator[pl.DataFrame]:
+    """Every legacy score's row (with its evidence) for the Legacy risk sheet, a batch at a time."""
+    return stream_rows(store, "legacy_scores", LEGACY_COLUMNS, LEGACY_ORDER, limit)
+
+
+def stream_rows(
+    store: Store,
+    table: str,
+    columns: dict[str, str],
+    order: str,
+    limit: str = READ_MEMORY_LIMIT,
+    batch_rows: int = STREAM_BATCH,
+) -> Iterator[pl.DataFrame]:
+    """A table's rows in `order`, `batch_rows` at a time, as `_Reader.select` reads them.
+
+    DuckDB sorts them under `limit` (spilling beyond it, as `read_plan_data_capped`) and hands the
+    sorted rows over batch by batch, so a table is never one frame (the findings are about 1.3 GB
+    at 1M, plus as much again while the frame is made). The store's limit is set back and the
+    cache released when the last batch has been read or the reading stops; the connection is
+    busy meanwhile. Nothing comes from a table the store lacks.
+    """
+    import duckdb
+
+    reader = _Reader(store)
+    if not reader.has(table):
+        return
+    sql = reader.sql(table, columns, order=order)
+    original = _memory_limit(store)
+    batches: Any = None
+    try:
+        store.con.execute("SET memory_limit = " + _quoted(limit))
+        try:
+            batches = _arrow_batches(store, sql, batch_rows)
+            first = next(batches, None)
+        except (duckdb.OutOfMemoryException, duckdb.IOException):  # no room to spill: as before
+            store.con.execute("SET memory_limit = " + _quoted(original))
+            batches = _arrow_batches(store, sql, batch_rows)
+            first = next(batches, None)
+        while first is not None:
+            frame = pl.from_arrow(first)
+            assert isinstance(frame, pl.DataFrame)
+            yield frame.cast({name: _polars_type(kind) for name, kind in columns.items()})
+            first = next(batches, None)
+    finally:
+        if batches is not None:
+            batches.close()
+        release_cache(store, original)
+
+
+def _arrow_batches(store: Store, sql: str, rows: int) -> Iterator[Any]:
+    relation = store.con.sql(sql)
+    # DuckDB 2 names it to_arrow_reader; 1.x calls it fetch_record_batch.
+    make = getattr(relation, "to_arrow_reader", None) or relation.fetch_record_batch
+    reader = make(rows)
+    try:
+        yield from reader
+    finally:
+        reader.close()
 
 
 def _capped(store: Store, read: Callable[[], T], limit: str) -> T:

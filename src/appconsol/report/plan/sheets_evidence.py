@@ -6,13 +6,14 @@ inventory row. Tables too long for one sheet continue on "Findings (2)" and so o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
 
 import polars as pl
 
 from appconsol.report.plan.common import (
     Book,
+    SharedRows,
+    add_joined,
     data_capacity,
     link_target,
     rag_formatting,
@@ -56,52 +57,10 @@ def write_split(
             decorate(ws, first, last)
 
 
-class SharedRows:
-    """A table read when the first of its sheets is rendered and let go after the last.
-
-    The Findings sheets of a 1M plan hold 2.5M rows (about 1.3 GB as a frame); read this way they
-    are in memory while they are rendered, not while every other sheet is.
-    """
-
-    def __init__(self, read: Callable[[], pl.DataFrame]):
-        self._read = read
-        self._frame: pl.DataFrame | None = None
-        self._waiting = 0
-
-    def loader(self, offset: int, length: int) -> Callable[[], pl.DataFrame]:
-        self._waiting += 1
-
-        def load() -> pl.DataFrame:
-            if self._frame is None:
-                self._frame = self._read()
-            part = self._frame.slice(offset, length)
-            self._waiting -= 1
-            if self._waiting == 0:
-                self._frame = None
-            return part
-
-        return load
-
-
 def _app_links(frame: pl.DataFrame, apps: pl.DataFrame, alias: str = "link_application") -> pl.DataFrame:
     """Add the link target of each row's application (null when the application is not loaded)."""
     located = apps.select(*APP_KEY, link_target().alias(alias)).unique(APP_KEY, keep="first")
     return add_joined(frame, located, APP_KEY, nulls_equal=False)
-
-
-def add_joined(frame: pl.DataFrame, right: pl.DataFrame, on: str | list[str], **options: Any) -> pl.DataFrame:
-    """`frame.join(right, on=on, how="left", maintain_order="left")` where `right` is unique on `on`:
-    the same rows, in the same order, with the same columns, but only the key columns go through
-    the join, so the frame's own columns are shared, not copied (at 1M applications a copy of the
-    findings' columns alone is about 600 MB).
-    """
-    keys = [on] if isinstance(on, str) else list(on)
-    joined = frame.select(keys).join(right, on=on, how="left", maintain_order="left", **options)
-    added = joined.drop(keys)
-    clash = set(added.columns) & set(frame.columns)
-    if joined.height != frame.height or clash:
-        raise ValueError(f"add_joined needs a right side unique on {keys} with new columns only")
-    return frame.with_columns(added.get_columns())
 
 
 def _names(book: Book) -> pl.DataFrame:
@@ -156,13 +115,28 @@ def write_overlaps(book: Book) -> None:
     ws.freeze_panes(HEADER_ROW + 1, 0)
 
 
-def legacy_frame(book: Book) -> pl.DataFrame:
-    frame = add_joined(book.data.legacy, _names(book), APP_KEY)
+def legacy_frame(
+    book: Book, legacy: pl.DataFrame | None = None, names: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """The Legacy risk rows: `legacy` (default: the store's scores) with names, org numbers, links."""
+    frame = add_joined(
+        book.data.legacy if legacy is None else legacy, _names(book) if names is None else names, APP_KEY
+    )
     frame = add_joined(frame, book.org_numbers, "organisation")
     return _app_links(frame, book.app_locations)
 
 
-def write_legacy(book: Book, frame: pl.DataFrame) -> None:
+def legacy_rows(book: Book, read: Callable[[], Iterator[pl.DataFrame]]) -> SharedRows:
+    """The Legacy risk sheets' rows (with the evidence `book.data.legacy` leaves out), streamed."""
+
+    def rows() -> Iterator[pl.DataFrame]:
+        names = _names(book)
+        return (legacy_frame(book, batch, names) for batch in read())
+
+    return SharedRows(rows)
+
+
+def write_legacy(book: Book, frame: pl.DataFrame, rows: SharedRows | None = None) -> None:
     f = book.formats
     columns = [
         Column("Org no.", "integer", "org_no", f["integer"], 7),
@@ -203,6 +177,7 @@ def write_legacy(book: Book, frame: pl.DataFrame) -> None:
         columns,
         frame,
         decorate,
+        rows,
     )
 
 
@@ -249,9 +224,9 @@ def findings_frame(book: Book) -> pl.DataFrame:
     return _app_links(book.data.findings, book.app_locations)
 
 
-def findings_rows(book: Book, read: Callable[[], pl.DataFrame]) -> SharedRows:
-    """The Findings sheets' rows, read by `read` (in `book.data.findings`' order) when rendered."""
-    return SharedRows(lambda: _app_links(read(), book.app_locations))
+def findings_rows(book: Book, read: Callable[[], Iterator[pl.DataFrame]]) -> SharedRows:
+    """The Findings sheets' rows, streamed by `read` (in `book.data.findings`' order) when rendered."""
+    return SharedRows(lambda: (_app_links(batch, book.app_locations) for batch in read()))
 
 
 def write_findings(book: Book, frame: pl.DataFrame, rows: SharedRows | None = None) -> None:

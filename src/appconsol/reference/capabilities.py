@@ -217,6 +217,12 @@ class CapabilityMapper:
         total = len({code for _sig, code in curated.items()}) or 1
         self.idf = {word: math.log((total + 1) / (n + 0.5)) for word, n in self.spread.items()}
         self.unseen_idf = math.log((total + 1) / 0.5)
+        # Each curated alias's evidence, summed once (in the order `_partial` always summed it).
+        self.alias_scores = {
+            words: sum(self.idf[w] for w in sorted(words))
+            for entries in self.partial.values()
+            for words, _c in entries
+        }
 
     def normalise(self, text: str) -> str:
         """Sorted distinct content words, synonyms applied: "Revs & Bens" -> "benefit revenue"."""
@@ -279,7 +285,8 @@ class CapabilityMapper:
     def prime(self, texts: Iterable[str | None], chunk: int = 2048) -> None:
         """Search the fuzzy pools for many texts at once, so that `map` need not search them one by one.
 
-        One score matrix per pool and chunk of texts (rapidfuzz's cdist, in C++); the best column
+        One score matrix per pool and chunk of texts of one length (rapidfuzz's cdist, in C++), against
+        only the keys whose length lets them reach the pool's cutoff; the best column
         is the first of the highest score, as `process.extractOne` finds it, and its score is
         computed again exactly. `map` gives the same matches primed or not, only faster.
         """
@@ -298,12 +305,23 @@ class CapabilityMapper:
         for index, (pool, cutoff) in enumerate(self.fuzzy_pools):
             keys = list(pool)
             todo = [sig for sig in sigs if (index, sig) not in best]
-            for start in range(0, len(todo) if keys else 0, chunk):
-                part = todo[start : start + chunk]
-                scores = process.cdist(part, keys, scorer=fuzz.ratio, dtype=np.float32, workers=1)
-                for sig, column in zip(part, scores.argmax(axis=1).tolist(), strict=True):
-                    score = fuzz.ratio(sig, keys[column])
-                    best[(index, sig)] = (keys[column], score) if score >= cutoff else None
+            by_length: dict[int, list[str]] = {}
+            for sig in todo:
+                by_length.setdefault(len(sig), []).append(sig)
+            for length, same_length in sorted(by_length.items()):
+                # Only keys whose length allows the cutoff can score it (ratio <= 200 * shorter /
+                # (sum of lengths)); a point of margin keeps every key that could be the first best.
+                band = [j for j, key in enumerate(keys) if _ratio_bound(length, len(key)) >= cutoff - 1]
+                for start in range(0, len(same_length) if band else 0, chunk):
+                    part = same_length[start : start + chunk]
+                    scores = process.cdist(
+                        part, [keys[j] for j in band], scorer=fuzz.ratio, dtype=np.float32, workers=1
+                    )
+                    for sig, column in zip(part, scores.argmax(axis=1).tolist(), strict=True):
+                        score = fuzz.ratio(sig, keys[band[column]])
+                        best[(index, sig)] = (keys[band[column]], score) if score >= cutoff else None
+                if not band:
+                    best.update({(index, sig): None for sig in same_length})
 
     def _partial(self, sig: str, text: str = "") -> CapabilityMatch | None:
         """The curated capability whose alias inside the text is most distinctive, if the evidence is.
@@ -328,7 +346,7 @@ class CapabilityMapper:
         for word in sorted(words):
             for alias_words, code in self.partial.get(word, ()):
                 if alias_words <= words and not alias_words <= short and not alias_words & spelled:
-                    score = sum(self.idf[w] for w in sorted(alias_words))
+                    score = self.alias_scores[alias_words]
                     scores[code] = max(scores.get(code, 0.0), score)
         if not scores:
             return None
@@ -359,6 +377,11 @@ class CapabilityMapper:
             if code in common:
                 return code if self.parents.get(code) else None
         return None
+
+
+def _ratio_bound(a: int, b: int) -> float:
+    """The highest rapidfuzz ratio two texts of lengths a and b can reach."""
+    return 200.0 * min(a, b) / (a + b) if a + b else 100.0
 
 
 def _vocabulary(

@@ -98,19 +98,23 @@ class ComponentMatcher:
             "release_date",
             "lts",
         ]
-        for (slug,), group in lifecycle.select(columns).group_by(["product"], maintain_order=True):
+        # Grouped in Python, in order of first appearance: one pass, not a frame per product.
+        groups: dict[Any, list[tuple[Any, ...]]] = {}
+        for row in lifecycle.select(columns).iter_rows():
+            groups.setdefault(row[0], []).append(row)
+        for slug, group in groups.items():
             spec = specs.get(str(slug), {})
-            rows = group.select(columns[3:]).rows()
+            rows = [row[3:] for row in group]
             index = CycleIndex.build(
                 str(slug),
                 rows,
-                group["title"][0] or "",
+                group[0][1] or "",
                 rules=spec.get("version_rules") or (),
                 family_tokens=as_list(spec.get("family_tokens")),
                 words=as_list(spec.get("words")),
                 reject=as_list(spec.get("reject_versions")),
             )
-            products[str(slug)] = _Product(str(slug), group["category"][0] or "custom", index)
+            products[str(slug)] = _Product(str(slug), group[0][2] or "custom", index)
         for slug, spec in specs.items():
             if spec.get("follows"):
                 if spec["follows"] not in products:

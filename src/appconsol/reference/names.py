@@ -33,8 +33,32 @@ _PUNCTUATION = re.compile(r"[^a-z0-9.]+")
 _STRAY_DOTS = re.compile(r"(?<!\d)\.|\.(?!\d)")
 
 
+_FOLDED_WORDS: dict[str, str] = {}  # folded once per distinct word: a portfolio repeats its words
+
+
 def fold(text: str) -> str:
-    """Lower case, accents dropped, "&"/"+" as "and", punctuation as spaces, spaces collapsed."""
+    """Lower case, accents dropped, "&"/"+" as "and", punctuation as spaces, spaces collapsed.
+
+    Folded word by word (between plain spaces), each distinct word once: every step of folding
+    sees a plain space as the end of a word, so the words fold the same apart as together.
+    """
+    words = text.split(" ")
+    if len(words) == 1:
+        return _fold_word(text)
+    return " ".join([folded for folded in map(_fold_word, words) if folded])
+
+
+def _fold_word(word: str) -> str:
+    folded = _FOLDED_WORDS.get(word)
+    if folded is None:
+        if len(_FOLDED_WORDS) >= 200_000:
+            _FOLDED_WORDS.clear()
+        folded = _FOLDED_WORDS[word] = fold_text(word)
+    return folded
+
+
+def fold_text(text: str) -> str:
+    """`fold` of a whole text at once (what `fold` does word by word)."""
     t = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
     t = _MARKS.sub(" ", t)
     t = t.replace("&", " and ").replace("+", " and ")

@@ -56,10 +56,13 @@ def cluster_block(resolver: ProductResolver, vendor: str | None, rows: list[_Row
     by_core: dict[tuple[tuple[str, ...], str | None], list[_Row]] = defaultdict(list)
     for row in rows:
         by_core[(row.core, row.curated)].append(row)
-    keys = sorted(by_core, key=lambda k: (k[0], k[1] or ""))
     # Long names (whole application names, when an export names no product) are compared only
     # with the same name: comparing them pairwise would be quadratic in a vendor's portfolio.
-    short = [k for k in keys if len(k[0]) <= MAX_COMPARED_WORDS and any(r.comparable for r in by_core[k])]
+    # Only the compared ones need an order (it numbers the clusters); each other name is its own.
+    short = sorted(
+        (k for k in by_core if len(k[0]) <= MAX_COMPARED_WORDS and any(r.comparable for r in by_core[k])),
+        key=lambda k: (k[0], k[1] or ""),
+    )
     compared = set(short)
     vendor_tokens = tuple(vendor.split("-")) if vendor else ()
     names = [
@@ -70,7 +73,7 @@ def cluster_block(resolver: ProductResolver, vendor: str | None, rows: list[_Row
     for i, c in enumerate(cluster(names) if len(names) > 1 else [0] * len(names)):
         clusters[c].append(short[i])
     groups = list(clusters.values())
-    for k in keys:
+    for k in by_core:
         if k in compared:
             continue
         only = by_core[k]

@@ -289,7 +289,10 @@ class ProductResolver:
     def _curated_for(
         self, tokens: list[str], core: list[str], inner_names: list[str], maker: str | None
     ) -> str | None:
-        texts = [t for t in (" ".join(tokens), " ".join(core), *inner_names) if t]
+        whole = " ".join(tokens)
+        named = whole if core is tokens or core == tokens else " ".join(core)
+        # A text seen twice gets the same answer twice: each is looked up once, in the same order.
+        texts = list(dict.fromkeys(t for t in (whole, named, *inner_names) if t))
         curated = self._curated(texts, maker)
         if curated is None and maker:
             curated = self.by_vendor.get(maker, {}).get(" ".join(core))

@@ -24,21 +24,44 @@ NOISE = frozenset(
     }
 )
 DEFAULT_FAMILY = r"sp\d+[a-z]?|cu\d+|su\d+|ur\d+"
+_V_PREFIX = re.compile(r"^v(?=\d)")
+_X_SUFFIX = re.compile(r"(?:\.(?:x|\*))+$")
 _GLUED_SUFFIX = re.compile(r"(?<=[0-9gci])(?=(?:r|sp|cu)\d+$)")  # "2012r2", "11gr2", "2019cu18"
+
+
+_MARKS = re.compile(r"\((?:r|tm|c)\)|[®™©]")
+_BITNESS = re.compile(r"\b(?:32|64)[ -]?bits?\b|\bx(?:64|86)\b|\bamd64\b|\bi[36]86\b")
+_SERVICE_PACK = re.compile(r"\bservice\s*pack\s*(\d)")
+_SPACED_PACK = re.compile(r"\b(sp|cu|su|ur)\s+(\d)")
+_SPLIT_2K = re.compile(r"2k\s+(\d)")
+_RELEASE = re.compile(r"\brelease\s*(\d)\b(?!\.)")
+_PUNCTUATION = re.compile(r"[,;:()\[\]{}/\\|_'\"*!?]+")
+_LOOSE_HYPHEN = re.compile(r"(?<!\w)-|-(?!\w)")
+_FULL_STOP = re.compile(r"\.(?=\s|$)")
+_CLEANED: dict[str, str] = {}  # each distinct text cleaned once (reference names and inventories repeat)
 
 
 def clean_text(text: str) -> str:
     """Lower case, marks and bitness removed, punctuation to spaces; dots kept (they are versions)."""
+    cleaned = _CLEANED.get(text)
+    if cleaned is None:
+        if len(_CLEANED) >= 200_000:
+            _CLEANED.clear()
+        cleaned = _CLEANED[text] = _clean_text(text)
+    return cleaned
+
+
+def _clean_text(text: str) -> str:
     t = text.lower().replace("\u00a0", " ")
-    t = re.sub(r"\((?:r|tm|c)\)|[®™©]", " ", t)
-    t = re.sub(r"\b(?:32|64)[ -]?bits?\b|\bx(?:64|86)\b|\bamd64\b|\bi[36]86\b", " ", t)
-    t = re.sub(r"\bservice\s*pack\s*(\d)", r"sp\1", t)
-    t = re.sub(r"\b(sp|cu|su|ur)\s+(\d)", r"\1\2", t)  # "SP 3", "CU 18"
-    t = re.sub(r"2k\s+(\d)", r"2k\1", t)  # "Win2k 8 R2" as a splitter leaves it
-    t = re.sub(r"\brelease\s*(\d)\b(?!\.)", r"r\1", t)  # "11g Release 2"; not "Release 19.3"
-    t = re.sub(r"[,;:()\[\]{}/\\|_'\"*!?]+", " ", t)
-    t = re.sub(r"(?<!\w)-|-(?!\w)", " ", t).replace("-", " ")
-    t = re.sub(r"\.(?=\s|$)", " ", t)  # a full stop is not part of a version
+    t = _MARKS.sub(" ", t)
+    t = _BITNESS.sub(" ", t)
+    t = _SERVICE_PACK.sub(r"sp\1", t)
+    t = _SPACED_PACK.sub(r"\1\2", t)  # "SP 3", "CU 18"
+    t = _SPLIT_2K.sub(r"2k\1", t)  # "Win2k 8 R2" as a splitter leaves it
+    t = _RELEASE.sub(r"r\1", t)  # "11g Release 2"; not "Release 19.3"
+    t = _PUNCTUATION.sub(" ", t)
+    t = _LOOSE_HYPHEN.sub(" ", t).replace("-", " ")
+    t = _FULL_STOP.sub(" ", t)  # a full stop is not part of a version
     return " ".join(t.split())
 
 
@@ -47,8 +70,8 @@ def version_key(tokens: Iterable[str], words: frozenset[str] = frozenset()) -> s
     out: list[str] = []
     for token in tokens:
         for part in _GLUED_SUFFIX.sub(" ", token.lower()).split():
-            part = re.sub(r"^v(?=\d)", "", part)
-            part = re.sub(r"(?:\.(?:x|\*))+$", "", part)  # "8.5.x"
+            part = _V_PREFIX.sub("", part)
+            part = _X_SUFFIX.sub("", part)  # "8.5.x"
             if part and (part not in NOISE or part in words):
                 out.append(part)
     return "-".join(out)

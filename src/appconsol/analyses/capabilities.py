@@ -93,8 +93,11 @@ def map_application_capabilities(ctx: StepContext) -> None:
     try:
         ctx.store.replace_table(
             APP_CAPABILITY_CODES,
-            "SELECT DISTINCT c.organisation, c.app_id, c.capability, l.code, l.name, l.confidence, l.method, "
-            "l.label_key FROM app_capabilities c JOIN capability_lookup l ON l.capability = c.capability",
+            # The lookup has one row per text, so the rows are made distinct before the join, on
+            # three columns instead of eight.
+            "SELECT c.organisation, c.app_id, c.capability, l.code, l.name, l.confidence, l.method, "
+            "l.label_key FROM (SELECT DISTINCT organisation, app_id, capability FROM app_capabilities) c "
+            "JOIN capability_lookup l ON l.capability = c.capability",
         )
     finally:
         ctx.con.unregister("capability_lookup")

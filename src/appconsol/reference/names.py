@@ -108,7 +108,7 @@ def display_name(text: str, *, vendor_words: set[str]) -> str:
     stays (the most common spelling of a cluster is its label, so it rarely wins).
     """
     outer, brackets = split_brackets(text) if "(" in text or "[" in text else (text, [])
-    words = [w for w in outer.split() if _kept_word(w)]
+    words = _kept_words(outer.split())
     while len(words) > 1 and (words[-1] in ("-", "\u2013", "\u2014") or words[-1].lower() in vendor_words):
         words.pop()
     kept = [b.strip() for b in brackets if not set(fold(b).split()) <= vendor_words]
@@ -125,6 +125,14 @@ def _kept_word(word: str) -> bool:
             _KEPT_WORDS.clear()
         kept = _KEPT_WORDS[word] = not _RAW_VERSION.match(word) and word.lower() not in PRODUCT_NOISE
     return kept
+
+
+def _kept_words(words: list[str]) -> list[str]:
+    """The words that are no version or packaging word (straight from the cache when all are in it)."""
+    try:
+        return [w for w in words if _KEPT_WORDS[w]]
+    except KeyError:
+        return [w for w in words if _kept_word(w)]
 
 
 def slug(tokens: Iterable[str]) -> str:

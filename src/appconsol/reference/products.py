@@ -125,12 +125,14 @@ class ProductResolver:
                 by_vendor[vendor][fold(alias)] = key
         self.by_vendor = dict(by_vendor)  # (vendor, core) -> curated key
         self.longest = max((len(a.split()) for a in self.aliases), default=1)
-        # The first word of each alias, with the most words an alias starting with it has.
-        self.alias_starts: dict[str, int] = {}
+        # The first word of each alias, with the numbers of words of the aliases starting with it
+        # (longest first): a prefix of any other length cannot be an alias.
+        lengths: dict[str, set[int]] = defaultdict(set)
         for alias in self.aliases:
             words = alias.split()
             if words:
-                self.alias_starts[words[0]] = max(self.alias_starts.get(words[0], 0), len(words))
+                lengths[words[0]].add(len(words))
+        self.alias_starts = {word: sorted(n, reverse=True) for word, n in lengths.items()}
 
     # -- vendors ---------------------------------------------------------------------------------
 
@@ -223,7 +225,9 @@ class ProductResolver:
             tokens = text.split()
             if not tokens or tokens[0] not in self.alias_starts:
                 continue
-            for n in range(min(self.alias_starts[tokens[0]], len(tokens) - 1), 0, -1):
+            for n in self.alias_starts[tokens[0]]:
+                if n >= len(tokens):
+                    continue
                 prefix = " ".join(tokens[:n])
                 key = self.aliases.get(prefix)
                 # ...but a vendor's own name ("SAP", "Granicus") followed by more words is another
@@ -295,7 +299,7 @@ class ProductResolver:
         texts = list(dict.fromkeys(t for t in (whole, named, *inner_names) if t))
         curated = self._curated(texts, maker)
         if curated is None and maker:
-            curated = self.by_vendor.get(maker, {}).get(" ".join(core))
+            curated = self.by_vendor.get(maker, {}).get(named)
         if curated is None and maker and not core:
             curated = self._curated([" ".join(self._vendor_name_tokens(maker))], maker)
         return curated
@@ -337,11 +341,11 @@ def resolve_rows(
 ) -> list[_Row]:
     """Resolve distinct (vendor, product text) pairs; `counts` weighs the most common spelling."""
     seen: set[str] = set()
-    for vendor_text in sorted({v for v, _t in pairs if v is not None}):
-        key, _method, _kind = resolver.vendor(vendor_text)
-        if key and key != IN_HOUSE and vendor_text:
+    for named in sorted({v for v, _t in pairs if v is not None}):
+        key, _method, _kind = resolver.vendor(named)
+        if key and key != IN_HOUSE and named:
             seen.add(key)
-            resolver.learn_vendor(key, vendor_text)
+            resolver.learn_vendor(key, named)
     resolver.unify_vendors(seen)
     rows = []
     for (vendor_text, text), count in zip(pairs, counts, strict=True):

@@ -176,5 +176,114 @@ def test_the_plan_hands_duckdbs_cache_back_and_keeps_the_stores_memory_limit(tmp
         release_cache(opened)
         after = opened.con.execute(cached).fetchall()[0][0]
         assert after <= 1 << 20 < before
-        assert opened.con.execute("SELECT current_setting('memory_limit')").fetchall() == limit
+        restored = opened.con.execute("SELECT current_setting('memory_limit')").fetchall()
+        assert _size(restored[0][0]) == pytest.approx(_size(limit[0][0]), rel=0.05)
         assert data.findings.height > 0 and opened.query("SELECT count(*) AS n FROM findings").item() > 0
+
+
+def test_the_tables_are_read_under_a_memory_cap_and_again_without_it_if_the_cap_is_too_tight(
+    tmp_path, monkeypatch
+):
+    import duckdb
+
+    from appconsol.report.plan import data as plan_data
+
+    store = build_plan_store(tmp_path / "s.duckdb", apps=300, orgs=3)
+    seen: list[str] = []
+    read = plan_data.read_plan_data
+
+    def tight_then_fine(opened, assumptions=None, **options):
+        seen.append(opened.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+        if len(seen) == 1:
+            raise duckdb.OutOfMemoryException("could not allocate block (as at 1M with no room to spill)")
+        return read(opened, assumptions, **options)
+
+    monkeypatch.setattr(plan_data, "read_plan_data", tight_then_fine)
+    with Store(store, read_only=True) as opened:
+        opened.con.execute("SET memory_limit = '3GB'")
+        limit = opened.con.execute("SELECT current_setting('memory_limit')").fetchall()
+        result = plan_data.read_plan_data_capped(opened, limit="100MB")
+        restored = opened.con.execute("SELECT current_setting('memory_limit')").fetchall()
+    # Capped first, then as the store had it; DuckDB shows a limit to one decimal, so setting it back
+    # from what it shows lands within that rounding.
+    assert _size(seen[0]) <= 100 * 2**20 and _size(seen[1]) == pytest.approx(_size(limit[0][0]), rel=0.05)
+    assert _size(restored[0][0]) == pytest.approx(_size(limit[0][0]), rel=0.05)
+    assert result.findings.height > 0 and result.applications.height == 300
+
+
+def _size(shown: str) -> float:
+    """Bytes of a limit as DuckDB shows it ("953.6 MiB", "2.7 GiB")."""
+    number, unit = shown.split()
+    return float(number) * {"bytes": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40}[unit]
+
+
+def test_findings_rows_are_read_once_when_rendered_even_over_several_sheets(tmp_path, monkeypatch):
+    import openpyxl
+
+    from appconsol.report.plan import safe
+    from appconsol.report.plan import workbook as plan_workbook
+    from appconsol.report.plan.data import read_findings
+
+    store = build_plan_store(tmp_path / "s.duckdb", apps=60, orgs=3)
+    monkeypatch.setattr(safe, "EXCEL_MAX_ROWS", 33)  # 30 data rows a sheet: Findings over several
+    reads: list[str] = []
+
+    def counted(opened):
+        reads.append(f"read while {stage[-1] if stage else 'nothing'}")
+        return read_findings(opened)
+
+    stage: list[str] = []
+    monkeypatch.setattr(plan_workbook, "read_findings", counted)
+    with Store(store, read_only=True) as opened:
+        expected = pl.concat(list(read_findings(opened)))
+        write_plan(opened, tmp_path / "plan.xlsx", progress=stage.append)
+    assert len(reads) == 1 and "sheet Findings" in reads[0]  # read at rendering time, once
+    book = openpyxl.load_workbook(tmp_path / "plan.xlsx", read_only=True)
+    parts = [n for n in book.sheetnames if n.startswith("Findings")]
+    assert len(parts) == 2
+    keys = [
+        (row[4], row[5], row[1])
+        for name in parts
+        for row in book[name].iter_rows(min_row=4, values_only=True)
+        if row[1] is not None
+    ]
+    assert keys == list(expected.select("organisation", "app_id", "rule_code").iter_rows())
+
+
+def test_streamed_tables_are_the_plain_read_in_batches_and_leave_the_connection_free(tmp_path):
+    from appconsol.report.plan import data as plan_data
+
+    store = build_plan_store(tmp_path / "s.duckdb", apps=300, orgs=3)
+    with Store(store, read_only=True) as opened:
+        for table, columns, order in (
+            ("findings", plan_data.FINDING_COLUMNS, plan_data.FINDINGS_ORDER),
+            ("legacy_scores", plan_data.LEGACY_COLUMNS, plan_data.LEGACY_ORDER),
+        ):
+            plain = plan_data._Reader(opened).select(table, columns, order=order)
+            batches = list(plan_data.stream_rows(opened, table, columns, order, batch_rows=37))
+            assert len(batches) == -(-plain.height // 37) and all(b.height <= 37 for b in batches)
+            assert pl.concat(batches).equals(plain)
+            assert opened.query("SELECT count(*) AS n FROM applications").item() == 300
+        stopped = plan_data.stream_rows(
+            opened, "findings", plan_data.FINDING_COLUMNS, "finding_key", batch_rows=5
+        )
+        next(stopped)
+        stopped.close()  # a reading that stops early ends DuckDB's result too
+        assert opened.query("SELECT count(*) AS n FROM applications").item() == 300
+        assert list(plan_data.stream_rows(opened, "no_such_table", {"x": "VARCHAR"}, "x")) == []
+
+
+def test_the_legacy_sheet_shows_each_scores_evidence_streamed_from_the_store(tmp_path):
+    import openpyxl
+
+    store = build_plan_store(tmp_path / "s.duckdb", apps=120, orgs=3)
+    with Store(store, read_only=True) as opened:
+        write_plan(opened, tmp_path / "plan.xlsx", written_at=WRITTEN)
+        expected = opened.query("SELECT app_id, evidence FROM legacy_scores ORDER BY organisation, app_id")
+    sheet = openpyxl.load_workbook(tmp_path / "plan.xlsx", read_only=True)["Legacy risk"]
+    header = [c for c in next(sheet.iter_rows(min_row=3, max_row=3, values_only=True))]
+    app, evidence = header.index("App id"), header.index("Evidence")
+    shown = [
+        (r[app], r[evidence]) for r in sheet.iter_rows(min_row=4, values_only=True) if r[app] is not None
+    ]
+    assert shown == list(expected.iter_rows()) and any(e for _, e in shown)

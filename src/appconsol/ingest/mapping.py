@@ -238,7 +238,8 @@ def _product_as_name(
     if len(products) != 1:
         return
     j = products[0]
-    fit = value_fit("name", profiles[j]) if profiles is not None and profiles[j] is not None else None
+    profile = profiles[j] if profiles is not None else None
+    fit = value_fit("name", profile) if profile is not None else None
     if fit is None or fit.contradicts or fit.score < NAME_MIN:
         return
     chosen[j] = _Option("name", chosen[j].score, chosen[j].method)

@@ -374,7 +374,7 @@ def prepare_grid(
     apps = apps.drop(_REASON)
     apps = apps.with_columns(pl.lit(options.currency).alias("currency"))
 
-    ids = apps.select(ROW_COLUMN, "organisation", "app_id")
+    app_keys = apps.select(ROW_COLUMN, "organisation", "app_id")
     capabilities = pl.DataFrame(
         schema={ROW_COLUMN: pl.Int64, "organisation": pl.String, "app_id": pl.String, "capability": pl.String}
     )
@@ -399,7 +399,7 @@ def prepare_grid(
             }
         )
     )
-    components = components.join(ids, on=ROW_COLUMN, how="inner")
+    components = components.join(app_keys, on=ROW_COLUMN, how="inner")
 
     warnings = _warnings(builder.warnings, grid, header, data, apps, width, dependency_rows)
     if dependencies is None:

@@ -341,11 +341,11 @@ def resolve_rows(
 ) -> list[_Row]:
     """Resolve distinct (vendor, product text) pairs; `counts` weighs the most common spelling."""
     seen: set[str] = set()
-    for vendor_text in sorted({v for v, _t in pairs if v is not None}):
-        key, _method, _kind = resolver.vendor(vendor_text)
-        if key and key != IN_HOUSE and vendor_text:
+    for named in sorted({v for v, _t in pairs if v is not None}):
+        key, _method, _kind = resolver.vendor(named)
+        if key and key != IN_HOUSE and named:
             seen.add(key)
-            resolver.learn_vendor(key, vendor_text)
+            resolver.learn_vendor(key, named)
     resolver.unify_vendors(seen)
     rows = []
     for (vendor_text, text), count in zip(pairs, counts, strict=True):

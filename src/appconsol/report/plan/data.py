@@ -9,8 +9,9 @@ same store always gives the same workbook.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 
@@ -18,6 +19,7 @@ from appconsol.analyses.savings import Assumption, Assumptions
 from appconsol.report.plan.formulas import assumptions_from_rows
 from appconsol.store import Store
 
+T = TypeVar("T")
 ANALYSE_HINT = "run `appconsol analyse` (or `appconsol run`) to compute it"
 
 PLAN_ACTION_COLUMNS = {
@@ -110,6 +112,10 @@ FINDING_COLUMNS = {
     "waiver_reason": "VARCHAR",
     "finding_key": "VARCHAR",
 }
+FINDING_KEYS = {"organisation": "VARCHAR", "app_id": "VARCHAR"}
+# A total order (finding_key is unique), so reading the keys and reading the rows agree row by row.
+FINDINGS_ORDER = "organisation NULLS FIRST, app_id NULLS FIRST, rule_code, finding_key"
+LEGACY_ORDER = "organisation, app_id"
 LEGACY_COLUMNS = {
     "organisation": "VARCHAR",
     "app_id": "VARCHAR",
@@ -242,6 +248,10 @@ class _Reader:
         if not self.has(table):
             self.missing[table] = ANALYSE_HINT
             return pl.DataFrame(schema={name: _polars_type(kind) for name, kind in wanted.items()})
+        frame = self.store.query(self.sql(table, wanted, order, where))
+        return frame.cast({name: _polars_type(kind) for name, kind in wanted.items()})
+
+    def sql(self, table: str, wanted: dict[str, str], order: str = "", where: str = "") -> str:
         present = self.columns[table]
         parts = [
             f'CAST("{name}" AS {kind}) AS "{name}"'
@@ -254,8 +264,7 @@ class _Reader:
             sql += f" WHERE {where}"
         if order:
             sql += f" ORDER BY {order}"
-        frame = self.store.query(sql)
-        return frame.cast({name: _polars_type(kind) for name, kind in wanted.items()})
+        return sql
 
 
 def _polars_type(kind: str) -> Any:
@@ -269,8 +278,13 @@ def _polars_type(kind: str) -> Any:
     }[kind]
 
 
-def read_plan_data(store: Store, assumptions: Assumptions | None = None) -> PlanData:
-    """Read every table the workbook shows; `assumptions` overrides the store's plan_assumptions."""
+def read_plan_data(store: Store, assumptions: Assumptions | None = None, *, lean: bool = False) -> PlanData:
+    """Read every table the workbook shows; `assumptions` overrides the store's plan_assumptions.
+
+    `lean` leaves out the two largest texts, which the writer streams to their sheets
+    (`read_findings`, `read_legacy`): `findings` holds only each finding's organisation and app_id
+    and `legacy` has no evidence (the same rows in the same order).
+    """
     reader = _Reader(store)
     if assumptions is None:
         if reader.has("plan_assumptions"):
@@ -300,12 +314,12 @@ def read_plan_data(store: Store, assumptions: Assumptions | None = None) -> Plan
         actions=reader.select("plan_actions", PLAN_ACTION_COLUMNS, order="organisation, app_id, action_id"),
         partners=reader.select("plan_partner_shares", PARTNER_COLUMNS, order="action_id, organisation"),
         applications=applications,
-        findings=reader.select(
-            "findings",
-            FINDING_COLUMNS,
-            order="organisation NULLS FIRST, app_id NULLS FIRST, rule_code, finding_key",
+        findings=reader.select("findings", FINDING_KEYS if lean else FINDING_COLUMNS, order=FINDINGS_ORDER),
+        legacy=reader.select(
+            "legacy_scores",
+            {k: v for k, v in LEGACY_COLUMNS.items() if not (lean and k == "evidence")},
+            order=LEGACY_ORDER,
         ),
-        legacy=reader.select("legacy_scores", LEGACY_COLUMNS, order="organisation, app_id"),
         dispositions=reader.select("dispositions", DISPOSITION_COLUMNS, order="organisation, app_id"),
         groups=reader.select("overlap_groups", GROUP_COLUMNS, order="group_id"),
         members=reader.select("overlap_members", MEMBER_COLUMNS, order="group_id, organisation, app_id"),
@@ -328,23 +342,140 @@ def read_plan_data(store: Store, assumptions: Assumptions | None = None) -> Plan
     return data
 
 
-def release_cache(store: Store) -> None:
+READ_MEMORY_LIMIT = "1GB"
+
+
+def read_plan_data_capped(
+    store: Store,
+    assumptions: Assumptions | None = None,
+    limit: str = READ_MEMORY_LIMIT,
+    *,
+    lean: bool = False,
+) -> PlanData:
+    """`read_plan_data` with DuckDB held to `limit` while it sorts the tables, then its cache released.
+
+    DuckDB's default limit is most of the machine's memory, and sorting the findings of a 1M store
+    took about 2.6 GB beyond the frame it gives (3.9 GB at the peak, measured); capped at 1 GB it
+    spills the sort to disk (`<store>.tmp`, DuckDB's default) and peaks at 2.4 GB, for about 2.5 s
+    more CPU. Below the cap (100k) nothing spills. Where spilling is not possible (a read-only
+    folder) or not enough, the tables are read again as before, without the cap.
+    """
+    return _capped(
+        store,
+        lambda: read_plan_data(store, assumptions, lean=lean),
+        limit,
+    )
+
+
+STREAM_BATCH = 100_000  # rows a streamed table hands over at a time
+
+
+def read_findings(store: Store, limit: str = READ_MEMORY_LIMIT) -> Iterator[pl.DataFrame]:
+    """Every finding's row for the Findings sheets, in `read_plan_data`'s order, a batch at a time."""
+    return stream_rows(store, "findings", FINDING_COLUMNS, FINDINGS_ORDER, limit)
+
+
+def read_legacy(store: Store, limit: str = READ_MEMORY_LIMIT) -> Iterator[pl.DataFrame]:
+    """Every legacy score's row (with its evidence) for the Legacy risk sheet, a batch at a time."""
+    return stream_rows(store, "legacy_scores", LEGACY_COLUMNS, LEGACY_ORDER, limit)
+
+
+def stream_rows(
+    store: Store,
+    table: str,
+    columns: dict[str, str],
+    order: str,
+    limit: str = READ_MEMORY_LIMIT,
+    batch_rows: int = STREAM_BATCH,
+) -> Iterator[pl.DataFrame]:
+    """A table's rows in `order`, `batch_rows` at a time, as `_Reader.select` reads them.
+
+    DuckDB sorts them under `limit` (spilling beyond it, as `read_plan_data_capped`) and hands the
+    sorted rows over batch by batch, so a table is never one frame (the findings are about 1.3 GB
+    at 1M, plus as much again while the frame is made). The store's limit is set back and the
+    cache released when the last batch has been read or the reading stops; the connection is
+    busy meanwhile. Nothing comes from a table the store lacks.
+    """
+    import duckdb
+
+    reader = _Reader(store)
+    if not reader.has(table):
+        return
+    sql = reader.sql(table, columns, order=order)
+    original = _memory_limit(store)
+    batches: Any = None
+    try:
+        store.con.execute("SET memory_limit = " + _quoted(limit))
+        try:
+            batches = _arrow_batches(store, sql, batch_rows)
+            first = next(batches, None)
+        except (duckdb.OutOfMemoryException, duckdb.IOException):  # no room to spill: as before
+            store.con.execute("SET memory_limit = " + _quoted(original))
+            batches = _arrow_batches(store, sql, batch_rows)
+            first = next(batches, None)
+        while first is not None:
+            frame = pl.from_arrow(first)
+            assert isinstance(frame, pl.DataFrame)
+            yield frame.cast({name: _polars_type(kind) for name, kind in columns.items()})
+            first = next(batches, None)
+    finally:
+        if batches is not None:
+            batches.close()
+        release_cache(store, original)
+
+
+def _arrow_batches(store: Store, sql: str, rows: int) -> Iterator[Any]:
+    relation = store.con.sql(sql)
+    # DuckDB 2 names it to_arrow_reader; 1.x calls it fetch_record_batch.
+    make = getattr(relation, "to_arrow_reader", None) or relation.fetch_record_batch
+    reader = make(rows)
+    try:
+        yield from reader
+    finally:
+        reader.close()
+
+
+def _capped(store: Store, read: Callable[[], T], limit: str) -> T:
+    import duckdb
+
+    original = _memory_limit(store)
+    try:
+        store.con.execute("SET memory_limit = " + _quoted(limit))
+        result = read()
+    except (duckdb.OutOfMemoryException, duckdb.IOException):
+        store.con.execute("SET memory_limit = " + _quoted(original))
+        result = read()
+    finally:
+        release_cache(store, original)
+    return result
+
+
+def release_cache(store: Store, limit: str | None = None) -> None:
     """Hand back the memory DuckDB keeps from reading the plan's tables (about 200 MB at 100k).
 
     DuckDB keeps the blocks it read cached until its memory limit needs the room; the plan holds
     what it read in its own frames and reads nothing more, so the cache is only memory held while
-    the sheets are rendered. Lowering the limit for a moment makes DuckDB evict it; the limit the
-    store had is set back at once.
+    the sheets are rendered. Lowering the limit for a moment makes DuckDB evict it; then the limit
+    is `limit`, or the one the store had (as DuckDB shows it: to one decimal of its unit).
     """
     import duckdb
 
-    (row,) = store.con.execute("SELECT current_setting('memory_limit')").fetchall()
+    restore = limit if limit is not None else _memory_limit(store)
     try:
         store.con.execute("SET memory_limit = '1MB'")
     except duckdb.Error:  # pragma: no cover - nothing evicted; the plan is written all the same
         pass
     finally:
-        store.con.execute("SET memory_limit = '" + str(row[0]).replace("'", "''") + "'")
+        store.con.execute("SET memory_limit = " + _quoted(restore))
+
+
+def _memory_limit(store: Store) -> str:
+    (row,) = store.con.execute("SELECT current_setting('memory_limit')").fetchall()
+    return str(row[0])
+
+
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _as_of(store: Store, reader: _Reader) -> dt.date | None:

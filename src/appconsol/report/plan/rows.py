@@ -20,7 +20,6 @@ identical in content (a test compares the two paths cell by cell).
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -32,7 +31,7 @@ import polars as pl
 from xlsxwriter.utility import xl_col_to_name, xl_range
 from xlsxwriter.worksheet import Worksheet
 
-from appconsol.report.plan.safe import safe_text, xml_escape, xml_text_expr
+from appconsol.report.plan.safe import xml_escape, xml_text_expr
 from appconsol.report.plan.textneeds import TextNeeds, text_body, text_needs
 
 KINDS = ("text", "number", "integer", "date", "datetime", "bool", "formula", "link")
@@ -75,12 +74,19 @@ class Column:
 
 @dataclass
 class Block:
-    """Rows `first_row`.. (0-based) of a sheet, one per frame row, columns from `first_col`."""
+    """Rows `first_row`.. (0-based) of a sheet, one per frame row, columns from `first_col`.
+
+    With `load`, the rows are read only when the block is rendered, as consecutive frames (batches)
+    let go one after the other, and `frame` stands in for them until then: the same height, any
+    columns (a large table need not be in memory while every other sheet is written, nor whole
+    while its own sheet is).
+    """
 
     frame: pl.DataFrame
     columns: Sequence[Column]
     first_row: int
     first_col: int = 0
+    load: Callable[[], Iterator[pl.DataFrame]] | None = None
 
     @property
     def last_row(self) -> int:
@@ -89,6 +95,20 @@ class Block:
     @property
     def last_col(self) -> int:
         return self.first_col + len(self.columns) - 1
+
+    def batches(self) -> Iterator[pl.DataFrame]:
+        """The block's rows, in order: `frame` itself, or what `load` reads (checked to add up)."""
+        if self.load is None:
+            yield self.frame
+            return
+        seen = 0
+        for frame in self.load():
+            seen += frame.height
+            if seen > self.frame.height:
+                break
+            yield frame
+        if seen != self.frame.height:
+            raise ValueError(f"row block expected {self.frame.height} rows, read {seen}")
 
 
 def _style(fmt: Any) -> str:
@@ -109,12 +129,6 @@ def _template_expr(template: str, row_number: pl.Expr) -> pl.Expr:
         else:
             parts.append(row_number if piece == "r" else pl.col(piece).cast(pl.String))
     return pl.concat_str(parts)
-
-
-def _fill_template(template: str, row: int, record: dict[str, Any]) -> str:
-    return _PLACEHOLDER.sub(
-        lambda m: str(row + 1) if m.group(1) == "r" else str(record[m.group(1)]), template
-    )
 
 
 def _number_text(expr: pl.Expr) -> pl.Expr:
@@ -225,29 +239,46 @@ def render_block(
     Formula columns whose template depends only on the row are written as shared formulas with
     ids from `first_shared_id` on (`shared_formula_count` says how many a block uses).
     """
-    height = block.frame.height
+    if block.frame.height == 0:
+        return
+    shared = _shared_masters(block, first_shared_id)
+    with ThreadPoolExecutor(max(1, threads)) as pool:
+        base = 0
+        for frame in block.batches():
+            yield from _render_frame(block, frame, base, shared, chunk_rows, pool, threads)
+            base += frame.height
+
+
+def _render_frame(
+    block: Block,
+    frame: pl.DataFrame,
+    base: int,
+    shared: list[tuple[int, str] | None],
+    chunk_rows: int,
+    pool: ThreadPoolExecutor,
+    threads: int,
+) -> Iterator[bytes]:
+    """Rows base.. of the block, held in `frame`: its columns' text checks, then its chunks."""
+    height = frame.height
     if height == 0:
         return
-    with ThreadPoolExecutor(max(1, threads)) as pool:
-        texts = [c.source if c.kind == "text" and c.source else None for c in block.columns]
-        found = pool.map(text_needs, [block.frame.get_column(s) for s in texts if s])
-        known = {s: next(found) for s in texts if s}
-        needs = [known[s] if s else None for s in texts]
-        shared = _shared_masters(block, first_shared_id)
-        first = _render_chunk(block, needs, shared, 0, min(FIRST_CHUNK_ROWS, height))
-        yield first
-        if height <= FIRST_CHUNK_ROWS:
-            return
-        per_row = max(1, len(first) // min(FIRST_CHUNK_ROWS, height))
-        step = max(FIRST_CHUNK_ROWS, min(chunk_rows, CHUNK_BYTES // per_row))
-        spans = iter(range(FIRST_CHUNK_ROWS, height, step))
-        pending: deque[Future[bytes]] = deque()
-        for offset in spans:
-            pending.append(pool.submit(_render_chunk, block, needs, shared, offset, step))
-            if len(pending) > max(1, threads):
-                yield pending.popleft().result()
-        while pending:
+    texts = [c.source if c.kind == "text" and c.source else None for c in block.columns]
+    found = pool.map(text_needs, [frame.get_column(s) for s in texts if s])
+    known = {s: next(found) for s in texts if s}
+    needs = [known[s] if s else None for s in texts]
+    first = _render_chunk(block, frame, needs, shared, base, 0, min(FIRST_CHUNK_ROWS, height))
+    yield first
+    if height <= FIRST_CHUNK_ROWS:
+        return
+    per_row = max(1, len(first) // min(FIRST_CHUNK_ROWS, height))
+    step = max(FIRST_CHUNK_ROWS, min(chunk_rows, CHUNK_BYTES // per_row))
+    pending: deque[Future[bytes]] = deque()
+    for offset in range(FIRST_CHUNK_ROWS, height, step):
+        pending.append(pool.submit(_render_chunk, block, frame, needs, shared, base, offset, step))
+        if len(pending) > max(1, threads):
             yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
 
 
 def _shared_masters(block: Block, first_shared_id: int) -> list[tuple[int, str] | None]:
@@ -272,13 +303,15 @@ def _shared_masters(block: Block, first_shared_id: int) -> list[tuple[int, str] 
 
 def _render_chunk(
     block: Block,
+    frame: pl.DataFrame,
     needs: list[TextNeeds | None],
     shared: list[tuple[int, str] | None],
+    base: int,
     offset: int,
     length: int,
 ) -> bytes:
-    chunk = block.frame.slice(offset, length)
-    index = pl.int_range(pl.len(), dtype=pl.Int64) + offset
+    chunk = frame.slice(offset, length)
+    index = pl.int_range(pl.len(), dtype=pl.Int64) + (base + offset)  # the row's index in the block
     row_number = (index + block.first_row + 1).cast(pl.String)
     cells = [
         _cell_expr(column, xl_col_to_name(block.first_col + i), row_number, needs[i], shared[i], index == 0)
@@ -352,6 +385,8 @@ class PlanWorksheet(Worksheet):
         if block.frame.height == 0:
             return
         if not FAST_ROWS:
+            from appconsol.report.plan.cellwise import write_block_cellwise
+
             write_block_cellwise(self, block)
             return
         for other in self.blocks:
@@ -410,65 +445,3 @@ def _write_raw(fh: Any, chunks: Iterator[bytes]) -> None:
         return
     for chunk in chunks:  # an in-memory sheet (xlsxwriter's in_memory option): text
         fh.write(chunk.decode("utf-8"))
-
-
-def _number_or_text(value: Any) -> Any:
-    if value is None:
-        return ""
-    try:
-        return float(value)
-    except ValueError:
-        return safe_text(str(value))
-
-
-def _excel_serial(value: dt.date | dt.datetime) -> float:
-    if isinstance(value, dt.datetime):
-        return (value - dt.datetime(1899, 12, 30)).total_seconds() / 86_400
-    return float((value - _EPOCH).days)
-
-
-def write_block_cellwise(sheet: Worksheet, block: Block) -> None:
-    """The same cells through xlsxwriter's public API: the reference the fast path is tested against."""
-    names = block.frame.columns
-    for i, values in enumerate(block.frame.iter_rows()):
-        record = dict(zip(names, values, strict=True))
-        row = block.first_row + i
-        for j, column in enumerate(block.columns):
-            col = block.first_col + j
-            value = record.get(column.source) if column.source else None
-            _write_one(sheet, row, col, column, value, record)
-
-
-def _write_one(
-    sheet: Worksheet, row: int, col: int, column: Column, value: Any, record: dict[str, Any]
-) -> None:
-    if column.kind == "formula":
-        assert column.formula is not None
-        formula = "=" + _fill_template(column.formula, row, record)
-        if column.result == "number" and (value is None or not math.isfinite(float(value))):
-            cached: Any = ""
-        elif column.result == "text":
-            cached = safe_text(str(value)) if value is not None else ""
-        elif column.result == "mixed":
-            cached = _number_or_text(value)
-        else:
-            cached = float(value) if column.result == "number" else bool(value)
-        sheet.write_formula(row, col, formula, column.fmt, cached)
-        return
-    if value is None:
-        return
-    if column.kind == "link":
-        formula = f'=HYPERLINK("#{value}","{column.link_text}")'
-        sheet.write_formula(row, col, formula, column.fmt, column.link_text)
-    elif column.kind == "text":
-        text = safe_text(str(value))
-        if text:
-            sheet.write_string(row, col, text, column.fmt)
-    elif column.kind in ("number", "integer"):
-        number = float(value)
-        if math.isfinite(number):
-            sheet.write_number(row, col, int(number) if column.kind == "integer" else number, column.fmt)
-    elif column.kind in ("date", "datetime"):
-        sheet.write_number(row, col, _excel_serial(value), column.fmt)
-    elif column.kind == "bool":
-        sheet.write_boolean(row, col, bool(value), column.fmt)

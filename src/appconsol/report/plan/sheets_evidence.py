@@ -6,12 +6,14 @@ inventory row. Tables too long for one sheet continue on "Findings (2)" and so o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import polars as pl
 
 from appconsol.report.plan.common import (
     Book,
+    SharedRows,
+    add_joined,
     data_capacity,
     link_target,
     rag_formatting,
@@ -35,8 +37,13 @@ def write_split(
     columns: Sequence[Column],
     frame: pl.DataFrame,
     decorate: Callable[[PlanWorksheet, int, int], None] | None = None,
+    rows: SharedRows | None = None,
 ) -> None:
-    """A table over as many sheets as Excel's row limit needs (the sheets exist already, in order)."""
+    """A table over as many sheets as Excel's row limit needs (the sheets exist already, in order).
+
+    With `rows`, `frame` only stands in for the table (its height) and each part's rows are taken
+    from `rows` when the part is rendered.
+    """
     parts = sheet_parts(title, frame.height)
     size = data_capacity()
     for i, name in enumerate(parts):
@@ -44,7 +51,8 @@ def write_split(
         chunk = frame.slice(i * size, size)
         suffix = f" (part {i + 1} of {len(parts)})" if len(parts) > 1 else ""
         write_heading(book, ws, heading + suffix, note)
-        first, last = write_table(book, ws, table, columns, chunk)
+        load = rows.loader(i * size, chunk.height) if rows is not None and chunk.height else None
+        first, last = write_table(book, ws, table, columns, chunk, load=load)
         if decorate:
             decorate(ws, first, last)
 
@@ -52,7 +60,7 @@ def write_split(
 def _app_links(frame: pl.DataFrame, apps: pl.DataFrame, alias: str = "link_application") -> pl.DataFrame:
     """Add the link target of each row's application (null when the application is not loaded)."""
     located = apps.select(*APP_KEY, link_target().alias(alias)).unique(APP_KEY, keep="first")
-    return frame.join(located, on=APP_KEY, how="left", nulls_equal=False, maintain_order="left")
+    return add_joined(frame, located, APP_KEY, nulls_equal=False)
 
 
 def _names(book: Book) -> pl.DataFrame:
@@ -90,8 +98,8 @@ def write_overlaps(book: Book) -> None:
     members_header = last + 3
     ws.write_string(members_header - 1, 0, "Members", book.formats["subtitle"])
     actions = data.actions.select(*APP_KEY, "action", "target_name").unique(APP_KEY, keep="first")
-    frame = members.join(_names(book), on=APP_KEY, how="left", maintain_order="left")
-    frame = frame.join(actions, on=APP_KEY, how="left", maintain_order="left")
+    frame = add_joined(members, _names(book), APP_KEY)
+    frame = add_joined(frame, actions, APP_KEY)
     frame = _app_links(frame, book.app_locations)
     member_columns = [
         Column("Group", "text", "group_id", width=14),
@@ -107,13 +115,28 @@ def write_overlaps(book: Book) -> None:
     ws.freeze_panes(HEADER_ROW + 1, 0)
 
 
-def legacy_frame(book: Book) -> pl.DataFrame:
-    frame = book.data.legacy.join(_names(book), on=APP_KEY, how="left", maintain_order="left")
-    frame = frame.join(book.org_numbers, on="organisation", how="left", maintain_order="left")
+def legacy_frame(
+    book: Book, legacy: pl.DataFrame | None = None, names: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """The Legacy risk rows: `legacy` (default: the store's scores) with names, org numbers, links."""
+    frame = add_joined(
+        book.data.legacy if legacy is None else legacy, _names(book) if names is None else names, APP_KEY
+    )
+    frame = add_joined(frame, book.org_numbers, "organisation")
     return _app_links(frame, book.app_locations)
 
 
-def write_legacy(book: Book, frame: pl.DataFrame) -> None:
+def legacy_rows(book: Book, read: Callable[[], Iterator[pl.DataFrame]]) -> SharedRows:
+    """The Legacy risk sheets' rows (with the evidence `book.data.legacy` leaves out), streamed."""
+
+    def rows() -> Iterator[pl.DataFrame]:
+        names = _names(book)
+        return (legacy_frame(book, batch, names) for batch in read())
+
+    return SharedRows(rows)
+
+
+def write_legacy(book: Book, frame: pl.DataFrame, rows: SharedRows | None = None) -> None:
     f = book.formats
     columns = [
         Column("Org no.", "integer", "org_no", f["integer"], 7),
@@ -154,6 +177,7 @@ def write_legacy(book: Book, frame: pl.DataFrame) -> None:
         columns,
         frame,
         decorate,
+        rows,
     )
 
 
@@ -162,7 +186,7 @@ def write_cloud(book: Book) -> None:
     apps = book.data.applications.select(*APP_KEY, pl.col("name").alias("app_name"), "hosting_model").unique(
         APP_KEY, keep="first"
     )
-    frame = book.data.dispositions.join(apps, on=APP_KEY, how="left", maintain_order="left")
+    frame = add_joined(book.data.dispositions, apps, APP_KEY)
     frame = frame.with_columns(
         pl.col("missing_facts").str.strip_chars("[]")
     )  # "[hosting, fit]" -> "hosting, fit"
@@ -200,7 +224,12 @@ def findings_frame(book: Book) -> pl.DataFrame:
     return _app_links(book.data.findings, book.app_locations)
 
 
-def write_findings(book: Book, frame: pl.DataFrame) -> None:
+def findings_rows(book: Book, read: Callable[[], Iterator[pl.DataFrame]]) -> SharedRows:
+    """The Findings sheets' rows, streamed by `read` (in `book.data.findings`' order) when rendered."""
+    return SharedRows(lambda: (_app_links(batch, book.app_locations) for batch in read()))
+
+
+def write_findings(book: Book, frame: pl.DataFrame, rows: SharedRows | None = None) -> None:
     f = book.formats
     columns = [
         Column("Severity", "text", "severity", width=9),
@@ -237,6 +266,7 @@ def write_findings(book: Book, frame: pl.DataFrame) -> None:
         columns,
         frame,
         decorate,
+        rows,
     )
 
 

@@ -77,7 +77,7 @@ def text_needs_exact(series: pl.Series) -> TextNeeds:
     )
 
 
-_SCAN_BYTES = 1 << 24
+_SCAN_ROWS = 50_000
 _HARMLESS_LOW_BYTES = (9, 10, 13)  # tab, LF, CR: the control characters XML allows
 
 
@@ -85,21 +85,22 @@ def _may_hold_illegal(text: pl.Series) -> bool:
     """False only when no value can hold a character XML forbids (C0 controls but tab/LF/CR,
     U+FFFE, U+FFFF): its UTF-8 bytes then hold no byte below 0x20 but those three, and no 0xEF
     (the lead byte of U+FFFE and U+FFFF). Bytes outside the series' own values (a slice of a
-    larger buffer) can only make this say True, never hide a character.
+    larger buffer) can only make this say True, never hide a character. The bytes are looked at
+    _SCAN_ROWS values at a time, so the Arrow copy they are read from stays small (a whole
+    column of a 1M plan's evidence would be a copy of about 900 MB).
     """
     import numpy as np
     import pyarrow as pa
 
-    arrow = text.to_arrow(compat_level=pl.CompatLevel.oldest())
-    if arrow.type not in (pa.large_string(), pa.string()):  # views keep short values elsewhere
-        return True
-    data = arrow.buffers()[2]
-    if data is None:
-        return False
-    raw = np.frombuffer(data, dtype=np.uint8)
-    for start in range(0, raw.size, _SCAN_BYTES):
-        part = raw[start : start + _SCAN_BYTES]
-        suspects = part[(part < 0x20) | (part == 0xEF)]
+    for start in range(0, len(text), _SCAN_ROWS):
+        arrow = text.slice(start, _SCAN_ROWS).to_arrow(compat_level=pl.CompatLevel.oldest())
+        if arrow.type not in (pa.large_string(), pa.string()):  # views keep short values elsewhere
+            return True
+        data = arrow.buffers()[2]
+        if data is None:
+            continue
+        raw = np.frombuffer(data, dtype=np.uint8)
+        suspects = raw[(raw < 0x20) | (raw == 0xEF)]
         if suspects.size and not np.isin(suspects, _HARMLESS_LOW_BYTES).all():
             return True
     return False

@@ -9,8 +9,9 @@ lock files), or read-only, is refused before any work.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ import polars as pl
 from appconsol.analyses.savings import Assumptions
 from appconsol.errors import ArtefactError
 from appconsol.report.plan.common import Book, print_setup, require_one_sheet, sheet_parts, with_locations
-from appconsol.report.plan.data import PlanData, read_plan_data, release_cache
+from appconsol.report.plan.data import PlanData, read_findings, read_legacy, read_plan_data_capped
 from appconsol.report.plan.deflate import fast_deflate
 from appconsol.report.plan.figures import model_figures
 from appconsol.report.plan.formulas import FIRST_DATA_ROW
@@ -28,8 +29,10 @@ from appconsol.report.plan.package import package_zip
 from appconsol.report.plan.sheets_evidence import (
     application_columns,
     findings_frame,
+    findings_rows,
     first_rows,
     legacy_frame,
+    legacy_rows,
     write_applications,
     write_cloud,
     write_data_quality,
@@ -75,6 +78,14 @@ FIXED_SHEETS = (
     *("Baseline", "Overlaps"),
 )
 SPLIT_SHEETS = ("Legacy risk", "Cloud & TIME", "Findings")
+
+
+@dataclass(frozen=True)
+class Streams:
+    """Where the rows streamed to their sheets come from (the store, a batch at a time)."""
+
+    findings: Callable[[], Iterator[pl.DataFrame]]
+    legacy: Callable[[], Iterator[pl.DataFrame]]
 
 
 class PlanWriteError(ArtefactError):
@@ -128,14 +139,17 @@ def write_plan(
     check_writable(output)
     say = progress or (lambda _message: None)
     say("reading the store")
-    data = read_plan_data(store, assumptions)
-    release_cache(store)
+    # The findings' rows and the legacy scores' evidence are streamed to their sheets as those are
+    # rendered (findings_rows, legacy_rows); until then only the findings' keys (for the Plan's
+    # links and the sheet names) and the scores without their evidence are held.
+    data = read_plan_data_capped(store, assumptions, lean=True)
     for title in ("Plan", "Savings", "Cash flow"):
         require_one_sheet(title, data.actions.height)
     say(f"appraising {data.actions.height:,} actions")
     figures = model_figures(data.actions, data.assumptions, data.baseline)
     with artefact(output, label="the plan", error=PlanWriteError) as temporary:
-        sheets = _write_workbook(str(temporary), data, figures, rules, waivers, say, written_at)
+        streams = Streams(functools.partial(read_findings, store), functools.partial(read_legacy, store))
+        sheets = _write_workbook(str(temporary), data, figures, rules, waivers, say, written_at, streams)
         say("renaming into place")
     best = figures.options[figures.preferred]  # the headline is the preferred option (issue 11)
     return PlanSummary(
@@ -165,6 +179,7 @@ def _write_workbook(
     waivers: pl.DataFrame | None,
     say: Callable[[str], None],
     written_at: dt.datetime | None,
+    streams: Streams,
 ) -> list[str]:
     import xlsxwriter
 
@@ -194,19 +209,18 @@ def _write_workbook(
     book.org_numbers = orgs.select("organisation", "org_no")
     findings = with_locations(findings_frame(book), sheet_parts("Findings", data.findings.height))
     links = _plan_links(book, findings)
-    # The Findings sheet's rows (with their application links) stand in for the frame read from
-    # the store, which nothing reads again: one copy of the largest table is held, not two.
-    data.findings = findings.drop("__sheet", "__row")
+    data.findings = findings.drop("__sheet", "__row")  # the keys and links stand in for the rows
     del findings
+    finding_rows = findings_rows(book, streams.findings)
 
     say("writing Plan, Savings and Cash flow")
     write_money_sheets(book, links)
     write_partners(book)
     say("writing evidence sheets")
     write_overlaps(book)
-    write_legacy(book, legacy_frame(book))
+    write_legacy(book, legacy_frame(book), legacy_rows(book, streams.legacy))
     write_cloud(book)
-    write_findings(book, data.findings)
+    write_findings(book, data.findings, finding_rows)
     write_data_quality(book)
     write_applications(book)
     write_rules(book, rules, waivers)

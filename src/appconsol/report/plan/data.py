@@ -115,7 +115,7 @@ FINDING_COLUMNS = {
 FINDING_KEYS = {"organisation": "VARCHAR", "app_id": "VARCHAR"}
 # A total order (finding_key is unique), so reading the keys and reading the rows agree row by row.
 FINDINGS_ORDER = "organisation NULLS FIRST, app_id NULLS FIRST, rule_code, finding_key"
-LEGACY_ORDER = "organisation, app_id"
+LEGACY_ORDER = "organisation, app_id, rowid"  # rowid: a total order, so two reads agree row by row
 LEGACY_COLUMNS = {
     "organisation": "VARCHAR",
     "app_id": "VARCHAR",
@@ -376,8 +376,9 @@ def read_findings(store: Store, limit: str = READ_MEMORY_LIMIT) -> Iterator[pl.D
 
 
 def read_legacy(store: Store, limit: str = READ_MEMORY_LIMIT) -> Iterator[pl.DataFrame]:
-    """Every legacy score's row (with its evidence) for the Legacy risk sheet, a batch at a time."""
-    return stream_rows(store, "legacy_scores", LEGACY_COLUMNS, LEGACY_ORDER, limit)
+    """Each legacy score's keys and evidence for the Legacy risk sheet, a batch at a time."""
+    columns = {k: LEGACY_COLUMNS[k] for k in ("organisation", "app_id", "evidence")}
+    return stream_rows(store, "legacy_scores", columns, LEGACY_ORDER, limit)
 
 
 def stream_rows(

@@ -115,25 +115,36 @@ def write_overlaps(book: Book) -> None:
     ws.freeze_panes(HEADER_ROW + 1, 0)
 
 
-def legacy_frame(
-    book: Book, legacy: pl.DataFrame | None = None, names: pl.DataFrame | None = None
-) -> pl.DataFrame:
-    """The Legacy risk rows: `legacy` (default: the store's scores) with names, org numbers, links."""
-    frame = add_joined(
-        book.data.legacy if legacy is None else legacy, _names(book) if names is None else names, APP_KEY
-    )
+def legacy_frame(book: Book) -> pl.DataFrame:
+    frame = add_joined(book.data.legacy, _names(book), APP_KEY)
     frame = add_joined(frame, book.org_numbers, "organisation")
     return _app_links(frame, book.app_locations)
 
 
-def legacy_rows(book: Book, read: Callable[[], Iterator[pl.DataFrame]]) -> SharedRows:
-    """The Legacy risk sheets' rows (with the evidence `book.data.legacy` leaves out), streamed."""
+def legacy_rows(book: Book, stand_in: pl.DataFrame, read: Callable[[], Iterator[pl.DataFrame]]) -> SharedRows:
+    """The Legacy risk sheets' rows: `stand_in` (legacy_frame of the scores read without their
+    evidence) with the evidence `read` streams from the store in the same order.
+    """
+    return SharedRows(lambda: _attached(read(), stand_in, take=["evidence"]))
 
-    def rows() -> Iterator[pl.DataFrame]:
-        names = _names(book)
-        return (legacy_frame(book, batch, names) for batch in read())
 
-    return SharedRows(rows)
+def _attached(
+    batches: Iterator[pl.DataFrame], stand_in: pl.DataFrame, take: list[str], keep: list[str] | None = None
+) -> Iterator[pl.DataFrame]:
+    """Each streamed batch lined up with the same rows of `stand_in` (same order, checked by key):
+    the batch's `take` columns added to the stand-in's rows, or, with `keep`, the stand-in's
+    `keep` columns added to the batch. Nothing is joined, so nothing is hashed per batch.
+    """
+    start = 0
+    for batch in batches:
+        rows = stand_in.slice(start, batch.height)
+        start += batch.height
+        if rows.height != batch.height or not rows.select(APP_KEY).equals(batch.select(APP_KEY)):
+            raise ValueError("the store's rows changed while the plan was being written")
+        if keep is not None:
+            yield batch.with_columns(rows.select(keep).get_columns())
+        else:
+            yield rows.with_columns(batch.select(take).get_columns())
 
 
 def write_legacy(book: Book, frame: pl.DataFrame, rows: SharedRows | None = None) -> None:
@@ -225,8 +236,11 @@ def findings_frame(book: Book) -> pl.DataFrame:
 
 
 def findings_rows(book: Book, read: Callable[[], Iterator[pl.DataFrame]]) -> SharedRows:
-    """The Findings sheets' rows, streamed by `read` (in `book.data.findings`' order) when rendered."""
-    return SharedRows(lambda: (_app_links(batch, book.app_locations) for batch in read()))
+    """The Findings sheets' rows, streamed by `read` in `book.data.findings`' order, each with the
+    link `book.data.findings` (the findings' keys with their links) holds for it.
+    """
+    stand_in = book.data.findings
+    return SharedRows(lambda: _attached(read(), stand_in, take=[], keep=["link_application"]))
 
 
 def write_findings(book: Book, frame: pl.DataFrame, rows: SharedRows | None = None) -> None:

@@ -218,7 +218,9 @@ def _write_workbook(
     write_partners(book)
     say("writing evidence sheets")
     write_overlaps(book)
-    write_legacy(book, legacy_frame(book), legacy_rows(book, streams.legacy))
+    legacy = legacy_frame(book)
+    write_legacy(book, legacy, legacy_rows(book, legacy, streams.legacy))
+    del legacy
     write_cloud(book)
     write_findings(book, data.findings, finding_rows)
     write_data_quality(book)

@@ -94,6 +94,18 @@ def test_explicit_id_already_loaded_from_another_file_is_rejected(tmp_path):
         assert "already loaded" in reason and "a.csv" in reason
 
 
+def test_each_organisation_is_stored_once_however_many_files_name_it(tmp_path):
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    first.write_text("Organisation,Name\nWessex,Uniform\nMercia,Payroll\nWessex,Email\n")
+    second.write_text("Organisation,Name\nMercia,Planning\nNorthumbria,Housing\n")
+    with Store(tmp_path / "s.duckdb") as store:
+        load_inventories([first], store)
+        load_inventories([second], store)
+        names = [r[0] for r in store.con.execute("SELECT organisation FROM organisations").fetchall()]
+    assert len(names) == len(set(names))
+    assert {"Mercia", "Northumbria", "Wessex"} <= set(names)
+
+
 def test_a_load_killed_before_commit_leaves_the_store_as_it_was(tmp_path):
     """A second load of the same file is killed inside its transaction; the first load survives."""
     db, inventory = tmp_path / "s.duckdb", tmp_path / "inv.csv"

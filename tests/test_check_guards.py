@@ -142,17 +142,4 @@ def test_conflict_markers_are_found_as_a_line_regex_would_find_them(fragments):
     expected = None
     if start is not None and re.compile(r"(?m)^>{7}(?: |\r?$)").search(text, start.end()):
         expected = text[: start.start()].count("\n") + 1
-    path = Path("x.csv")
-    path.write_bytes(text.encode())
-    assert _lines_refused_at(path) == expected
-
-
-def _lines_refused_at(path: Path) -> int | None:
-    from appconsol.errors import InputFileError
-
-    try:
-        check_input(path)
-    except InputFileError as exc:
-        assert exc.location is not None
-        return exc.location.line
-    return None
+    assert _lines_refused(text) == expected

@@ -83,73 +83,33 @@ def shape_findings(
 
 def findings_from_frame(frame: pl.DataFrame) -> list[Finding]:
     """One `Finding` per row of a `findings` frame (evidence parsed from its JSON)."""
-    n = frame.height
-    if n == 0:
+    if frame.height == 0:
         return []  # a run that stopped before any rule may hand over a frame without columns
-    column = {c: frame.get_column(c).to_list() for c in frame.columns}
-    nothing = [None] * n
+    has_baseline = "baseline" in frame.columns
+    has_line = "source_line" in frame.columns
     # One parse of a JSON array of every finding's evidence: at tens of thousands of findings a
     # json.loads per finding cost more than the rest of building them.
-    evidence = json.loads("[" + ",".join(e if e else "{}" for e in column["evidence"]) + "]")
+    evidence = json.loads("[" + ",".join(e if e else "{}" for e in frame.get_column("evidence")) + "]")
     return [
         Finding(
-            key=key,
-            subject=subject,
-            rule=rule,
-            rule_name=rule_name,
-            category=category,
-            severity=severity,
-            message=message,
-            organisation=organisation,
-            app_id=app_id,
-            application=application,
+            key=row["finding_key"],
+            subject=row["subject"],
+            rule=row["rule_code"],
+            rule_name=row["rule_name"],
+            category=row["category"],
+            severity=row["severity"],
+            message=row["message"],
+            organisation=row["organisation"],
+            app_id=row["app_id"],
+            application=row["application"],
             evidence=parsed,
-            source_file=source_file,
-            source_sheet=source_sheet,
-            source_row=source_row,
-            waived=bool(waived),
-            waiver_reason=waiver_reason,
-            baseline=baseline,
-            source_line=source_line,
+            source_file=row["source_file"],
+            source_sheet=row["source_sheet"],
+            source_row=row["source_row"],
+            waived=bool(row["waived"]),
+            waiver_reason=row["waiver_reason"],
+            baseline=row["baseline"] if has_baseline else None,
+            source_line=row["source_line"] if has_line else None,
         )
-        for (
-            key,
-            subject,
-            rule,
-            rule_name,
-            category,
-            severity,
-            message,
-            organisation,
-            app_id,
-            application,
-            parsed,
-            source_file,
-            source_sheet,
-            source_row,
-            waived,
-            waiver_reason,
-            baseline,
-            source_line,
-        ) in zip(
-            column["finding_key"],
-            column["subject"],
-            column["rule_code"],
-            column["rule_name"],
-            column["category"],
-            column["severity"],
-            column["message"],
-            column["organisation"],
-            column["app_id"],
-            column["application"],
-            evidence,
-            column["source_file"],
-            column["source_sheet"],
-            column["source_row"],
-            column["waived"],
-            column["waiver_reason"],
-            column.get("baseline", nothing),
-            column.get("source_line", nothing),
-            strict=True,
-        )
+        for row, parsed in zip(frame.iter_rows(named=True), evidence, strict=True)
     ]

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -33,9 +34,6 @@ _PUNCTUATION = re.compile(r"[^a-z0-9.]+")
 _STRAY_DOTS = re.compile(r"(?<!\d)\.|\.(?!\d)")
 
 
-_FOLDED_WORDS: dict[str, str] = {}  # folded once per distinct word: a portfolio repeats its words
-
-
 def fold(text: str) -> str:
     """Lower case, accents dropped, "&"/"+" as "and", punctuation as spaces, spaces collapsed.
 
@@ -48,13 +46,9 @@ def fold(text: str) -> str:
     return " ".join([folded for folded in map(_fold_word, words) if folded])
 
 
+@functools.lru_cache(maxsize=200_000)  # folded once per distinct word: a portfolio repeats its words
 def _fold_word(word: str) -> str:
-    folded = _FOLDED_WORDS.get(word)
-    if folded is None:
-        if len(_FOLDED_WORDS) >= 200_000:
-            _FOLDED_WORDS.clear()
-        folded = _FOLDED_WORDS[word] = fold_text(word)
-    return folded
+    return fold_text(word)
 
 
 def fold_text(text: str) -> str:

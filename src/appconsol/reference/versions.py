@@ -10,6 +10,7 @@ dates are its final service pack's, and an inventory that says "SQL Server 2014"
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -38,20 +39,12 @@ _RELEASE = re.compile(r"\brelease\s*(\d)\b(?!\.)")
 _PUNCTUATION = re.compile(r"[,;:()\[\]{}/\\|_'\"*!?]+")
 _LOOSE_HYPHEN = re.compile(r"(?<!\w)-|-(?!\w)")
 _FULL_STOP = re.compile(r"\.(?=\s|$)")
-_CLEANED: dict[str, str] = {}  # each distinct text cleaned once (reference names and inventories repeat)
 
 
+# Each distinct text cleaned once: reference names and inventories repeat themselves.
+@functools.lru_cache(maxsize=200_000)
 def clean_text(text: str) -> str:
     """Lower case, marks and bitness removed, punctuation to spaces; dots kept (they are versions)."""
-    cleaned = _CLEANED.get(text)
-    if cleaned is None:
-        if len(_CLEANED) >= 200_000:
-            _CLEANED.clear()
-        cleaned = _CLEANED[text] = _clean_text(text)
-    return cleaned
-
-
-def _clean_text(text: str) -> str:
     t = text.lower().replace("\u00a0", " ")
     t = _MARKS.sub(" ", t)
     t = _BITNESS.sub(" ", t)

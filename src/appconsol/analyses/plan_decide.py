@@ -27,10 +27,8 @@ from typing import Any
 
 from appconsol.analyses.optimise import Candidate, CostModel, Decision, Group, solve_groups
 from appconsol.analyses.savings import (
-    ActionCosts,
     Assumptions,
     discount_factor,
-    labour_days,
     months_between,
 )
 
@@ -107,18 +105,15 @@ def _move_one_off(run: float, exit_fee: float | None, size_factor: float, a: Ass
     )
 
 
-@functools.lru_cache(maxsize=4096)
 def _move_labour(size_factor: float, a: Assumptions) -> tuple[float, float]:
     """A move's labour before archive (migration + data migration + training, at the day rate) and
-    its optimism bias, for one complexity (applications share a handful of them)."""
-    parts = labour_days(ActionCosts(0.0, 0.0, action="consolidate", size_factor=size_factor), a)
-    migration = parts["migration"] * a.day_rate
-    data = parts["data_migration"] * a.day_rate
-    training = parts["training"] * a.day_rate
-    archive = parts["archive"] * a.day_rate
-    return migration + data + training, (migration + data + training + archive) * a.optimism_bias(
-        "consolidate"
-    )
+    its optimism bias: `savings.one_off_parts` for a `consolidate` of effort 1, term for term."""
+    scale = 1.0 * size_factor
+    migration = scale * a.migration_days * a.day_rate
+    data = scale * a.data_migration_days * a.day_rate
+    training = scale * a.training_days * a.day_rate
+    archive = 0.0 * a.day_rate  # only a retirement archives
+    return migration + data + training, (migration + data + training + archive) * a.optimism_bias("consolidate")
 
 
 @functools.lru_cache(maxsize=8)

@@ -163,7 +163,8 @@ def other_actions(
         schema={"disposition": pl.String, "action": pl.String},
     )
     rest = (
-        facts.filter(~c("key").is_in(list(decided)))
+        facts.select("key", "organisation", "app_id", "disposition", "disposition_rule", "disposition_reason")
+        .filter(~c("key").is_in(list(decided)))
         .join(pinned, on="key", how="left")
         .join(mapping, on="disposition", how="left")
         .with_columns(

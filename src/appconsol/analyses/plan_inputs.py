@@ -93,8 +93,12 @@ def _with_costs(facts: pl.DataFrame, a: Assumptions) -> pl.DataFrame:
         pl.when(flagged).then(None).otherwise(pl.col("stated_cost")).alias("stated_cost"),
         pl.when(flagged).then(None).otherwise(pl.col("stated_cashable")).alias("stated_cashable"),
     )
-    known = facts.filter(pl.col("stated_cost").is_not_null())
-    lined = facts.filter(pl.col("stated_cashable").is_not_null())
+    # Only the columns the medians and the cashable share need (a million rows of every column,
+    # copied twice, cost 1.2 GB here).
+    known = facts.select("stated_cost", "primary_code", "business_criticality").filter(
+        pl.col("stated_cost").is_not_null()
+    )
+    lined = facts.select("stated_cashable", "lines_total").filter(pl.col("stated_cashable").is_not_null())
     cashable_share = (
         float(lined["stated_cashable"].sum()) / float(lined["lines_total"].sum())
         if lined.height and float(lined["lines_total"].sum()) > 0

@@ -18,7 +18,6 @@ import datetime as dt
 import hashlib
 from typing import Any
 
-import numpy as np
 import polars as pl
 
 from appconsol.analyses.plan_actions import DISPOSITION_ACTIONS, group_actions, other_actions
@@ -51,7 +50,7 @@ from appconsol.analyses.plan_tables import (
 from appconsol.analyses.plan_timing import dependency_edges, timing_frame, wave_frame
 from appconsol.analyses.savings import MIGRATING, Assumptions, appraise_frame, split_by_share
 from appconsol.analyses.settings import Setting, fetch_frame, read_settings
-from appconsol.engine.steps import Step, StepContext, register_step
+from appconsol.engine.steps import Step, StepContext, duckdb_memory_at_most, register_step
 from appconsol.errors import ConfigError, Notice
 
 _TYPES = {float: "number", int: "integer", bool: "boolean"}
@@ -137,7 +136,18 @@ def read_plan_settings(ctx: StepContext) -> tuple[dict[str, Any], Assumptions, d
     return values, assumptions, pins
 
 
+# DuckDB's cap while the plan step runs: its frames of every live application and action are the
+# analysis's largest, so DuckDB hands back its cache and spills the transaction's other tables
+# rather than peak beside them (at 1M: 3.3 GB for the step with 1GB, 3.9 GB under the run's 2GB).
+PLAN_DUCKDB_MEMORY = "1GB"
+
+
 def make_plan(ctx: StepContext) -> None:
+    with duckdb_memory_at_most(ctx.con, PLAN_DUCKDB_MEMORY):
+        _make_plan(ctx)
+
+
+def _make_plan(ctx: StepContext) -> None:
     con = ctx.con
     values, a, pins = read_plan_settings(ctx)
     a = dataclasses.replace(a, fy_offset_months=fy_offset_months(ctx.as_of))
@@ -230,7 +240,7 @@ def make_plan(ctx: StepContext) -> None:
         ((pl.col("option") <= preferred) & (pl.col("_in_option") == 1)).alias("recommended")
     )
     ctx.store.replace_table(PLAN_ACTIONS, plan_actions.select([col.name for col in PLAN_ACTIONS.columns]))
-    ctx.store.replace_table(PLAN_CASH_FLOWS, frames["cash_flows"])
+    _write_cash_flows(ctx, frames.pop("cash_flows"), a.horizon_long_years)
     ctx.store.replace_table(PLAN_PARTNER_SHARES, frames["shares"])
     ctx.store.replace_table(PLAN_ASSUMPTIONS, _assumption_rows(ctx, a))
     ctx.store.replace_table(PLAN_BASELINE, baseline)
@@ -305,7 +315,13 @@ def _timed_and_costed(
     actions = actions.with_columns(
         c("action").is_in(list(MIGRATING)).alias("migrates"),
     ).with_columns(action_ids(ctx.con, actions))
-    migrating = actions.filter(c("migrates")).sort("action_id")
+    migrating = (
+        actions.select(
+            "action_id", "organisation", "app_id", "earliest_date", "latest_date", "exit_date", "migrates"
+        )
+        .filter(c("migrates"))
+        .sort("action_id")
+    )
     waves = wave_frame(
         migrating,
         financial_year(ctx.as_of),
@@ -348,35 +364,35 @@ def _timed_and_costed(
         )
     )
     actions = _with_overridden_effort(actions, a)
-    money, flows = appraise_frame(actions, a)
-    money = money.with_columns(
-        option_expr().alias("option"),
-        justification_expr(ctx.as_of, a).alias("justification"),
-        c("effort_days").round(2),
-        c("optimism_bias").round(2),
-        c("pv_costs").round(2),
-        c("pv_benefits").round(2),
-        c("pv_cashable").round(2),
-        c("one_off_cost").round(2),
-        c("annual_saving").round(2),
-        c("annual_cashable_saving").round(2),
-        c("npv_short").round(2).alias("npv_5"),
-        c("npv_long").round(2).alias("npv_10"),
-        c("discounted_payback_year").alias("payback_year"),
-    ).with_columns(in_option_expr().alias("_in_option"))
-    # appraise_frame's flows come by row, then year: one row of the matrix per action.
+    money, _ = appraise_frame(actions, a, wide=True, long_flows=False)
+    del actions
     years = a.horizon_long_years
-    flow_rows = flows.get_column("cash_flow").to_numpy().reshape(money.height, years)
-    del flows
-    moving = np.flatnonzero(money.get_column("migrates").to_numpy())
-    cash_flows = pl.DataFrame(
-        {
-            "action_id": money.get_column("action_id").gather(np.repeat(moving, years)),
-            "year": np.tile(np.arange(years, dtype=np.int32), len(moving)),
-            "cash_flow": flow_rows[moving].reshape(-1),
-        },
-        schema={"action_id": pl.String, "year": pl.Int32, "cash_flow": pl.Float64},
-    ).with_columns(c("cash_flow").round(2))
+    flow_columns = [f"_flow{t}" for t in range(years)]
+    flow_rows = money.select(flow_columns).to_numpy()  # one row of yearly flows per action
+    # Migrating actions' flows, one column a year: the store lays them out a row per year.
+    cash_flows = money.filter(c("migrates")).select(
+        "action_id", *(c(name).round(2).alias(f"y{t}") for t, name in enumerate(flow_columns))
+    )
+    scratch = [f"_{kind}{t}" for kind in ("flow", "cum", "gain") for t in range(years)]
+    money = (
+        money.drop(*scratch, "_labour", "_risk", "_risk_start")
+        .with_columns(
+            option_expr().alias("option"),
+            justification_expr(ctx.as_of, a).alias("justification"),
+            c("effort_days").round(2),
+            c("optimism_bias").round(2),
+            c("pv_costs").round(2),
+            c("pv_benefits").round(2),
+            c("pv_cashable").round(2),
+            c("one_off_cost").round(2),
+            c("annual_saving").round(2),
+            c("annual_cashable_saving").round(2),
+            c("npv_short").round(2).alias("npv_5"),
+            c("npv_long").round(2).alias("npv_10"),
+            c("discounted_payback_year").alias("payback_year"),
+        )
+        .with_columns(in_option_expr().alias("_in_option"))
+    )
     options_input = money.select(
         "option",
         pl.col("_in_option").alias("in_option"),
@@ -395,6 +411,23 @@ def _timed_and_costed(
         "options_input": options_input,
         "flow_rows": flow_rows,
     }
+
+
+def _write_cash_flows(ctx: StepContext, wide: pl.DataFrame, years: int) -> None:
+    """plan_cash_flows from one row per action and a column per year (`y0`...): DuckDB unnests
+    them into a row per action and year as it stores them, so no frame of every action-year
+    (5M rows at a million applications) is built."""
+    con = ctx.con
+    con.register("_plan_flows", wide.to_arrow(compat_level=pl.CompatLevel.newest()))
+    try:
+        columns = ", ".join(f'"y{t}"' for t in range(years))
+        ctx.store.replace_table(
+            PLAN_CASH_FLOWS,
+            f"SELECT action_id, CAST(unnest(range({years})) AS INTEGER) AS year, "
+            f"unnest([{columns}]) AS cash_flow FROM _plan_flows",
+        )
+    finally:
+        con.unregister("_plan_flows")
 
 
 def _with_overridden_effort(actions: pl.DataFrame, a: Assumptions) -> pl.DataFrame:

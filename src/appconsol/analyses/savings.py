@@ -208,7 +208,9 @@ def split_by_share(amount: float, shares: dict[str, float]) -> dict[str, float]:
     return {body: amount * share / total for body, share in shares.items()}
 
 
-def appraise_frame(actions: Any, a: Assumptions, wide: bool = False) -> tuple[Any, Any]:
+def appraise_frame(
+    actions: Any, a: Assumptions, wide: bool = False, long_flows: bool = True
+) -> tuple[Any, Any]:
     """`appraise` over a polars frame of actions at once, for plans of a million applications.
 
     `actions` has the ActionCosts columns (annual_run_cost, annual_cashable, annual_added_cost,
@@ -222,7 +224,8 @@ def appraise_frame(actions: Any, a: Assumptions, wide: bool = False) -> tuple[An
     scalar model's to the last bit; a test compares the two row by row. With `wide`, the frame
     also keeps the labour (`_labour`), the risk avoided and its year (`_risk`, `_risk_start`) and,
     for each year t, the flow, the cumulative discounted flow and whether a flow has been positive
-    (`_flow{t}`, `_cum{t}`, `_gain{t}`), for the workbook's breakdown.
+    (`_flow{t}`, `_cum{t}`, `_gain{t}`), for the workbook's breakdown. Without `long_flows` the
+    cash flows are not laid out (None in their place): the wide frame's `_flow{t}` hold them.
     """
     import polars as pl
 
@@ -334,7 +337,7 @@ def appraise_frame(actions: Any, a: Assumptions, wide: bool = False) -> tuple[An
         payback.alias("discounted_payback_year"),
         (c("one_off_cost") * factor).alias("pv_costs"),
     ).with_columns((c("npv_long") + c("pv_costs")).alias("pv_benefits"))
-    cash_flows = _long_flows(framed, len(years))
+    cash_flows = _long_flows(framed, len(years)) if long_flows else None
     if wide:
         return framed, cash_flows
     scratch = [f"_{kind}{t}" for kind in ("flow", "cum", "gain") for t in years]

@@ -113,7 +113,9 @@ def _move_labour(size_factor: float, a: Assumptions) -> tuple[float, float]:
     data = scale * a.data_migration_days * a.day_rate
     training = scale * a.training_days * a.day_rate
     archive = 0.0 * a.day_rate  # only a retirement archives
-    return migration + data + training, (migration + data + training + archive) * a.optimism_bias("consolidate")
+    return migration + data + training, (migration + data + training + archive) * a.optimism_bias(
+        "consolidate"
+    )
 
 
 @functools.lru_cache(maxsize=8)

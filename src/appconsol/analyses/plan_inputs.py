@@ -47,7 +47,7 @@ def application_facts(con: Any, a: Assumptions, tables: set[str]) -> pl.DataFram
         "NULL::JSON AS constraints) d ON false"
     )
     staff = "+ coalesce(a.cost_staff, 0)" if a.staff_cost_cashable else ""
-    facts = fetch_frame(
+    facts = _streamed(
         con,
         f"""
         WITH primary_code AS (
@@ -84,6 +84,20 @@ def application_facts(con: Any, a: Assumptions, tables: set[str]) -> pl.DataFram
         """,
     )
     return _with_costs(facts, a)
+
+
+def _streamed(con: Any, sql: str) -> pl.DataFrame:
+    """A large query's rows read batch by batch: the whole result is never held inside DuckDB
+    (under the plan step's memory cap a million rows materialised there ran out of memory)."""
+    relation = con.sql(sql)
+    # DuckDB 2 names it to_arrow_reader; 1.x calls it fetch_record_batch.
+    read = getattr(relation, "to_arrow_reader", None) or relation.fetch_record_batch
+    frame = pl.from_arrow(read(STREAM_ROWS).read_all())
+    assert isinstance(frame, pl.DataFrame)
+    return frame.rechunk()
+
+
+STREAM_ROWS = 100_000
 
 
 def _with_costs(facts: pl.DataFrame, a: Assumptions) -> pl.DataFrame:

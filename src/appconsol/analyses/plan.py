@@ -46,9 +46,11 @@ from appconsol.analyses.plan_tables import (
     PLAN_OPTIONS,
     PLAN_PARTNER_SHARES,
     frame_schema,
+    partner_shares,
+    write_cash_flows,
 )
 from appconsol.analyses.plan_timing import dependency_edges, timing_frame, wave_frame
-from appconsol.analyses.savings import MIGRATING, Assumptions, appraise_frame, split_by_share
+from appconsol.analyses.savings import MIGRATING, Assumptions, appraise_frame
 from appconsol.analyses.settings import Setting, fetch_frame, read_settings
 from appconsol.engine.steps import Step, StepContext, duckdb_memory_at_most, register_step
 from appconsol.errors import ConfigError, Notice
@@ -240,7 +242,7 @@ def _make_plan(ctx: StepContext) -> None:
         ((pl.col("option") <= preferred) & (pl.col("_in_option") == 1)).alias("recommended")
     )
     ctx.store.replace_table(PLAN_ACTIONS, plan_actions.select([col.name for col in PLAN_ACTIONS.columns]))
-    _write_cash_flows(ctx, frames.pop("cash_flows"), a.horizon_long_years)
+    write_cash_flows(ctx, frames.pop("cash_flows"), a.horizon_long_years)
     ctx.store.replace_table(PLAN_PARTNER_SHARES, frames["shares"])
     ctx.store.replace_table(PLAN_ASSUMPTIONS, _assumption_rows(ctx, a))
     ctx.store.replace_table(PLAN_BASELINE, baseline)
@@ -407,27 +409,10 @@ def _timed_and_costed(
     return {
         "actions": money.select(*stored, "_in_option"),
         "cash_flows": cash_flows,
-        "shares": _partner_shares(money),
+        "shares": partner_shares(money),
         "options_input": options_input,
         "flow_rows": flow_rows,
     }
-
-
-def _write_cash_flows(ctx: StepContext, wide: pl.DataFrame, years: int) -> None:
-    """plan_cash_flows from one row per action and a column per year (`y0`...): DuckDB unnests
-    them into a row per action and year as it stores them, so no frame of every action-year
-    (5M rows at a million applications) is built."""
-    con = ctx.con
-    con.register("_plan_flows", wide.to_arrow(compat_level=pl.CompatLevel.newest()))
-    try:
-        columns = ", ".join(f'"y{t}"' for t in range(years))
-        ctx.store.replace_table(
-            PLAN_CASH_FLOWS,
-            f"SELECT action_id, CAST(unnest(range({years})) AS INTEGER) AS year, "
-            f"unnest([{columns}]) AS cash_flow FROM _plan_flows",
-        )
-    finally:
-        con.unregister("_plan_flows")
 
 
 def _with_overridden_effort(actions: pl.DataFrame, a: Assumptions) -> pl.DataFrame:
@@ -440,28 +425,6 @@ def _with_overridden_effort(actions: pl.DataFrame, a: Assumptions) -> pl.DataFra
     return actions.with_columns(
         pl.coalesce(from_days, c("complexity"), c("size_factor"), pl.lit(1.0)).round(6).alias("size_factor")
     )
-
-
-def _partner_shares(money: pl.DataFrame) -> pl.DataFrame:
-    """For each share action: the moving and the host body's parts, by users (equal when either
-    body's users are unknown, as docs/plan.md says)."""
-    rows: list[tuple[str, str, float, float, float]] = []
-    shared = money.filter(pl.col("action") == "share").select(
-        "action_id",
-        "organisation",
-        "users",
-        "target_organisation",
-        "target_users",
-        "one_off_cost",
-        "annual_saving",
-    )
-    for aid, org, users, host, host_users, one_off, saving in shared.iter_rows():
-        known = bool(users) and bool(host_users)
-        weights = {org: float(users), host: float(host_users)} if known else {org: 0.0, host: 0.0}
-        split = split_by_share(1.0, weights)
-        for body, part in sorted(split.items()):
-            rows.append((aid, body, round(part, 6), round(one_off * part, 2), round(saving * part, 2)))
-    return pl.DataFrame(rows, schema=frame_schema(PLAN_PARTNER_SHARES), orient="row")
 
 
 def _assumption_rows(ctx: StepContext, a: Assumptions) -> pl.DataFrame:

@@ -1,9 +1,13 @@
-"""The tables the plan step writes (declared here, documented in docs/schema.md)."""
+"""The tables the plan step writes (declared here, documented in docs/schema.md), and the layout
+of its cash flows and partner shares for them."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import polars as pl
+
+from appconsol.analyses.savings import split_by_share
 from appconsol.schema import Column, Table
 
 PLAN_ACTIONS = Table(
@@ -239,3 +243,42 @@ def frame_schema(table: Table) -> dict[str, Any]:
         "BOOLEAN": pl.Boolean,
     }
     return {c.name: types.get(c.sql_type, pl.String) for c in table.columns}
+
+
+def write_cash_flows(ctx: Any, wide: pl.DataFrame, years: int) -> None:
+    """plan_cash_flows from one row per action and a column per year (`y0`...): DuckDB unnests
+    them into a row per action and year as it stores them, so no frame of every action-year
+    (5M rows at a million applications) is built."""
+    con = ctx.con
+    con.register("_plan_flows", wide.to_arrow(compat_level=pl.CompatLevel.newest()))
+    try:
+        columns = ", ".join(f'"y{t}"' for t in range(years))
+        ctx.store.replace_table(
+            PLAN_CASH_FLOWS,
+            f"SELECT action_id, CAST(unnest(range({years})) AS INTEGER) AS year, "
+            f"unnest([{columns}]) AS cash_flow FROM _plan_flows",
+        )
+    finally:
+        con.unregister("_plan_flows")
+
+
+def partner_shares(money: pl.DataFrame) -> pl.DataFrame:
+    """For each share action: the moving and the host body's parts, by users (equal when either
+    body's users are unknown, as docs/plan.md says)."""
+    rows: list[tuple[str, str, float, float, float]] = []
+    shared = money.filter(pl.col("action") == "share").select(
+        "action_id",
+        "organisation",
+        "users",
+        "target_organisation",
+        "target_users",
+        "one_off_cost",
+        "annual_saving",
+    )
+    for aid, org, users, host, host_users, one_off, saving in shared.iter_rows():
+        known = bool(users) and bool(host_users)
+        weights = {org: float(users), host: float(host_users)} if known else {org: 0.0, host: 0.0}
+        split = split_by_share(1.0, weights)
+        for body, part in sorted(split.items()):
+            rows.append((aid, body, round(part, 6), round(one_off * part, 2), round(saving * part, 2)))
+    return pl.DataFrame(rows, schema=frame_schema(PLAN_PARTNER_SHARES), orient="row")

@@ -159,11 +159,11 @@ def _make_plan(ctx: StepContext) -> None:
     )
     # Complexity (and any override) before the optimiser, so it prices moves as they will be appraised.
     overrides = read_overrides(values.get("overrides"), ctx.where("plan", "overrides"))
-    facts = facts.join(integration_counts(con, tables), on=["organisation", "app_id"], how="left")
+    facts = _joined(facts, integration_counts(con, tables))
     facts = facts.with_columns(complexity(facts).alias("size_factor"), _support_end_year())
     per_move = a.migration_days + a.data_migration_days + a.training_days
     facts = (
-        facts.join(overrides, on=["organisation", "app_id"], how="left")
+        _joined(facts, overrides)
         .with_columns(
             pl.coalesce(
                 pl.when(per_move > 0).then(pl.col("effort_days") / per_move), "complexity", "size_factor"
@@ -192,9 +192,10 @@ def _make_plan(ctx: StepContext) -> None:
     kind_of = dict(zip(groups["group_id"].to_list(), groups["kind"].to_list(), strict=True))
     outcome = decide(apps, kind_of, members_of, a, values, _partner_pairs(con), ctx.as_of)
     info = {row["group_id"]: row for row in groups.iter_rows(named=True)}
-    actions = pl.concat(
+    actions = pl.concat(  # not rechunked: the join below makes the new frame anyway
         [group_actions(apps, outcome, info, members_of, a), other_actions(facts, set(outcome), pins, a)],
         how="vertical_relaxed",
+        rechunk=False,
     )
     baseline = facts.select(
         "organisation",
@@ -231,7 +232,8 @@ def _make_plan(ctx: StepContext) -> None:
         ),
         on=["organisation", "app_id"],
         how="left",
-    ).join(overrides, on=["organisation", "app_id"], how="left")
+    )
+    actions = _joined(actions, overrides)
     del facts, apps, outcome, info, members, groups  # a million-application plan needs the room
     frames = _timed_and_costed(ctx, actions, a, values, tables)
     options = appraise_options(
@@ -247,6 +249,17 @@ def _make_plan(ctx: StepContext) -> None:
     ctx.store.replace_table(PLAN_ASSUMPTIONS, _assumption_rows(ctx, a))
     ctx.store.replace_table(PLAN_BASELINE, baseline)
     ctx.store.replace_table(PLAN_OPTIONS, options_frame(options))
+
+
+def _joined(frame: pl.DataFrame, extra: pl.DataFrame) -> pl.DataFrame:
+    """`frame` left-joined to `extra` (one row per organisation and app_id); with no rows in
+    `extra`, its columns as NULLs (the same frame, without the join's copy of a million rows)."""
+    keys = ["organisation", "app_id"]
+    if extra.height:
+        return frame.join(extra, on=keys, how="left")
+    return frame.with_columns(
+        pl.lit(None, dtype).alias(name) for name, dtype in extra.schema.items() if name not in keys
+    )
 
 
 def _support_end_year() -> pl.Expr:

@@ -96,11 +96,11 @@ class RulesOnThread:
         columns: dict[str, frozenset[str] | None] = {}
         for configured in self.rules:
             try:
-                self._reads[configured.code] = check_sql(configured.rule, sandbox.con)
+                self._reads[configured.code] = check_sql(configured.rule)
             except AppconsolError as exc:
                 self._fail(self.result, configured.rule, exc, 0.0)
                 continue
-            for table, named in columns_read(configured.rule, sandbox.con).items():
+            for table, named in columns_read(configured.rule).items():
                 known = columns.get(table, frozenset())
                 columns[table] = None if known is None or named is None else known | named
         # Only the columns the rules name: the wide tables (evidence JSON) are most of the copy.

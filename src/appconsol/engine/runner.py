@@ -159,15 +159,25 @@ def run_rules(
             store.insert_frame("findings", frame)
 
     restore = None
-    try:
-        # The rules start on their own thread just before the steps commit (see rule_thread.py).
-        before_commit = rules_run.start if rules else None
-        built_from = _run_steps(
-            store, ordered, run_id, as_of, context, result, progress, skipped, before_commit
-        )
-        if rules_memory_limit:
+
+    def cap_store() -> None:
+        nonlocal restore
+        if rules_memory_limit and restore is None:
             restore = store.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
             store.con.execute("SET memory_limit = '" + rules_memory_limit.replace("'", "") + "'")
+
+    def start_rules(store: Store) -> None:
+        # Capped before the copy, so the sandbox's copy and the rules never sit beside the store's
+        # whole cache (at 1M applications that is about a gigabyte more at the peak).
+        cap_store()
+        rules_run.start(store)
+
+    try:
+        # The rules start on their own thread just before the steps commit (see rule_thread.py).
+        built_from = _run_steps(
+            store, ordered, run_id, as_of, context, result, progress, skipped, start_rules if rules else None
+        )
+        cap_store()
         with store.transaction():  # the findings, the timings and the status commit together
             store.con.execute("DELETE FROM findings")
             for frame in rules_run.frames():
@@ -194,17 +204,14 @@ def steps_needed(ordered: Sequence[Step], rules: Sequence[ConfiguredRule]) -> li
     """The steps (of `ordered`, in dependency order) whose tables the rules read, directly or through
     another needed step. A rule whose SQL does not parse needs nothing: it fails on its own later.
     """
-    import duckdb
-
     from appconsol.schema import VIEWS_BY_NAME
 
     wanted: set[str] = set()
-    with duckdb.connect(":memory:") as con:
-        for configured in rules:
-            try:
-                wanted |= check_sql(configured.rule, con)
-            except AppconsolError:
-                continue
+    for configured in rules:
+        try:
+            wanted |= check_sql(configured.rule)
+        except AppconsolError:
+            continue
     for name in list(wanted):  # a canonical view over an analysis table needs that table's step
         view = VIEWS_BY_NAME.get(name)
         if view is not None:

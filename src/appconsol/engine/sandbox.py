@@ -25,6 +25,7 @@ that holds when the static check is bypassed.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -192,20 +193,17 @@ def readable_relations(steps: Iterable[Step] = ()) -> set[str]:
 # -- the static check ----------------------------------------------------------------------------
 
 
-def check_sql(rule: Rule, con: Any) -> set[str]:
+def check_sql(rule: Rule) -> set[str]:
     """Refuse functions and table names that reach outside the sandbox; the relations the SQL names.
 
-    `con` is any DuckDB connection (only the parser is used). Raises RuleError at the rule's
-    file and line. The runtime sandbox is the real guard: this check gives a clear message early.
+    Raises RuleError at the rule's file and line. The runtime sandbox is the real guard: this check gives a clear message early.
     """
-    # fetchall, not fetchone: DuckDB 2 refuses new work while a result is half read.
-    rows = con.execute("SELECT json_serialize_sql(?::VARCHAR)", [rule.sql]).fetchall()
-    tree = json.loads(rows[0][0]) if rows else {}
+    tree, nodes = _parsed(rule.sql)
     if tree.get("error"):
         return set()  # the parser's own message comes from binding
     tables: set[str] = set()
     ctes: set[str] = set()
-    for node, offset in _nodes(tree, None):
+    for node, offset in nodes:
         name = node.get("function_name")
         if isinstance(name, str) and _denied(name):
             raise _not_allowed(rule, offset, f"sql calls {name}(), which reads outside the rule sandbox")
@@ -222,7 +220,7 @@ def check_sql(rule: Rule, con: Any) -> set[str]:
     return tables - ctes
 
 
-def columns_read(rule: Rule, con: Any) -> dict[str, frozenset[str] | None]:
+def columns_read(rule: Rule) -> dict[str, frozenset[str] | None]:
     """For each relation the rule's SQL names (lower-cased), the column names it may read; None: all.
 
     Every name any column reference mentions counts (qualified or not, lambda parameters too), so
@@ -232,8 +230,7 @@ def columns_read(rule: Rule, con: Any) -> dict[str, frozenset[str] | None]:
     NATURAL or POSITIONAL join or PIVOT/UNPIVOT needs every column of every relation. The rule
     sandbox copies only these columns in, a fraction of the wide tables (evidence JSON).
     """
-    rows = con.execute("SELECT json_serialize_sql(?::VARCHAR)", [rule.sql]).fetchall()
-    tree = json.loads(rows[0][0]) if rows else {}
+    tree, nodes = _parsed(rule.sql)
     if tree.get("error"):
         return {}  # the rule fails to bind and never runs
     names: set[str] = set()
@@ -241,7 +238,7 @@ def columns_read(rule: Rule, con: Any) -> dict[str, frozenset[str] | None]:
     aliases: dict[str, set[str]] = {}
     wide: set[str] = set()
     everything = False
-    for node, _offset in _nodes(tree, None):
+    for node, _offset in nodes:
         kind, cls = node.get("type"), node.get("class")
         if cls == "POSITIONAL_REFERENCE" or kind == "PIVOT":
             everything = True
@@ -267,6 +264,28 @@ def columns_read(rule: Rule, con: Any) -> dict[str, frozenset[str] | None]:
         table: None if everything or table in wide or known & single else frozen
         for table, known in aliases.items()
     }
+
+
+# Each rule's SQL is parsed when the pack is bound and again when it runs (check_sql, columns_read);
+# the tree depends on the text alone, so it is parsed once per text, on a connection of its own.
+_PARSER_LOCK = threading.Lock()
+
+
+@functools.lru_cache(maxsize=1)
+def _parser() -> Any:
+    import duckdb
+
+    return duckdb.connect(":memory:")
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed(sql: str) -> tuple[dict[str, Any], list[tuple[dict[str, Any], int | None]]]:
+    """DuckDB's parse tree of `sql` and every mapping in it with its offset (see `_nodes`); read only."""
+    with _PARSER_LOCK:
+        # fetchall, not fetchone: DuckDB 2 refuses new work while a result is half read.
+        rows = _parser().execute("SELECT json_serialize_sql(?::VARCHAR)", [sql]).fetchall()
+    tree = json.loads(rows[0][0]) if rows else {}
+    return tree, list(_nodes(tree, None))
 
 
 def _own_nodes(node: Any, top: bool = True) -> Iterable[Any]:
@@ -434,6 +453,24 @@ class RuleSandbox:
             relation = source.sql(f'SELECT {listed} FROM "{name}"')
             fetch = getattr(relation, "to_arrow_table", None) or relation.arrow
             self.add(name, fetch())
+
+    def copy_shapes_from(self, source: Any, names: Iterable[str]) -> None:
+        """Create the named relations of `source` here empty: their columns and types, no rows.
+
+        What binding needs, in one statement instead of a query and a copy per relation.
+        """
+        shapes: dict[str, list[str]] = {}
+        for table, column, data_type in source.execute(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = 'main' ORDER BY table_name, ordinal_position"
+        ).fetchall():
+            shapes.setdefault(table, []).append('"' + column.replace('"', '""') + '" ' + data_type)
+        wanted = sorted(set(names) & set(shapes) - self.relations)
+        if wanted:
+            self.con.execute(
+                ";".join(f'CREATE TABLE "{name}" ({", ".join(shapes[name])})' for name in wanted)
+            )
+            self.relations.update(wanted)
 
     def add(self, name: str, table: pa.Table) -> None:
         self.con.register("__incoming", table)

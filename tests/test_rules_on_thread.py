@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from pathlib import Path
 
 import duckdb
@@ -121,27 +122,28 @@ def test_an_error_on_the_worker_reaches_the_caller(tmp_path, monkeypatch):
     assert _status(db)[2] == 0  # the findings of the first two rules rolled back with the rest
 
 
-def test_a_slow_store_holds_at_most_a_few_rules_findings(tmp_path, monkeypatch):
+def test_at_most_one_rules_findings_wait_while_another_rules_are_stored(tmp_path, monkeypatch):
     steps = builtin_steps()
     db = _loaded(tmp_path)
-    waiting = []
-    original = Store.insert_frame
+    found, stored, ahead = [], [], []
+    run_rule, insert = runner._run_rule, Store.insert_frame
 
-    def slow(self, table, frame):
+    def finding(*args):
+        frame = run_rule(*args)
+        if frame is not None:
+            found.append(frame.height)
+        return frame
+
+    def storing(self, table, frame):
         if table == "findings":
-            waiting.append(handover.qsize())
-        return original(self, table, frame)
+            stored.append(frame.height)
+            time.sleep(0.1)  # a slow store: the worker would run ahead if it could
+            ahead.append(len(found) - len(stored))
+        return insert(self, table, frame)
 
-    handover = None
-    real_init = rule_thread.RulesOnThread.__init__
-
-    def keep_queue(self, *args, **kwargs):
-        nonlocal handover
-        real_init(self, *args, **kwargs)
-        handover = self._handover
-
-    monkeypatch.setattr(rule_thread.RulesOnThread, "__init__", keep_queue)
-    monkeypatch.setattr(Store, "insert_frame", slow)
+    monkeypatch.setattr(runner, "_run_rule", finding)
+    monkeypatch.setattr(Store, "insert_frame", storing)
     with Store(db) as store:
         run_rules(store, _rules(steps), as_of=AS_OF, steps=steps, hold_findings=False)
-    assert waiting and max(waiting) <= rule_thread.QUEUE_DEPTH
+    assert len(stored) == len(found) > 10
+    assert max(ahead) == rule_thread.WAITING  # the next rule's findings were found meanwhile, no more

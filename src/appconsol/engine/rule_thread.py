@@ -7,8 +7,9 @@ holding copies of what the rules read. So the copy is taken inside the steps' tr
 same rows the commit is about to make durable), the rules start in the sandbox on a worker
 thread, and the calling thread commits and then stores each rule's findings as the worker hands
 them over. Only the calling thread ever uses the store's connection and only the worker uses the
-sandbox's once the copy is made; the hand-over queue is short, so at a million applications at
-most a few rules' findings wait in memory.
+sandbox's once the copy is made. The worker hands over one rule's findings at a time and waits
+until the calling thread has stored them before it hands over the next, so at most two rules'
+findings are in memory at once (one being stored, the next one found).
 """
 
 from __future__ import annotations
@@ -31,9 +32,9 @@ if TYPE_CHECKING:
     from appconsol.engine.steps import Step
     from appconsol.store import Store
 
-# Rules whose findings may wait for the store at once: enough to keep both threads busy, few
-# enough that the findings of a million applications never pile up behind a slow commit.
-QUEUE_DEPTH = 2
+# Rules whose findings may wait while another's are stored: one keeps both threads busy, and at a
+# million applications each is up to half a million findings, so never more than that.
+WAITING = 1
 
 _DONE = object()
 
@@ -69,7 +70,8 @@ class RulesOnThread:
         self._run_rule, self._fail = run_rule, fail
         self._sandbox: RuleSandbox | None = None
         self._worker: threading.Thread | None = None
-        self._handover: queue.Queue[Any] = queue.Queue(maxsize=QUEUE_DEPTH)
+        self._handover: queue.Queue[Any] = queue.Queue()
+        self._slots = threading.Semaphore(WAITING)  # a rule's findings wait for one to be taken
         self._stop = threading.Event()
         self._setup_error: BaseException | None = None
         self._reads: dict[str, set[str]] = {}
@@ -125,11 +127,9 @@ class RulesOnThread:
 
     def _hand_over(self, item: Any) -> None:
         while not self._stop.is_set():
-            try:
-                self._handover.put(item, timeout=0.1)
+            if self._slots.acquire(timeout=0.1):
+                self._handover.put(item)
                 return
-            except queue.Full:
-                continue
 
     def frames(self) -> Iterator[pl.DataFrame]:
         """Each rule's findings, in rule order, as the worker finishes them."""
@@ -145,6 +145,9 @@ class RulesOnThread:
             if isinstance(item, _Failed):
                 raise item.error
             yield item
+            # The caller has stored these findings: let them go, and let the worker hand over more.
+            del item
+            self._slots.release()
 
     def close(self) -> None:
         """Stop the worker (interrupting the rule it runs) and close the sandbox."""

@@ -182,6 +182,7 @@ def run_rules(
             store.con.execute("DELETE FROM findings")
             for frame in rules_run.frames():
                 keep(frame)
+                del frame  # not held while the worker finds the next rule's
             extra = waiving.engine_findings(result.frame.schema)
             if extra is not None:
                 keep(extra)

@@ -343,3 +343,22 @@ def test_the_yearly_migration_limit_spreads_the_moves_over_waves(store, tmp_path
     moves = [a for a in _actions(store).values() if a["migrates"]]
     assert len(moves) == 4 and len({a["wave_year"] for a in moves}) == 4
     assert sum("max_migrations_per_year" in " ".join(a["timing_notes"]) for a in moves) == 3
+
+
+def test_two_actions_sharing_an_action_id_each_keep_one_row(store, tmp_path, monkeypatch):
+    # Ten hex digits of a hash are not unique among a million actions (two collided at 1M): the
+    # waves must still go to the right rows, not be joined to every row with the same id.
+    import appconsol.analyses.plan as plan
+
+    monkeypatch.setattr(
+        plan, "action_ids", lambda con, frame: pl.Series("action_id", ["PA-SAME"] * frame.height)
+    )
+    load(store, tmp_path, _three_document_systems())
+    analyse(store)
+    actions = rows(store, "SELECT app_id, action, wave_year FROM plan_actions ORDER BY app_id")
+    assert [(a["app_id"], a["action"]) for a in actions] == [
+        ("A1", "consolidate"),
+        ("A2", "consolidate"),
+        ("A3", "invest"),
+    ]
+    assert actions[0]["wave_year"] is not None and actions[2]["wave_year"] is None

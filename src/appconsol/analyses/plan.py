@@ -330,9 +330,23 @@ def _timed_and_costed(
     actions = actions.with_columns(
         c("action").is_in(list(MIGRATING)).alias("migrates"),
     ).with_columns(action_ids(ctx.con, actions))
+    # Waves are keyed by action id and row: ten hex digits of a hash are not unique among a
+    # million actions (two applications shared one at 1M), and a join on the id alone doubled
+    # both rows. The row after the id keeps the order by id everywhere else.
+    actions = actions.with_columns(
+        pl.format("{}#{}", "action_id", pl.int_range(pl.len()).cast(pl.String).str.zfill(10)).alias(
+            "_wave_key"
+        )
+    )
     migrating = (
         actions.select(
-            "action_id", "organisation", "app_id", "earliest_date", "latest_date", "exit_date", "migrates"
+            c("_wave_key").alias("action_id"),
+            "organisation",
+            "app_id",
+            "earliest_date",
+            "latest_date",
+            "exit_date",
+            "migrates",
         )
         .filter(c("migrates"))
         .sort("action_id")
@@ -342,7 +356,7 @@ def _timed_and_costed(
         financial_year(ctx.as_of),
         dependency_edges(ctx.con, tables),
         values["max_migrations_per_year"] or None,
-    )
+    ).rename({"action_id": "_wave_key"})
     lead = dt.timedelta(days=round(a.lead_time_months * 30.4375))
     earliest_fy = (
         pl.when(c("earliest_date").dt.month() >= 4)
@@ -352,7 +366,8 @@ def _timed_and_costed(
     pushed = c("wave_year") > earliest_fy
     wave_start = pl.date(c("wave_year"), 4, 1)
     actions = (
-        actions.join(waves, on="action_id", how="left")
+        actions.join(waves, on="_wave_key", how="left")
+        .drop("_wave_key")
         .with_columns(
             pl.when(c("migrates"))
             .then(pl.when(pushed).then(wave_start).otherwise(c("earliest_date")))

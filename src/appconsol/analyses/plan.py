@@ -52,7 +52,7 @@ from appconsol.analyses.plan_tables import (
 from appconsol.analyses.plan_timing import dependency_edges, timing_frame, wave_frame
 from appconsol.analyses.savings import MIGRATING, Assumptions, appraise_frame
 from appconsol.analyses.settings import Setting, fetch_frame, read_settings
-from appconsol.engine.steps import Step, StepContext, duckdb_memory_at_most, register_step
+from appconsol.engine.steps import Step, StepContext, register_step
 from appconsol.errors import ConfigError, Notice
 
 _TYPES = {float: "number", int: "integer", bool: "boolean"}
@@ -138,18 +138,7 @@ def read_plan_settings(ctx: StepContext) -> tuple[dict[str, Any], Assumptions, d
     return values, assumptions, pins
 
 
-# DuckDB's cap while the plan step runs: its frames of every live application and action are the
-# analysis's largest, so DuckDB hands back its cache and spills the transaction's other tables
-# rather than peak beside them (at 1M: 3.3 GB for the step with 1GB, 3.9 GB under the run's 2GB).
-PLAN_DUCKDB_MEMORY = "1GB"
-
-
 def make_plan(ctx: StepContext) -> None:
-    with duckdb_memory_at_most(ctx.con, PLAN_DUCKDB_MEMORY):
-        _make_plan(ctx)
-
-
-def _make_plan(ctx: StepContext) -> None:
     con = ctx.con
     values, a, pins = read_plan_settings(ctx)
     a = dataclasses.replace(a, fy_offset_months=fy_offset_months(ctx.as_of))

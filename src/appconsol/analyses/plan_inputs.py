@@ -87,8 +87,8 @@ def application_facts(con: Any, a: Assumptions, tables: set[str]) -> pl.DataFram
 
 
 def _streamed(con: Any, sql: str) -> pl.DataFrame:
-    """A large query's rows read batch by batch: the whole result is never held inside DuckDB
-    (under the plan step's memory cap a million rows materialised there ran out of memory)."""
+    """A large query's rows read batch by batch: the whole result is never held inside DuckDB,
+    where it counts against the memory cap (a million rows under a 1GB cap ran out of memory)."""
     relation = con.sql(sql)
     # DuckDB 2 names it to_arrow_reader; 1.x calls it fetch_record_batch.
     read = getattr(relation, "to_arrow_reader", None) or relation.fetch_record_batch

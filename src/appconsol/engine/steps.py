@@ -19,10 +19,8 @@ never imports an analysis by name.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -57,59 +55,6 @@ class StepContext:
             from appconsol.store import Store
 
             object.__setattr__(self, "store", Store.around(self.con))
-
-
-@contextlib.contextmanager
-def duckdb_memory_at_most(con: Any, limit: str) -> Iterator[None]:
-    """DuckDB's memory limit lowered to `limit` while the block runs (never raised), then put back.
-
-    For a step whose own frames are large: DuckDB hands back its cache and spills what the
-    analysis transaction holds beyond the limit (to the temporary folder the run set), so the
-    frames and DuckDB's memory do not peak together.
-    """
-    current = str(con.execute("SELECT current_setting('memory_limit')").fetchone()[0])
-    if _size_bytes(current) <= _size_bytes(limit):
-        yield
-        return
-    con.execute(f"SET memory_limit = '{_checked_size(limit)}'")
-    try:
-        yield
-    finally:
-        import duckdb
-
-        with contextlib.suppress(duckdb.Error):  # a broken connection: the run resets the limit anyway
-            con.execute(f"SET memory_limit = '{_middle_of(current)}'")
-
-
-_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", re.IGNORECASE)
-
-
-def _middle_of(reading: str) -> str:
-    """A size DuckDB reads back as `reading`, in the middle of the sizes that read so.
-
-    DuckDB shows its limit cut to one decimal ('1.8 GiB' for 2GB): setting the reading itself
-    would give a slightly lower limit than before, which it would show as '1.7 GiB'.
-    """
-    found = _SIZE.fullmatch(reading)
-    if not found or "." not in found.group(1):
-        return _checked_size(reading)
-    return f"{float(found.group(1)) + 0.05:.2f} {found.group(2)}"
-
-
-def _checked_size(text: str) -> str:
-    if not _SIZE.fullmatch(text):
-        raise ValueError(f"not a memory size: {text!r}")
-    return text.strip()
-
-
-def _size_bytes(text: str) -> float:
-    """Bytes in a size as DuckDB writes or reads it ('1.8 GiB', '512MB'); infinite when not a size."""
-    found = _SIZE.fullmatch(text)
-    if not found:
-        return float("inf")
-    unit = found.group(2).upper()
-    base = 1024 if "I" in unit else 1000  # DuckDB's GB is 10^9 bytes, its GiB 2^30
-    return float(found.group(1)) * base ** {"B": 0, "K": 1, "M": 2, "G": 3, "T": 4}[unit[0]]
 
 
 @dataclass(frozen=True)

@@ -219,7 +219,7 @@ def test_a_bad_overrides_file_is_a_one_line_error_naming_the_row(tmp_path):
 def test_a_share_with_unknown_users_is_split_equally_as_documented():
     import polars as pl
 
-    from appconsol.analyses.plan import _partner_shares
+    from appconsol.analyses.plan_tables import partner_shares as _partner_shares
 
     money = pl.DataFrame(
         {

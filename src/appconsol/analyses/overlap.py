@@ -165,7 +165,7 @@ def find_overlaps(ctx: StepContext) -> None:
     ctx.store.replace_table(
         OVERLAP_PAIRS,
         "SELECT organisation, app_a, app_b, shared_capabilities, share_of_a, share_of_b, similarity, evidence "
-        "FROM _ov_pairs WHERE similarity >= $min ORDER BY organisation, app_a, app_b",
+        "FROM _ov_pairs WHERE similarity >= $min ORDER BY a, b",  # a, b: in (organisation, app_a, app_b) order
         {"min": float(settings["pair_min_similarity"])},
     )
     ctx.store.replace_table(OVERLAP_GROUPS, all_groups.sort("group_id"))
@@ -181,7 +181,7 @@ def _prepare_capabilities(con: Any, settings: dict[str, Any]) -> None:
         """
         CREATE OR REPLACE TEMP TABLE _ov_caps AS
         SELECT m.organisation, m.app_id, coalesce(m.code, 'label:' || m.label_key) AS cap_key,
-               list_sort(list_distinct(list(m.label_key))) AS labels,
+               min(m.label_key) AS label, max(m.label_key) AS label_max,
                max(coalesce(m.confidence, 1.0)) AS conf,
                coalesce(any_value(m.name), min(m.capability)) AS capability_name
         FROM app_capability_codes m

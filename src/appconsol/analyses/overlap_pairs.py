@@ -25,25 +25,17 @@ TEXT_STOPWORDS = (
     *("management", "council", "trust", "data", "tool", "tools", "online", "web", "portal", "platform"),
 )
 WEIGHTS = {"capability": 0.7, "text": 0.2, "vendor": 0.1}
-TEMP_TABLES = (
-    "_ov_blocked",
-    "_ov_ids",
-    "_ov_keyed",
-    "_ov_counts",
-    "_ov_scored",
-    "_ov_papps",
-    "_ov_tokens",
-    "_ov_words",
-)
-TEMP_TABLES += ("_ov_common", "_ov_pairs")
+TEMP_TABLES = ("_ov_worded", "_ov_blocked", "_ov_ids", "_ov_keyed", "_ov_counts", "_ov_scored", "_ov_many")
+TEMP_TABLES += ("_ov_papps", "_ov_tokens", "_ov_words", "_ov_common", "_ov_pairs")
 
 
 def within_pairs(con: Any, settings: dict[str, Any]) -> pl.DataFrame:
     """Score every pair of live applications of one body sharing a non-generic capability key.
 
     Reads `_ov_caps` and `_ov_block` (overlap.py). The pairs at or above the smaller of
-    `pair_min_similarity` and `min_similarity` stay in DuckDB (`_ov_pairs`); those strong enough
-    to cluster come back.
+    `pair_min_similarity` and `min_similarity` stay in DuckDB (`_ov_pairs`, with the two
+    applications' numbers `a` and `b`, whose order is that of (organisation, app_a, app_b)); those
+    strong enough to cluster come back.
     """
     _number(con)
     _score_capabilities(con, float(settings["different_wording_weight"]))
@@ -52,21 +44,36 @@ def within_pairs(con: Any, settings: dict[str, Any]) -> pl.DataFrame:
     _score_pairs(con, keep)
     return fetch_frame(
         con,
-        "SELECT organisation, app_a, app_b, similarity, keys FROM _ov_pairs WHERE similarity >= $min "
-        "ORDER BY organisation, app_a, app_b",
+        "SELECT organisation, app_a, app_b, similarity, keys FROM _ov_pairs WHERE similarity >= $min ORDER BY a, b",
         {"min": float(settings["min_similarity"])},
     )
 
 
 def _number(con: Any) -> None:
     """`_ov_ids`: an integer per application with a non-generic key; `_ov_keyed`: those keys."""
+    # An application's key worded more than one way (rare) keeps all its wordings in a list.
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _ov_worded AS
+        SELECT m.organisation, m.app_id, coalesce(m.code, 'label:' || m.label_key) AS cap_key,
+               list_sort(list_distinct(list(m.label_key))) AS labels
+        FROM app_capability_codes m
+        SEMI JOIN (SELECT organisation, app_id FROM _ov_caps WHERE label <> label_max) c
+            ON c.organisation = m.organisation AND c.app_id = m.app_id
+        WHERE m.label_key IS NOT NULL AND m.label_key <> ''
+        GROUP BY ALL
+        """
+    )
     # Two statements, each joining on one text key: given both joins at once, the planner joined
     # the blocks and the applications on the organisation alone.
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE _ov_blocked AS
-        SELECT c.organisation, c.app_id, b.block, b.apps, c.cap_key, c.labels, c.conf
-        FROM _ov_caps c JOIN _ov_block b ON b.organisation = c.organisation AND b.cap_key = c.cap_key
+        SELECT c.organisation, c.app_id, b.block, b.apps, c.cap_key, c.label,
+               CASE WHEN c.label <> c.label_max THEN w.labels END AS labels, c.conf
+        FROM _ov_caps c
+        JOIN _ov_block b ON b.organisation = c.organisation AND b.cap_key = c.cap_key
+        LEFT JOIN _ov_worded w ON w.organisation = c.organisation AND w.app_id = c.app_id AND w.cap_key = c.cap_key
         WHERE NOT b.generic
         """
     )
@@ -78,7 +85,7 @@ def _number(con: Any) -> None:
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE _ov_keyed AS
-        SELECT i.app, k.block, k.apps, k.cap_key, k.labels, k.conf
+        SELECT i.app, k.block, k.apps, k.cap_key, k.label, k.labels, k.conf
         FROM _ov_blocked k JOIN _ov_ids i ON i.organisation = k.organisation AND i.app_id = k.app_id
         """
     )
@@ -89,22 +96,39 @@ def _number(con: Any) -> None:
 
 def _score_capabilities(con: Any, wording: float) -> None:
     """`_ov_scored`: one row per pair sharing a block, with its shared keys and their evidence."""
+    # Two applications word a key the same way when their wordings meet: with the usual single
+    # wording on both sides, when the two are equal. A pair's keys are its smallest and largest,
+    # but for the few pairs sharing more than two (`_ov_many`).
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE _ov_scored AS
-        WITH caps AS (SELECT app, block, cap_key, labels, conf FROM _ov_keyed WHERE apps > 1),
+        WITH caps AS (SELECT app, block, cap_key, label, labels, conf FROM _ov_keyed WHERE apps > 1),
         shared AS (
             SELECT a.app AS app_a, b.app AS app_b, a.cap_key,
-                   list_has_any(a.labels, b.labels) AS same_wording, least(a.conf, b.conf) AS conf
+                   CASE WHEN a.labels IS NULL AND b.labels IS NULL THEN a.label = b.label
+                        ELSE list_has_any(coalesce(a.labels, [a.label]), coalesce(b.labels, [b.label]))
+                   END AS same_wording,
+                   least(a.conf, b.conf) AS conf
             FROM caps a JOIN caps b ON a.block = b.block
             WHERE a.app < b.app  -- ids follow (organisation, app_id), so app_a is the smaller id
         )
         SELECT app_a, app_b, count(*) AS shared,
                sum(CASE WHEN same_wording THEN 1.0 ELSE $wording * conf END) AS weight,
-               list_sort(list(cap_key)) AS keys, count(*) FILTER (WHERE same_wording) AS same_wording
+               min(cap_key) AS key_min, max(cap_key) AS key_max,
+               count(*) FILTER (WHERE same_wording) AS same_wording
         FROM shared GROUP BY ALL
         """,
         {"wording": wording},
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _ov_many AS
+        SELECT p.app_a, p.app_b, list_sort(list(a.cap_key)) AS keys
+        FROM (SELECT app_a, app_b FROM _ov_scored WHERE shared > 2) p
+        JOIN _ov_keyed a ON a.app = p.app_a
+        JOIN _ov_keyed b ON b.app = p.app_b AND b.block = a.block
+        GROUP BY ALL
+        """
     )
 
 
@@ -186,6 +210,11 @@ def _score_pairs(con: Any, keep: float) -> None:
             SELECT *, round(least(1.0, $w_cap * capability_score + $w_text * text_score
                             + $w_vendor * same_vendor::INTEGER), 4) AS similarity
             FROM texted
+        ),
+        kept AS (
+            SELECT s.*, CASE s.shared WHEN 1 THEN [key_min] WHEN 2 THEN [key_min, key_max] ELSE m.keys END AS keys
+            FROM similarity s LEFT JOIN _ov_many m ON m.app_a = s.app_a AND m.app_b = s.app_b
+            WHERE similarity >= $keep
         )
         SELECT ia.organisation, ia.app_id AS app_a, ib.app_id AS app_b,
                CAST(shared AS INTEGER) AS shared_capabilities,
@@ -194,9 +223,8 @@ def _score_pairs(con: Any, keep: float) -> None:
                json_object('shared', keys, 'same_wording', same_wording,
                            'capability_score', round(capability_score, 4), 'word_overlap', round(text_score, 4),
                            'same_vendor', same_vendor) AS evidence,
-               keys
-        FROM similarity t JOIN _ov_ids ia ON ia.app = t.app_a JOIN _ov_ids ib ON ib.app = t.app_b
-        WHERE similarity >= $keep
+               keys, t.app_a AS a, t.app_b AS b
+        FROM kept t JOIN _ov_ids ia ON ia.app = t.app_a JOIN _ov_ids ib ON ib.app = t.app_b
         """,
         {
             "w_cap": WEIGHTS["capability"],

@@ -15,7 +15,20 @@ from hypothesis import strategies as st
 from appconsol.analyses.overlap import _prepare_capabilities
 from appconsol.analyses.overlap_pairs import TEXT_STOPWORDS, WEIGHTS, within_pairs
 
-WORDS = ["Housing", "housing", "rent", "HR", "payroll", "the", "system", "ab", "Café", "waste-2", "Gis", "gis"]
+WORDS = [
+    "Housing",
+    "housing",
+    "rent",
+    "HR",
+    "payroll",
+    "the",
+    "system",
+    "ab",
+    "Café",
+    "waste-2",
+    "Gis",
+    "gis",
+]
 CODES = [None, None, "lg.housing", "lg.waste", "corp.hr", "corp.finance"]
 LABELS = ["housing", "housing management", "waste", "hr"]
 VENDORS = [None, "in-house", "idox", "civica"]
@@ -69,7 +82,9 @@ def _portfolio(rows: list) -> duckdb.DuckDBPyConnection:
     )
     con.execute("CREATE TABLE product_keys (organisation VARCHAR, app_id VARCHAR, vendor_key VARCHAR)")
     for org, app_id, name, description, lifecycle, vendor, capabilities in rows:
-        con.execute("INSERT INTO applications VALUES (?, ?, ?, ?, ?)", [org, app_id, name, description, lifecycle])
+        con.execute(
+            "INSERT INTO applications VALUES (?, ?, ?, ?, ?)", [org, app_id, name, description, lifecycle]
+        )
         con.execute("INSERT INTO product_keys VALUES (?, ?, ?)", [org, app_id, vendor])
         for code, label, confidence in capabilities:
             con.execute(

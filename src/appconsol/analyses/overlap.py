@@ -155,12 +155,14 @@ def find_overlaps(ctx: StepContext) -> None:
         "SELECT organisation, cap_key AS capability_key, capability_name, apps FROM _ov_block "
         "WHERE generic ORDER BY organisation, capability_key",
     )
-    costs = fetch_frame(
-        con,
-        "SELECT organisation, app_id, CAST(annual_cost AS DOUBLE) AS cost FROM v_applications "
-        "WHERE annual_cost IS NOT NULL",
-    )
     all_members = pl.concat([members, shared_members], how="diagonal_relaxed")
+    costs = _fetch_for(
+        con,
+        all_members.select("organisation", "app_id").unique(),
+        "SELECT a.organisation, a.app_id, CAST(a.annual_cost AS DOUBLE) AS cost FROM v_applications a "
+        "SEMI JOIN _ov_wanted w ON w.organisation = a.organisation AND w.app_id = a.app_id "
+        "WHERE a.annual_cost IS NOT NULL",
+    )
     all_groups = with_costs(pl.concat([groups, shared_groups], how="diagonal_relaxed"), all_members, costs)
     ctx.store.replace_table(
         OVERLAP_PAIRS,
@@ -208,10 +210,12 @@ def _within_groups(
     member_rows: list[tuple[str, str, str]] = []
     if strong.height == 0:
         return empty_frame(OVERLAP_GROUPS), empty_frame(OVERLAP_MEMBERS)
-    names = _block_names(con)
+    clusters = []
     for organisation, apps, links in _clusters(strong, settings):
         keys = Counter(key for _a, _b, _s, pair_keys in links for key in pair_keys)
-        key = min(keys, key=lambda k: (-keys[k], k))
+        clusters.append((organisation, apps, links, keys, min(keys, key=lambda k: (-keys[k], k))))
+    names = _block_names(con, {(organisation, key) for organisation, _a, _l, _k, key in clusters})
+    for organisation, apps, links, keys, key in clusters:
         gid = group_id("within", organisation, key, *apps)
         similarities = [s for _a, _b, s, _k in links]
         group_rows.append(
@@ -238,16 +242,37 @@ def _within_groups(
         member_rows.extend((gid, organisation, app) for app in apps)
     groups = pl.DataFrame(group_rows)
     members = pl.DataFrame(member_rows, schema=["group_id", "organisation", "app_id"], orient="row")
-    products = fetch_frame(con, "SELECT organisation, app_id, product_key, product_label FROM product_keys")
+    products = _fetch_for(
+        con,
+        members.select("organisation", "app_id").unique(),
+        "SELECT k.organisation, k.app_id, k.product_key, k.product_label FROM product_keys k "
+        "SEMI JOIN _ov_wanted w ON w.organisation = k.organisation AND w.app_id = k.app_id",
+    )
     members = members.join(products, on=["organisation", "app_id"], how="left").with_columns(
         role=pl.lit("overlapping")
     )
     return groups, members
 
 
-def _block_names(con: Any) -> dict[tuple[str, str], str]:
-    frame = fetch_frame(con, "SELECT organisation, cap_key, capability_name FROM _ov_block")
+def _block_names(con: Any, blocks: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    wanted = pl.DataFrame(list(blocks), schema=["organisation", "cap_key"], orient="row")
+    frame = _fetch_for(
+        con,
+        wanted,
+        "SELECT b.organisation, b.cap_key, b.capability_name FROM _ov_block b "
+        "SEMI JOIN _ov_wanted w ON w.organisation = b.organisation AND w.cap_key = b.cap_key",
+    )
     return {(o, k): n for o, k, n in frame.iter_rows()}
+
+
+def _fetch_for(con: Any, wanted: pl.DataFrame, sql: str) -> pl.DataFrame:
+    """The rows of `sql`, which reads `wanted` as `_ov_wanted`: only what a few groups need, not
+    the whole portfolio's."""
+    con.register("_ov_wanted", wanted.to_arrow())
+    try:
+        return fetch_frame(con, sql)
+    finally:
+        con.unregister("_ov_wanted")
 
 
 def _clusters(

@@ -101,6 +101,13 @@ def test_settling_in_bulk_gives_what_the_resolver_gives_cell_for_cell(portfolio)
     assert_frame_equal(_resolved(frame, bulk=True), _resolved(frame, bulk=False), check_exact=True)
 
 
+def test_names_of_packaging_words_alone_resolve_as_the_resolver_resolves_them():
+    # Every word of every piece is a packaging word: the columns of what each word keeps hold only
+    # nulls (this used to fail the step).
+    frame = _frame([("Civica", "SaaS - SaaS", None), ("Idox", None, "Hosted - 2019")])
+    assert_frame_equal(_resolved(frame, bulk=True), _resolved(frame, bulk=False), check_exact=True)
+
+
 def test_names_with_a_purpose_are_settled_in_bulk_and_agree_with_the_resolver():
     portfolio = [
         ("Idox", None, "Idox Plus - ICT Single Sign-On"),

@@ -43,6 +43,17 @@ SETTLED = {
 _ASCII = r"^[ -~]+$"  # printable ASCII: whitespace is the space alone, folding is plain
 _DASH = " +- +"  # `product_text._DASH` on printable ASCII
 _SEPARATOR = "\x00"
+# What `_piece_table` judges of each word (typed: a column of a few words may hold only nulls).
+_JUDGED = {
+    "_w": pl.String,
+    "folded": pl.String,
+    "tok": pl.String,
+    "ntok": pl.Int64,
+    "vers": pl.String,
+    "kept": pl.String,
+    "zz": pl.Boolean,
+    "suffix": pl.Boolean,
+}
 
 
 def settle(resolver: ProductResolver, distinct: pl.DataFrame) -> pl.DataFrame:
@@ -245,7 +256,9 @@ def _piece_table(resolver: ProductResolver, pieces: pl.Series, prefixes: dict[st
         judged["zz"].append("zz" in folded)
         judged["suffix"].append(suffix.issuperset(kept))
     table = (
-        exploded.join(pl.DataFrame({"_w": words, **judged}), on="_w", how="left", maintain_order="left")
+        exploded.join(
+            pl.DataFrame({"_w": words, **judged}, schema=_JUDGED), on="_w", how="left", maintain_order="left"
+        )
         .group_by("_n", maintain_order=True)
         .agg(
             pl.col("_p").first(),

@@ -14,7 +14,9 @@ def _organisations(tmp_path: Path, name: str, text: str, **kwargs) -> list[str]:
     with Store(tmp_path / f"{path.stem}.duckdb") as store:
         report = load_inventories([path], store, **kwargs)
         assert not report.failures
-        return [r[0] for r in store.con.execute("SELECT organisation FROM organisations ORDER BY 1").fetchall()]
+        return [
+            r[0] for r in store.con.execute("SELECT organisation FROM organisations ORDER BY 1").fetchall()
+        ]
 
 
 def test_a_register_of_several_bodies_stores_those_bodies_only(tmp_path):

@@ -31,14 +31,9 @@ from appconsol.report.plan.sheets_evidence import (
     findings_frame,
     findings_rows,
     first_rows,
-    legacy_frame,
-    legacy_rows,
     write_applications,
-    write_cloud,
     write_data_quality,
     write_findings,
-    write_legacy,
-    write_overlaps,
     write_rules,
 )
 from appconsol.report.plan.sheets_front import (
@@ -51,6 +46,7 @@ from appconsol.report.plan.sheets_front import (
 )
 from appconsol.report.plan.sheets_money import write_money_sheets, write_partners
 from appconsol.report.plan.sheets_options import BASELINE_HEADER, Spans, write_baseline, write_options
+from appconsol.report.plan.sheets_scores import write_cloud, write_legacy, write_overlaps
 from appconsol.report.plan.sheets_sensitivity import write_board, write_sensitivity
 from appconsol.store import Store
 from appconsol.store.artefact import artefact, check_target
@@ -147,16 +143,19 @@ def write_plan(
         require_one_sheet(title, data.actions.height)
     say(f"appraising {data.actions.height:,} actions")
     figures = model_figures(data.actions, data.assumptions, data.baseline)
+    best = figures.options[figures.preferred]  # the headline is the preferred option (issue 11)
+    # What the summary needs, taken now: the tables are let go of as the sheets are rendered.
+    counts = (data.applications.height, data.actions.height, data.findings.height)
+    dispositions = dict(data.dispositions.group_by("disposition").len().sort("disposition").iter_rows())
     with artefact(output, label="the plan", error=PlanWriteError) as temporary:
         streams = Streams(functools.partial(read_findings, store), functools.partial(read_legacy, store))
         sheets = _write_workbook(str(temporary), data, figures, rules, waivers, say, written_at, streams)
         say("renaming into place")
-    best = figures.options[figures.preferred]  # the headline is the preferred option (issue 11)
     return PlanSummary(
         path=output,
-        applications=data.applications.height,
-        actions=data.actions.height,
-        findings=data.findings.height,
+        applications=counts[0],
+        actions=counts[1],
+        findings=counts[2],
         one_off_cost=best.one_off_cost,
         annual_saving=best.annual_saving,
         npv_short=best.npv_short,
@@ -167,7 +166,7 @@ def write_plan(
         sheets=sheets,
         missing=sorted(data.missing),
         preferred=best.name,
-        dispositions=dict(data.dispositions.group_by("disposition").len().sort("disposition").iter_rows()),
+        dispositions=dispositions,
     )
 
 
@@ -218,9 +217,7 @@ def _write_workbook(
     write_partners(book)
     say("writing evidence sheets")
     write_overlaps(book)
-    legacy = legacy_frame(book)
-    write_legacy(book, legacy, legacy_rows(book, legacy, streams.legacy))
-    del legacy
+    write_legacy(book, streams.legacy)
     write_cloud(book)
     write_findings(book, data.findings, finding_rows)
     write_data_quality(book)
@@ -241,6 +238,8 @@ def _write_workbook(
     write_cover(book, written_at or dt.datetime.now(dt.timezone.utc))
     print_setup(book, {"Baseline": BASELINE_HEADER}, board_rows(book))
     book.sheet("Cover").activate()
+    del apps, links, finding_rows
+    _let_go(book)
     say("rendering and compressing the workbook")
     with package_zip() as package:
         if package is None:  # pragma: no cover - an xlsxwriter without the ZipFile package_zip replaces
@@ -251,6 +250,25 @@ def _write_workbook(
                 sheet.package = package
             workbook.close()
     return names
+
+
+def _let_go(book: Book) -> None:
+    """Drop the writer's own hold on the tables and the model's figures before the sheets are
+    rendered: from here on a sheet's rows are held by its row blocks only, which let go of them
+    once the sheet is rendered (`Block.release`), so the rendering of the last sheets (the
+    streamed findings among them) does not carry every table written before them (about 1.5 GB
+    at 1M applications). The tables keep their columns, with no rows.
+    """
+    data, figures = book.data, book.figures
+    for name, value in list(vars(data).items()):
+        if isinstance(value, pl.DataFrame):
+            setattr(data, name, value.clear())
+    figures.savings = figures.savings.clear()
+    figures.cash_flows = figures.cash_flows.clear()
+    figures.options_input = figures.options_input.clear()
+    figures.recommended = []
+    book.app_locations = book.app_locations.clear()
+    book.app_links = book.app_facts = None
 
 
 def _plan_links(book: Book, findings: pl.DataFrame) -> pl.DataFrame:

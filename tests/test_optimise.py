@@ -107,3 +107,68 @@ def test_unshareable_members_neither_move_to_nor_host_another_body():
     secret = Candidate("x1", "County", 90_000, 100, frozenset({"dms"}), shareable=False)
     (plan,) = solve_groups([Group("g", (secret, _member("y1", "District", 40_000)))], partners)
     assert all(survives for survives, _ in _decisions(plan).values())
+
+
+def test_small_groups_enumerated_match_the_solver():
+    import random
+
+    from appconsol.analyses.optimise import ENUMERATED_MEMBERS, _enumerate, _solve
+
+    rng = random.Random(14)
+    # Moves priced by both ends and run costs all different, so no two plans cost the same (on an
+    # exact tie either answer is optimal, and the two methods may pick differently).
+    partners = CostModel(
+        8.6,
+        135_000,
+        partners=frozenset({frozenset({"X", "Y"})}),
+        move_costs=lambda mover, target: 135_000 + 3.1 * target.annual_run_cost + 17.0 * mover.users,
+    )
+    compared = 0
+    for n in range(2, ENUMERATED_MEMBERS + 1):
+        for trial in range(60):
+            members = tuple(
+                Candidate(
+                    f"m{i}",
+                    rng.choice(("X", "Y", "Z")),
+                    rng.choice((9_000, 20_000, 30_000, 50_000, 90_000, 200_000)) + 7 * i,
+                    users=rng.randint(0, 500),
+                    capabilities=frozenset(rng.sample(("dms", "records", "crm"), rng.randint(1, 2))),
+                    pin=rng.choice((None, None, None, "keep", "retire")),
+                    movable=rng.random() > 0.1,
+                    shareable=rng.random() > 0.2,
+                    adjustment=rng.choice((0.0, 0.0, 250_000.0)),
+                    tie_break=0.01 * i,
+                )
+                for i in range(n)
+            )
+            targets = frozenset(m.key for m in members[:2]) if trial % 3 == 0 else None
+            group = Group(f"g{n}-{trial}", members, targets, across_only=trial % 4 == 0)
+            enumerated = _enumerate(group, partners)
+            (solved,) = _solve([group], partners, None)
+            if enumerated is None:  # no feasible set of survivors: the solver says so too
+                assert solved.status.startswith("infeasible")
+                continue
+            compared += 1
+            assert solved.status == "optimal"
+            assert enumerated.decisions == solved.decisions
+            assert enumerated.whole_life_cost == solved.whole_life_cost
+            assert enumerated.baseline_cost == solved.baseline_cost
+    assert compared > 100
+
+
+def test_groups_too_large_to_enumerate_are_solved_in_batches_with_the_same_answers():
+    from appconsol.analyses.optimise import ENUMERATED_MEMBERS
+
+    size = ENUMERATED_MEMBERS + 2
+    groups = [
+        Group(f"g{i}", tuple(_member(f"m{i}-{k}", "X", 9_000 * (k + 1) + i) for k in range(size)))
+        for i in range(30)
+    ]
+    together = solve_groups(groups, COSTS)
+    alone = [solve_groups([g], COSTS)[0] for g in groups]
+    assert [_decisions(p) for p in together] == [_decisions(p) for p in alone]
+    # The cheapest member takes everyone's users.
+    assert all(
+        d == (True, None) if k == 0 else d == (False, "m0-0")
+        for k, d in enumerate(_decisions(together[0]).values())
+    )

@@ -185,3 +185,13 @@ def test_the_keys_do_not_depend_on_row_order(resolved):
     again = dict(zip(shuffled["organisation"] + "|" + shuffled["name"], shuffled["product_key"], strict=True))
     first = dict(zip(frame["organisation"] + "|" + frame["name"], frame["product_key"], strict=True))
     assert again == first
+
+
+def test_a_name_that_leaves_only_the_vendor_resolves_beside_the_vendors_other_products():
+    # "-" leaves no word but the vendor (Jadu is also a curated product): clustering it with the
+    # vendor's other names used to fail on the empty name.
+    rows = _resolve([("Jadu", "-"), ("Jadu", "Civica")])
+    assert [(r["product_key"], r["product_method"]) for r in rows] == [
+        ("jadu/jadu", "alias"),
+        ("jadu/civica", "normalised"),
+    ]

@@ -16,7 +16,9 @@ discounted extra run cost it puts on the survivor. Constraints:
 Groups share no variables unless a move limit binds them, so without a limit they are solved in
 batches of independent groups (one `milp` call per batch of up to `BATCH_VARIABLES` variables:
 calling the solver once per two-member group would cost more than the solving), with a zero MIP
-gap so that every group in a batch is solved to optimality, not just the batch as a whole. The
+gap so that every group in a batch is solved to optimality, not just the batch as a whole. Small
+groups (up to `ENUMERATED_MEMBERS` members, nearly all of them in a real estate) skip the solver:
+every set of survivors is tried, which finds the same optimum in a fraction of the time. The
 work grows with the size of the groups, not with the square of the portfolio; a group may name a
 shortlist of `targets` so that a large group has members x shortlist move variables, not
 members squared.
@@ -33,6 +35,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 BATCH_VARIABLES = 20_000
+ENUMERATED_MEMBERS = 6  # groups up to this size are solved by enumeration (64 sets of survivors)
 
 
 @dataclass(frozen=True)
@@ -111,9 +114,28 @@ def _keep_cost(member: Candidate, costs: CostModel) -> float:
 
 
 def solve_groups(groups: Sequence[Group], costs: CostModel, max_moves: int | None = None) -> list[GroupPlan]:
-    """Plan every group; with a move limit the groups are solved as one programme."""
+    """Plan every group; with a move limit the groups are solved as one programme.
+
+    Without a limit, a group of at most `ENUMERATED_MEMBERS` members is solved by trying every set
+    of survivors (`_enumerate`), the others in batches for the solver; the plans come back in the
+    order of `groups`.
+    """
     if max_moves is not None:
         return _solve(list(groups), costs, max_moves)
+    plans: dict[int, GroupPlan] = {}
+    large: list[int] = []
+    for position, group in enumerate(groups):
+        found = _enumerate(group, costs) if len(group.members) <= ENUMERATED_MEMBERS else None
+        if found is None:
+            large.append(position)
+        else:
+            plans[position] = found
+    for position, plan in zip(large, _solve_in_batches([groups[i] for i in large], costs), strict=True):
+        plans[position] = plan
+    return [plans[i] for i in range(len(groups))]
+
+
+def _solve_in_batches(groups: Sequence[Group], costs: CostModel) -> list[GroupPlan]:
     plans: list[GroupPlan] = []
     batch: list[Group] = []
     size = 0
@@ -128,6 +150,73 @@ def solve_groups(groups: Sequence[Group], costs: CostModel, max_moves: int | Non
     if batch:
         plans.extend(_solve_batch(batch, costs))
     return plans
+
+
+def _enumerate(group: Group, costs: CostModel) -> GroupPlan | None:
+    """The programme's optimum for a small group, found by trying every set of survivors.
+
+    Given the survivors, each other member moves to its cheapest allowed survivor (moves are
+    priced independently), so the optimum is the cheapest such plan over all sets that keep
+    every member pinned to stay or unable to move and no member pinned to go. The objective is
+    the programme's (keep costs with their tie-breaks, plus the moves). None when no set is
+    feasible: the solver then reports it as it always has.
+    """
+    members = group.members
+    n = len(members)
+    keep = [_keep_cost(m, costs) + m.tie_break for m in members]
+    forced = 0
+    barred = 0
+    for i, m in enumerate(members):
+        if m.pin == "keep" or not m.movable:
+            forced |= 1 << i
+        if m.pin == "retire":
+            barred |= 1 << i
+    # moves[i]: (cost, target position) for every target member i may move to, in member order
+    moves: list[list[tuple[float, int]]] = []
+    for mover in members:
+        allowed = []
+        for j, target in enumerate(members):
+            if group.targets is not None and target.key not in group.targets:
+                continue
+            if group.across_only and mover.organisation == target.organisation:
+                continue
+            if _allowed(mover, target, costs):
+                allowed.append((_move_cost(mover, target, costs), j))
+        moves.append(allowed)
+    best: tuple[float, int, list[int]] | None = None
+    for survivors in range(1, 1 << n):
+        if survivors & forced != forced or survivors & barred:
+            continue
+        total = 0.0
+        chosen = []
+        for i in range(n):
+            if survivors >> i & 1:
+                total += keep[i]
+                chosen.append(-1)
+                continue
+            options = [(cost, j) for cost, j in moves[i] if survivors >> j & 1]
+            if not options:
+                break
+            cost, j = min(options)
+            total += cost
+            chosen.append(j)
+        else:
+            if best is None or total < best[0]:
+                best = (total, survivors, chosen)
+    if best is None:
+        return None
+    decisions = []
+    whole_life = 0.0
+    for member, j in zip(members, best[2], strict=True):
+        if j < 0:
+            decisions.append(Decision(member.key, True, None, False))
+            whole_life += _keep_cost(member, costs)
+            continue
+        target = members[j]
+        decisions.append(Decision(member.key, False, target.key, target.organisation != member.organisation))
+        whole_life += _move_cost(member, target, costs)
+    baseline = sum(_keep_cost(m, costs) for m in members)
+    return GroupPlan(group.group_id, decisions, whole_life, baseline, "optimal")
 
 
 def _solve_batch(batch: list[Group], costs: CostModel) -> list[GroupPlan]:

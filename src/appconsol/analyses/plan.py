@@ -18,6 +18,7 @@ import datetime as dt
 import hashlib
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from appconsol.analyses.plan_actions import DISPOSITION_ACTIONS, group_actions, other_actions
@@ -363,13 +364,19 @@ def _timed_and_costed(
         c("npv_long").round(2).alias("npv_10"),
         c("discounted_payback_year").alias("payback_year"),
     ).with_columns(in_option_expr().alias("_in_option"))
-    cash_flows = (
-        flows.join(money.select("_row", "action_id", "migrates"), on="_row")
-        .filter(c("migrates"))
-        .select("action_id", "year", c("cash_flow").round(2))
-    )
-    by_row = flows.sort("_row", "year").group_by("_row", maintain_order=True).agg("cash_flow")
-    flow_rows = by_row.get_column("cash_flow").to_list()
+    # appraise_frame's flows come by row, then year: one row of the matrix per action.
+    years = a.horizon_long_years
+    flow_rows = flows.get_column("cash_flow").to_numpy().reshape(money.height, years)
+    del flows
+    moving = np.flatnonzero(money.get_column("migrates").to_numpy())
+    cash_flows = pl.DataFrame(
+        {
+            "action_id": money.get_column("action_id").gather(np.repeat(moving, years)),
+            "year": np.tile(np.arange(years, dtype=np.int32), len(moving)),
+            "cash_flow": flow_rows[moving].reshape(-1),
+        },
+        schema={"action_id": pl.String, "year": pl.Int32, "cash_flow": pl.Float64},
+    ).with_columns(c("cash_flow").round(2))
     options_input = money.select(
         "option",
         pl.col("_in_option").alias("in_option"),

@@ -125,7 +125,7 @@ def _group_action(
         row.update(
             action=disposition,
             reason=_disposition_reason(app.facts, disposition),
-            why=json.dumps(why, default=str, sort_keys=True),
+            why=_SORTED_JSON.encode(why),
             effort=getattr(a, f"effort_{disposition}"),
             saving_share=1.0 if disposition == "retire" else getattr(a, f"saving_share_{disposition}"),
         )
@@ -163,7 +163,8 @@ def other_actions(
         schema={"disposition": pl.String, "action": pl.String},
     )
     rest = (
-        facts.filter(~c("key").is_in(list(decided)))
+        facts.select("key", "organisation", "app_id", "disposition", "disposition_rule", "disposition_reason")
+        .filter(~c("key").is_in(list(decided)))
         .join(pinned, on="key", how="left")
         .join(mapping, on="disposition", how="left")
         .with_columns(
@@ -217,9 +218,19 @@ def other_actions(
 
 
 MAX_LISTED = 10  # members listed in a `why`; the counts say how many there are in all
+# json.dumps(..., default=str[, sort_keys=True]) without building an encoder for every call
+_JSON = json.JSONEncoder(default=str)
+_SORTED_JSON = json.JSONEncoder(default=str, sort_keys=True)
 
 
 def _facts(app: App) -> dict[str, Any]:
+    """An application's facts as a `why` shows them, made once (read-only: shared by every `why`)."""
+    if app.described is None:
+        app.described = _describe(app)
+    return app.described
+
+
+def _describe(app: App) -> dict[str, Any]:
     f = app.facts
     users = f["users"]
     return {
@@ -246,7 +257,7 @@ def _facts(app: App) -> dict[str, Any]:
 def _summary(app: App) -> str:
     """An application's facts as JSON text, made once however many `why`s name it."""
     if app.summary is None:
-        app.summary = json.dumps(_facts(app), default=str, sort_keys=True)
+        app.summary = _SORTED_JSON.encode(_facts(app))
     return app.summary
 
 
@@ -283,7 +294,7 @@ def _why(
         },
     }
     moving = ", ".join(_summary(m) for m in movers[:MAX_LISTED])
-    return json.dumps(head, default=str)[:-1] + f', "moving": [{moving}], "survivor": {_summary(survivor)}}}'
+    return _JSON.encode(head)[:-1] + f', "moving": [{moving}], "survivor": {_summary(survivor)}}}'
 
 
 def _better(s: dict[str, Any], m: dict[str, Any]) -> list[str]:

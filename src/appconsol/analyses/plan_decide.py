@@ -27,12 +27,9 @@ from typing import Any
 
 from appconsol.analyses.optimise import Candidate, CostModel, Decision, Group, solve_groups
 from appconsol.analyses.savings import (
-    ActionCosts,
     Assumptions,
     discount_factor,
     months_between,
-    one_off_cost,
-    saving_start_year,
 )
 
 STAGES = ("same-capability", "same-product", "convergence")
@@ -59,6 +56,7 @@ class App:
     adjustment: float = 0.0
     priced: bool = False
     summary: str | None = None  # its facts as JSON text, for the `why` of every action naming it
+    described: dict[str, Any] | None = None  # its facts as a `why` shows them (plan_actions._facts)
 
 
 def price(app: App, a: Assumptions, as_of: dt.date) -> App:
@@ -75,27 +73,47 @@ def price(app: App, a: Assumptions, as_of: dt.date) -> App:
     annuity = _factors(a.discount_rate, horizon)
     run = app.facts["annual_run_cost"]
     # Priced as the appraisal will cost the move: its complexity, a move's optimism bias, any exit fee.
-    costs = ActionCosts(
-        run,
-        app.facts["annual_cashable"],
-        0.0,
-        months_between(as_of, app.exit_date),
-        exit_fee=app.facts.get("exit_fee"),
-        action="consolidate",
-        size_factor=app.facts.get("size_factor") or 1.0,
-    )
-    start = saving_start_year(costs, a)
+    start = _saving_start(months_between(as_of, app.exit_date), a)
     cost_year = max(0, start - 1)
     app.after_exit = sum(annuity[start:])
-    app.exit_cost = run * sum(annuity[:start]) + one_off_cost(costs, a) * (
-        annuity[cost_year] if cost_year < horizon else 0.0
-    )
+    app.exit_cost = run * sum(annuity[:start]) + _move_one_off(
+        run, app.facts.get("exit_fee"), app.facts.get("size_factor") or 1.0, a
+    ) * (annuity[cost_year] if cost_year < horizon else 0.0)
     runway = app.facts["months_to_eol"]
     if runway is not None and runway < horizon * 12:
         year = min(horizon - 1, max(0, math.floor(runway / 12)))
         app.adjustment = a.remediation_days * a.day_rate * (1 + a.optimism_bias_capital) * annuity[year]
     app.priced = True
     return app
+
+
+def _saving_start(months_to_exit: float, a: Assumptions) -> int:
+    """`savings.saving_start_year` of a move (only its months to exit matter), without an ActionCosts."""
+    biased_lead = a.lead_time_months * (1.0 + a.optimism_bias_duration)
+    return math.floor(round(a.fy_offset_months + max(months_to_exit, biased_lead), 9) / 12.0) + 1
+
+
+def _move_one_off(run: float, exit_fee: float | None, size_factor: float, a: Assumptions) -> float:
+    """`savings.one_off_cost` of a `consolidate` move, its terms added in the same order."""
+    labour, bias = _move_labour(size_factor, a)
+    return (
+        labour
+        + 0.0
+        + bias
+        + a.dual_running_months * run / 12.0
+        + (a.exit_fee if exit_fee is None else exit_fee)
+    )
+
+
+def _move_labour(size_factor: float, a: Assumptions) -> tuple[float, float]:
+    """A move's labour before archive (migration + data migration + training, at the day rate) and
+    its optimism bias: `savings.one_off_parts` for a `consolidate` of effort 1, term for term."""
+    scale = 1.0 * size_factor
+    migration = scale * a.migration_days * a.day_rate
+    data = scale * a.data_migration_days * a.day_rate
+    training = scale * a.training_days * a.day_rate
+    archive = 0.0 * a.day_rate  # only a retirement archives
+    return migration + data + training, (migration + data + training + archive) * a.optimism_bias("consolidate")
 
 
 @functools.lru_cache(maxsize=8)

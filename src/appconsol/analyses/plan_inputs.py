@@ -93,8 +93,12 @@ def _with_costs(facts: pl.DataFrame, a: Assumptions) -> pl.DataFrame:
         pl.when(flagged).then(None).otherwise(pl.col("stated_cost")).alias("stated_cost"),
         pl.when(flagged).then(None).otherwise(pl.col("stated_cashable")).alias("stated_cashable"),
     )
-    known = facts.filter(pl.col("stated_cost").is_not_null())
-    lined = facts.filter(pl.col("stated_cashable").is_not_null())
+    # Only the columns the medians and the cashable share need (a million rows of every column,
+    # copied twice, cost 1.2 GB here).
+    known = facts.select("stated_cost", "primary_code", "business_criticality").filter(
+        pl.col("stated_cost").is_not_null()
+    )
+    lined = facts.select("stated_cashable", "lines_total").filter(pl.col("stated_cashable").is_not_null())
     cashable_share = (
         float(lined["stated_cashable"].sum()) / float(lined["lines_total"].sum())
         if lined.height and float(lined["lines_total"].sum()) > 0
@@ -104,34 +108,37 @@ def _with_costs(facts: pl.DataFrame, a: Assumptions) -> pl.DataFrame:
     by_code = _medians(known, "primary_code")
     by_criticality = _medians(known, "business_criticality")
     overall = float(known["stated_cost"].median()) if known.height >= MIN_COMPARABLES else None  # type: ignore[arg-type]
-    codes = facts["primary_code"].to_list()
-    criticalities = facts["business_criticality"].to_list()
-    stated = facts["stated_cost"].to_list()
-    costs: list[float] = []
-    methods: list[str] = []
-    for value, code, criticality in zip(stated, codes, criticalities, strict=True):
-        if value is not None:
-            costs.append(float(value))
-            methods.append("stated")
-        elif code in by_code:
-            costs.append(by_code[code][0])
-            methods.append(f"estimated: median of {by_code[code][1]} live applications serving {code}")
-        elif criticality in by_criticality:
-            costs.append(by_criticality[criticality][0])
-            methods.append(
-                f"estimated: median of {by_criticality[criticality][1]} live {criticality} applications"
-            )
-        elif overall is not None:
-            costs.append(overall)
-            methods.append(f"estimated: median of {known.height} live applications with a stated cost")
-        else:
-            costs.append(a.default_annual_cost)
-            methods.append("estimated: default_annual_cost assumption (no comparable stated cost)")
+    # The first estimate that applies, in the order the module docstring lists them.
+    c = pl.col
+    facts = facts.join(
+        _median_frame(by_code, "primary_code", "_code"), on="primary_code", how="left", maintain_order="left"
+    ).join(
+        _median_frame(by_criticality, "business_criticality", "_crit"),
+        on="business_criticality",
+        how="left",
+        maintain_order="left",
+    )
+    if overall is not None:
+        last_cost = pl.lit(overall, pl.Float64)
+        last_method = pl.lit(f"estimated: median of {known.height} live applications with a stated cost")
+    else:
+        last_cost = pl.lit(float(a.default_annual_cost), pl.Float64)
+        last_method = pl.lit("estimated: default_annual_cost assumption (no comparable stated cost)")
+    facts = facts.with_columns(
+        pl.coalesce(c("stated_cost").cast(pl.Float64), "_code_median", "_crit_median", last_cost)
+        .round(2)
+        .alias("annual_run_cost"),
+        pl.when(c("stated_cost").is_not_null())
+        .then(pl.lit("stated"))
+        .when(c("_code_median").is_not_null())
+        .then(pl.format("estimated: median of {} live applications serving {}", "_code_n", "primary_code"))
+        .when(c("_crit_median").is_not_null())
+        .then(pl.format("estimated: median of {} live {} applications", "_crit_n", "business_criticality"))
+        .otherwise(last_method)
+        .alias("cost_method"),
+    ).drop("_code_median", "_code_n", "_crit_median", "_crit_n")
     stated_basis = pl.col("cost_method") == "stated"
     return facts.with_columns(
-        pl.Series("annual_run_cost", costs, dtype=pl.Float64).round(2),
-        pl.Series("cost_method", methods, dtype=pl.String),
-    ).with_columns(
         # Estimated costs are never cashable: nobody can bank a saving on a bill nobody has seen.
         annual_cashable=pl.when(stated_basis)
         .then(
@@ -159,6 +166,18 @@ def _medians(known: pl.DataFrame, column: str) -> dict[Any, tuple[float, int]]:
         .filter(pl.col("n") >= MIN_COMPARABLES)
     )
     return {key: (round(float(m), 2), int(n)) for key, m, n in grouped.iter_rows()}
+
+
+def _median_frame(medians: dict[Any, tuple[float, int]], column: str, prefix: str) -> pl.DataFrame:
+    """`_medians` as a frame to join on `column` (the figures exactly as the dict holds them)."""
+    return pl.DataFrame(
+        {
+            column: list(medians),
+            f"{prefix}_median": [m for m, _ in medians.values()],
+            f"{prefix}_n": [n for _, n in medians.values()],
+        },
+        schema={column: pl.String, f"{prefix}_median": pl.Float64, f"{prefix}_n": pl.Int64},
+    )
 
 
 def capability_keys(con: Any) -> dict[tuple[str, str], frozenset[str]]:

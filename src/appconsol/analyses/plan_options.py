@@ -123,23 +123,32 @@ def appraise_options(
 ) -> list[OptionFigures]:
     """The four options from per-action figures (option, in_option, one_off_cost, optimism_bias,
     annual_saving, pv_costs, pv_benefits, pv_cashable) and each action's yearly cash flows."""
+    import numpy as np
+
     years = a.horizon_long_years
-    options = rows.get_column("option").to_list()
-    counted = rows.get_column("in_option").to_list()
+    # One row of yearly flows per action (a list of lists, or a rows x years array).
+    matrix = np.asarray(flows, dtype=np.float64).reshape(len(flows), years)
     results = []
     for k in range(4):
-        chosen = [o is not None and o <= k and bool(n) for o, n in zip(options, counted, strict=True)]
-        mask = pl.Series(chosen, dtype=pl.Boolean)
+        mask = (
+            rows.select(
+                (pl.col("option").is_not_null() & (pl.col("option") <= k) & (pl.col("in_option") != 0))
+                .fill_null(False)
+                .alias("chosen")
+            ).to_series()
+            if rows.height
+            else pl.Series("chosen", [], dtype=pl.Boolean)
+        )
         part = rows.filter(mask) if rows.height else rows
 
         def total(column: str, part: pl.DataFrame = part) -> float:
             return float(part.get_column(column).sum()) if part.height else 0.0
 
-        yearly = [0.0] * years
-        for row_flows, keep in zip(flows, chosen, strict=True):
-            if keep:
-                for t in range(years):
-                    yearly[t] += row_flows[t]
+        # cumsum adds row after row, as the yearly totals always have been (a pairwise sum would
+        # change the last bits); + 0.0 turns an empty or all -0.0 column into 0.0.
+        chosen_rows = matrix[mask.to_numpy()]
+        totals = chosen_rows.cumsum(axis=0)[-1] + 0.0 if len(chosen_rows) else np.zeros(years)
+        yearly = [float(v) for v in totals]
         pv_costs, pv_benefits = total("pv_costs"), total("pv_benefits")
         one_off = total("one_off_cost")
         payback = discounted_payback(yearly, a.discount_rate) if k else None
@@ -147,7 +156,7 @@ def appraise_options(
             OptionFigures(
                 option=k,
                 name=OPTION_NAMES[k],
-                actions=int(sum(chosen)) if k else 0,
+                actions=int(mask.sum()) if k else 0,
                 one_off_cost=one_off if k else 0.0,
                 optimism_bias=total("optimism_bias") if k else 0.0,
                 annual_saving=total("annual_saving") if k else 0.0,

@@ -172,6 +172,8 @@ def _lookups(
 ) -> set[int]:
     """Names one name may link to through a key of its own: a part, an acronym, words inside."""
     found: set[int] = set()
+    if not name.tokens:  # a curated product named by its vendor alone ("-" from Jadu): no word to look up
+        return found
     for part in name.parts:
         found.update(by_key.get("=" + part, ())[:MAX_GROUP])
     if len(name.tokens) == 1:

@@ -102,7 +102,7 @@ def display_name(text: str, *, vendor_words: set[str]) -> str:
     stays (the most common spelling of a cluster is its label, so it rarely wins).
     """
     outer, brackets = split_brackets(text) if "(" in text or "[" in text else (text, [])
-    words = _kept_words(outer.split())
+    words = kept_words(outer.split())
     while len(words) > 1 and (words[-1] in ("-", "\u2013", "\u2014") or words[-1].lower() in vendor_words):
         words.pop()
     kept = [b.strip() for b in brackets if not set(fold(b).split()) <= vendor_words]
@@ -121,7 +121,7 @@ def _kept_word(word: str) -> bool:
     return kept
 
 
-def _kept_words(words: list[str]) -> list[str]:
+def kept_words(words: list[str]) -> list[str]:
     """The words that are no version or packaging word (straight from the cache when all are in it)."""
     try:
         return [w for w in words if _KEPT_WORDS[w]]

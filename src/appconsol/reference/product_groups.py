@@ -39,12 +39,16 @@ def _label(resolver: ProductResolver, rows: list[_Row], curated_name: str | None
 
 def _one_label(resolver: ProductResolver, row: _Row) -> str:
     """`_label` of a group of one row with no curated name."""
-    label = resolver.display(row)
-    if not row.versions:
-        return label
-    versions = sorted(set(row.versions), key=_version_order)
-    shown = versions[0] if len(versions) == 1 else f"{versions[0]}-{versions[-1]}"
-    return f"{label} ({shown})"
+    return resolver.display(row) + version_suffix(row.versions)
+
+
+def version_suffix(versions: tuple[str, ...]) -> str:
+    """ " (2016-2019)": the range of the versions a label shows ("" for none)."""
+    if not versions:
+        return ""
+    ordered = sorted(set(versions), key=_version_order)
+    shown = ordered[0] if len(ordered) == 1 else f"{ordered[0]}-{ordered[-1]}"
+    return f" ({shown})"
 
 
 def _version_order(version: str) -> tuple[Any, ...]:
@@ -102,9 +106,14 @@ def cluster_block(resolver: ProductResolver, vendor: str | None, rows: list[_Row
                 row.method, row.confidence = "fuzzy", 0.85 if curated else 0.8
 
 
+def is_orphan(row: _Row) -> bool:
+    """A product named with no vendor, which `vendorless_pass` tries to link to a vendor's."""
+    return row.vendor_key is None and row.method == "name-only" and bool(row.core)
+
+
 def vendorless_pass(rows: list[_Row]) -> None:
     """A product named with no vendor joins the one vendor's product its name links to."""
-    orphans = [r for r in rows if r.vendor_key is None and r.method == "name-only" and r.core]
+    orphans = [r for r in rows if is_orphan(r)]
     if not orphans:
         return
     # Only names that could link to an orphan are compared: sharing a word, or spelling an

@@ -53,18 +53,18 @@ class ProductTexts:
         if "-" in outer or "\u2013" in outer or "\u2014" in outer:
             folded = self._dash_parts(outer)
         else:
-            folded = [self._fold(outer)]
-        inner = [self._fold(b) for b in brackets]
+            folded = [self.fold(outer)]
+        inner = [self.fold(b) for b in brackets]
         parts = Parts([folded[0]], [], None, False)
         parts.plain = not brackets and len(folded) == 1
         for item in folded[1:]:  # "Keystone - Civica": the vendor after a dash
-            found, in_house = self._aside(item)
+            found, in_house = self.aside(item)
             parts.in_house = parts.in_house or in_house
             parts.hint = parts.hint or found
             if not found:
                 parts.kept.append(item)
         for item in inner:  # "Keystone (Civica)": the vendor in brackets
-            found, in_house = self._aside(item)
+            found, in_house = self.aside(item)
             parts.in_house = parts.in_house or in_house
             parts.hint = parts.hint or found
             if not found and item:
@@ -73,7 +73,7 @@ class ProductTexts:
                 parts.inner_names.append(" ".join(filter_tokens(item.split())))
         return parts
 
-    def _fold(self, text: str) -> str:
+    def fold(self, text: str) -> str:
         """`fold`, once per distinct text: a portfolio's names repeat their parts many times over."""
         folded = self._fold_cache.get(text)
         if folded is None:
@@ -86,12 +86,12 @@ class ProductTexts:
         Folding works character by character, and the pieces meet only at spaces, so folding each
         piece gives what folding the whole text with a marker word at each dash gives.
         """
-        folded = [self._fold(piece) for piece in _DASH.split(outer)]
+        folded = [self.fold(piece) for piece in _DASH.split(outer)]
         if _MARKER in "".join(folded):  # the text may hold the marker word itself
             folded = [p.strip() for p in fold(_DASH.sub(f" {_MARKER} ", outer)).split(_MARKER)]
         return folded
 
-    def _aside(self, folded: str) -> tuple[str | None, bool]:
+    def aside(self, folded: str) -> tuple[str | None, bool]:
         """(the vendor a part beside the name names, whether it says "in house"), once per part."""
         found = self._aside_cache.get(folded)
         if found is None:
@@ -104,16 +104,16 @@ class ProductTexts:
     def tokens(self, kept: list[str]) -> tuple[list[str], tuple[str, ...]]:
         """The kept parts' tokens without versions and packaging words, and the versions among them."""
         if len(kept) == 1:
-            return self._piece(kept[0])
+            return self.piece(kept[0])
         tokens: list[str] = []
         versions: tuple[str, ...] = ()
         for piece in kept:
-            piece_tokens, piece_versions = self._piece(piece)
+            piece_tokens, piece_versions = self.piece(piece)
             tokens += piece_tokens
             versions += piece_versions
         return tokens, versions
 
-    def _piece(self, folded: str) -> tuple[list[str], tuple[str, ...]]:
+    def piece(self, folded: str) -> tuple[list[str], tuple[str, ...]]:
         found = self._piece_cache.get(folded)
         if found is None:
             words = folded.split()

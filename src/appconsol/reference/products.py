@@ -42,7 +42,8 @@ from appconsol.reference.names import (
     product_tokens,
     slug,
 )
-from appconsol.reference.product_groups import cluster_block, vendorless_pass
+from appconsol.reference.product_bulk import SETTLED, settle
+from appconsol.reference.product_groups import cluster_block, is_orphan, vendorless_pass
 from appconsol.reference.product_text import ProductTexts
 from appconsol.reference.resources import ReferenceDataError, as_list, bundled_yaml, read_user_yaml
 
@@ -106,9 +107,9 @@ class ProductResolver:
         self._vendor_starts = {a.split()[0] for a in self.vendors.aliases if a} | {"the"}
         self._strip_cache: dict[str, list[tuple[str, ...]]] = {}
         self._words_cache: dict[str, set[str]] = {}
-        self._suffix_words = self.vendors.legal | self.vendors.descriptors
+        self.suffix_words = self.vendors.legal | self.vendors.descriptors
         self.texts = ProductTexts(
-            self._vendor_named, lambda folded: self.vendors.placeholder(folded) == IN_HOUSE
+            self.vendor_named, lambda folded: self.vendors.placeholder(folded) == IN_HOUSE
         )
         self._longest_name = 1
         self.aliases: dict[str, str] = {}  # folded alias -> product key
@@ -188,15 +189,19 @@ class ProductResolver:
             self._vendor_starts.add(tokens[0])
             self._longest_name = max(self._longest_name, len(tokens))
 
-    def _strip_vendor(self, tokens: list[str], vendor: str) -> list[str]:
-        """The product's tokens without its vendor's name in front ("CIVICA Keystone")."""
+    def strip_names(self, vendor: str) -> list[tuple[str, ...]]:
+        """The names `_strip_vendor` cuts from the front of a vendor's product names, longest first."""
         names = self._strip_cache.get(vendor)
         if names is None:
             names = sorted(self._vendor_tokens.get(vendor, ()), key=lambda t: (-len(t), t)) or [
                 tuple(vendor.split("-"))
             ]
             self._strip_cache[vendor] = names
-        for name in names:
+        return names
+
+    def _strip_vendor(self, tokens: list[str], vendor: str) -> list[str]:
+        """The product's tokens without its vendor's name in front ("CIVICA Keystone")."""
+        for name in self.strip_names(vendor):
             n = len(name)
             if len(tokens) > n and tuple(tokens[:n]) == name:
                 return tokens[n:]
@@ -216,10 +221,10 @@ class ProductResolver:
     def _curated(self, texts: list[str], vendor: str | None) -> str | None:
         for text in texts:
             key = self.aliases.get(text)
-            if key and self._accepts(key, vendor):
+            if key and self.accepts(key, vendor):
                 return key
             key = self.vendor_only.get(text)
-            if key and vendor is not None and self._accepts(key, vendor):
+            if key and vendor is not None and self.accepts(key, vendor):
                 return key
         for text in texts:  # "iTrent HR & Payroll": a known product name followed by more words
             tokens = text.split()
@@ -232,11 +237,11 @@ class ProductResolver:
                 key = self.aliases.get(prefix)
                 # ...but a vendor's own name ("SAP", "Granicus") followed by more words is another
                 # of its products ("SAP Crystal Reports"), not the one the bare name stands for.
-                if key and prefix not in self.vendors.aliases and self._accepts(key, vendor):
+                if key and prefix not in self.vendors.aliases and self.accepts(key, vendor):
                     return key
         return None
 
-    def _accepts(self, key: str, vendor: str | None) -> bool:
+    def accepts(self, key: str, vendor: str | None) -> bool:
         """A curated product fits a row whose vendor is unknown, the product's, or related to it."""
         if vendor is None:
             return True
@@ -266,7 +271,7 @@ class ProductResolver:
         hint = self.canonical.get(hint, hint) if hint else hint
         maker = vendor if known_vendor else hint
         core = self._strip_vendor(tokens, maker) if maker else tokens
-        if maker and core and self._suffix_words.issuperset(core):
+        if maker and core and self.suffix_words.issuperset(core):
             core = []  # "System C Healthcare Ltd": the vendor's name, not a product called "ltd"
         curated = self._curated_for(tokens, core, parts.inner_names, maker)
         has_digit = _DIGIT.search(text) is not None
@@ -309,10 +314,10 @@ class ProductResolver:
         if not row.display and row.plain:
             row.display = " ".join(row.text.split())  # no version, bracket or vendor to take out
         elif not row.display:
-            row.display = display_name(row.text, vendor_words=self._words(row.vendor_key))
+            row.display = display_name(row.text, vendor_words=self.vendor_words(row.vendor_key))
         return row.display
 
-    def _vendor_named(self, folded: str) -> str | None:
+    def vendor_named(self, folded: str) -> str | None:
         """The vendor a short text names ("civica uk ltd" -> civica), known or seen in the portfolio."""
         if not folded or folded.count(" ") > 4 or folded.split(" ", 1)[0] not in self._vendor_starts:
             return None
@@ -326,7 +331,7 @@ class ProductResolver:
         name = self.vendors.names.get(vendor)
         return fold(name).split() if name else vendor.split("-")
 
-    def _words(self, vendor: str | None) -> set[str]:
+    def vendor_words(self, vendor: str | None) -> set[str]:
         if not vendor:
             return set()
         words = self._words_cache.get(vendor)
@@ -336,32 +341,83 @@ class ProductResolver:
         return words
 
 
-def resolve_rows(
-    resolver: ProductResolver, pairs: list[tuple[str | None, str | None]], counts: list[int]
-) -> list[_Row]:
-    """Resolve distinct (vendor, product text) pairs; `counts` weighs the most common spelling."""
+def learn_vendors(resolver: ProductResolver, vendor_texts: list[str | None]) -> None:
+    """Teach the resolver the portfolio's vendors (each distinct vendor cell), before any product."""
     seen: set[str] = set()
-    for named in sorted({v for v, _t in pairs if v is not None}):
+    for named in sorted({v for v in vendor_texts if v is not None}):
         key, _method, _kind = resolver.vendor(named)
         if key and key != IN_HOUSE and named:
             seen.add(key)
             resolver.learn_vendor(key, named)
     resolver.unify_vendors(seen)
-    rows = []
-    for (vendor_text, text), count in zip(pairs, counts, strict=True):
-        row = resolver.resolve(vendor_text, text)
-        row.weight = count
-        rows.append(row)
+
+
+def resolve_lookup(resolver: ProductResolver, distinct: pl.DataFrame, *, bulk: bool = True) -> pl.DataFrame:
+    """The resolved columns of each distinct (_vendor, _text) of `distinct` (with its count `len`), in order.
+
+    With `bulk`, the rows `product_bulk.settle` can settle column-wise are settled there; the others
+    are resolved one by one and clustered per vendor, weighed by `len` for the most common spelling.
+    """
+    learn_vendors(resolver, distinct["_vendor"].unique().to_list())
+    indexed = distinct.with_row_index("_idx")
+    settled = (
+        settle(resolver, indexed.select("_idx", "_vendor", "_text")) if bulk else pl.DataFrame(schema=SETTLED)
+    )
+    rows: dict[int, _Row] = {}
+
+    def resolve(frame: pl.DataFrame) -> None:
+        for idx, vendor_text, text, count in frame.select("_idx", "_vendor", "_text", "len").iter_rows():
+            rows[idx] = resolver.resolve(vendor_text, text)
+            rows[idx].weight = count
+
+    resolve(indexed.join(settled.select("_idx"), on="_idx", how="anti").sort("_idx"))
+    # A settled name of its own whose (vendor, core) another row holds too is not of its own: the
+    # resolver groups them (cluster_block).
+    held = pl.DataFrame(
+        [(r.vendor_key, " ".join(r.core)) for r in rows.values() if _in_block(r) and r.curated is None],
+        schema={"vendor_key": pl.String, "_core": pl.String},
+        orient="row",
+    )
+    names = settled.filter(pl.col("_core").is_not_null())
+    shared = names.filter(pl.len().over("vendor_key", "_core") > 1).select("_idx")
+    shared = pl.concat([shared, names.join(held, on=["vendor_key", "_core"], how="semi").select("_idx")])
+    if not shared.is_empty():
+        resolve(indexed.join(shared, on="_idx", how="semi").sort("_idx"))
+        settled = settled.join(shared, on="_idx", how="anti")
+    ordered = [rows[i] for i in sorted(rows)]
     blocks: dict[str, list[_Row]] = defaultdict(list)
-    for row in rows:
-        if row.method in ("in-house", "no-product", "unresolved") or (not row.core and not row.curated):
-            continue
-        block = row.vendor_key if row.vendor_key else "?" + (row.core[0] if row.core else "")
-        blocks[block].append(row)
+    for row in ordered:
+        if _in_block(row):
+            blocks[row.vendor_key if row.vendor_key else "?" + (row.core[0] if row.core else "")].append(row)
     for block in sorted(blocks):
         cluster_block(resolver, None if block.startswith("?") else block, blocks[block])
-    vendorless_pass(rows)
-    return rows
+    if any(is_orphan(row) for row in ordered):  # settled names may be what an orphan's name links to
+        for idx, vendor, key, label, core in (
+            settled.filter(pl.col("_core").is_not_null())
+            .select("_idx", "vendor_key", "product_key", "product_label", "_core")
+            .iter_rows()
+        ):
+            rows[idx] = _Row(vendor, True, tuple(core.split()), product_key=key, label=label)
+        ordered = [rows[i] for i in sorted(rows)]
+        settled = settled.filter(pl.col("_core").is_null())
+    vendorless_pass(ordered)
+    resolved = pl.DataFrame(
+        {
+            "_idx": list(rows),
+            "vendor_key": [r.vendor_key for r in rows.values()],
+            "product_key": [r.product_key for r in rows.values()],
+            "product_label": [r.label for r in rows.values()],
+            "product_confidence": [round(r.confidence, 4) for r in rows.values()],
+            "product_method": [r.method for r in rows.values()],
+        },
+        schema={"_idx": pl.UInt32, **RESOLVED_COLUMNS},
+    )
+    return pl.concat([settled.drop("_core"), resolved]).sort("_idx").drop("_idx")
+
+
+def _in_block(row: _Row) -> bool:
+    """Whether the row is clustered with its vendor's other products (cluster_block)."""
+    return row.method not in ("in-house", "no-product", "unresolved") and bool(row.core or row.curated)
 
 
 @functools.lru_cache(maxsize=1)
@@ -399,23 +455,8 @@ def resolve_products(
     vendor = pl.col("vendor").cast(pl.String) if "vendor" in frame.columns else pl.lit(None, dtype=pl.String)
     keyed = frame.with_columns(_vendor=vendor, _text=text)
     distinct = keyed.group_by(["_vendor", "_text"]).len().sort(["_vendor", "_text"], nulls_last=False)
-    pairs = distinct.select("_vendor", "_text").rows()
-    rows = resolve_rows(resolver, pairs, distinct["len"].to_list())
     lookup = pl.concat(
-        [
-            distinct.select("_vendor", "_text"),
-            pl.DataFrame(
-                {
-                    "vendor_key": [r.vendor_key for r in rows],
-                    "product_key": [r.product_key for r in rows],
-                    "product_label": [r.label for r in rows],
-                    "product_confidence": [round(r.confidence, 4) for r in rows],
-                    "product_method": [r.method for r in rows],
-                },
-                schema=RESOLVED_COLUMNS,
-            ),
-        ],
-        how="horizontal",
+        [distinct.select("_vendor", "_text"), resolve_lookup(resolver, distinct)], how="horizontal"
     )
     joined = keyed.join(lookup, on=["_vendor", "_text"], how="left", nulls_equal=True, maintain_order="left")
     return joined.drop("_vendor", "_text")

@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from appconsol.cli import cli
-from appconsol.engine import loader, runner, sandbox
+from appconsol.engine import loader, rule_thread, runner, sandbox
 from appconsol.engine.cases import run_cases
 from appconsol.engine.loader import RulePackError, load_rules
 from appconsol.engine.model import ConfiguredRule
@@ -115,11 +115,12 @@ def _isolated(tmp_path, monkeypatch):
 def no_static_check(monkeypatch):
     """Switch the load-time check off (as a bypass would), leaving the runtime sandbox alone."""
 
-    def names_only(rule, con):
+    def names_only(rule):
         return sandbox.readable_relations()
 
     monkeypatch.setattr(sandbox, "check_sql", names_only)
     monkeypatch.setattr(runner, "check_sql", names_only)
+    monkeypatch.setattr(rule_thread, "check_sql", names_only)
     monkeypatch.setattr(sandbox, "check_types", lambda *_: None)
 
 

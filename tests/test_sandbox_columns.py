@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import polars as pl
 import pytest
 
 from appconsol.analyses import builtin_steps
-from appconsol.engine import runner
+from appconsol.engine import rule_thread
 from appconsol.engine.loader import load_rules
 from appconsol.engine.model import ConfiguredRule, Rule, Severity
 from appconsol.engine.runner import run_rules
@@ -34,8 +33,7 @@ def _rule(sql: str) -> Rule:
 
 
 def _read(sql: str) -> dict[str, frozenset[str] | None]:
-    with duckdb.connect() as con:
-        return columns_read(_rule(sql), con)
+    return columns_read(_rule(sql))
 
 
 def test_a_rule_reads_the_columns_it_names_qualified_or_not():
@@ -106,31 +104,51 @@ def test_the_built_in_pack_finds_the_same_with_pruned_and_whole_copies(samples_s
         return run.frame.drop("run_id").sort("finding_key")
 
     pruned = findings()
-    monkeypatch.setattr(runner, "columns_read", lambda rule, con: {})
+    monkeypatch.setattr(rule_thread, "columns_read", lambda rule: {})
     whole = findings()
     assert pruned.height > 1000
     assert pruned.equals(whole)
 
 
-def test_the_store_is_capped_lower_while_the_rules_run_and_restored_after(samples_store, tmp_path):
+def test_the_store_is_capped_lower_while_the_rules_run_and_restored_after(
+    samples_store, tmp_path, monkeypatch
+):
     import shutil
+
+    from appconsol.engine.sandbox import RuleSandbox
 
     db = tmp_path / "copy.duckdb"
     shutil.copy(samples_store, db)
     steps = builtin_steps()
     rules = [ConfiguredRule(r, r.severity, r.defaults()) for r in load_rules([], steps=steps).rules]
-    seen: list[str] = []
+    seen: list[tuple[str, str]] = []  # (what, the store's memory limit then), on the store's own thread
+
+    def limit(con) -> str:
+        return con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+
+    copy, insert = RuleSandbox.copy_from, Store.insert_frame
+
+    def copying(self, source, names, columns=None):
+        seen.append(("copy", limit(source)))
+        return copy(self, source, names, columns)
+
+    def inserting(self, table, frame):
+        if table == "findings":
+            seen.append(("findings", limit(self.con)))
+        return insert(self, table, frame)
+
+    monkeypatch.setattr(RuleSandbox, "copy_from", copying)
+    monkeypatch.setattr(Store, "insert_frame", inserting)
     with Store(db) as store:
         store.con.execute("SET memory_limit = '1GB'")
-
-        def progress(message: str) -> None:
-            if message.startswith("rule "):
-                seen.append(store.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
-
-        run = run_rules(store, rules, as_of=AS_OF, steps=steps, progress=progress, rules_memory_limit="256MB")
-        after = store.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
-    assert run.ok and len(seen) == len(rules)
-    assert set(seen) == {"244.1 MiB"} and after.startswith("953.")  # 1GB again (DuckDB rounds its reading)
+        run = run_rules(
+            store, rules, as_of=AS_OF, steps=steps, rules_memory_limit="256MB", hold_findings=False
+        )
+        after = limit(store.con)
+    assert run.ok
+    assert seen[0] == ("copy", "244.1 MiB")  # capped before the sandbox copies what the rules read
+    assert len(seen) > 10 and {s[1] for s in seen} == {"244.1 MiB"}
+    assert after.startswith("953.")  # 1GB again (DuckDB rounds its reading)
 
 
 def test_analyse_stores_the_findings_text_with_zstd(samples_store, tmp_path):

@@ -376,11 +376,11 @@ def bind_rules(
         for index, rule in enumerate(rules):
             try:
                 names = sql_parameters(rule)
-                reads[index] = check_sql(rule, sandbox.con)
+                reads[index] = check_sql(rule)
             except RuleError as exc:
                 problems.append(exc)
         # Every readable relation (all empty), so DuckDB's "did you mean" suggests the right one.
-        sandbox.copy_from(store.con, readable_relations(steps))
+        sandbox.copy_shapes_from(store.con, readable_relations(steps))
         for index, rule in enumerate(rules):
             if index not in reads:
                 continue

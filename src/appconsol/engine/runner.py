@@ -10,7 +10,9 @@ and the others still run.
 
 The steps' tables are all replaced in one transaction, which also empties `findings` and
 `rule_runs` and marks the analysis `running` with the store generation it reads; the rules then
-run over the committed tables, and a second transaction writes `findings` and `rule_runs` and
+run over a copy of those tables taken just before they commit (on a second thread, so the commit
+and the storing of findings overlap them: rule_thread.py), and a second transaction writes
+`findings` and `rule_runs` and
 marks the analysis `complete` (or `failed`, when a step failed). A kill at any moment leaves either
 the previous analysis or empty tables marked as unfinished, never old tables beside new ones
 (store/generation.py). A step whose database error aborts the transaction is left out and the
@@ -45,12 +47,12 @@ from appconsol.engine.model import (
     Severity,
     reaches,
 )
+from appconsol.engine.rule_thread import RulesOnThread
 from appconsol.engine.sandbox import (
     RuleSandbox,
     SandboxLimits,
     check_sql,
     check_types,
-    columns_read,
     readable_relations,
     sandbox_error,
 )
@@ -144,7 +146,7 @@ def run_rules(
     needed = steps_needed(ordered, rules) if needed_steps_only else ordered
     skipped = [step for step in ordered if step not in needed]
     context = {"settings": settings or {}, "where": where or (lambda *_: None)}
-    built_from = _run_steps(store, ordered, run_id, as_of, context, result, progress, skipped)
+    rules_run = RulesOnThread(rules, run_id, as_of, result, steps, limits, progress, _run_rule, _fail)
     waiving = Waiving(waivers, {c.code for c in rules}, run_id, as_of)
     frames: list[pl.DataFrame] = []
 
@@ -157,14 +159,30 @@ def run_rules(
             store.insert_frame("findings", frame)
 
     restore = None
-    if rules_memory_limit:
-        restore = store.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
-        store.con.execute("SET memory_limit = '" + rules_memory_limit.replace("'", "") + "'")
+
+    def cap_store() -> None:
+        nonlocal restore
+        if rules_memory_limit and restore is None:
+            restore = store.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+            store.con.execute("SET memory_limit = '" + rules_memory_limit.replace("'", "") + "'")
+
+    def start_rules(store: Store) -> None:
+        # Capped before the copy, so the sandbox's copy and the rules never sit beside the store's
+        # whole cache (at 1M applications that is about a gigabyte more at the peak).
+        cap_store()
+        rules_run.start(store)
+
     try:
+        # The rules start on their own thread just before the steps commit (see rule_thread.py).
+        built_from = _run_steps(
+            store, ordered, run_id, as_of, context, result, progress, skipped, start_rules if rules else None
+        )
+        cap_store()
         with store.transaction():  # the findings, the timings and the status commit together
             store.con.execute("DELETE FROM findings")
-            if rules:
-                _run_in_sandbox(store, rules, run_id, as_of, result, steps, limits, progress, keep)
+            for frame in rules_run.frames():
+                keep(frame)
+                del frame  # not held while the worker finds the next rule's
             extra = waiving.engine_findings(result.frame.schema)
             if extra is not None:
                 keep(extra)
@@ -173,6 +191,7 @@ def run_rules(
                 store.insert_frame("findings", result.frame)
             _store_run(store, result, started, built_from, bool(skipped))
     finally:
+        rules_run.close()
         if restore is not None:
             store.con.execute("SET memory_limit = '" + str(restore).replace("'", "") + "'")
     return result
@@ -186,17 +205,14 @@ def steps_needed(ordered: Sequence[Step], rules: Sequence[ConfiguredRule]) -> li
     """The steps (of `ordered`, in dependency order) whose tables the rules read, directly or through
     another needed step. A rule whose SQL does not parse needs nothing: it fails on its own later.
     """
-    import duckdb
-
     from appconsol.schema import VIEWS_BY_NAME
 
     wanted: set[str] = set()
-    with duckdb.connect(":memory:") as con:
-        for configured in rules:
-            try:
-                wanted |= check_sql(configured.rule, con)
-            except AppconsolError:
-                continue
+    for configured in rules:
+        try:
+            wanted |= check_sql(configured.rule)
+        except AppconsolError:
+            continue
     for name in list(wanted):  # a canonical view over an analysis table needs that table's step
         view = VIEWS_BY_NAME.get(name)
         if view is not None:
@@ -207,43 +223,6 @@ def steps_needed(ordered: Sequence[Step], rules: Sequence[ConfiguredRule]) -> li
             needed.append(step)
             wanted |= set(step.reads)
     return needed[::-1]
-
-
-def _run_in_sandbox(
-    store: Store,
-    rules: Sequence[ConfiguredRule],
-    run_id: str,
-    as_of: dt.date,
-    result: RunResult,
-    steps: Sequence[Step] | None,
-    limits: SandboxLimits | None,
-    progress: Callable[[str], None] | None,
-    keep: Callable[[pl.DataFrame], None],
-) -> None:
-    """Run each rule in one sandbox holding the relations the rules name; `keep` its findings."""
-    with RuleSandbox(limits) as sandbox:
-        readable = readable_relations(steps or ())
-        reads: dict[str, set[str]] = {}
-        columns: dict[str, frozenset[str] | None] = {}
-        for configured in rules:
-            try:
-                reads[configured.code] = check_sql(configured.rule, sandbox.con)
-            except AppconsolError as exc:
-                _fail(result, configured.rule, exc, 0.0)
-                continue
-            for table, named in columns_read(configured.rule, sandbox.con).items():
-                known = columns.get(table, frozenset())
-                columns[table] = None if known is None or named is None else known | named
-        # Only the columns the rules name: the wide tables (evidence JSON) are most of the copy.
-        sandbox.copy_from(store.con, readable & set().union(*reads.values()), columns)
-        for configured in rules:
-            if configured.code not in reads:
-                continue
-            if progress:
-                progress(f"rule {configured.code}")
-            frame = _run_rule(sandbox, configured, run_id, as_of, result)
-            if frame is not None:
-                keep(frame)
 
 
 class _StepAborted(Exception):
@@ -263,9 +242,10 @@ def _run_steps(
     result: RunResult,
     progress: Callable[[str], None] | None,
     skipped: Sequence[Step] = (),
+    before_commit: Callable[[Store], None] | None = None,
 ) -> int:
     """Run every step (but the skipped ones, whose tables are left empty) in one transaction; the
-    store generation the results were built from.
+    store generation the results were built from. `before_commit(store)` runs last inside it.
     """
     derived = [t.name for step in ordered for t in step.writes]
     aborted: dict[str, RuleFailure] = {}
@@ -294,6 +274,8 @@ def _run_steps(
                         for table in step.written:
                             store.con.execute(f'DELETE FROM "{table}"')
                 record_tables(store, run_id, built_from, written)
+                if before_commit is not None:
+                    before_commit(store)
             return built_from
         except _StepAborted:
             continue

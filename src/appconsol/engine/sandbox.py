@@ -18,14 +18,13 @@ The store's file cannot be opened a second time read-only in the same process wh
 read-write connection holds it (DuckDB refuses both a read-only `connect` and an `ATTACH`), and a
 `check` store lives in memory, so copying through Arrow is the one way that serves every case.
 
-A static check at load time (`check_sql`) refuses file, URL and system functions with the rule
+A static check at load time (`check_sql`, in sql_check.py) refuses file, URL and system functions with the rule
 file and line, so a mistake is caught before anything runs; the sandbox settings are the guard
 that holds when the static check is bypassed.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -35,6 +34,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from appconsol.engine.sql_check import (  # the static check, where callers have found it
+    DENIED_FUNCTIONS as DENIED_FUNCTIONS,
+)
+from appconsol.engine.sql_check import DENIED_PREFIXES as DENIED_PREFIXES
+from appconsol.engine.sql_check import DENIED_SUFFIXES as DENIED_SUFFIXES
+from appconsol.engine.sql_check import SANDBOX_DOC as SANDBOX_DOC
+from appconsol.engine.sql_check import check_sql as check_sql
+from appconsol.engine.sql_check import columns_read as columns_read
 from appconsol.errors import ConfigError, Location, RuleError
 
 if TYPE_CHECKING:
@@ -47,7 +54,6 @@ DEFAULT_TIME_LIMIT = 30.0  # seconds per rule
 DEFAULT_MEMORY_LIMIT = "1GB"
 TIME_LIMIT_ENV = "APPCONSOL_RULE_TIME_LIMIT"
 MEMORY_LIMIT_ENV = "APPCONSOL_RULE_MEMORY_LIMIT"
-SANDBOX_DOC = "docs/rules.md, 'The rule sandbox'"
 
 # Set when the database is created; `lock_configuration` then freezes them.
 SANDBOX_SETTINGS: dict[str, Any] = {
@@ -58,34 +64,6 @@ SANDBOX_SETTINGS: dict[str, Any] = {
     "python_enable_replacements": False,
 }
 
-# Functions that reach outside the sandbox (files, URLs, other databases, settings, dynamic SQL).
-DENIED_FUNCTIONS = frozenset(
-    {
-        "glob",
-        "sniff_csv",
-        "getenv",
-        "current_setting",
-        "getvariable",
-        "which_secret",
-        "query",
-        "query_table",
-        "json_execute_serialized_sql",
-        "parquet_metadata",
-        "parquet_schema",
-        "parquet_file_metadata",
-        "parquet_kv_metadata",
-        "parquet_bloom_probe",
-        "checkpoint",
-        "force_checkpoint",
-        "load_aws_credentials",
-        "st_read",
-        "st_read_meta",
-        "st_drivers",
-    }
-)
-DENIED_PREFIXES = ("read_", "duckdb_", "pragma_", "iceberg_", "delta_", "ducklake_", "postgres_", "mysql_")
-DENIED_SUFFIXES = ("_scan", "_attach")
-_PATH_LIKE = re.compile(r"[/\\:]|\.[A-Za-z0-9]{1,8}$")
 _SIZE = re.compile(r"\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", re.IGNORECASE)
 
 # Column types the findings path carries (evidence JSON, messages, keys); anything else, such as
@@ -187,136 +165,6 @@ def readable_relations(steps: Iterable[Step] = ()) -> set[str]:
 
     written = {t.name for s in [*registered_steps(), *steps] for t in s.writes}
     return {v.name for v in VIEWS} | written
-
-
-# -- the static check ----------------------------------------------------------------------------
-
-
-def check_sql(rule: Rule, con: Any) -> set[str]:
-    """Refuse functions and table names that reach outside the sandbox; the relations the SQL names.
-
-    `con` is any DuckDB connection (only the parser is used). Raises RuleError at the rule's
-    file and line. The runtime sandbox is the real guard: this check gives a clear message early.
-    """
-    # fetchall, not fetchone: DuckDB 2 refuses new work while a result is half read.
-    rows = con.execute("SELECT json_serialize_sql(?::VARCHAR)", [rule.sql]).fetchall()
-    tree = json.loads(rows[0][0]) if rows else {}
-    if tree.get("error"):
-        return set()  # the parser's own message comes from binding
-    tables: set[str] = set()
-    ctes: set[str] = set()
-    for node, offset in _nodes(tree, None):
-        name = node.get("function_name")
-        if isinstance(name, str) and _denied(name):
-            raise _not_allowed(rule, offset, f"sql calls {name}(), which reads outside the rule sandbox")
-        if node.get("type") == "BASE_TABLE":
-            table = node.get("table_name", "")
-            if _PATH_LIKE.search(table):
-                raise _not_allowed(rule, offset, f"sql reads '{table}' as a table, a file or URL")
-            if node.get("catalog_name"):
-                qualified = ".".join(n for n in (node["catalog_name"], node.get("schema_name"), table) if n)
-                raise _not_allowed(rule, offset, f"sql reads '{qualified}', a table of another database")
-            tables.add(table)
-        for entry in node.get("cte_map", {}).get("map", []) if isinstance(node.get("cte_map"), dict) else []:
-            ctes.add(entry.get("key", ""))
-    return tables - ctes
-
-
-def columns_read(rule: Rule, con: Any) -> dict[str, frozenset[str] | None]:
-    """For each relation the rule's SQL names (lower-cased), the column names it may read; None: all.
-
-    Every name any column reference mentions counts (qualified or not, lambda parameters too), so
-    the sets are generous. A relation needs every column when a `*` or `COLUMNS(...)` selects from
-    it (a star over a CTE or a subquery widens only what that one selects from), when it is renamed
-    column by column (`t AS x(a, b)`) or used as a value (`to_json(a)`); a positional reference, a
-    NATURAL or POSITIONAL join or PIVOT/UNPIVOT needs every column of every relation. The rule
-    sandbox copies only these columns in, a fraction of the wide tables (evidence JSON).
-    """
-    rows = con.execute("SELECT json_serialize_sql(?::VARCHAR)", [rule.sql]).fetchall()
-    tree = json.loads(rows[0][0]) if rows else {}
-    if tree.get("error"):
-        return {}  # the rule fails to bind and never runs
-    names: set[str] = set()
-    single: set[str] = set()
-    aliases: dict[str, set[str]] = {}
-    wide: set[str] = set()
-    everything = False
-    for node, _offset in _nodes(tree, None):
-        kind, cls = node.get("type"), node.get("class")
-        if cls == "POSITIONAL_REFERENCE" or kind == "PIVOT":
-            everything = True
-        elif cls == "COLUMN_REF":
-            parts = [str(p).lower() for p in node.get("column_names", [])]
-            names.update(parts)
-            if len(parts) == 1:
-                single.update(parts)
-        elif kind == "JOIN":
-            everything |= node.get("ref_type") in ("NATURAL", "POSITIONAL")
-            names.update(str(c).lower() for c in node.get("using_columns") or [])
-        elif kind == "BASE_TABLE":
-            table = str(node.get("table_name", "")).lower()
-            aliases.setdefault(table, set()).update({table, str(node.get("alias") or "").lower()} - {""})
-            if node.get("column_name_alias"):
-                wide.add(table)
-        elif kind == "SELECT_NODE" and any(
-            inner.get("class") == "STAR" for inner in _own_nodes(node) if isinstance(inner, dict)
-        ):
-            wide.update(_direct_tables(node.get("from_table")))
-    frozen = frozenset(names)
-    return {
-        table: None if everything or table in wide or known & single else frozen
-        for table, known in aliases.items()
-    }
-
-
-def _own_nodes(node: Any, top: bool = True) -> Iterable[Any]:
-    """A query node's own parse nodes: not those of the subqueries and CTEs inside it."""
-    if isinstance(node, dict):
-        if not top and node.get("type") == "SELECT_NODE":
-            return
-        yield node
-        for value in node.values():
-            yield from _own_nodes(value, False)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _own_nodes(value, False)
-
-
-def _direct_tables(node: Any) -> set[str]:
-    """The base tables a FROM clause reads itself (not through a subquery)."""
-    return {
-        str(inner.get("table_name", "")).lower()
-        for inner in _own_nodes(node, False)
-        if isinstance(inner, dict) and inner.get("type") == "BASE_TABLE"
-    }
-
-
-def _denied(name: str) -> bool:
-    name = name.lower()
-    return name in DENIED_FUNCTIONS or name.startswith(DENIED_PREFIXES) or name.endswith(DENIED_SUFFIXES)
-
-
-def _nodes(node: Any, offset: int | None) -> Iterable[tuple[dict[str, Any], int | None]]:
-    """Every mapping in the parse tree, with the nearest known character offset into the SQL."""
-    if isinstance(node, dict):
-        location = node.get("query_location")
-        if isinstance(location, int) and location < 2**63:
-            offset = location
-        yield node, offset
-        for value in node.values():
-            yield from _nodes(value, offset)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _nodes(value, offset)
-
-
-def _not_allowed(rule: Rule, offset: int | None, what: str) -> RuleError:
-    line = rule.sql_line + (rule.sql[:offset].count("\n") if offset is not None else 0)
-    return RuleError(
-        f"{what}: not allowed in rules",
-        hint=f"a rule reads only the canonical views and analysis tables ({SANDBOX_DOC})",
-        location=Location(file=rule.path, line=line) if rule.path else None,
-    )
 
 
 # -- column types --------------------------------------------------------------------------------
@@ -432,10 +280,30 @@ class RuleSandbox:
             kept = [c for c in present[name] if wanted is None or c.lower() in wanted] or present[name][:1]
             listed = ", ".join('"' + c.replace('"', '""') + '"' for c in kept)
             relation = source.sql(f'SELECT {listed} FROM "{name}"')
-            fetch = getattr(relation, "to_arrow_table", None) or relation.arrow
-            self.add(name, fetch())
+            # Streamed a row group at a time: never the whole relation in Arrow beside its copy here
+            # (at 1M applications the application view alone is hundreds of megabytes).
+            stream = getattr(relation, "to_arrow_reader", None)
+            self.add(name, stream(122_880) if stream else relation.arrow())
 
-    def add(self, name: str, table: pa.Table) -> None:
+    def copy_shapes_from(self, source: Any, names: Iterable[str]) -> None:
+        """Create the named relations of `source` here empty: their columns and types, no rows.
+
+        What binding needs, in one statement instead of a query and a copy per relation.
+        """
+        shapes: dict[str, list[str]] = {}
+        for table, column, data_type in source.execute(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = 'main' ORDER BY table_name, ordinal_position"
+        ).fetchall():
+            shapes.setdefault(table, []).append('"' + column.replace('"', '""') + '" ' + data_type)
+        wanted = sorted(set(names) & set(shapes) - self.relations)
+        if wanted:
+            self.con.execute(
+                ";".join(f'CREATE TABLE "{name}" ({", ".join(shapes[name])})' for name in wanted)
+            )
+            self.relations.update(wanted)
+
+    def add(self, name: str, table: pa.Table | pa.RecordBatchReader) -> None:
         self.con.register("__incoming", table)
         try:
             self.con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM __incoming')

@@ -201,9 +201,7 @@ def _names_of_their_own(resolver: ProductResolver, named: pl.DataFrame) -> pl.Da
             )
         )
     )
-    ranges = (
-        rows.filter((pl.col("vers0") != "") | (pl.col("vers1") != "")).select("vers0", "vers1").unique()
-    )
+    ranges = rows.filter((pl.col("vers0") != "") | (pl.col("vers1") != "")).select("vers0", "vers1").unique()
     shown = [version_suffix((*v0.split(), *v1.split())) for v0, v1 in ranges.iter_rows()]
     ranges = ranges.with_columns(pl.Series("_shown", shown, pl.String))
     return rows.join(ranges, on=["vers0", "vers1"], how="left").select(

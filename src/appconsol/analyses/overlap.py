@@ -31,6 +31,7 @@ import numpy as np
 import polars as pl
 
 from appconsol.analyses.overlap_across import across_groups, empty_frame, group_id, with_costs
+from appconsol.analyses.overlap_pairs import TEMP_TABLES, within_pairs
 from appconsol.analyses.settings import Setting, fetch_frame, read_settings
 from appconsol.engine.steps import Step, StepContext, register_step
 from appconsol.schema import Column, Table
@@ -140,21 +141,12 @@ OVERLAP_SETTINGS = (
     Setting("convergence", "boolean", True, "Find convergence groups (one capability, different products)."),
 )
 
-# Words that say nothing about what an application does.
-TEXT_STOPWORDS = (
-    *("the", "and", "for", "with", "from", "into", "its", "our", "via", "per", "all", "any", "not", "new"),
-    *("system", "systems", "application", "applications", "app", "apps", "software", "service", "services"),
-    *("team", "supplier", "product", "built", "supported", "house", "used", "use", "uses", "using"),
-    *("management", "council", "trust", "data", "tool", "tools", "online", "web", "portal", "platform"),
-)
-WEIGHTS = {"capability": 0.7, "text": 0.2, "vendor": 0.1}
-
 
 def find_overlaps(ctx: StepContext) -> None:
     settings = read_settings(ctx, "overlap", OVERLAP_SETTINGS)
     con = ctx.con
     _prepare_capabilities(con, settings)
-    pairs = _within_pairs(con, settings)
+    pairs = within_pairs(con, settings)
     groups, members = _within_groups(con, pairs, settings)
     empty = (empty_frame(OVERLAP_GROUPS), empty_frame(OVERLAP_MEMBERS))
     shared_groups, shared_members = across_groups(con, settings, empty)
@@ -163,33 +155,35 @@ def find_overlaps(ctx: StepContext) -> None:
         "SELECT organisation, cap_key AS capability_key, capability_name, apps FROM _ov_block "
         "WHERE generic ORDER BY organisation, capability_key",
     )
-    costs = fetch_frame(
-        con,
-        "SELECT organisation, app_id, CAST(annual_cost AS DOUBLE) AS cost FROM v_applications "
-        "WHERE annual_cost IS NOT NULL",
-    )
     all_members = pl.concat([members, shared_members], how="diagonal_relaxed")
+    costs = _fetch_for(
+        con,
+        all_members.select("organisation", "app_id").unique(),
+        "SELECT a.organisation, a.app_id, CAST(a.annual_cost AS DOUBLE) AS cost FROM v_applications a "
+        "SEMI JOIN _ov_wanted w ON w.organisation = a.organisation AND w.app_id = a.app_id "
+        "WHERE a.annual_cost IS NOT NULL",
+    )
     all_groups = with_costs(pl.concat([groups, shared_groups], how="diagonal_relaxed"), all_members, costs)
     ctx.store.replace_table(
         OVERLAP_PAIRS,
         "SELECT organisation, app_a, app_b, shared_capabilities, share_of_a, share_of_b, similarity, evidence "
-        "FROM _ov_pairs WHERE similarity >= $min ORDER BY organisation, app_a, app_b",
+        "FROM _ov_pairs WHERE similarity >= $min ORDER BY a, b",  # a, b: in (organisation, app_a, app_b) order
         {"min": float(settings["pair_min_similarity"])},
     )
     ctx.store.replace_table(OVERLAP_GROUPS, all_groups.sort("group_id"))
     ctx.store.replace_table(OVERLAP_MEMBERS, all_members.sort("group_id", "organisation", "app_id"))
     ctx.store.replace_table(OVERLAP_GENERIC, generic)
-    for name in ("_ov_caps", "_ov_block", "_ov_apps", "_ov_ids", "_ov_keyed", "_ov_words", "_ov_pairs"):
+    for name in ("_ov_caps", "_ov_block", *TEMP_TABLES):
         con.execute(f"DROP TABLE IF EXISTS {name}")
 
 
 def _prepare_capabilities(con: Any, settings: dict[str, Any]) -> None:
-    """Per live application: its capability keys (with wordings and confidence), words and vendor."""
+    """Per live application: its capability keys (with wordings and confidence); per block, its size."""
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE _ov_caps AS
         SELECT m.organisation, m.app_id, coalesce(m.code, 'label:' || m.label_key) AS cap_key,
-               list_sort(list_distinct(list(m.label_key))) AS labels,
+               min(m.label_key) AS label, max(m.label_key) AS label_max,
                max(coalesce(m.confidence, 1.0)) AS conf,
                coalesce(any_value(m.name), min(m.capability)) AS capability_name
         FROM app_capability_codes m
@@ -200,115 +194,10 @@ def _prepare_capabilities(con: Any, settings: dict[str, Any]) -> None:
     )
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _ov_block AS "
+        "SELECT *, row_number() OVER () AS block FROM ("
         "SELECT organisation, cap_key, min(capability_name) AS capability_name, count(*) AS apps, "
-        "count(*) > $max_block AS generic FROM _ov_caps GROUP BY ALL",
+        "count(*) > $max_block AS generic FROM _ov_caps GROUP BY ALL)",
         {"max_block": settings["max_block_apps"]},
-    )
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE _ov_apps AS
-        SELECT a.organisation, a.app_id,
-               list_sort(list_distinct(list_filter(
-                   regexp_split_to_array(lower(coalesce(a.name, '') || ' ' || coalesce(a.description, '')),
-                                         '[^a-z0-9]+'),
-                   lambda t: length(t) > 2 AND NOT list_contains($stopwords, t)))) AS words,
-               CASE WHEN k.vendor_key IS NULL OR k.vendor_key = 'in-house' THEN NULL ELSE k.vendor_key END
-                   AS vendor_key
-        FROM v_applications a
-        LEFT JOIN product_keys k ON k.organisation = a.organisation AND k.app_id = a.app_id
-        WHERE a.is_live AND EXISTS (
-            SELECT 1 FROM _ov_caps c WHERE c.organisation = a.organisation AND c.app_id = a.app_id)
-        """,
-        {"stopwords": list(TEXT_STOPWORDS)},
-    )
-
-
-def _within_pairs(con: Any, settings: dict[str, Any]) -> pl.DataFrame:
-    """Score every pair of live applications of one body sharing a non-generic capability key.
-
-    The pairs stay in DuckDB (`_ov_pairs`); only those strong enough to cluster come back.
-    """
-    # One integer per application and per (organisation, key) block, numbered by window functions
-    # over _ov_caps alone: the self-join and every per-pair join below are on integers, never on a
-    # body's text keys, so the planner can never join a whole body's rows with each other.
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE _ov_keyed AS
-        SELECT organisation, app_id, cap_key, labels, conf,
-               dense_rank() OVER (ORDER BY organisation, app_id) AS app,
-               dense_rank() OVER (ORDER BY organisation, cap_key) AS block,
-               count(*) OVER (PARTITION BY organisation, cap_key) > $max_block AS generic
-        FROM _ov_caps
-        """,
-        {"max_block": settings["max_block_apps"]},
-    )
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _ov_ids AS SELECT DISTINCT organisation, app_id, app FROM _ov_keyed"
-    )
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _ov_words AS "
-        "SELECT i.app, w.words, len(w.words) AS n_words, w.vendor_key "
-        "FROM _ov_apps w JOIN _ov_ids i ON i.organisation = w.organisation AND i.app_id = w.app_id"
-    )
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE _ov_pairs AS
-        WITH caps AS (SELECT app, block, cap_key, labels, conf FROM _ov_keyed WHERE NOT generic),
-        counts AS (SELECT app, count(*) AS n FROM caps GROUP BY ALL),
-        words AS (SELECT * FROM _ov_words),
-        shared AS (
-            SELECT a.app AS app_a, b.app AS app_b, a.cap_key,
-                   list_has_any(a.labels, b.labels) AS same_wording, least(a.conf, b.conf) AS conf
-            FROM caps a JOIN caps b ON a.block = b.block
-            WHERE a.app < b.app  -- ids follow (organisation, app_id), so app_a is the smaller id
-        ),
-        pairs AS (
-            SELECT app_a, app_b, count(*) AS shared,
-                   sum(CASE WHEN same_wording THEN 1.0 ELSE $wording * conf END) AS weight,
-                   list(cap_key ORDER BY cap_key) AS keys, count(*) FILTER (WHERE same_wording) AS same_wording
-            FROM shared GROUP BY ALL
-        ),
-        scored AS (
-            -- Each application's words are distinct, so |A or B| = |A| + |B| - |A and B|.
-            SELECT p.*, na.n AS n_a, nb.n AS n_b,
-                   greatest(p.weight / na.n, p.weight / nb.n) AS capability_score,
-                   len(list_intersect(wa.words, wb.words)) AS common_words,
-                   wa.n_words + wb.n_words AS all_words,
-                   coalesce(wa.vendor_key = wb.vendor_key, false) AS same_vendor
-            FROM pairs p
-            JOIN counts na ON na.app = p.app_a
-            JOIN counts nb ON nb.app = p.app_b
-            JOIN words wa ON wa.app = p.app_a
-            JOIN words wb ON wb.app = p.app_b
-        ),
-        texted AS (
-            SELECT *, CASE WHEN all_words = 0 THEN 0.0
-                           ELSE common_words / (all_words - common_words) END AS text_score
-            FROM scored
-        )
-        SELECT ia.organisation, ia.app_id AS app_a, ib.app_id AS app_b,
-               CAST(shared AS INTEGER) AS shared_capabilities,
-               round(shared / n_a, 4) AS share_of_a, round(shared / n_b, 4) AS share_of_b,
-               round(least(1.0, $w_cap * capability_score + $w_text * text_score
-                     + $w_vendor * same_vendor::INTEGER), 4) AS similarity,
-               json_object('shared', keys, 'same_wording', same_wording,
-                           'capability_score', round(capability_score, 4), 'word_overlap', round(text_score, 4),
-                           'same_vendor', same_vendor) AS evidence,
-               keys
-        FROM texted t JOIN _ov_ids ia ON ia.app = t.app_a JOIN _ov_ids ib ON ib.app = t.app_b
-        """,
-        {
-            "wording": float(settings["different_wording_weight"]),
-            "w_cap": WEIGHTS["capability"],
-            "w_text": WEIGHTS["text"],
-            "w_vendor": WEIGHTS["vendor"],
-        },
-    )
-    return fetch_frame(
-        con,
-        "SELECT organisation, app_a, app_b, similarity, keys FROM _ov_pairs WHERE similarity >= $min "
-        "ORDER BY organisation, app_a, app_b",
-        {"min": float(settings["min_similarity"])},
     )
 
 
@@ -321,10 +210,12 @@ def _within_groups(
     member_rows: list[tuple[str, str, str]] = []
     if strong.height == 0:
         return empty_frame(OVERLAP_GROUPS), empty_frame(OVERLAP_MEMBERS)
-    names = _block_names(con)
+    clusters = []
     for organisation, apps, links in _clusters(strong, settings):
         keys = Counter(key for _a, _b, _s, pair_keys in links for key in pair_keys)
-        key = min(keys, key=lambda k: (-keys[k], k))
+        clusters.append((organisation, apps, links, keys, min(keys, key=lambda k: (-keys[k], k))))
+    names = _block_names(con, {(organisation, key) for organisation, _a, _l, _k, key in clusters})
+    for organisation, apps, links, keys, key in clusters:
         gid = group_id("within", organisation, key, *apps)
         similarities = [s for _a, _b, s, _k in links]
         group_rows.append(
@@ -351,16 +242,37 @@ def _within_groups(
         member_rows.extend((gid, organisation, app) for app in apps)
     groups = pl.DataFrame(group_rows)
     members = pl.DataFrame(member_rows, schema=["group_id", "organisation", "app_id"], orient="row")
-    products = fetch_frame(con, "SELECT organisation, app_id, product_key, product_label FROM product_keys")
+    products = _fetch_for(
+        con,
+        members.select("organisation", "app_id").unique(),
+        "SELECT k.organisation, k.app_id, k.product_key, k.product_label FROM product_keys k "
+        "SEMI JOIN _ov_wanted w ON w.organisation = k.organisation AND w.app_id = k.app_id",
+    )
     members = members.join(products, on=["organisation", "app_id"], how="left").with_columns(
         role=pl.lit("overlapping")
     )
     return groups, members
 
 
-def _block_names(con: Any) -> dict[tuple[str, str], str]:
-    frame = fetch_frame(con, "SELECT organisation, cap_key, capability_name FROM _ov_block")
+def _block_names(con: Any, blocks: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    wanted = pl.DataFrame(list(blocks), schema=["organisation", "cap_key"], orient="row")
+    frame = _fetch_for(
+        con,
+        wanted,
+        "SELECT b.organisation, b.cap_key, b.capability_name FROM _ov_block b "
+        "SEMI JOIN _ov_wanted w ON w.organisation = b.organisation AND w.cap_key = b.cap_key",
+    )
     return {(o, k): n for o, k, n in frame.iter_rows()}
+
+
+def _fetch_for(con: Any, wanted: pl.DataFrame, sql: str) -> pl.DataFrame:
+    """The rows of `sql`, which reads `wanted` as `_ov_wanted`: only what a few groups need, not
+    the whole portfolio's."""
+    con.register("_ov_wanted", wanted.to_arrow())
+    try:
+        return fetch_frame(con, sql)
+    finally:
+        con.unregister("_ov_wanted")
 
 
 def _clusters(

@@ -93,10 +93,16 @@ def _product_groups(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     if rows.height == 0:
         return empty
-    codes = fetch_frame(
-        con,
-        "SELECT organisation, app_id, code, name FROM app_capability_codes WHERE code IS NOT NULL",
-    )
+    con.register("_ov_instances", rows.select("organisation", "app_id").unique().to_arrow())
+    try:  # the capability codes of these applications only
+        codes = fetch_frame(
+            con,
+            "SELECT m.organisation, m.app_id, m.code, m.name FROM app_capability_codes m "
+            "SEMI JOIN _ov_instances i ON i.organisation = m.organisation AND i.app_id = m.app_id "
+            "WHERE m.code IS NOT NULL",
+        )
+    finally:
+        con.unregister("_ov_instances")
     rows = rows.with_columns(
         group_id=pl.concat_str(
             pl.lit("same-product|"), "partnership", pl.lit("|"), "product_key"

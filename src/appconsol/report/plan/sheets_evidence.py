@@ -24,7 +24,7 @@ from appconsol.report.plan.common import (
     write_table,
 )
 from appconsol.report.plan.formulas import HEADER_ROW
-from appconsol.report.plan.rows import Column, PlanWorksheet
+from appconsol.report.plan.rows import Column, PlanWorksheet, stand_in
 
 APP_KEY = ["organisation", "app_id"]
 
@@ -110,8 +110,8 @@ def findings_rows(book: Book, read: Callable[[], Iterator[pl.DataFrame]]) -> Sha
     """The Findings sheets' rows, streamed by `read` in `book.data.findings`' order, each with the
     link `book.data.findings` (the findings' keys with their links) holds for it.
     """
-    stand_in = book.data.findings
-    return SharedRows(lambda: attached(read(), stand_in, take=[], keep=["link_application"]))
+    keys = book.data.findings
+    return SharedRows(lambda: attached(read(), keys, take=[], keep=["link_application"]))
 
 
 def write_findings(book: Book, frame: pl.DataFrame, rows: SharedRows | None = None) -> None:
@@ -231,12 +231,12 @@ APPLICATION_HEADERS = {
 
 def application_columns(book: Book) -> list[Column]:
     f = book.formats
-    frame = book.data.applications
+    schema = book.data.application_schema or dict(book.data.applications.schema)
     columns = []
     for key, (header, width) in APPLICATION_HEADERS.items():
-        if key not in frame.columns:
+        if key not in schema:
             continue
-        dtype = frame.schema[key]
+        dtype = schema[key]
         if dtype == pl.Boolean:
             columns.append(Column(header, "bool", key, width=width))
         elif dtype == pl.Date:
@@ -252,7 +252,15 @@ def application_columns(book: Book) -> list[Column]:
     return columns
 
 
-def write_applications(book: Book) -> None:
+def write_applications(book: Book, read: Callable[[], Iterator[pl.DataFrame]] | None = None) -> None:
+    """The Applications sheets: `book.data.applications` as held, or, when it holds only some
+    columns (`application_schema`), the rows `read` streams from the store in the same order.
+    """
+    apps, rows = book.data.applications, None
+    if read is not None and book.data.application_schema:
+        keys = apps.select(APP_KEY)
+        rows = SharedRows(lambda: attached(read(), keys, take=[], keep=[]))
+        apps = stand_in(apps.height)
     write_split(
         book,
         "Applications",
@@ -262,7 +270,8 @@ def write_applications(book: Book) -> None:
         "phase-out or unknown. Every plan and finding row links here.",
         "tblApplications",
         application_columns(book),
-        book.data.applications,
+        apps,
+        rows=rows,
     )
 
 

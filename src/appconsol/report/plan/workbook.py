@@ -21,7 +21,13 @@ import polars as pl
 from appconsol.analyses.savings import Assumptions
 from appconsol.errors import ArtefactError
 from appconsol.report.plan.common import Book, print_setup, require_one_sheet, sheet_parts, with_locations
-from appconsol.report.plan.data import PlanData, read_findings, read_legacy, read_plan_data_capped
+from appconsol.report.plan.data import (
+    PlanData,
+    read_applications,
+    read_findings,
+    read_legacy,
+    read_plan_data_capped,
+)
 from appconsol.report.plan.deflate import fast_deflate
 from appconsol.report.plan.figures import model_figures
 from appconsol.report.plan.formulas import FIRST_DATA_ROW
@@ -82,6 +88,7 @@ class Streams:
 
     findings: Callable[[], Iterator[pl.DataFrame]]
     legacy: Callable[[], Iterator[pl.DataFrame]]
+    applications: Callable[[], Iterator[pl.DataFrame]]
 
 
 class PlanWriteError(ArtefactError):
@@ -135,9 +142,10 @@ def write_plan(
     check_writable(output)
     say = progress or (lambda _message: None)
     say("reading the store")
-    # The findings' rows and the legacy scores' evidence are streamed to their sheets as those are
-    # rendered (findings_rows, legacy_rows); until then only the findings' keys (for the Plan's
-    # links and the sheet names) and the scores without their evidence are held.
+    # The findings' rows, the legacy scores' evidence and the applications' rows are streamed to
+    # their sheets as those are rendered (findings_rows, legacy_rows, write_applications); until
+    # then only the findings' keys (for the Plan's links and the sheet names), the scores without
+    # their evidence and the applications' keys, names and hosting are held.
     data = read_plan_data_capped(store, assumptions, lean=True)
     for title in ("Plan", "Savings", "Cash flow"):
         require_one_sheet(title, data.actions.height)
@@ -148,7 +156,11 @@ def write_plan(
     counts = (data.applications.height, data.actions.height, data.findings.height)
     dispositions = dict(data.dispositions.group_by("disposition").len().sort("disposition").iter_rows())
     with artefact(output, label="the plan", error=PlanWriteError) as temporary:
-        streams = Streams(functools.partial(read_findings, store), functools.partial(read_legacy, store))
+        streams = Streams(
+            functools.partial(read_findings, store),
+            functools.partial(read_legacy, store),
+            functools.partial(read_applications, store),
+        )
         sheets = _write_workbook(str(temporary), data, figures, rules, waivers, say, written_at, streams)
         say("renaming into place")
     return PlanSummary(
@@ -221,7 +233,7 @@ def _write_workbook(
     write_cloud(book)
     write_findings(book, data.findings, finding_rows)
     write_data_quality(book)
-    write_applications(book)
+    write_applications(book, streams.applications)
     write_rules(book, rules, waivers)
     say("writing Summary, Assumptions and Cover")
     write_assumptions(book)

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from appconsol.reference import product_bulk, products
+from appconsol.reference.product_text import AMPERSAND_INITIALS
 from appconsol.reference.products import learn_vendors, product_resolver, resolve_products
 
 # Vendors known, unknown, spelled two ways, placeholders and none; words that are vendors' names,
@@ -42,6 +43,7 @@ WORDS = [
     *("SaaS", "Hosted", "v2", "2019", "10.6", "8.x", "360", "x", "R2"),
     *("Ltd", "Services", "Software", "Health", "UK", "The"),
     *("zz", "dashzz", "zzdash", "Sign-On", "-", "--", "Housing", "Repairs", "Children's", "Café", "in house"),
+    *("A&E", "H & S", "&", "Health&Safety", "B&", "&R"),
 ]
 SEPARATORS = [" - ", "  -   ", " \u2013 ", "-", " -", "- ", " & ", " ", " + "]
 
@@ -99,6 +101,13 @@ def test_settling_in_bulk_gives_what_the_resolver_gives_cell_for_cell(portfolio)
     assert_frame_equal(_resolved(frame, bulk=True), _resolved(frame, bulk=False), check_exact=True)
 
 
+def test_names_of_packaging_words_alone_resolve_as_the_resolver_resolves_them():
+    # Every word of every piece is a packaging word: the columns of what each word keeps hold only
+    # nulls (this used to fail the step).
+    frame = _frame([("Civica", "SaaS - SaaS", None), ("Idox", None, "Hosted - 2019")])
+    assert_frame_equal(_resolved(frame, bulk=True), _resolved(frame, bulk=False), check_exact=True)
+
+
 def test_names_with_a_purpose_are_settled_in_bulk_and_agree_with_the_resolver():
     portfolio = [
         ("Idox", None, "Idox Plus - ICT Single Sign-On"),
@@ -125,3 +134,10 @@ def test_names_with_a_purpose_are_settled_in_bulk_and_agree_with_the_resolver():
     assert settled.row(1, named=True)["product_label"] == "Idox Plus - Planning Enforcement (2019)"
     assert settled.row(3, named=True)["product_label"] == "Staff Directory"
     assert_frame_equal(_resolved(frame, bulk=True), _resolved(frame, bulk=False), check_exact=True)
+
+
+@given(st.text(alphabet=st.sampled_from(list("aBz &-_.9") + ["\u00e9"]), max_size=20))
+def test_polars_reads_the_ampersand_initials_pattern_as_python_does_on_ascii(text):
+    frame = pl.DataFrame({"text": [text]}).filter(pl.col("text").str.contains(product_bulk._ASCII))
+    got = frame.select(product_bulk._initials(pl.col("text")))["text"].to_list()
+    assert got == [AMPERSAND_INITIALS.sub(r"\1\2", t) for t in frame["text"]]

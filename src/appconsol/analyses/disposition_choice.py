@@ -18,13 +18,21 @@ from typing import Any
 
 from appconsol.engine.decisions import CONFIDENCES, NEEDS_ASSESSMENT, Decision
 
+# Only applications some constraint blocks dispositions for are joined to their facts to mark the
+# matches blocked (a match of an application with no facts never reaches the output either way).
+# Decision orders are unique, so each application's first unblocked match is taken by `arg_min`
+# instead of joining the matches again on (organisation, app_id, order).
 _CHOOSE_SQL = """
-WITH m AS (
-  SELECT m.*, list_contains(f.blocked_dispositions, m.disposition) AS blocked
+WITH blockers AS (
+  SELECT organisation, app_id, blocked_dispositions FROM disposition_facts WHERE len(blocked_dispositions) > 0
+), m AS (
+  SELECT m.*, coalesce(list_contains(b.blocked_dispositions, m.disposition), false) AS blocked
   FROM decision_matches m
-  JOIN disposition_facts f ON f.organisation = m.organisation AND f.app_id = m.app_id
+  LEFT JOIN blockers b ON b.organisation = m.organisation AND b.app_id = m.app_id
 ), chosen AS (
-  SELECT organisation, app_id, min(decision_order) AS chosen_order FROM m WHERE NOT blocked
+  SELECT organisation, app_id, min(decision_order) AS chosen_order,
+         arg_min(decided_by, decision_order) AS decided_by, arg_min(disposition, decision_order) AS disposition
+  FROM m WHERE NOT blocked
   GROUP BY organisation, app_id
 ), blocked AS (
   SELECT m.organisation, m.app_id,
@@ -40,8 +48,7 @@ WITH m AS (
          CASE WHEN m.decided_by IS NULL THEN f.unknown_facts
               ELSE list_filter(f.unknown_facts, lambda x: list_contains({depends_on}, x)) END AS missing_facts
   FROM disposition_facts f
-  LEFT JOIN chosen c ON c.organisation = f.organisation AND c.app_id = f.app_id
-  LEFT JOIN m ON m.organisation = f.organisation AND m.app_id = f.app_id AND m.decision_order = c.chosen_order
+  LEFT JOIN chosen m ON m.organisation = f.organisation AND m.app_id = f.app_id
   LEFT JOIN blocked b ON b.organisation = f.organisation AND b.app_id = f.app_id
 )
 SELECT organisation, app_id, time_category, disposition, decided_by, reason,

@@ -3,8 +3,8 @@
 The resolution itself is `appconsol.reference.resolve_products`: normalised vendor and product
 names, curated aliases as an override, then matching and clustering inside vendor blocks with a
 must-not-link guard (docs/method-overlap-plan.md, section 1). This step feeds it each distinct
-(vendor, product, name) once, sorted so the result never depends on the order rows were loaded
-in, and joins the keys back to every application in SQL. A user's own alias file is `[reference] product_aliases = "aliases.yaml"`.
+(vendor, product, name) once (it sorts them, so the result never depends on the order rows were
+loaded in) and joins the keys back to every application in SQL. A user's own alias file is `[reference] product_aliases = "aliases.yaml"`.
 """
 
 from __future__ import annotations
@@ -62,11 +62,8 @@ def resolve_application_products(ctx: StepContext) -> None:
     from appconsol.reference import resolve_products
 
     settings = read_settings(ctx, "reference", REFERENCE_SETTINGS, shared=True)
-    distinct = fetch_frame(
-        ctx.con,
-        "SELECT DISTINCT vendor, product, name FROM v_applications "
-        "ORDER BY vendor NULLS FIRST, product NULLS FIRST, name NULLS FIRST",
-    )
+    # resolve_products sorts what it resolves, so DuckDB need not.
+    distinct = fetch_frame(ctx.con, "SELECT DISTINCT vendor, product, name FROM v_applications")
     resolved = resolve_products(distinct, aliases=settings["product_aliases"]).with_columns(
         pl.col("product_confidence").round(4)
     )

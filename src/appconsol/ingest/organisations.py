@@ -25,6 +25,19 @@ from appconsol.errors import ConfigError, Location
 DIRECTORY_FILE_NAMES = ("organisations.yaml", "organisations.yml", "organizations.yaml")
 
 
+def organisations_named(*columns: Iterable[str | None], own: str, side_records: bool) -> list[str]:
+    """The organisations a file's rows name (its applications' and rejected rows'), sorted.
+
+    The file's own organisation (--org, else its name) only when something carries it without a
+    row of its own (a profile's side records) or no row names any: a register of fifty bodies is
+    fifty organisations, not fifty-one.
+    """
+    named = {name for column in columns for name in column if name}
+    if side_records or not named:
+        named.add(own)
+    return sorted(named)
+
+
 @dataclass
 class OrganisationDirectory:
     files: dict[str, str] = field(default_factory=dict)  # file name -> organisation

@@ -20,6 +20,7 @@ from appconsol.ingest.components import component_rows
 from appconsol.ingest.header import HeaderChoice
 from appconsol.ingest.headers import normalise_header
 from appconsol.ingest.mapping import ColumnMatch
+from appconsol.ingest.organisations import organisations_named
 from appconsol.ingest.profiles import LEANIX_PHASE_COLUMNS, Profile, leanix_lifecycle
 from appconsol.ingest.read import ROW_COLUMN, RawGrid
 from appconsol.ingest.rows import (
@@ -422,8 +423,11 @@ def prepare_grid(
         matches=matches,
         rows_read=rows_read,
         rows_blank=rows_blank,
-        organisations=sorted(
-            set(apps.get_column("organisation").to_list()) | {default_org} if apps.height else {default_org}
+        organisations=organisations_named(
+            apps.get_column("organisation").unique(),
+            rejected.get_column("organisation").unique(),
+            own=default_org,
+            side_records=dependencies.height > 0,
         ),
     )
 

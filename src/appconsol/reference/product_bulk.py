@@ -8,7 +8,7 @@ and judged once in Python (through the resolver's own caches) and each row is pu
 column expressions.
 
 A row is settled here only where that provably gives what `ProductResolver.resolve` and
-`cluster_block` give: a known vendor, printable ASCII text without "&" or brackets, exactly two
+`cluster_block` give: a known vendor, printable ASCII text without brackets, exactly two
 pieces with tokens in each, the second naming no vendor, no curated alias within reach of either
 piece, no vendor name that could reach past the first piece, a last word the label keeps. The rest
 goes through the resolver, and so does a settled name whose key another row turns out to hold
@@ -23,8 +23,9 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from appconsol.reference.names import kept_words
+from appconsol.reference.names import filter_tokens, fold, is_version, kept_words
 from appconsol.reference.product_groups import version_suffix
+from appconsol.reference.product_text import AMPERSAND_INITIALS
 
 if TYPE_CHECKING:
     from appconsol.reference.products import ProductResolver
@@ -42,6 +43,17 @@ SETTLED = {
 _ASCII = r"^[ -~]+$"  # printable ASCII: whitespace is the space alone, folding is plain
 _DASH = " +- +"  # `product_text._DASH` on printable ASCII
 _SEPARATOR = "\x00"
+# What `_piece_table` judges of each word (typed: a column of a few words may hold only nulls).
+_JUDGED = {
+    "_w": pl.String,
+    "folded": pl.String,
+    "tok": pl.String,
+    "ntok": pl.Int64,
+    "vers": pl.String,
+    "kept": pl.String,
+    "zz": pl.Boolean,
+    "suffix": pl.Boolean,
+}
 
 
 def settle(resolver: ProductResolver, distinct: pl.DataFrame) -> pl.DataFrame:
@@ -79,8 +91,8 @@ def settle(resolver: ProductResolver, distinct: pl.DataFrame) -> pl.DataFrame:
         pl.lit(None, pl.String).alias("_core"),
     )
     named = (
-        frame.filter(vendor.is_not_null() & (vendor != IN_HOUSE) & plain & ~text.str.contains(r"[&(\[]"))
-        .with_columns(_pieces=text.str.replace_all(_DASH, _SEPARATOR).str.split(_SEPARATOR))
+        frame.filter(vendor.is_not_null() & (vendor != IN_HOUSE) & plain & ~text.str.contains(r"[(\[]"))
+        .with_columns(_pieces=_initials(text).str.replace_all(_DASH, _SEPARATOR).str.split(_SEPARATOR))
         .filter(pl.col("_pieces").list.len() == 2)
         .select(
             "_idx",
@@ -93,6 +105,15 @@ def settle(resolver: ProductResolver, distinct: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([f.cast(SETTLED) for f in settled]).sort("_idx")  # type: ignore[arg-type]
 
 
+def _initials(text: pl.Expr) -> pl.Expr:
+    """AMPERSAND_INITIALS ("B&R" -> "BR") on printable ASCII, where polars' regex reads it as Python's."""
+    return (
+        pl.when(text.str.contains("&", literal=True))
+        .then(text.str.replace_all(AMPERSAND_INITIALS.pattern, "${1}${2}"))
+        .otherwise(text)
+    )
+
+
 def _names_of_their_own(resolver: ProductResolver, named: pl.DataFrame) -> pl.DataFrame:
     """Keys and labels of two-piece names: "<tokens of both pieces>" and "<words> - <words>"."""
     if named.is_empty():
@@ -101,7 +122,6 @@ def _names_of_their_own(resolver: ProductResolver, named: pl.DataFrame) -> pl.Da
     curated_texts = pl.Series(list(aliases) + list(resolver.vendor_only), dtype=pl.String)
     # What `_curated`'s search by prefix takes: aliases that are no vendor's name, for a vendor they fit.
     prefixes = {a: k for a, k in aliases.items() if a not in resolver.vendors.aliases}
-    prefix_starts = {a.split()[0] for a in prefixes if a}
     reaching: dict[str, set[str]] = defaultdict(set)  # the first words of longer aliases -> their keys
     for alias, key in prefixes.items():
         words = alias.split()
@@ -115,31 +135,9 @@ def _names_of_their_own(resolver: ProductResolver, named: pl.DataFrame) -> pl.Da
         )
         return any(key and resolver.accepts(key, vendor) for key in keys)
 
-    pieces = pl.concat([named["_p0"], named["_p1"]]).unique().to_list()
-    texts, suffix = resolver.texts, resolver.suffix_words
-    columns: dict[str, list[object]] = {
-        k: [] for k in ("tok", "ntok", "vers", "kw", "last", "odd", "aside", "suffix", "prefix")
-    }
-    for piece in pieces:
-        folded = texts.fold(piece)
-        tokens, versions = texts.piece(folded)
-        words = kept_words(piece.split())
-        columns["tok"].append(" ".join(tokens))
-        columns["ntok"].append(len(tokens))
-        columns["vers"].append(" ".join(versions))
-        columns["kw"].append(" ".join(words))
-        columns["last"].append(words[-1].lower() if words else None)
-        columns["odd"].append("zz" in folded)  # could be half of the word standing for a dash
-        columns["aside"].append(resolver.vendor_named(folded) is not None)  # after a dash: set aside
-        columns["suffix"].append(suffix.issuperset(tokens))
-        columns["prefix"].append(
-            bool(tokens)
-            and tokens[0] in prefix_starts
-            and any(" ".join(tokens[:n]) in prefixes for n in range(1, len(tokens)))
-        )
-    table = pl.DataFrame({"_p": pieces, **columns}, schema_overrides={"last": pl.String})
+    table = _piece_table(resolver, pl.concat([named["_p0"], named["_p1"]]).unique(), prefixes)
     first = table.select(pl.col("_p").alias("_p0"), tok0="tok", vers0="vers", kw0="kw", odd0="odd")
-    second = table.rename({"_p": "_p1", **{k: k + "1" for k in columns}})
+    second = table.rename({c: c + "1" for c in table.columns if c != "_p"} | {"_p": "_p1"})
     rows = named.join(first, on="_p0").join(second, on="_p1")
 
     # The vendor's name cut from the front of the first piece, once per (vendor, first piece).
@@ -153,7 +151,7 @@ def _names_of_their_own(resolver: ProductResolver, named: pl.DataFrame) -> pl.Da
         cut = next((len(n) for n in names if len(n) <= len(t0) and t0[: len(n)] == n), 0)
         core0 = list(t0[cut:])
         cut_columns["core0"].append(" ".join(core0))
-        cut_columns["suffix0"].append(suffix.issuperset(core0))
+        cut_columns["suffix0"].append(resolver.suffix_words.issuperset(core0))
         cut_columns["odd_cut"].append(
             not t0
             or reaching_name
@@ -223,4 +221,75 @@ def _names_of_their_own(resolver: ProductResolver, named: pl.DataFrame) -> pl.Da
         pl.lit(0.85).alias("product_confidence"),
         pl.lit("normalised").alias("product_method"),
         "_core",
+    )
+
+
+def _piece_table(resolver: ProductResolver, pieces: pl.Series, prefixes: dict[str, str]) -> pl.DataFrame:
+    """What `ProductTexts` makes of each piece, put together from its words (each judged once).
+
+    Folding works word by word between spaces (`names.fold`), and tokens, versions and the words a
+    label keeps are judged one by one, so a piece's are its words' in order: tok (tokens joined),
+    ntok, vers (versions joined), kw (the label's words joined), last (the last of those, lower
+    case), odd (its folded text holds "zz"), aside (it names a vendor: after a dash, set aside),
+    suffix (every token a legal or descriptor suffix), prefix (an alias starts it, shorter than it).
+    """
+    exploded = (
+        pl.DataFrame({"_p": pieces})
+        .with_columns(_w=pl.col("_p").str.split(" "))
+        .with_row_index("_n")
+        .explode("_w")
+    )
+    words = exploded["_w"].unique().to_list()
+    suffix = resolver.suffix_words
+    judged: dict[str, list[object]] = {
+        k: [] for k in ("folded", "tok", "ntok", "vers", "kept", "zz", "suffix")
+    }
+    for word in words:
+        folded = fold(word)
+        tokens = folded.split()
+        kept = filter_tokens(tokens)
+        judged["folded"].append(folded or None)
+        judged["tok"].append(" ".join(kept) or None)
+        judged["ntok"].append(len(kept))
+        judged["vers"].append(" ".join(t for t in tokens if t[:1].isdigit() and is_version(t)) or None)
+        judged["kept"].append(word if word and kept_words([word]) else None)
+        judged["zz"].append("zz" in folded)
+        judged["suffix"].append(suffix.issuperset(kept))
+    table = (
+        exploded.join(
+            pl.DataFrame({"_w": words, **judged}, schema=_JUDGED), on="_w", how="left", maintain_order="left"
+        )
+        .group_by("_n", maintain_order=True)
+        .agg(
+            pl.col("_p").first(),
+            pl.col("folded").drop_nulls().str.join(" "),
+            pl.col("tok").drop_nulls().str.join(" "),
+            pl.col("ntok").sum(),
+            pl.col("vers").drop_nulls().str.join(" "),
+            pl.col("kept").drop_nulls().str.join(" ").alias("kw"),
+            pl.col("kept").drop_nulls().last().str.to_lowercase().alias("last"),
+            pl.col("zz").any().alias("odd"),
+            pl.col("suffix").all(),
+        )
+        .drop("_n")
+    )
+    # Only a piece whose first folded word starts a vendor's name can name one, and only one whose
+    # first token starts an alias can start with one: those few are asked one by one.
+    starts = pl.Series(sorted(resolver.vendor_starts()), dtype=pl.String).implode()
+    alias_starts = pl.Series(sorted({a.split()[0] for a in prefixes if a}), dtype=pl.String).implode()
+    ask_vendor = pl.col("folded").str.split(" ").list.first().is_in(starts)
+    ask_alias = pl.col("tok").str.split(" ").list.first().is_in(alias_starts)
+    asked = table.filter(ask_vendor | ask_alias)
+    aside, prefix = [], []
+    for folded, tok in asked.select("folded", "tok").iter_rows():
+        aside.append(resolver.vendor_named(folded) is not None)
+        tokens = tok.split()
+        prefix.append(any(" ".join(tokens[:n]) in prefixes for n in range(1, len(tokens))))
+    answers = asked.select("_p").with_columns(
+        pl.Series("aside", aside, pl.Boolean), pl.Series("prefix", prefix, pl.Boolean)
+    )
+    return (
+        table.join(answers, on="_p", how="left")
+        .with_columns(pl.col("aside", "prefix").fill_null(False))
+        .drop("folded")
     )

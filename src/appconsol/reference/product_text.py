@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from appconsol.reference.names import filter_tokens, fold, is_version, split_brackets
 
+AMPERSAND_INITIALS = re.compile(r"\b([A-Za-z])\s*&\s*([A-Za-z])\b")  # "B&R" -> "BR"
 _DASH = re.compile(r"\s+[-\u2013\u2014]\s+")
 _MARKER = "zzdashzz"  # a word folding leaves alone, standing for a dash
 

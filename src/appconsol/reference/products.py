@@ -44,7 +44,7 @@ from appconsol.reference.names import (
 )
 from appconsol.reference.product_bulk import SETTLED, settle
 from appconsol.reference.product_groups import cluster_block, is_orphan, vendorless_pass
-from appconsol.reference.product_text import ProductTexts
+from appconsol.reference.product_text import AMPERSAND_INITIALS, ProductTexts
 from appconsol.reference.resources import ReferenceDataError, as_list, bundled_yaml, read_user_yaml
 
 ALIASES_FILE = "product_aliases.yaml"
@@ -58,7 +58,6 @@ RESOLVED_COLUMNS = {
     "product_confidence": pl.Float64,
     "product_method": pl.String,
 }
-_AMPERSAND_INITIALS = re.compile(r"\b([A-Za-z])\s*&\s*([A-Za-z])\b")  # "B&R" -> "BR"
 _DIGIT = re.compile(r"\d")
 
 
@@ -257,7 +256,7 @@ class ProductResolver:
             return _Row(vendor, vendor is not None, method="no-product", confidence=0.0)
         text = str(product_text)
         if "&" in text:
-            text = _AMPERSAND_INITIALS.sub(r"\1\2", text)
+            text = AMPERSAND_INITIALS.sub(r"\1\2", text)
         parts = self.texts.parts(text)
         if vendor is None and parts.in_house:
             vendor = IN_HOUSE  # "Planning Portal (in-house)"
@@ -316,6 +315,10 @@ class ProductResolver:
         elif not row.display:
             row.display = display_name(row.text, vendor_words=self.vendor_words(row.vendor_key))
         return row.display
+
+    def vendor_starts(self) -> set[str]:
+        """The first words of every vendor name `vendor_named` knows."""
+        return set(self._vendor_starts)
 
     def vendor_named(self, folded: str) -> str | None:
         """The vendor a short text names ("civica uk ltd" -> civica), known or seen in the portfolio."""

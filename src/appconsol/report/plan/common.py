@@ -64,6 +64,9 @@ class Book:
     app_locations: pl.DataFrame = field(default_factory=pl.DataFrame)
     # organisation -> its number on the Summary's legacy RAG block (COUNTIFS keys on it)
     org_numbers: pl.DataFrame = field(default_factory=pl.DataFrame)
+    # organisation, app_id -> link target / name and hosting (sheets_evidence.app_links, app_facts)
+    app_links: pl.DataFrame | None = None
+    app_facts: pl.DataFrame | None = None
 
     def add_formats(self) -> None:
         add = self.workbook.add_format

@@ -16,52 +16,30 @@ from typing import Any, TypeVar
 import polars as pl
 
 from appconsol.analyses.savings import Assumption, Assumptions
+from appconsol.report.plan.columns import (
+    BASELINE_COLUMNS,
+    DISPOSITION_COLUMNS,
+    FINDING_COLUMNS,
+    FINDING_KEYS,
+    FINDINGS_ORDER,
+    GROUP_COLUMNS,
+    LEGACY_COLUMNS,
+    LEGACY_ORDER,
+    LOAD_COLUMNS,
+    MEMBER_COLUMNS,
+    PARTNER_COLUMNS,
+    PLAN_ACTION_COLUMNS,
+    REJECTED_COLUMNS,
+    RULE_RUN_COLUMNS,
+    SNAPSHOT_COLUMNS,
+    WARNING_COLUMNS,
+)
 from appconsol.report.plan.formulas import assumptions_from_rows
 from appconsol.store import Store
 
 T = TypeVar("T")
 ANALYSE_HINT = "run `appconsol analyse` (or `appconsol run`) to compute it"
 
-PLAN_ACTION_COLUMNS = {
-    "action_id": "VARCHAR",
-    "organisation": "VARCHAR",
-    "app_id": "VARCHAR",
-    "app_name": "VARCHAR",
-    "action": "VARCHAR",
-    "target_organisation": "VARCHAR",
-    "target_app_id": "VARCHAR",
-    "target_name": "VARCHAR",
-    "group_id": "VARCHAR",
-    "earliest_date": "DATE",
-    "latest_date": "DATE",
-    "wave_year": "BIGINT",
-    "reason": "VARCHAR",
-    "annual_run_cost": "DOUBLE",
-    "annual_cashable": "DOUBLE",
-    "annual_added_cost": "DOUBLE",
-    "months_to_exit": "DOUBLE",
-    "migrates": "BOOLEAN",
-    "exit_fee": "DOUBLE",
-    "effort": "DOUBLE",
-    "saving_share": "DOUBLE",
-    "size_factor": "DOUBLE",
-    "support_end_year": "BIGINT",
-    "cost_basis": "VARCHAR",
-    "option": "BIGINT",
-    "justification": "VARCHAR",
-}
-BASELINE_COLUMNS = {
-    "organisation": "VARCHAR",
-    "app_id": "VARCHAR",
-    "app_name": "VARCHAR",
-    "stated_cost": "DOUBLE",
-    "excluded": "BOOLEAN",
-    "exclusion": "VARCHAR",
-    "annual_run_cost": "DOUBLE",
-    "cost_basis": "VARCHAR",
-    "cost_method": "VARCHAR",
-    "support_end_year": "BIGINT",
-}
 APPLICATION_COLUMNS = {
     "organisation": "VARCHAR",
     "app_id": "VARCHAR",
@@ -95,107 +73,24 @@ APPLICATION_COLUMNS = {
     "source_sheet": "VARCHAR",
     "source_row": "BIGINT",
 }
-FINDING_COLUMNS = {
-    "severity": "VARCHAR",
-    "rule_code": "VARCHAR",
-    "rule_name": "VARCHAR",
-    "category": "VARCHAR",
-    "organisation": "VARCHAR",
-    "app_id": "VARCHAR",
-    "application": "VARCHAR",
-    "message": "VARCHAR",
-    "evidence": "VARCHAR",
-    "source_file": "VARCHAR",
-    "source_sheet": "VARCHAR",
-    "source_row": "BIGINT",
-    "waived": "BOOLEAN",
-    "waiver_reason": "VARCHAR",
-    "finding_key": "VARCHAR",
-}
-FINDING_KEYS = {"organisation": "VARCHAR", "app_id": "VARCHAR"}
-# A total order (finding_key is unique), so reading the keys and reading the rows agree row by row.
-FINDINGS_ORDER = "organisation NULLS FIRST, app_id NULLS FIRST, rule_code, finding_key"
-LEGACY_ORDER = "organisation, app_id, rowid"  # rowid: a total order, so two reads agree row by row
-LEGACY_COLUMNS = {
-    "organisation": "VARCHAR",
-    "app_id": "VARCHAR",
-    "likelihood": "DOUBLE",
-    "impact": "DOUBLE",
-    "score": "DOUBLE",
-    "red_rated": "BOOLEAN",
-    "rag": "VARCHAR",
-    "derived": "BOOLEAN",
-    "worst_support_status": "VARCHAR",
-    "earliest_eol": "DATE",
-    "months_to_eol": "DOUBLE",
-    "evidence": "VARCHAR",
-}
-DISPOSITION_COLUMNS = {
-    "organisation": "VARCHAR",
-    "app_id": "VARCHAR",
-    "time_category": "VARCHAR",
-    "disposition": "VARCHAR",
-    "decided_by": "VARCHAR",
-    "reason": "VARCHAR",
-    "confidence": "VARCHAR",
-    "missing_facts": "VARCHAR",
-    "constraints": "VARCHAR",
-}
-GROUP_COLUMNS = {
-    "group_id": "VARCHAR",
-    "scope": "VARCHAR",
-    "partnership": "VARCHAR",
-    "capability_code": "VARCHAR",
-    "capability_name": "VARCHAR",
-    "kind": "VARCHAR",
-    "members": "BIGINT",
-    "organisations": "BIGINT",
-    "annual_cost": "DOUBLE",
-}
-MEMBER_COLUMNS = {"group_id": "VARCHAR", "organisation": "VARCHAR", "app_id": "VARCHAR", "role": "VARCHAR"}
-PARTNER_COLUMNS = {"action_id": "VARCHAR", "organisation": "VARCHAR", "share": "DOUBLE"}
-REJECTED_COLUMNS = {
-    "source_file": "VARCHAR",
-    "source_sheet": "VARCHAR",
-    "source_row": "BIGINT",
-    "organisation": "VARCHAR",
-    "reason": "VARCHAR",
-    "raw": "VARCHAR",
-}
-WARNING_COLUMNS = {
-    "source_file": "VARCHAR",
-    "source_sheet": "VARCHAR",
-    "source_row": "BIGINT",
-    "organisation": "VARCHAR",
-    "app_id": "VARCHAR",
-    "source_column": "VARCHAR",
-    "field": "VARCHAR",
-    "value": "VARCHAR",
-    "problem": "VARCHAR",
-}
-LOAD_COLUMNS = {
-    "file_name": "VARCHAR",
-    "source_sheet": "VARCHAR",
-    "organisation": "VARCHAR",
-    "profile": "VARCHAR",
-    "content_hash": "VARCHAR",
-    "rows_read": "BIGINT",
-    "rows_loaded": "BIGINT",
-    "rows_rejected": "BIGINT",
-    "warnings": "BIGINT",
-    "loaded_at": "TIMESTAMP",
-}
-RULE_RUN_COLUMNS = {
-    "kind": "VARCHAR",
-    "code": "VARCHAR",
-    "status": "VARCHAR",
-    "findings": "BIGINT",
-    "seconds": "DOUBLE",
-    "error": "VARCHAR",
-    "as_of": "DATE",
-    "started_at": "TIMESTAMP",
-}
-SNAPSHOT_COLUMNS = {"name": "VARCHAR", "snapshot_date": "DATE", "source": "VARCHAR", "licence": "VARCHAR"}
+
+
+# What the writer keeps of each application while the sheets are laid out (keys, links, names).
+APPLICATION_KEPT = ("organisation", "app_id", "name", "hosting_model")
+
+
+def application_store_columns(reader: _Reader) -> dict[str, str]:
+    """The applications' columns the plan shows (those the store has), with the derived two."""
+    present = reader.columns.get("applications", set())
+    columns = {k: v for k, v in APPLICATION_COLUMNS.items() if k in present}
+    return {**columns, "annual_cost": "DOUBLE", "is_live": "BOOLEAN"}
+
+
+def applications_order(reader: _Reader) -> str:
+    """Organisation and app_id, then the source row: a total order, so two reads agree row by row."""
+    present = reader.columns.get("applications", set())
+    ties = [c for c in ("source_file", "source_sheet", "source_row") if c in present]
+    return ", ".join(["organisation", "app_id", *ties])
 
 
 @dataclass
@@ -220,6 +115,9 @@ class PlanData:
     snapshots: pl.DataFrame
     baseline: pl.DataFrame = field(default_factory=pl.DataFrame)
     missing: dict[str, str] = field(default_factory=dict)  # table -> note
+    # The columns of the Applications sheets when `applications` holds only APPLICATION_KEPT
+    # (their rows are streamed: read_applications); empty when it holds them all.
+    application_schema: dict[str, Any] = field(default_factory=dict)
 
     def note_for(self, *tables: str) -> str:
         gone = [t for t in tables if t in self.missing]
@@ -281,9 +179,10 @@ def _polars_type(kind: str) -> Any:
 def read_plan_data(store: Store, assumptions: Assumptions | None = None, *, lean: bool = False) -> PlanData:
     """Read every table the workbook shows; `assumptions` overrides the store's plan_assumptions.
 
-    `lean` leaves out the two largest texts, which the writer streams to their sheets
-    (`read_findings`, `read_legacy`): `findings` holds only each finding's organisation and app_id
-    and `legacy` has no evidence (the same rows in the same order).
+    `lean` leaves out what the writer streams to its sheets (`read_findings`, `read_legacy`,
+    `read_applications`): `findings` holds only each finding's organisation and app_id, `legacy`
+    has no evidence, and `applications` only APPLICATION_KEPT (the same rows in the same order);
+    `application_schema` is then the whole table's columns.
     """
     reader = _Reader(store)
     if assumptions is None:
@@ -298,15 +197,14 @@ def read_plan_data(store: Store, assumptions: Assumptions | None = None, *, lean
     described = [
         Assumption(a.name, a.value, a.unit, sources.get(a.name) or a.source) for a in assumptions.describe()
     ]
-    app_columns = {
-        k: v for k, v in APPLICATION_COLUMNS.items() if k in reader.columns.get("applications", set())
-    }
-    applications = store.query(
-        "SELECT "
-        + ", ".join(f'CAST("{k}" AS {v}) AS "{k}"' for k, v in app_columns.items())
-        + ", CAST(annual_cost AS DOUBLE) AS annual_cost, is_live "
-        "FROM v_applications ORDER BY organisation, app_id"
-    )
+    app_columns = application_store_columns(reader)
+    app_order = applications_order(reader)
+    applications = reader.select("v_applications", app_columns, order=app_order)
+    app_schema: dict[str, Any] = {}
+    if lean:  # the Applications sheets stream their rows (read_applications): names and keys here
+        app_schema = dict(applications.schema)
+        kept = {k: v for k, v in app_columns.items() if k in APPLICATION_KEPT}
+        applications = reader.select("v_applications", kept, order=app_order)
     data = PlanData(
         as_of=_as_of(store, reader),
         assumptions=assumptions,
@@ -314,6 +212,7 @@ def read_plan_data(store: Store, assumptions: Assumptions | None = None, *, lean
         actions=reader.select("plan_actions", PLAN_ACTION_COLUMNS, order="organisation, app_id, action_id"),
         partners=reader.select("plan_partner_shares", PARTNER_COLUMNS, order="action_id, organisation"),
         applications=applications,
+        application_schema=app_schema,
         findings=reader.select("findings", FINDING_KEYS if lean else FINDING_COLUMNS, order=FINDINGS_ORDER),
         legacy=reader.select(
             "legacy_scores",
@@ -368,17 +267,29 @@ def read_plan_data_capped(
 
 
 STREAM_BATCH = 100_000  # rows a streamed table hands over at a time
+# The cap while a streamed table is sorted. At 1M applications sorting the findings (2.5M rows)
+# took about 1.36 GB beyond what the writer held under the 1 GB cap and 0.83 GB under this one,
+# for about 1.5 CPU s more (the legacy scores: 1.35 -> 0.76 GB, 0.5 s); at 100k nothing spills
+# under either. Under 256 MB the legacy scores' sort failed.
+STREAM_MEMORY_LIMIT = "384MB"
 
 
-def read_findings(store: Store, limit: str = READ_MEMORY_LIMIT) -> Iterator[pl.DataFrame]:
+def read_findings(store: Store, limit: str = STREAM_MEMORY_LIMIT) -> Iterator[pl.DataFrame]:
     """Every finding's row for the Findings sheets, in `read_plan_data`'s order, a batch at a time."""
     return stream_rows(store, "findings", FINDING_COLUMNS, FINDINGS_ORDER, limit)
 
 
-def read_legacy(store: Store, limit: str = READ_MEMORY_LIMIT) -> Iterator[pl.DataFrame]:
+def read_legacy(store: Store, limit: str = STREAM_MEMORY_LIMIT) -> Iterator[pl.DataFrame]:
     """Each legacy score's keys and evidence for the Legacy risk sheet, a batch at a time."""
     columns = {k: LEGACY_COLUMNS[k] for k in ("organisation", "app_id", "evidence")}
     return stream_rows(store, "legacy_scores", columns, LEGACY_ORDER, limit)
+
+
+def read_applications(store: Store, limit: str = STREAM_MEMORY_LIMIT) -> Iterator[pl.DataFrame]:
+    """Every application's row for the Applications sheets, in `read_plan_data`'s order, a batch at a time."""
+    reader = _Reader(store)
+    columns, order = application_store_columns(reader), applications_order(reader)
+    return stream_rows(store, "v_applications", columns, order, limit)
 
 
 def stream_rows(
@@ -386,16 +297,18 @@ def stream_rows(
     table: str,
     columns: dict[str, str],
     order: str,
-    limit: str = READ_MEMORY_LIMIT,
+    limit: str = STREAM_MEMORY_LIMIT,
     batch_rows: int = STREAM_BATCH,
 ) -> Iterator[pl.DataFrame]:
     """A table's rows in `order`, `batch_rows` at a time, as `_Reader.select` reads them.
 
     DuckDB sorts them under `limit` (spilling beyond it, as `read_plan_data_capped`) and hands the
     sorted rows over batch by batch, so a table is never one frame (the findings are about 1.3 GB
-    at 1M, plus as much again while the frame is made). The store's limit is set back and the
-    cache released when the last batch has been read or the reading stops; the connection is
-    busy meanwhile. Nothing comes from a table the store lacks.
+    at 1M, plus as much again while the frame is made). Where the sort does not fit (no room to
+    spill, or a cap too tight for it) it starts again under READ_MEMORY_LIMIT, then under the
+    store's own limit. The store's limit is set back and the cache released when the last batch
+    has been read or the reading stops; the connection is busy meanwhile. Nothing comes from a
+    table the store lacks.
     """
     import duckdb
 
@@ -404,16 +317,19 @@ def stream_rows(
         return
     sql = reader.sql(table, columns, order=order)
     original = _memory_limit(store)
+    caps = list(dict.fromkeys((limit, READ_MEMORY_LIMIT, original)))
     batches: Any = None
     try:
-        store.con.execute("SET memory_limit = " + _quoted(limit))
-        try:
-            batches = _arrow_batches(store, sql, batch_rows)
-            first = next(batches, None)
-        except (duckdb.OutOfMemoryException, duckdb.IOException):  # no room to spill: as before
-            store.con.execute("SET memory_limit = " + _quoted(original))
-            batches = _arrow_batches(store, sql, batch_rows)
-            first = next(batches, None)
+        for i, cap in enumerate(caps):
+            store.con.execute("SET memory_limit = " + _quoted(cap))
+            try:
+                batches = _arrow_batches(store, sql, batch_rows)
+                first = next(batches, None)
+                break
+            # DuckDB's errors reach here as they are, or as OSError through Arrow's batch reader.
+            except (duckdb.OutOfMemoryException, duckdb.IOException, OSError):
+                if i == len(caps) - 1:
+                    raise
         while first is not None:
             frame = pl.from_arrow(first)
             assert isinstance(frame, pl.DataFrame)

@@ -30,9 +30,11 @@ from appconsol.report.plan.formulas import (
 )
 
 
-@dataclass(frozen=True)
+@dataclass
 class ModelFigures:
-    """What the workbook's formulas must show, by action row (as polars frames)."""
+    """What the workbook's formulas must show, by action row (as polars frames; the writer lets
+    go of the per-action frames once every sheet that shows them has been laid out).
+    """
 
     savings: pl.DataFrame  # SAVINGS_KEYS money columns, one row per action, in Plan order
     cash_flows: pl.DataFrame  # flow_t, cumulative_t, paid_t

@@ -96,6 +96,11 @@ class Block:
     def last_col(self) -> int:
         return self.first_col + len(self.columns) - 1
 
+    def release(self) -> None:
+        """Let go of the rows once rendered: the frame becomes a stand-in of the same height."""
+        self.frame = stand_in(self.frame.height)
+        self.load = None
+
     def batches(self) -> Iterator[pl.DataFrame]:
         """The block's rows, in order: `frame` itself, or what `load` reads (checked to add up)."""
         if self.load is None:
@@ -109,6 +114,11 @@ class Block:
             yield frame
         if seen != self.frame.height:
             raise ValueError(f"row block expected {self.frame.height} rows, read {seen}")
+
+
+def stand_in(height: int) -> pl.DataFrame:
+    """A frame of `height` rows that holds no data (one column of nulls, which take no memory)."""
+    return pl.repeat(None, height, dtype=pl.Null, eager=True).alias("__rows").to_frame()
 
 
 def _style(fmt: Any) -> str:
@@ -420,6 +430,7 @@ class PlanWorksheet(Worksheet):
                     super()._write_rows()
                 self._write_xml(render_block(block, first_shared_id=shared_id))
                 shared_id += shared_formula_count(block)
+                block.release()  # the sheets after this one are rendered without its rows
                 start = block.last_row + 1
             if start <= high:
                 self.dim_rowmin, self.dim_rowmax = start, high

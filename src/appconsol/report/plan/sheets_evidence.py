@@ -1,4 +1,6 @@
-"""The evidence sheets: Overlaps, Legacy risk, Cloud & TIME, Findings, Data quality, Applications, Rules.
+"""The evidence sheets: Findings, Data quality, Applications, Rules (and what every evidence
+sheet shares: split tables, application links; Overlaps, Legacy risk and Cloud & TIME are in
+`sheets_scores`).
 
 Each is an Excel table of what the analyses stored, with links back to the application's
 inventory row. Tables too long for one sheet continue on "Findings (2)" and so on.
@@ -16,14 +18,13 @@ from appconsol.report.plan.common import (
     add_joined,
     data_capacity,
     link_target,
-    rag_formatting,
     require_one_sheet,
     sheet_parts,
     write_heading,
     write_table,
 )
 from appconsol.report.plan.formulas import HEADER_ROW
-from appconsol.report.plan.rows import Column, PlanWorksheet
+from appconsol.report.plan.rows import Column, PlanWorksheet, stand_in
 
 APP_KEY = ["organisation", "app_id"]
 
@@ -57,78 +58,32 @@ def write_split(
             decorate(ws, first, last)
 
 
-def _app_links(frame: pl.DataFrame, apps: pl.DataFrame, alias: str = "link_application") -> pl.DataFrame:
-    """Add the link target of each row's application (null when the application is not loaded)."""
-    located = apps.select(*APP_KEY, link_target().alias(alias)).unique(APP_KEY, keep="first")
-    return add_joined(frame, located, APP_KEY, nulls_equal=False)
-
-
-def _names(book: Book) -> pl.DataFrame:
-    return book.data.applications.select(*APP_KEY, pl.col("name").alias("app_name")).unique(
-        APP_KEY, keep="first"
-    )
-
-
-def write_overlaps(book: Book) -> None:
-    data, f = book.data, book.formats
-    groups, members = data.groups, data.members
-    total = groups.height + members.height + 3
-    require_one_sheet("Overlaps", total)
-    ws = book.sheet("Overlaps")
-    write_heading(
-        book,
-        ws,
-        "Overlaps: groups of applications serving the same capability, and their members",
-        "First table: one row per overlap group (within a body, or across partner bodies); second table: "
-        "one row per member with its role and planned action. Filter on a group id to see one group."
-        + data.note_for("overlap_groups", "overlap_members"),
-    )
-    group_columns = [
-        Column("Group", "text", "group_id", width=14),
-        Column("Scope", "text", "scope", width=12),
-        Column("Partnership", "text", "partnership", width=22),
-        Column("Capability code", "text", "capability_code", width=14),
-        Column("Capability", "text", "capability_name", width=30),
-        Column("Kind", "text", "kind", width=14),
-        Column("Members", "integer", "members", f["count"], 9),
-        Column("Organisations", "integer", "organisations", f["count"], 12),
-        Column("Annual cost (£)", "number", "annual_cost", f["money"], 14),
-    ]
-    _first, last = write_table(book, ws, "tblOverlapGroups", group_columns, groups)
-    members_header = last + 3
-    ws.write_string(members_header - 1, 0, "Members", book.formats["subtitle"])
-    actions = data.actions.select(*APP_KEY, "action", "target_name").unique(APP_KEY, keep="first")
-    frame = add_joined(members, _names(book), APP_KEY)
-    frame = add_joined(frame, actions, APP_KEY)
-    frame = _app_links(frame, book.app_locations)
-    member_columns = [
-        Column("Group", "text", "group_id", width=14),
-        Column("Organisation", "text", "organisation", width=28),
-        Column("App id", "text", "app_id", width=14),
-        Column("Application", "text", "app_name", width=30),
-        Column("Role", "text", "role", width=12),
-        Column("Planned action", "text", "action", width=13),
-        Column("Into", "text", "target_name", width=28),
-        Column("Application row", "link", "link_application", f["link"], 11, link_text="application"),
-    ]
-    write_table(book, ws, "tblOverlapMembers", member_columns, frame, header_row=members_header, freeze=False)
-    ws.freeze_panes(HEADER_ROW + 1, 0)
-
-
-def legacy_frame(book: Book) -> pl.DataFrame:
-    frame = add_joined(book.data.legacy, _names(book), APP_KEY)
-    frame = add_joined(frame, book.org_numbers, "organisation")
-    return _app_links(frame, book.app_locations)
-
-
-def legacy_rows(book: Book, stand_in: pl.DataFrame, read: Callable[[], Iterator[pl.DataFrame]]) -> SharedRows:
-    """The Legacy risk sheets' rows: `stand_in` (legacy_frame of the scores read without their
-    evidence) with the evidence `read` streams from the store in the same order.
+def app_links(book: Book) -> pl.DataFrame:
+    """Each application's link target on the Applications sheet(s), keyed by organisation and
+    app_id (the first row of a key held twice); worked out once for every sheet that links there.
     """
-    return SharedRows(lambda: _attached(read(), stand_in, take=["evidence"]))
+    if book.app_links is None:
+        book.app_links = book.app_locations.select(*APP_KEY, link_target().alias("link_application")).unique(
+            APP_KEY, keep="first"
+        )
+    return book.app_links
 
 
-def _attached(
+def add_app_links(frame: pl.DataFrame, links: pl.DataFrame) -> pl.DataFrame:
+    """Add the link target of each row's application (null when the application is not loaded)."""
+    return add_joined(frame, links, APP_KEY, nulls_equal=False)
+
+
+def app_facts(book: Book) -> pl.DataFrame:
+    """Each application's name (`app_name`) and hosting, keyed as `app_links` (worked out once)."""
+    if book.app_facts is None:
+        book.app_facts = book.data.applications.select(
+            *APP_KEY, pl.col("name").alias("app_name"), "hosting_model"
+        ).unique(APP_KEY, keep="first")
+    return book.app_facts
+
+
+def attached(
     batches: Iterator[pl.DataFrame], stand_in: pl.DataFrame, take: list[str], keep: list[str] | None = None
 ) -> Iterator[pl.DataFrame]:
     """Each streamed batch lined up with the same rows of `stand_in` (same order, checked by key):
@@ -147,100 +102,16 @@ def _attached(
             yield rows.with_columns(batch.select(take).get_columns())
 
 
-def write_legacy(book: Book, frame: pl.DataFrame, rows: SharedRows | None = None) -> None:
-    f = book.formats
-    columns = [
-        Column("Org no.", "integer", "org_no", f["integer"], 7),
-        Column("Organisation", "text", "organisation", width=28),
-        Column("App id", "text", "app_id", width=14),
-        Column("Application", "text", "app_name", width=30),
-        Column("Likelihood", "number", "likelihood", f["number"], 10),
-        Column("Impact", "number", "impact", f["number"], 8),
-        Column("Score", "number", "score", f["number"], 8),
-        Column("Red-rated", "bool", "red_rated", width=9),
-        Column("RAG", "text", "rag", width=8),
-        Column("Derived", "bool", "derived", width=8),
-        Column("Worst support status", "text", "worst_support_status", width=18),
-        Column("Earliest end of support", "date", "earliest_eol", f["date"], 13),
-        Column("Months to end of support", "number", "months_to_eol", f["number"], 12),
-        Column("Evidence", "text", "evidence", width=60),
-        Column("Application row", "link", "link_application", f["link"], 11, link_text="application"),
-    ]
-
-    def decorate(ws: PlanWorksheet, first: int, last: int) -> None:
-        rag_formatting(book, ws, 8, first, last)
-        ws.conditional_format(
-            first,
-            6,
-            last,
-            6,
-            {"type": "3_color_scale", "min_color": "#63BE7B", "mid_color": "#FFEB84", "max_color": "#F8696B"},
-        )
-
-    write_split(
-        book,
-        "Legacy risk",
-        "Legacy risk: likelihood x impact per application (UK Legacy IT Risk Assessment Framework)",
-        "Score = likelihood x impact, each 1-5 as (mean + max) / 2 of its factors; red-rated at 16 or more. "
-        "'Derived' scores come from inventory fields, the others were given in the inventory. Evidence "
-        "lists the components and dates behind the score." + book.data.note_for("legacy_scores"),
-        "tblLegacy",
-        columns,
-        frame,
-        decorate,
-        rows,
-    )
-
-
-def write_cloud(book: Book) -> None:
-    f = book.formats
-    apps = book.data.applications.select(*APP_KEY, pl.col("name").alias("app_name"), "hosting_model").unique(
-        APP_KEY, keep="first"
-    )
-    frame = add_joined(book.data.dispositions, apps, APP_KEY)
-    frame = frame.with_columns(
-        pl.col("missing_facts").str.strip_chars("[]")
-    )  # "[hosting, fit]" -> "hosting, fit"
-    frame = _app_links(frame, book.app_locations)
-    columns = [
-        Column("Organisation", "text", "organisation", width=28),
-        Column("App id", "text", "app_id", width=14),
-        Column("Application", "text", "app_name", width=30),
-        Column("Hosting today", "text", "hosting_model", width=14),
-        Column("TIME", "text", "time_category", width=11),
-        Column("Disposition (7R)", "text", "disposition", width=13),
-        Column("Decided by", "text", "decided_by", width=14),
-        Column("Confidence", "text", "confidence", width=11),
-        Column("Missing facts", "text", "missing_facts", width=24),
-        Column("Reason", "text", "reason", width=50),
-        Column("Constraints", "text", "constraints", width=40),
-        Column("Application row", "link", "link_application", f["link"], 11, link_text="application"),
-    ]
-    write_split(
-        book,
-        "Cloud & TIME",
-        "Cloud & TIME: each application's TIME category and 7R cloud disposition, with the rule that decided it",
-        "TIME (Tolerate, Invest, Migrate, Eliminate) comes from functional and technical fit; the 7R "
-        "disposition from an ordered decision table (first match wins), respecting hard constraints "
-        "(classification, residency, hardware). Confidence drops a step for each missing fact that could "
-        "change the decision; needs-assessment means the inventory does not record enough to decide (it is "
-        "not retain)." + book.data.note_for("dispositions"),
-        "tblCloud",
-        columns,
-        frame,
-    )
-
-
 def findings_frame(book: Book) -> pl.DataFrame:
-    return _app_links(book.data.findings, book.app_locations)
+    return add_app_links(book.data.findings, app_links(book))
 
 
 def findings_rows(book: Book, read: Callable[[], Iterator[pl.DataFrame]]) -> SharedRows:
     """The Findings sheets' rows, streamed by `read` in `book.data.findings`' order, each with the
     link `book.data.findings` (the findings' keys with their links) holds for it.
     """
-    stand_in = book.data.findings
-    return SharedRows(lambda: _attached(read(), stand_in, take=[], keep=["link_application"]))
+    keys = book.data.findings
+    return SharedRows(lambda: attached(read(), keys, take=[], keep=["link_application"]))
 
 
 def write_findings(book: Book, frame: pl.DataFrame, rows: SharedRows | None = None) -> None:
@@ -360,12 +231,12 @@ APPLICATION_HEADERS = {
 
 def application_columns(book: Book) -> list[Column]:
     f = book.formats
-    frame = book.data.applications
+    schema = book.data.application_schema or dict(book.data.applications.schema)
     columns = []
     for key, (header, width) in APPLICATION_HEADERS.items():
-        if key not in frame.columns:
+        if key not in schema:
             continue
-        dtype = frame.schema[key]
+        dtype = schema[key]
         if dtype == pl.Boolean:
             columns.append(Column(header, "bool", key, width=width))
         elif dtype == pl.Date:
@@ -381,7 +252,15 @@ def application_columns(book: Book) -> list[Column]:
     return columns
 
 
-def write_applications(book: Book) -> None:
+def write_applications(book: Book, read: Callable[[], Iterator[pl.DataFrame]] | None = None) -> None:
+    """The Applications sheets: `book.data.applications` as held, or, when it holds only some
+    columns (`application_schema`), the rows `read` streams from the store in the same order.
+    """
+    apps, rows = book.data.applications, None
+    if read is not None and book.data.application_schema:
+        keys = apps.select(APP_KEY)
+        rows = SharedRows(lambda: attached(read(), keys, take=[], keep=[]))
+        apps = stand_in(apps.height)
     write_split(
         book,
         "Applications",
@@ -391,7 +270,8 @@ def write_applications(book: Book) -> None:
         "phase-out or unknown. Every plan and finding row links here.",
         "tblApplications",
         application_columns(book),
-        book.data.applications,
+        apps,
+        rows=rows,
     )
 
 

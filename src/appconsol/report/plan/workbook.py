@@ -21,7 +21,13 @@ import polars as pl
 from appconsol.analyses.savings import Assumptions
 from appconsol.errors import ArtefactError
 from appconsol.report.plan.common import Book, print_setup, require_one_sheet, sheet_parts, with_locations
-from appconsol.report.plan.data import PlanData, read_findings, read_legacy, read_plan_data_capped
+from appconsol.report.plan.data import (
+    PlanData,
+    read_applications,
+    read_findings,
+    read_legacy,
+    read_plan_data_capped,
+)
 from appconsol.report.plan.deflate import fast_deflate
 from appconsol.report.plan.figures import model_figures
 from appconsol.report.plan.formulas import FIRST_DATA_ROW
@@ -31,14 +37,9 @@ from appconsol.report.plan.sheets_evidence import (
     findings_frame,
     findings_rows,
     first_rows,
-    legacy_frame,
-    legacy_rows,
     write_applications,
-    write_cloud,
     write_data_quality,
     write_findings,
-    write_legacy,
-    write_overlaps,
     write_rules,
 )
 from appconsol.report.plan.sheets_front import (
@@ -51,6 +52,7 @@ from appconsol.report.plan.sheets_front import (
 )
 from appconsol.report.plan.sheets_money import write_money_sheets, write_partners
 from appconsol.report.plan.sheets_options import BASELINE_HEADER, Spans, write_baseline, write_options
+from appconsol.report.plan.sheets_scores import write_cloud, write_legacy, write_overlaps
 from appconsol.report.plan.sheets_sensitivity import write_board, write_sensitivity
 from appconsol.store import Store
 from appconsol.store.artefact import artefact, check_target
@@ -86,6 +88,7 @@ class Streams:
 
     findings: Callable[[], Iterator[pl.DataFrame]]
     legacy: Callable[[], Iterator[pl.DataFrame]]
+    applications: Callable[[], Iterator[pl.DataFrame]]
 
 
 class PlanWriteError(ArtefactError):
@@ -139,24 +142,32 @@ def write_plan(
     check_writable(output)
     say = progress or (lambda _message: None)
     say("reading the store")
-    # The findings' rows and the legacy scores' evidence are streamed to their sheets as those are
-    # rendered (findings_rows, legacy_rows); until then only the findings' keys (for the Plan's
-    # links and the sheet names) and the scores without their evidence are held.
+    # The findings' rows, the legacy scores' evidence and the applications' rows are streamed to
+    # their sheets as those are rendered (findings_rows, legacy_rows, write_applications); until
+    # then only the findings' keys (for the Plan's links and the sheet names), the scores without
+    # their evidence and the applications' keys, names and hosting are held.
     data = read_plan_data_capped(store, assumptions, lean=True)
     for title in ("Plan", "Savings", "Cash flow"):
         require_one_sheet(title, data.actions.height)
     say(f"appraising {data.actions.height:,} actions")
     figures = model_figures(data.actions, data.assumptions, data.baseline)
+    best = figures.options[figures.preferred]  # the headline is the preferred option (issue 11)
+    # What the summary needs, taken now: the tables are let go of as the sheets are rendered.
+    counts = (data.applications.height, data.actions.height, data.findings.height)
+    dispositions = dict(data.dispositions.group_by("disposition").len().sort("disposition").iter_rows())
     with artefact(output, label="the plan", error=PlanWriteError) as temporary:
-        streams = Streams(functools.partial(read_findings, store), functools.partial(read_legacy, store))
+        streams = Streams(
+            functools.partial(read_findings, store),
+            functools.partial(read_legacy, store),
+            functools.partial(read_applications, store),
+        )
         sheets = _write_workbook(str(temporary), data, figures, rules, waivers, say, written_at, streams)
         say("renaming into place")
-    best = figures.options[figures.preferred]  # the headline is the preferred option (issue 11)
     return PlanSummary(
         path=output,
-        applications=data.applications.height,
-        actions=data.actions.height,
-        findings=data.findings.height,
+        applications=counts[0],
+        actions=counts[1],
+        findings=counts[2],
         one_off_cost=best.one_off_cost,
         annual_saving=best.annual_saving,
         npv_short=best.npv_short,
@@ -167,7 +178,7 @@ def write_plan(
         sheets=sheets,
         missing=sorted(data.missing),
         preferred=best.name,
-        dispositions=dict(data.dispositions.group_by("disposition").len().sort("disposition").iter_rows()),
+        dispositions=dispositions,
     )
 
 
@@ -218,13 +229,11 @@ def _write_workbook(
     write_partners(book)
     say("writing evidence sheets")
     write_overlaps(book)
-    legacy = legacy_frame(book)
-    write_legacy(book, legacy, legacy_rows(book, legacy, streams.legacy))
-    del legacy
+    write_legacy(book, streams.legacy)
     write_cloud(book)
     write_findings(book, data.findings, finding_rows)
     write_data_quality(book)
-    write_applications(book)
+    write_applications(book, streams.applications)
     write_rules(book, rules, waivers)
     say("writing Summary, Assumptions and Cover")
     write_assumptions(book)
@@ -241,6 +250,8 @@ def _write_workbook(
     write_cover(book, written_at or dt.datetime.now(dt.timezone.utc))
     print_setup(book, {"Baseline": BASELINE_HEADER}, board_rows(book))
     book.sheet("Cover").activate()
+    del apps, links, finding_rows
+    _let_go(book)
     say("rendering and compressing the workbook")
     with package_zip() as package:
         if package is None:  # pragma: no cover - an xlsxwriter without the ZipFile package_zip replaces
@@ -251,6 +262,25 @@ def _write_workbook(
                 sheet.package = package
             workbook.close()
     return names
+
+
+def _let_go(book: Book) -> None:
+    """Drop the writer's own hold on the tables and the model's figures before the sheets are
+    rendered: from here on a sheet's rows are held by its row blocks only, which let go of them
+    once the sheet is rendered (`Block.release`), so the rendering of the last sheets (the
+    streamed findings among them) does not carry every table written before them (about 1.5 GB
+    at 1M applications). The tables keep their columns, with no rows.
+    """
+    data, figures = book.data, book.figures
+    for name, value in list(vars(data).items()):
+        if isinstance(value, pl.DataFrame):
+            setattr(data, name, value.clear())
+    figures.savings = figures.savings.clear()
+    figures.cash_flows = figures.cash_flows.clear()
+    figures.options_input = figures.options_input.clear()
+    figures.recommended = []
+    book.app_locations = book.app_locations.clear()
+    book.app_links = book.app_facts = None
 
 
 def _plan_links(book: Book, findings: pl.DataFrame) -> pl.DataFrame:

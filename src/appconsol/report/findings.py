@@ -22,6 +22,8 @@ from appconsol.errors import AppconsolError, Location
 from appconsol.version import __version__
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from appconsol.api.results import CheckResult
     from appconsol.engine.model import Finding
     from appconsol.engine.runner import RunResult
@@ -139,6 +141,20 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
     }
 
 
+def status_expr(frame: pl.DataFrame) -> pl.Expr:
+    """`status` as a polars expression over a findings frame (with or without a baseline column)."""
+    import polars as pl
+
+    baseline = pl.col("baseline") if "baseline" in frame.columns else pl.lit(None, pl.String)
+    return (
+        pl.when(pl.col("waived").fill_null(False))
+        .then(pl.lit("waived"))
+        .when(baseline.fill_null("") == "")
+        .then(pl.lit("open"))
+        .otherwise(baseline)
+    )
+
+
 def summary_counts(result: CheckResult) -> dict[str, Any]:
     """Counts for the summary: findings by severity, counting, waived, baseline and errors."""
     import polars as pl
@@ -148,17 +164,7 @@ def summary_counts(result: CheckResult) -> dict[str, Any]:
     by_severity: Counter[str] = Counter()
     statuses: Counter[str] = Counter()
     if frame.height:
-        waived = pl.col("waived").fill_null(False)
-        baseline = pl.col("baseline") if "baseline" in frame.columns else pl.lit(None, pl.String)
-        tallied = frame.select(
-            pl.col("severity"),
-            pl.when(waived)
-            .then(pl.lit("waived"))
-            .when(baseline.fill_null("") == "")
-            .then(pl.lit("open"))
-            .otherwise(baseline)
-            .alias("status"),
-        )
+        tallied = frame.select(pl.col("severity"), status_expr(frame).alias("status"))
         by_severity.update(
             dict(tallied.filter(pl.col("status") != "waived")["severity"].value_counts().rows())
         )

@@ -20,6 +20,7 @@ from appconsol.report.findings import (
     relative_path,
     shown,
     sorted_findings,
+    status_expr,
     summary_counts,
 )
 
@@ -66,8 +67,7 @@ def _concise_rows(result: CheckResult) -> list[tuple[Any, ...]]:
     frame = result.run.frame
     if frame.height == 0:
         return []
-    baseline = pl.col("baseline") if "baseline" in frame.columns else pl.lit(None, pl.String)
-    counts = ~pl.col("waived").fill_null(False) & (baseline.fill_null("") != "unchanged")
+    counts = ~status_expr(frame).is_in(["waived", "unchanged"])
     annotated = [s.value for s in Severity if reaches(s.value, result.annotate_from)]
     failing = [s.value for s in Severity if reaches(s.value, result.fail_on)]
     order = pl.col("severity").replace_strict(SEVERITY_ORDER, return_dtype=pl.Int64)

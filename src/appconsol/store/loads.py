@@ -138,13 +138,12 @@ def write_load(
         _insert_load_row(store, record, meta)
         # One statement for all of the file's organisations: a national roll-up names hundreds,
         # and a statement each cost about 1 ms apiece.
-        new_organisations = list(dict.fromkeys(prepared.organisations))
-        if new_organisations:
+        if prepared.organisations:  # sorted and distinct (organisations_named)
             store.con.execute(
                 "INSERT INTO organisations SELECT o.organisation, ? "
                 "FROM (SELECT unnest(?::VARCHAR[]) AS organisation) o "
                 "WHERE NOT EXISTS (SELECT 1 FROM organisations x WHERE x.organisation = o.organisation)",
-                [meta.get("org_type"), new_organisations],
+                [meta.get("org_type"), list(prepared.organisations)],
             )
         bump_generation(store, f"load of {source_file}")
         store._before_commit()

@@ -15,6 +15,7 @@ from appconsol.errors import StoreInUseError, StoreVersionError
 from appconsol.ingest.load import load_inventories
 from appconsol.schema import SCHEMA_VERSION
 from appconsol.store import Store
+from appconsol.store.core import ROW_GROUP_SIZE
 
 INVENTORY = "Name,Vendor,Capability\nUniform,Idox,Planning\nEmail,Microsoft,Email\n"
 
@@ -60,6 +61,27 @@ def test_second_writer_gets_a_clear_in_use_error(tmp_path):
         holder.wait()
         assert holder.stdout is not None
         holder.stdout.close()
+
+
+def test_a_store_open_twice_in_one_process_is_refused_clearly(tmp_path):
+    db = tmp_path / "s.duckdb"
+    with Store(db), pytest.raises(StoreInUseError, match="already open in this process"):
+        Store(db)
+
+
+def test_tables_are_cut_into_row_groups_that_every_core_can_scan(tmp_path):
+    # DuckDB scans a row group per task: one 100k-row group kept every query on one core.
+    db = tmp_path / "s.duckdb"
+    rows = 3 * ROW_GROUP_SIZE + 5
+    for _ in range(2):  # DuckDB keeps no row group size in the file: every open passes it
+        with Store(db) as store:
+            store.con.execute(f"CREATE OR REPLACE TABLE wide AS SELECT range AS id FROM range({rows})")
+            store.checkpoint()
+            groups = store.con.execute(
+                "SELECT count(DISTINCT row_group_id) FROM pragma_storage_info('wide')"
+            ).fetchall()[0][0]
+        assert groups == 4
+        assert _count(db, "SELECT count(*) FROM wide") == rows
 
 
 def test_dry_run_stores_nothing(tmp_path):

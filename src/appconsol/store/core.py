@@ -38,6 +38,27 @@ if TYPE_CHECKING:
 DEFAULT_STORE = Path("appconsol.duckdb")
 # No download on the store's behalf: everything appconsol needs is built into DuckDB's wheel.
 CONNECT_CONFIG = {"autoinstall_known_extensions": False}
+# DuckDB runs one scan task per row group, and its default row group holds 122,880 rows, so every
+# table of a 100k-application estate was one row group and each query over it ran on one core.
+# 16,384 rows let the scans, joins and aggregates use every core from about 20k rows up; at 100k
+# `analyse` went from 8.6 s to 7.0 s on 2 cores (8,192 and 32,768 measured slower). DuckDB does
+# not keep the size in the file, so every open passes it again.
+ROW_GROUP_SIZE = 16_384
+STORE_ALIAS = "store"
+
+
+def connect_store(path: Path, *, read_only: bool = False) -> Any:
+    """A DuckDB connection whose default database is the store at `path` (or a new in-memory one)."""
+    con = duckdb.connect(":memory:", config=dict(CONNECT_CONFIG))
+    options = f"ROW_GROUP_SIZE {ROW_GROUP_SIZE}" + (", READ_ONLY" if read_only else "")
+    target = str(path).replace("'", "''")
+    try:
+        con.execute(f"ATTACH '{target}' AS {STORE_ALIAS} ({options})")
+        con.execute(f"USE {STORE_ALIAS}")
+    except BaseException:
+        con.close()
+        raise
+    return con
 
 
 class Store:
@@ -58,7 +79,13 @@ class Store:
             if not read_only and self.path.exists() and self.path.stat().st_size == 0:
                 self.path.unlink()  # an empty file holds nothing, and DuckDB will not open one
         try:
-            self.con = duckdb.connect(str(self.path), read_only=read_only, config=dict(CONNECT_CONFIG))
+            self.con = connect_store(self.path, read_only=read_only)
+        except duckdb.ResourceInUseException as exc:
+            # DuckDB attaches a file once per process: another Store here has it open.
+            raise StoreInUseError(
+                f"store '{self.path}' is already open in this process",
+                hint="close the other Store on it first, or use another --db",
+            ) from exc
         except duckdb.IOException as exc:
             text = str(exc)
             if "lock" in text.lower():

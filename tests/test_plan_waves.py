@@ -27,6 +27,23 @@ def test_action_ids_hash_every_row_as_action_id_does_in_order():
     assert ids == [action_id(o, i) for o, i in frame.iter_rows()]
 
 
+def test_applications_whose_short_ids_collide_take_longer_ones_and_the_rest_keep_theirs():
+    # The first 10 hex digits of sha1("Wessex|APP-1167687") and sha1("Wessex|APP-1728666") agree.
+    frame = pl.DataFrame(
+        {
+            "organisation": ["Wessex", "Wessex", "Wessex", "Wessex"],
+            "app_id": ["APP-1728666", "A1", "APP-1167687", "APP-1728666"],
+        }
+    )
+    assert action_id("Wessex", "APP-1167687") == action_id("Wessex", "APP-1728666")
+    with duckdb.connect() as con:
+        ids = action_ids(con, frame).to_list()
+    assert ids[1] == action_id("Wessex", "A1")
+    assert ids[0] == ids[3] != ids[2]  # the same application keeps one id
+    assert {len(ids[0]), len(ids[2])} == {len("PA-") + 16}
+    assert ids[0].startswith(action_id("Wessex", "APP-1728666"))
+
+
 def _one_by_one(rows: list[tuple], edges, cap) -> dict[str, tuple[int, list[str]]]:
     """The model wave_frame must agree with: each action's first wave, then assign_waves over all."""
     held: dict[str, list[str]] = {}

@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from appconsol.cli import cli
-from appconsol.engine import loader, rule_thread, runner, sandbox
+from appconsol.engine import loader, rule_pack, runner, sandbox
 from appconsol.engine.cases import run_cases
 from appconsol.engine.loader import RulePackError, load_rules
 from appconsol.engine.model import ConfiguredRule
@@ -120,7 +120,7 @@ def no_static_check(monkeypatch):
 
     monkeypatch.setattr(sandbox, "check_sql", names_only)
     monkeypatch.setattr(runner, "check_sql", names_only)
-    monkeypatch.setattr(rule_thread, "check_sql", names_only)
+    monkeypatch.setattr(rule_pack, "check_sql", names_only)
     monkeypatch.setattr(sandbox, "check_types", lambda *_: None)
 
 

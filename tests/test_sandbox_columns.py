@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from appconsol.analyses import builtin_steps
-from appconsol.engine import rule_thread
+from appconsol.engine import rule_pack
 from appconsol.engine.loader import load_rules
 from appconsol.engine.model import ConfiguredRule, Rule, Severity
 from appconsol.engine.runner import run_rules
@@ -104,7 +104,7 @@ def test_the_built_in_pack_finds_the_same_with_pruned_and_whole_copies(samples_s
         return run.frame.drop("run_id").sort("finding_key")
 
     pruned = findings()
-    monkeypatch.setattr(rule_thread, "columns_read", lambda rule: {})
+    monkeypatch.setattr(rule_pack, "columns_read", lambda rule: {})
     whole = findings()
     assert pruned.height > 1000
     assert pruned.equals(whole)

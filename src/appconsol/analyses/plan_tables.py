@@ -15,7 +15,11 @@ PLAN_ACTIONS = Table(
     "one row per application with a planned action: every overlap group member, and applications "
     "whose disposition changes them",
     (
-        Column("action_id", "VARCHAR", "Stable id from the application's identity (`PA-` + 10 hex)."),
+        Column(
+            "action_id",
+            "VARCHAR",
+            "Stable id from the application's identity (`PA-` + 10 hex; 16 where two applications' first 10 agree).",
+        ),
         Column("organisation", "VARCHAR", "Organisation of the application."),
         Column("app_id", "VARCHAR", "Application id."),
         Column("app_name", "VARCHAR", "Application name."),

@@ -10,9 +10,8 @@ and the others still run.
 
 The steps' tables are all replaced in one transaction, which also empties `findings` and
 `rule_runs` and marks the analysis `running` with the store generation it reads; the rules then
-run over a copy of those tables taken just before they commit (on a second thread, so the commit
-and the storing of findings overlap them: rule_thread.py), and a second transaction writes
-`findings` and `rule_runs` and
+run over a copy of those tables taken just before they commit (rule_pack.py), each rule's findings
+stored before the next rule runs, and a second transaction writes `findings` and `rule_runs` and
 marks the analysis `complete` (or `failed`, when a step failed). A kill at any moment leaves either
 the previous analysis or empty tables marked as unfinished, never old tables beside new ones
 (store/generation.py). A step whose database error aborts the transaction is left out and the
@@ -47,7 +46,7 @@ from appconsol.engine.model import (
     Severity,
     reaches,
 )
-from appconsol.engine.rule_thread import RulesOnThread
+from appconsol.engine.rule_pack import RulePack
 from appconsol.engine.sandbox import (
     RuleSandbox,
     SandboxLimits,
@@ -146,7 +145,7 @@ def run_rules(
     needed = steps_needed(ordered, rules) if needed_steps_only else ordered
     skipped = [step for step in ordered if step not in needed]
     context = {"settings": settings or {}, "where": where or (lambda *_: None)}
-    rules_run = RulesOnThread(rules, run_id, as_of, result, steps, limits, progress, _run_rule, _fail)
+    rules_run = RulePack(rules, run_id, as_of, result, steps, limits, progress, _run_rule, _fail)
     waiving = Waiving(waivers, {c.code for c in rules}, run_id, as_of)
     frames: list[pl.DataFrame] = []
 
@@ -173,7 +172,7 @@ def run_rules(
         rules_run.start(store)
 
     try:
-        # The rules start on their own thread just before the steps commit (see rule_thread.py).
+        # The rules' copy is taken just before the steps commit (see rule_pack.py).
         built_from = _run_steps(
             store, ordered, run_id, as_of, context, result, progress, skipped, start_rules if rules else None
         )

@@ -1,12 +1,11 @@
-"""The rules run on a worker thread while the steps commit and their findings are stored (issue 14):
-an error on either thread reaches the caller, the worker never outlives the run, and what is
-stored is what the rules found.
+"""The rule pack (issue 14): its copy is taken before the steps commit, each rule's findings are
+stored before the next rule runs, an error in a rule or in storing reaches the caller without
+undoing the committed steps, and what is stored is what the rules found.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import time
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import duckdb
 import pytest
 
 from appconsol.api.settings import builtin_steps
-from appconsol.engine import rule_thread, runner
+from appconsol.engine import runner
 from appconsol.engine.loader import load_rules
 from appconsol.engine.model import ConfiguredRule
 from appconsol.engine.runner import run_rules
@@ -40,8 +39,23 @@ def _loaded(tmp_path: Path) -> Path:
     return db
 
 
-def _rules_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name == "appconsol-rules"]
+def _open_sandboxes(monkeypatch) -> list[RuleSandbox]:
+    """Record every sandbox made from here on and whether it was closed."""
+    made: list[RuleSandbox] = []
+    init, close = RuleSandbox.__init__, RuleSandbox.close
+
+    def recording_init(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        self.closed = False
+        made.append(self)
+
+    def recording_close(self):
+        self.closed = True
+        close(self)
+
+    monkeypatch.setattr(RuleSandbox, "__init__", recording_init)
+    monkeypatch.setattr(RuleSandbox, "close", recording_close)
+    return made
 
 
 def _status(db: Path) -> tuple[str, int, int]:
@@ -52,9 +66,10 @@ def _status(db: Path) -> tuple[str, int, int]:
     return status, actions, findings
 
 
-def test_a_run_stores_every_rules_findings_and_leaves_no_worker(tmp_path):
+def test_a_run_stores_every_rules_findings_and_closes_its_sandbox(tmp_path, monkeypatch):
     steps = builtin_steps()
     db = _loaded(tmp_path)
+    sandboxes = _open_sandboxes(monkeypatch)
     with Store(db) as store:
         run = run_rules(store, _rules(steps), as_of=AS_OF, steps=steps, hold_findings=False)
     status, actions, findings = _status(db)
@@ -62,12 +77,13 @@ def test_a_run_stores_every_rules_findings_and_leaves_no_worker(tmp_path):
     assert findings == run.finding_count > 100
     ran = [t.code for t in run.timings if t.kind == "rule"]
     assert ran == [c.rule.code for c in run.rules]  # every rule, in the pack's order
-    assert not _rules_threads()
+    assert sandboxes and all(s.closed for s in sandboxes)  # the binding one and the run's
 
 
-def test_a_failing_store_write_stops_the_worker_and_keeps_the_committed_steps(tmp_path, monkeypatch):
+def test_a_failing_store_write_stops_the_rules_and_keeps_the_committed_steps(tmp_path, monkeypatch):
     steps = builtin_steps()
     db = _loaded(tmp_path)
+    sandboxes = _open_sandboxes(monkeypatch)
     stored = []
 
     def refuse(self, table, frame):
@@ -81,7 +97,7 @@ def test_a_failing_store_write_stops_the_worker_and_keeps_the_committed_steps(tm
     with Store(db) as store, pytest.raises(KeyboardInterrupt):
         run_rules(store, _rules(steps), as_of=AS_OF, steps=steps, hold_findings=False)
     assert len(stored) == 1
-    assert not _rules_threads()  # stopped and joined, not left running
+    assert sandboxes and all(s.closed for s in sandboxes)
     status, actions, findings = _status(db)
     assert status == "running" and actions > 0 and findings == 0  # steps committed, findings not
 
@@ -99,10 +115,9 @@ def test_an_error_setting_up_the_rules_is_raised_after_the_steps_commit(tmp_path
         run_rules(store, rules, as_of=AS_OF, steps=steps, hold_findings=False)
     status, actions, _ = _status(db)
     assert status == "running" and actions > 0  # the analysis steps are not undone
-    assert not _rules_threads()
 
 
-def test_an_error_on_the_worker_reaches_the_caller(tmp_path, monkeypatch):
+def test_an_error_in_a_rule_reaches_the_caller(tmp_path, monkeypatch):
     steps = builtin_steps()
     db = _loaded(tmp_path)
     calls = []
@@ -110,19 +125,18 @@ def test_an_error_on_the_worker_reaches_the_caller(tmp_path, monkeypatch):
     def crash(*args):
         calls.append(args[1].rule.code)
         if len(calls) == 3:
-            raise SystemExit("worker died")
+            raise SystemExit("rule died")
         return original(*args)
 
     original = runner._run_rule
     monkeypatch.setattr(runner, "_run_rule", crash)
-    with Store(db) as store, pytest.raises(SystemExit, match="worker died"):
+    with Store(db) as store, pytest.raises(SystemExit, match="rule died"):
         run_rules(store, _rules(steps), as_of=AS_OF, steps=steps, hold_findings=False)
-    assert len(calls) == 3
-    assert not _rules_threads()
+    assert len(calls) == 3  # no rule ran after it
     assert _status(db)[2] == 0  # the findings of the first two rules rolled back with the rest
 
 
-def test_at_most_one_rules_findings_wait_while_another_rules_are_stored(tmp_path, monkeypatch):
+def test_each_rules_findings_are_stored_before_the_next_rule_runs(tmp_path, monkeypatch):
     steps = builtin_steps()
     db = _loaded(tmp_path)
     found, stored, ahead = [], [], []
@@ -137,7 +151,7 @@ def test_at_most_one_rules_findings_wait_while_another_rules_are_stored(tmp_path
     def storing(self, table, frame):
         if table == "findings":
             stored.append(frame.height)
-            time.sleep(0.1)  # a slow store: the worker would run ahead if it could
+            time.sleep(0.05)  # a slow store: nothing may run ahead of it
             ahead.append(len(found) - len(stored))
         return insert(self, table, frame)
 
@@ -146,4 +160,4 @@ def test_at_most_one_rules_findings_wait_while_another_rules_are_stored(tmp_path
     with Store(db) as store:
         run_rules(store, _rules(steps), as_of=AS_OF, steps=steps, hold_findings=False)
     assert len(stored) == len(found) > 10
-    assert max(ahead) == rule_thread.WAITING  # the next rule's findings were found meanwhile, no more
+    assert max(ahead) == 0  # no rule's findings were found while another's were being stored

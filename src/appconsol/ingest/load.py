@@ -216,7 +216,8 @@ def read_inventory(
             raise InventoryNotFoundError(
                 "the workbook has no visible sheet", hint="pass --sheet NAME", location=Location(file=path)
             )
-        grid, header = _best_sheet(path, candidates, header_row, known, notes, lenient)
+        grid, header = _best_sheet(path, candidates, header_row, known, notes, lenient, sniffed.sheet_xml)
+        sniffed.sheet_xml.clear()  # the sheets' XML is read: free it before the grid is prepared
     refuse_case_collisions(header, path, grid.sheet)
     profile = (
         PROFILES_BY_NAME.get(mapping.profile)
@@ -239,6 +240,7 @@ def _best_sheet(
     known: frozenset[str],
     notes: list[str],
     lenient: bool,
+    sheet_xml: dict[str, bytes] | None = None,
 ) -> tuple[RawGrid, HeaderChoice]:
     """The sheet whose header reads best; empty and header-less sheets are skipped with a note.
 
@@ -248,7 +250,7 @@ def _best_sheet(
     best: tuple[RawGrid, HeaderChoice] | None = None
     skipped: list[str] = []
     for name in candidates:
-        grid = read_workbook_sheet(path, name)
+        grid = read_workbook_sheet(path, name, sheet_xml)
         if grid.frame.height == 0 or grid.width == 0:
             skipped.append(f"'{name}' (empty)")
             continue

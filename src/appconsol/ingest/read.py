@@ -19,6 +19,7 @@ from typing import Any
 import polars as pl
 
 from appconsol.errors import InputFileError, Location
+from appconsol.ingest.sheet_parts import SheetCells, read_sheet_in_parts
 
 ROW_COLUMN = "__row"
 DELIMITERS = (",", ";", "\t", "|")
@@ -62,13 +63,32 @@ def _grid_columns(n: int) -> list[str]:
     return [f"c{i}" for i in range(n)]
 
 
-def read_workbook_sheet(path: Path, sheet: str) -> RawGrid:
-    """Read one worksheet as text with fastexcel (calamine), keeping its true row numbers."""
-    import fastexcel
+def read_workbook_sheet(path: Path, sheet: str, sheet_xml: dict[str, bytes] | None = None) -> RawGrid:
+    """Read one worksheet as text with fastexcel (calamine), keeping its true row numbers.
 
+    A large sheet is read in row ranges on several cores (`sheet_parts`), from the XML the sniff
+    kept (`sheet_xml`) when it did."""
     from appconsol.ingest.layout import read_sheet_layout
 
     layout = read_sheet_layout(path, sheet)
+    cells = read_sheet_in_parts(path, sheet, sheet_xml=sheet_xml) or read_sheet_whole(path, sheet)
+    frame = cells.frame.with_row_index(ROW_COLUMN, offset=layout.first_row).with_columns(
+        pl.col(ROW_COLUMN).cast(pl.Int64)
+    )
+    frame = frame.select([*_grid_columns(frame.width - 1), ROW_COLUMN])
+    problems = []
+    for row, col, detail in cells.errors:
+        kind = detail.split("'Error(")[-1].rstrip(")'") if "Error(" in detail else detail
+        problems.append(CellProblem(layout.first_row + row, col, f"error cell {_excel_error_text(kind)}"))
+    return RawGrid(
+        frame, sheet, problems, first_col=layout.first_col, merges=layout.merges, total_rows=layout.total_rows
+    )
+
+
+def read_sheet_whole(path: Path, sheet: str) -> SheetCells:
+    """The sheet's cells read by calamine on one thread; raises InputFileError when unreadable."""
+    import fastexcel
+
     try:
         with ThreadPoolExecutor(max_workers=1) as pool:
             # pyarrow's first import (0.2 s) overlaps calamine's parse, which releases the GIL;
@@ -86,19 +106,8 @@ def read_workbook_sheet(path: Path, sheet: str) -> RawGrid:
     frame = pl.from_arrow(batch)
     assert isinstance(frame, pl.DataFrame)
     frame = frame.rename(dict(zip(frame.columns, _grid_columns(frame.width), strict=False)))
-    frame = frame.with_row_index(ROW_COLUMN, offset=layout.first_row).with_columns(
-        pl.col(ROW_COLUMN).cast(pl.Int64)
-    )
-    frame = frame.select([*_grid_columns(frame.width - 1), ROW_COLUMN])
-    problems = []
-    for error in errors.errors if errors is not None else []:
-        row, col = error.position
-        detail = error.detail
-        kind = detail.split("'Error(")[-1].rstrip(")'") if "Error(" in detail else detail
-        problems.append(CellProblem(layout.first_row + row, col, f"error cell {_excel_error_text(kind)}"))
-    return RawGrid(
-        frame, sheet, problems, first_col=layout.first_col, merges=layout.merges, total_rows=layout.total_rows
-    )
+    found = [(*error.position, error.detail) for error in (errors.errors if errors is not None else [])]
+    return SheetCells(frame, found)
 
 
 _EXCEL_ERRORS = {

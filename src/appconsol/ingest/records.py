@@ -141,7 +141,7 @@ def _cell(value: Any) -> str | None:
 def read_records(path: Path, encoding: str) -> RawGrid:
     import yaml
 
-    from appconsol.ingest.sniff import codec
+    from appconsol.ingest.text_encoding import codec
 
     text = path.read_bytes().decode(codec(encoding), errors="replace")
     lines: dict[int, int] = {}

@@ -3,7 +3,8 @@
 The parsers behind the readers (calamine via fastexcel, openpyxl) trust zip headers and will
 spend gigabytes inside a decompression bomb, so every zip entry is inflated here first, in
 bounded chunks, counting the real bytes against the declared ones. Only the first 64 KiB of
-each part is kept, to prove no XML in it declares a DTD: entities are never expanded or fetched.
+each part is kept, to prove no XML in it declares a DTD: entities are never expanded or fetched;
+and the XML of sheets large enough to be read in parts, so that the reader need not inflate it again.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from types import ModuleType
@@ -25,6 +26,8 @@ import defusedxml.ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 
 from appconsol.errors import ConfigError, InputFileError, Location, UnsafeInputError
+from appconsol.ingest.sheet_parts import SPLIT_MAX_BYTES, SPLIT_MIN_BYTES
+from appconsol.ingest.text_encoding import codec, text_encoding
 
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
@@ -128,6 +131,8 @@ class SniffResult:
     extension_mismatch: bool
     sheets: tuple[SheetInfo, ...]  # empty for CSV
     encoding: str | None  # for CSV only: "utf-8", "utf-8-sig", "utf-16", "cp1252" or "utf-8-lenient"
+    # Large worksheet parts' XML by part name, proven sound; the sheet reader takes (pops) them.
+    sheet_xml: dict[str, bytes] = field(default_factory=dict, compare=False, repr=False)
 
 
 def sniff_file(path: Path, limits: SafetyLimits | None = None) -> SniffResult:
@@ -147,7 +152,7 @@ def sniff_file(path: Path, limits: SafetyLimits | None = None) -> SniffResult:
     if info.st_size == 0:
         raise _refuse(path, "file is empty (0 bytes)", "check the export or download finished")
     sheets: tuple[SheetInfo, ...] = ()
-    encoding = None
+    encoding, kept = None, {}
     try:
         with path.open("rb") as f:
             magic = f.read(8)
@@ -155,7 +160,7 @@ def sniff_file(path: Path, limits: SafetyLimits | None = None) -> SniffResult:
             if magic == _OLE_MAGIC:
                 raise _refuse_ole(f, path)
             if magic.startswith(_ZIP_MAGICS):
-                kind, sheets = _sniff_zip(f, path, limits)
+                kind, sheets, kept = _sniff_zip(f, path, limits)
             else:
                 encoding = _sniff_text(f, path)
                 # Text is text: only the extension tells a YAML/JSON record list from a CSV.
@@ -164,7 +169,7 @@ def sniff_file(path: Path, limits: SafetyLimits | None = None) -> SniffResult:
     except OSError as exc:
         raise _unreadable(path, exc) from None
     mismatch = _KIND_BY_EXTENSION.get(path.suffix.lower()) is not kind
-    return SniffResult(kind=kind, extension_mismatch=mismatch, sheets=sheets, encoding=encoding)
+    return SniffResult(kind, mismatch, sheets, encoding, kept)
 
 
 def _refuse(path: Path, message: str, hint: str) -> InputFileError:
@@ -226,20 +231,22 @@ _OTHER_ZIPS = (  # an entry that gives the format away, what it is, how to fix i
 )
 
 
-def _sniff_zip(f: BinaryIO, path: Path, limits: SafetyLimits) -> tuple[FileKind, tuple[SheetInfo, ...]]:
+def _sniff_zip(
+    f: BinaryIO, path: Path, limits: SafetyLimits
+) -> tuple[FileKind, tuple[SheetInfo, ...], dict[str, bytes]]:
     try:
         with zipfile.ZipFile(f) as zf:
             entries = zf.infolist()
             names = {entry.filename for entry in entries}
             _refuse_other_zips(zf, names, path)
-            _check_zip_safety(f, entries, names, path, limits)
+            kept = _check_zip_safety(f, entries, names, path, limits)
             if "xl/workbook.xml" not in names:
                 what = "a zip archive without xl/workbook.xml" if names else "an empty zip archive"
                 raise _refuse(path, f"not an Excel workbook: it is {what}", _EXPORT)
             sheets = _read_sheets(zf, "xl/workbook.xml", path)
             content_types = zf.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
             macros = "xl/vbaProject.bin" in names or b"macroenabled" in content_types.lower()
-            return (FileKind.XLSM if macros else FileKind.XLSX), sheets
+            return (FileKind.XLSM if macros else FileKind.XLSX), sheets, kept
     except _ZIP_READ_ERRORS as exc:
         raise _corrupt(path, str(exc) or type(exc).__name__) from None
     except (NotImplementedError, RuntimeError) as exc:  # zipfile's words for odd methods, encryption
@@ -261,7 +268,7 @@ def _refuse_other_zips(zf: zipfile.ZipFile, names: set[str], path: Path) -> None
 
 def _check_zip_safety(
     f: BinaryIO, entries: list[zipfile.ZipInfo], names: set[str], path: Path, limits: SafetyLimits
-) -> None:
+) -> dict[str, bytes]:
     if len(entries) > limits.max_entries:
         raise _unsafe(
             path,
@@ -279,13 +286,20 @@ def _check_zip_safety(
             f"limit {limits.max_uncompressed_bytes / MiB:.0f} MB)",
             "if the file is genuine, raise APPCONSOL_MAX_UNCOMPRESSED_MB",
         )
-    total = 0
+    total, kept = 0, {}
     for entry in entries:
-        total = _check_entry(f, entry, path, limits, total)
+        keep = entry.filename.startswith("xl/worksheets/") and entry.file_size >= SPLIT_MIN_BYTES
+        keep = keep and sum(map(len, kept.values())) + entry.file_size <= SPLIT_MAX_BYTES
+        total, xml = _check_entry(f, entry, path, limits, total, keep)
+        if xml is not None:
+            kept[entry.filename] = xml
+    return kept
 
 
-def _check_entry(f: BinaryIO, entry: zipfile.ZipInfo, path: Path, limits: SafetyLimits, total: int) -> int:
-    """Inflate one entry without keeping it, proving its headers tell the truth; return the new total."""
+def _check_entry(
+    f: BinaryIO, entry: zipfile.ZipInfo, path: Path, limits: SafetyLimits, total: int, keep: bool
+) -> tuple[int, bytes | None]:
+    """Inflate one entry, proving its headers tell the truth; the new total, and the bytes if `keep`."""
     name = entry.filename
     if entry.flag_bits & 0x1:
         raise _refuse(path, f"zip entry {name} is encrypted", "remove the password in Excel and save again")
@@ -307,7 +321,11 @@ def _check_entry(f: BinaryIO, entry: zipfile.ZipInfo, path: Path, limits: Safety
 
     head: bytearray | None = bytearray()  # every entry: readers follow rels to parts of any name
     crc = actual = 0
-    for chunk, used in _inflate(f, entry, path):
+    chunks: list[bytes] | None = [] if keep else None
+    # A kept part is inflated in one piece: bounded by its declared size, which passed the limits.
+    for chunk, used in _inflate(f, entry, path, entry.file_size + 1 if keep else _CHUNK):
+        if chunks is not None:
+            chunks.append(chunk)
         actual += len(chunk)
         total += len(chunk)
         crc = _inflating.crc32(chunk, crc)
@@ -334,15 +352,17 @@ def _check_entry(f: BinaryIO, entry: zipfile.ZipInfo, path: Path, limits: Safety
         raise _unsafe(path, f"zip entry {name} holds {actual} bytes but declares {entry.file_size}")
     if crc != entry.CRC:
         raise ValueError(f"bad CRC in {name}")
-    return total
+    return total, (b"".join(chunks) if chunks is not None else None)
 
 
-def _inflate(f: BinaryIO, entry: zipfile.ZipInfo, path: Path) -> Iterator[tuple[bytes, int]]:
-    """An entry's decompressed bytes, at most 1 MiB at a time, and the compressed bytes used so far."""
+def _inflate(
+    f: BinaryIO, entry: zipfile.ZipInfo, path: Path, size: int = _CHUNK
+) -> Iterator[tuple[bytes, int]]:
+    """An entry's decompressed bytes, at most `size` at a time, and the compressed bytes used so far."""
     left = entry.compress_size
     if entry.compress_type == zipfile.ZIP_STORED:
         while left > 0:
-            chunk = f.read(min(_CHUNK, left))
+            chunk = f.read(min(size, left))
             if not chunk:
                 raise EOFError(f"{entry.filename} ends early")
             left -= len(chunk)
@@ -352,14 +372,14 @@ def _inflate(f: BinaryIO, entry: zipfile.ZipInfo, path: Path) -> Iterator[tuple[
     while not inflater.eof:
         data = inflater.unconsumed_tail
         if not data:
-            data = f.read(min(_CHUNK, left))
+            data = f.read(min(size, left))
             left -= len(data)
             if not data:
                 yield inflater.flush(), entry.compress_size  # what a full output buffer held back
                 if not inflater.eof:
                     raise EOFError(f"{entry.filename} ends early")
                 break
-        chunk = inflater.decompress(data, _CHUNK)
+        chunk = inflater.decompress(data, size)
         # The ratio of the bytes so far, so a bomb is caught in its first megabytes, not at its end.
         yield chunk, entry.compress_size - left - len(inflater.unconsumed_tail) - len(inflater.unused_data)
     if left or inflater.unused_data:
@@ -458,7 +478,7 @@ def _sniff_text(f: BinaryIO, path: Path) -> str:
         # reader; where they are common, the file is binary.
         raise _refuse(path, "not a spreadsheet or delimited text file (binary content)", _EXPORT)
     else:
-        encoding = _text_encoding(f)
+        encoding = text_encoding(f)
     start = head[:4096].decode(codec(encoding), "replace").lstrip("\ufeff \t\r\n").lower()
     for prefix, what in _MARKUP:
         if start.startswith(prefix):
@@ -466,30 +486,3 @@ def _sniff_text(f: BinaryIO, path: Path) -> str:
                 what = "an Excel 2003 XML spreadsheet"
             raise _refuse(path, f"not a spreadsheet or delimited text file: it looks like {what}", _RESAVE)
     return encoding
-
-
-def codec(encoding: str) -> str:
-    """The Python codec for a sniffed encoding (utf-8-lenient is UTF-8 read with replacement)."""
-    return "utf-8" if encoding == "utf-8-lenient" else encoding
-
-
-def _text_encoding(f: BinaryIO) -> str:
-    """utf-8, cp1252, or utf-8-lenient: UTF-8 with a few stray bytes (one pasted cp1252 cell).
-
-    The whole file is read, not a sample: exports are often ASCII until one '£' deep in the rows.
-    A file with valid multibyte UTF-8 and only a few invalid bytes is UTF-8 with damage, and the
-    damage costs the cells it is in (a warning each), not the whole file's text.
-    """
-    f.seek(0)
-    data = f.read()
-    try:
-        data.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
-    text = data.decode("utf-8", errors="replace")
-    invalid = text.count("\ufffd")
-    multibyte = sum(1 for ch in text if ord(ch) > 127 and ch != "\ufffd")
-    if multibyte and invalid <= max(20, multibyte // 10):
-        return "utf-8-lenient"
-    return "cp1252"

@@ -1,0 +1,371 @@
+"""Read a large worksheet in row ranges on several cores, giving exactly the grid of a whole read.
+
+calamine (through fastexcel) parses a sheet on one thread, and a 100k-row sheet's XML takes most
+of a second. Here the sheet's XML is cut at `<row` boundaries into parts; each part becomes an
+in-memory workbook (every other entry copied as it is, the sheet part stored uncompressed) and
+the parts are read on their own threads, since calamine releases the GIL while it parses.
+
+calamine's grid of a sheet starts at its first used row and column, so a part read alone would
+start elsewhere than the whole read does. Each part therefore carries sentinel cells in column A,
+in a row just outside its range (the row after a part's last row, the row before its first), so
+every part's grid starts in column A and at a known row; the sentinel rows are dropped, widths
+padded, and the columns left of the sheet's first used column (empty in every part, with no error
+cell) dropped. Whenever the cut is not clearly safe (rows without numbers, comments or CDATA in
+the sheet data, a sheet too small to be worth it or too large to hold twice in memory) the caller
+reads the sheet whole.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import re
+import struct
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from appconsol.ingest.layout import _sheet_part
+
+if TYPE_CHECKING:
+    import polars as pl
+
+# Below this the parse is short and the copying costs more than the second core brings.
+SPLIT_MIN_BYTES = 24 * 1024 * 1024
+# Above this the sheet's XML and its parts would be held in memory at once (2x the XML).
+SPLIT_MAX_BYTES = 512 * 1024 * 1024
+_SENTINEL = b"appconsol-part-sentinel"
+_ROW_NUMBER = re.compile(rb'<(?:\w+:)?row\b[^>]*?\sr="(\d+)"')
+
+
+@dataclass(frozen=True)
+class SheetCells:
+    """A sheet's cells as calamine reads them: text columns c0..cN and error cells (row, col, detail)."""
+
+    frame: pl.DataFrame
+    errors: list[tuple[int, int, str]]
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - macOS, Windows
+        return os.cpu_count() or 1
+
+
+def _crc32() -> Any:
+    try:
+        from isal import isal_zlib
+
+        return isal_zlib
+    except ImportError:  # pragma: no cover - isal is a dependency
+        import zlib
+
+        return zlib
+
+
+def read_sheet_in_parts(
+    path: Path,
+    sheet: str,
+    parts: int | None = None,
+    min_bytes: int | None = None,
+    sheet_xml: dict[str, bytes] | None = None,
+) -> SheetCells | None:
+    """The sheet read in `parts` row ranges at once, or None when it should be read whole.
+
+    `parts` defaults to the cores this process may use (at most 4); sheets whose XML is under
+    `min_bytes` (default SPLIT_MIN_BYTES) are left to the whole read. `sheet_xml` holds sheet
+    parts' XML already inflated and checked (by the sniff); the one read is taken from it."""
+    parts = parts or min(_cores(), 4)
+    if parts < 2:
+        return None
+    try:
+        with zipfile.ZipFile(path) as archive:
+            part = _sheet_part(archive, sheet)
+            infos = archive.infolist()
+            entry = next((i for i in infos if i.filename == part), None)
+            least = SPLIT_MIN_BYTES if min_bytes is None else min_bytes
+            if entry is None or not least <= entry.file_size <= SPLIT_MAX_BYTES:
+                return None
+            if any(i.file_size >= 0xFFFFFFFF or i.compress_size >= 0xFFFFFFFF for i in infos):
+                return None  # zip64: not worth writing here
+            with path.open("rb") as f:
+                raw = {i.filename: _raw_entry(f, i) for i in infos}
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError, struct.error):
+        return None
+    compressed = raw.pop(part)
+    xml = (sheet_xml.pop(part, None) if sheet_xml else None) or _inflate(compressed, entry)
+    if xml is None:
+        return None
+    cuts = _cut_points(xml, parts)
+    if cuts is None:
+        return None
+    # Handed over in a list, so the XML is freed as soon as the parts' workbooks are written.
+    held = [xml]
+    del xml, compressed
+    return _read_parts(held, cuts, sheet, part, infos, raw)
+
+
+def _raw_entry(f: Any, info: zipfile.ZipInfo) -> bytes:
+    f.seek(info.header_offset)
+    local = f.read(30)
+    if local[:4] != b"PK\x03\x04":
+        raise ValueError("no local header")
+    name_length, extra_length = struct.unpack("<HH", local[26:30])
+    f.seek(info.header_offset + 30 + name_length + extra_length)
+    data = f.read(info.compress_size)
+    if len(data) != info.compress_size:
+        raise ValueError("entry ends early")
+    return bytes(data)
+
+
+def _inflate(raw: bytes, entry: zipfile.ZipInfo) -> bytes | None:
+    if entry.compress_type == zipfile.ZIP_STORED:
+        data = raw
+    elif entry.compress_type == zipfile.ZIP_DEFLATED:
+        zlib = _crc32()
+        try:
+            inflater = zlib.decompressobj(-15)
+            data = inflater.decompress(raw, entry.file_size + 1)
+        except zlib.error:
+            return None
+    else:
+        return None
+    if len(data) != entry.file_size or _crc32().crc32(data) != entry.CRC:
+        return None
+    return data
+
+
+@dataclass(frozen=True)
+class _Cuts:
+    prefix: bytes  # the main namespace's prefix with its colon ("x:"), or b""
+    start: int  # just after the sheetData start tag
+    end: int  # at the sheetData end tag
+    offsets: list[int]  # where each part after the first starts (a `<row` tag)
+    rows: list[int]  # the sheet row number of each of those tags
+
+
+def _cut_points(xml: bytes, parts: int) -> _Cuts | None:
+    """Where to cut the sheet data into parts, or None when a cut is not clearly safe."""
+    at = xml.find(b"sheetData")
+    if at <= 0:
+        return None
+    open_at = xml.rfind(b"<", 0, at)
+    prefix = xml[open_at + 1 : at]
+    if open_at < 0 or (prefix and not re.fullmatch(rb"\w+:", prefix)):
+        return None
+    close = xml.find(b">", at)
+    if close < 0 or xml[close - 1 : close] == b"/":
+        return None  # <sheetData/>: no rows
+    start, end = close + 1, xml.rfind(b"</" + prefix + b"sheetData>")
+    if end < start:
+        return None
+    # A `<row` inside a comment, CDATA section or processing instruction is no row.
+    if _holds_markup_declaration(xml, start, end):
+        return None
+    tag = b"<" + prefix + b"row"
+    offsets: list[int] = []
+    rows: list[int] = []
+    for k in range(1, parts):
+        target = start + (end - start) * k // parts
+        at = xml.find(tag, target, end)
+        while at >= 0 and xml[at + len(tag) : at + len(tag) + 1] not in (
+            b" ",
+            b">",
+            b"\t",
+            b"\n",
+            b"\r",
+            b"/",
+        ):
+            at = xml.find(tag, at + 1, end)
+        if at < 0:
+            return None
+        row = _row_number(xml, at)
+        before = xml.rfind(tag, start, at)
+        previous = _row_number(xml, before) if before >= 0 else None
+        # Rows must be numbered on both sides of the cut and ascend across it; rows after the
+        # cut without a number are numbered from it the same way in the part and in the whole.
+        if row is None or previous is None or previous >= row or (rows and row <= rows[-1]):
+            return None
+        offsets.append(at)
+        rows.append(row)
+    return _Cuts(prefix, start, end, offsets, rows)
+
+
+def _holds_markup_declaration(xml: bytes, start: int, end: int) -> bool:
+    """Whether a comment, CDATA section or processing instruction lies between start and end.
+
+    One-byte searches (memchr) for '!' and '?', which are rare in sheet XML, each checked for a '<'
+    before it: a search for the two-byte "<!" steps through every '<' of the sheet, ten times slower.
+    """
+    for mark in (b"!", b"?"):
+        at = xml.find(mark, start, end)
+        while at >= 0:
+            if xml[at - 1] == 0x3C:  # '<'
+                return True
+            at = xml.find(mark, at + 1, end)
+    return False
+
+
+def _row_number(xml: bytes, at: int) -> int | None:
+    match = _ROW_NUMBER.match(xml, at)
+    return int(match.group(1)) if match else None
+
+
+def _sentinel_row(prefix: bytes, row: int) -> bytes:
+    p = prefix
+    return b'<%srow r="%d"><%sc r="A%d" t="inlineStr"><%sis><%st>%s</%st></%sis></%sc></%srow>' % (
+        p,
+        row,
+        p,
+        row,
+        p,
+        p,
+        _SENTINEL,
+        p,
+        p,
+        p,
+        p,
+    )
+
+
+def _part_xml(xml: bytes, cuts: _Cuts, k: int) -> list[bytes | memoryview]:
+    """Part k's sheet XML, as pieces: the head, a leading sentinel, its rows, a trailing one, the tail."""
+    view = memoryview(xml)
+    bounds = [cuts.start, *cuts.offsets, cuts.end]
+    pieces: list[bytes | memoryview] = [view[: cuts.start]]
+    if k > 0:
+        pieces.append(_sentinel_row(cuts.prefix, cuts.rows[k - 1] - 1))
+    pieces.append(view[bounds[k] : bounds[k + 1]])
+    if k < len(cuts.offsets):
+        pieces.append(_sentinel_row(cuts.prefix, cuts.rows[k]))
+    pieces.append(view[cuts.end :])
+    return pieces
+
+
+def _write_workbook(
+    out: BinaryIO,
+    infos: list[zipfile.ZipInfo],
+    raw: dict[str, bytes],
+    part: str,
+    sheet_xml: list[bytes | memoryview],
+) -> None:
+    """A zip of every entry as it was (compressed bytes copied), with the sheet part stored."""
+    crc_of = _crc32().crc32
+    central: list[bytes] = []
+    offset = 0
+    for info in infos:
+        name = info.filename.encode("utf-8")
+        flags = 0x800 if not info.filename.isascii() else 0
+        if info.filename == part:
+            crc = 0
+            for piece in sheet_xml:
+                crc = crc_of(piece, crc)
+            size = sum(len(piece) for piece in sheet_xml)
+            method, compressed, data = zipfile.ZIP_STORED, size, sheet_xml
+        else:
+            crc, size, method = info.CRC, info.file_size, info.compress_type
+            compressed, data = info.compress_size, [raw[info.filename]]
+        fields = (20, flags, method, 0, 0x21, crc, compressed, size, len(name))
+        out.write(struct.pack("<4s5H3I2H", b"PK\x03\x04", *fields, 0) + name)
+        for piece in data:
+            out.write(piece)
+        central.append(struct.pack("<4s6H3I5H2I", b"PK\x01\x02", 20, *fields, 0, 0, 0, 0, 0, offset) + name)
+        offset += 30 + len(name) + compressed
+    directory = b"".join(central)
+    out.write(directory)
+    out.write(struct.pack("<4s4H2IH", b"PK\x05\x06", 0, 0, len(infos), len(infos), len(directory), offset, 0))
+    out.flush()
+
+
+@contextmanager
+def _scratch_files(count: int, folder: str) -> Iterator[list[tuple[BinaryIO, str]]]:
+    """Files for the parts' workbooks, by path: fastexcel copies a bytes object element by element
+    while holding the GIL, but reads a file on its own thread. In memory where Linux allows."""
+    with ExitStack() as stack:
+        files: list[tuple[BinaryIO, str]] = []
+        for k in range(count):
+            # calamine knows a workbook by its name's extension: a link named .xlsx to the memory file.
+            path = os.path.join(folder, f"part-{k}.xlsx")
+            if hasattr(os, "memfd_create") and os.path.isdir(f"/proc/{os.getpid()}/fd"):
+                handle = stack.enter_context(open(os.memfd_create(f"appconsol-part-{k}"), "w+b"))
+                os.symlink(f"/proc/{os.getpid()}/fd/{handle.fileno()}", path)
+            else:  # pragma: no cover - not Linux
+                handle = stack.enter_context(open(path, "w+b"))
+            files.append((handle, path))
+        yield files
+
+
+def _read_part(workbook: str, sheet: str) -> tuple[Any, Any]:
+    import fastexcel
+
+    table = fastexcel.read_excel(workbook).load_sheet(sheet, header_row=None, dtypes="string")
+    return table.to_arrow_with_errors()
+
+
+def _read_parts(
+    held: list[bytes], cuts: _Cuts, sheet: str, part: str, infos: list[zipfile.ZipInfo], raw: dict[str, bytes]
+) -> SheetCells | None:
+    import polars as pl
+
+    n = len(cuts.offsets) + 1
+    with (
+        tempfile.TemporaryDirectory(prefix="appconsol-") as folder,
+        _scratch_files(n, folder) as files,
+        ThreadPoolExecutor(max_workers=n) as pool,
+    ):
+        futures = []
+        for k, (handle, name) in enumerate(files):
+            # Each part starts parsing as soon as its workbook is written, while the next is.
+            _write_workbook(handle, infos, raw, part, _part_xml(held[0], cuts, k))
+            futures.append(pool.submit(_read_part, name, sheet))
+        held.clear()
+        # pyarrow's first import (0.2 s) overlaps calamine's parse, which releases the GIL.
+        importlib.import_module("pyarrow")
+        try:
+            results = [future.result() for future in futures]
+        except Exception:  # a part calamine cannot read: the whole read says why
+            return None
+    frames: list[pl.DataFrame] = []
+    errors: list[tuple[int, int, str]] = []
+    row_base = 0
+    for k, (batch, part_errors) in enumerate(results):
+        frame = pl.from_arrow(batch)
+        assert isinstance(frame, pl.DataFrame)
+        first = 1 if k > 0 else 0
+        last = frame.height - (1 if k < n - 1 else 0)
+        # A part with no rows of its own: the whole sheet's first or last used row lies elsewhere.
+        if last - first < 1 or frame.width == 0:
+            return None
+        sentinel_rows = ([0] if k > 0 else []) + ([frame.height - 1] if k < n - 1 else [])
+        if any(frame.get_column(frame.columns[0])[r] != _SENTINEL.decode() for r in sentinel_rows):
+            return None
+        frame = frame.slice(first, last - first)
+        frames.append(frame.rename({c: f"c{j}" for j, c in enumerate(frame.columns)}))
+        for error in part_errors.errors if part_errors is not None else []:
+            row, col = error.position
+            errors.append((row_base + row - first, col, error.detail))
+        row_base += last - first
+    width = max(f.width for f in frames)
+    columns = [f"c{j}" for j in range(width)]
+    frames = [
+        f.with_columns(pl.lit(None, pl.String).alias(c) for c in columns[f.width :]) if f.width < width else f
+        for f in frames
+    ]
+    frame = pl.concat(frames, how="vertical", rechunk=False)
+    # The whole read starts at the sheet's first used column; the sentinels put every part at A.
+    used = {col for _, col, _ in errors}
+    counts = frame.select(pl.all().is_not_null().any()).row(0)
+    lead = next((j for j in range(width) if counts[j] or j in used), width)
+    if lead == width:
+        return None
+    if lead:
+        frame = frame.select(columns[lead:]).rename({c: f"c{j}" for j, c in enumerate(columns[lead:])})
+    # In the order a whole read lists them: column by column, top to bottom.
+    errors = sorted(((row, col - lead, detail) for row, col, detail in errors), key=lambda e: (e[1], e[0]))
+    return SheetCells(frame, errors)

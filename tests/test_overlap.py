@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import polars as pl
 import pytest
 
 from analysis_store import analyse, inventory, load, row, rows
@@ -197,3 +198,29 @@ def test_a_retired_application_is_in_no_overlap_group_of_any_kind(store, tmp_pat
         ("Avon", "B2"),
         ("Wessex", "A1"),
     }  # convergence
+
+
+def test_the_same_rows_in_another_order_give_the_same_overlap_tables(tmp_path):
+    apps = [
+        row("Wessex", "A1", "Uniform", vendor="Idox", capability="Planning; GIS", total="10000.335"),
+        row("Wessex", "A2", "Acolaid", vendor="Idox", capability="planning", total="2000.11"),
+        row("Wessex", "A3", "Cadcorp SIS", capability="GIS", total="0.105"),
+        row("Wessex", "A4", "ArcGIS", vendor="Esri", capability="GIS; Planning", total="3333.335"),
+        row("Avon", "B1", "ArcGIS Pro", vendor="Esri UK", capability="Mapping", total="1111.115"),
+        row("Avon", "B2", "Uniform", vendor="Idox", capability="Planning", total="0.205"),
+        row("Avon", "B3", "M3 Planning", vendor="Northgate", capability="Planning", total="7.775"),
+    ]
+    tables = []
+    for order, folder in ((apps, tmp_path / "forward"), (apps[::-1], tmp_path / "reversed")):
+        folder.mkdir()
+        with Store(folder / "store.duckdb") as opened:
+            load(opened, folder, inventory(*order), PARTNERS)
+            analyse(opened)
+            tables.append(
+                {
+                    name: opened.query(f"SELECT * FROM {name}").sort(pl.all()).rows()
+                    for name in ("overlap_pairs", "overlap_groups", "overlap_members")
+                }
+            )
+    assert tables[0]["overlap_groups"]  # something to compare
+    assert tables[0] == tables[1]

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 
 from appconsol.errors import StoreInUseError, StoreVersionError
@@ -82,6 +83,17 @@ def test_tables_are_cut_into_row_groups_that_every_core_can_scan(tmp_path):
             ).fetchall()[0][0]
         assert groups == 4
         assert _count(db, "SELECT count(*) FROM wide") == rows
+
+
+def test_a_frame_larger_than_a_row_group_is_stored_whole_and_in_order(tmp_path):
+    rows = 2 * ROW_GROUP_SIZE + 17  # stored in three batches, on both cores
+    frame = pl.DataFrame(
+        {"organisation": ["Wessex"] * rows, "app_id": [f"A{i}" for i in range(rows)]}
+    ).with_columns(raw=pl.col("app_id") + " Windows Server 2012")
+    with Store(tmp_path / "s.duckdb") as store:
+        store.insert_frame("app_components", frame.select("organisation", "app_id", "raw"))
+        stored = store.query("SELECT app_id, raw FROM app_components")  # in insertion order
+    assert stored.rows() == frame.select("app_id", "raw").rows()
 
 
 def test_dry_run_stores_nothing(tmp_path):

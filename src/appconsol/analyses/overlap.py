@@ -185,7 +185,7 @@ def _prepare_capabilities(con: Any, settings: dict[str, Any]) -> None:
         SELECT m.organisation, m.app_id, coalesce(m.code, 'label:' || m.label_key) AS cap_key,
                min(m.label_key) AS label, max(m.label_key) AS label_max,
                max(coalesce(m.confidence, 1.0)) AS conf,
-               coalesce(any_value(m.name), min(m.capability)) AS capability_name
+               coalesce(min(m.name), min(m.capability)) AS capability_name
         FROM app_capability_codes m
         JOIN v_applications a ON a.organisation = m.organisation AND a.app_id = m.app_id
         WHERE a.is_live AND m.label_key IS NOT NULL AND m.label_key <> ''

@@ -184,6 +184,7 @@ def with_costs(groups: pl.DataFrame, members: pl.DataFrame, costs: pl.DataFrame)
     totals = (
         members.join(costs, on=["organisation", "app_id"])
         .group_by("group_id")
-        .agg(pl.col("cost").sum().round(2).alias("annual_cost"))
+        # Summed in value order, not join order, so the rounding never depends on the rows' order.
+        .agg(pl.col("cost").sort().sum().round(2).alias("annual_cost"))
     )
     return groups.drop("annual_cost", strict=False).join(totals, on="group_id", how="left")

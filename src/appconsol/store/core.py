@@ -225,6 +225,13 @@ class Store:
         # Arrow string views hand polars' buffers to DuckDB without the copy (and memory) that a
         # conversion to classic Arrow strings costs.
         arrow = frame.select(present).to_arrow(compat_level=pl.CompatLevel.newest())
+        if arrow.num_rows > ROW_GROUP_SIZE:
+            import pyarrow as pa
+
+            # DuckDB scans one Arrow batch per task: cut into row groups' worth, the rows are
+            # inserted (and compressed) on every core, in order. 100k applications: 0.38 -> 0.2 s.
+            batches = arrow.to_batches(max_chunksize=ROW_GROUP_SIZE)
+            arrow = pa.Table.from_batches(batches, schema=arrow.schema)
         self.con.register("incoming_rows", arrow)
         try:
             names = ", ".join(f'"{c}"' for c in present)

@@ -5,13 +5,20 @@ Each measurement runs in a fresh child process, so peak RSS is that run's alone
 the same sheet on its own, in the same run. Results go to stdout as a Markdown table; with
 `--write-docs` they replace the table in docs/performance.md.
 
+The xlsx runs alternate (calamine, then the load, then each `--compare-src` tree's load) so a
+machine shared with other work slows them alike; the best of `--repeat` runs of each is kept.
+`--compare-src /path/to/other/src` loads with another checkout's code (put first on PYTHONPATH)
+in the same run, for a before/after ratio.
+
     python benchmarks/bench_load.py --sizes 10000 100000 1000000 --xlsx-size 100000
+    python benchmarks/bench_load.py --sizes 10000 --xlsx-size 100000 --orgs 50 --compare-src /tmp/main/src
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -79,15 +86,20 @@ def generate(apps: int, fmt: str, orgs: int) -> Path:
     return existing[0]
 
 
-def run_child(code: str, *args: str) -> dict:
+def run_child(code: str, *args: str, src: str | None = None) -> dict:
     """Run one measurement in a fresh interpreter; it reports its own time and peak RSS."""
-    out = subprocess.run([sys.executable, "-c", code, *args], check=True, capture_output=True, text=True)
+    env = dict(os.environ)
+    if src:
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (src, env.get("PYTHONPATH")) if p)
+    out = subprocess.run(
+        [sys.executable, "-c", code, *args], check=True, capture_output=True, text=True, env=env
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def measure_load(path: Path) -> dict:
+def measure_load(path: Path, src: str | None = None) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
-        return run_child(LOAD_CHILD, str(path), str(Path(tmp) / "bench.duckdb"))
+        return run_child(LOAD_CHILD, str(path), str(Path(tmp) / "bench.duckdb"), src=src)
 
 
 def main() -> None:
@@ -98,6 +110,13 @@ def main() -> None:
     parser.add_argument("--xlsx-size", type=int, default=100_000)
     parser.add_argument("--orgs", type=int, default=400)
     parser.add_argument("--repeat", type=int, default=2, help="runs per measurement; the best time is kept")
+    parser.add_argument(
+        "--compare-src",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="also load the xlsx with the appconsol package under DIR (another checkout's src/)",
+    )
     args = parser.parse_args()
 
     rows = []
@@ -108,12 +127,17 @@ def main() -> None:
         rows.append(("csv", apps, path.stat().st_size / 1e6, best, None))
     if args.xlsx_size:
         path = generate(args.xlsx_size, "xlsx", args.orgs)
-        calamine = min(
-            (run_child(CALAMINE_CHILD, str(path)) for _ in range(args.repeat)), key=lambda r: r["seconds"]
-        )
-        runs = [measure_load(path) for _ in range(args.repeat)]
-        best = min(runs, key=lambda r: r["seconds"])
-        rows.append(("xlsx", args.xlsx_size, path.stat().st_size / 1e6, best, calamine))
+        trees: list[str | None] = [None, *args.compare_src]
+        runs: dict[str | None, list[dict]] = {tree: [] for tree in ["calamine", *trees]}
+        for _ in range(args.repeat):
+            runs["calamine"].append(run_child(CALAMINE_CHILD, str(path)))
+            for tree in trees:
+                runs[tree].append(measure_load(path, tree))
+        calamine = min(runs["calamine"], key=lambda r: r["seconds"])
+        for tree in trees:
+            best = min(runs[tree], key=lambda r: r["seconds"])
+            label = "xlsx" if tree is None else f"xlsx ({tree})"
+            rows.append((label, args.xlsx_size, path.stat().st_size / 1e6, best, calamine))
 
     print(
         f"Machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}, "

@@ -22,6 +22,7 @@ from appconsol.errors import AppconsolError
 from appconsol.ingest.load import load_inventories
 from appconsol.ingest.prepare import LoadOptions
 from appconsol.store import Store
+from appconsol.store.generation import analysis_problem
 from conftest import SAMPLES
 
 AS_OF = dt.date(2026, 11, 25)
@@ -66,9 +67,11 @@ def _status(db: Path) -> tuple[str, int, int]:
     return status, actions, findings
 
 
-def test_a_run_stores_every_rules_findings_and_closes_its_sandbox(tmp_path, monkeypatch):
+@pytest.mark.parametrize("per_commit", [runner.FINDINGS_PER_COMMIT, 50])
+def test_a_run_stores_every_rules_findings_and_closes_its_sandbox(tmp_path, monkeypatch, per_commit):
     steps = builtin_steps()
     db = _loaded(tmp_path)
+    monkeypatch.setattr(runner, "FINDINGS_PER_COMMIT", per_commit)  # 50: committed in many batches
     sandboxes = _open_sandboxes(monkeypatch)
     with Store(db) as store:
         run = run_rules(store, _rules(steps), as_of=AS_OF, steps=steps, hold_findings=False)
@@ -117,7 +120,10 @@ def test_an_error_setting_up_the_rules_is_raised_after_the_steps_commit(tmp_path
     assert status == "running" and actions > 0  # the analysis steps are not undone
 
 
-def test_an_error_in_a_rule_reaches_the_caller(tmp_path, monkeypatch):
+@pytest.mark.parametrize("per_commit", [runner.FINDINGS_PER_COMMIT, 1])
+def test_an_error_in_a_rule_reaches_the_caller_and_the_analysis_stays_unfinished(
+    tmp_path, monkeypatch, per_commit
+):
     steps = builtin_steps()
     db = _loaded(tmp_path)
     calls = []
@@ -130,10 +136,18 @@ def test_an_error_in_a_rule_reaches_the_caller(tmp_path, monkeypatch):
 
     original = runner._run_rule
     monkeypatch.setattr(runner, "_run_rule", crash)
+    monkeypatch.setattr(runner, "FINDINGS_PER_COMMIT", per_commit)
     with Store(db) as store, pytest.raises(SystemExit, match="rule died"):
         run_rules(store, _rules(steps), as_of=AS_OF, steps=steps, hold_findings=False)
     assert len(calls) == 3  # no rule ran after it
-    assert _status(db)[2] == 0  # the findings of the first two rules rolled back with the rest
+    status, _, findings = _status(db)
+    assert status == "running"
+    if per_commit == 1:  # each rule's findings were committed as it finished
+        assert findings > 0
+    else:  # the sample's findings wait for the run's own transaction, and roll back with it
+        assert findings == 0
+    with Store(db) as store:  # either way no report is made from it
+        assert "did not finish" in (analysis_problem(store) or "")
 
 
 def test_each_rules_findings_are_stored_before_the_next_rule_runs(tmp_path, monkeypatch):

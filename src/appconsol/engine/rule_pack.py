@@ -84,6 +84,14 @@ class RulePack:
     def frames(self) -> Iterator[pl.DataFrame]:
         """Each rule's findings, in rule order; the next rule runs once the caller has taken them."""
         if self._setup_error is not None:
+            import duckdb
+
+            if isinstance(self._setup_error, duckdb.Error):
+                from appconsol.store.writes import database_error
+
+                raise database_error(
+                    self._setup_error, "cannot copy what the rules read"
+                ) from self._setup_error
             raise self._setup_error
         if self._sandbox is None:
             return

@@ -11,8 +11,8 @@ and the others still run.
 The steps' tables are all replaced in one transaction, which also empties `findings` and
 `rule_runs` and marks the analysis `running` with the store generation it reads; the rules then
 run over a copy of those tables taken just before they commit (rule_pack.py), each rule's findings
-stored before the next rule runs, and a second transaction writes `findings` and `rule_runs` and
-marks the analysis `complete` (or `failed`, when a step failed). A kill at any moment leaves either
+stored (for `analyse`, committed) before the next rule runs, and a last transaction writes
+`rule_runs` and marks the analysis `complete` (or `failed`, when a step failed). A kill at any moment leaves either
 the previous analysis or empty tables marked as unfinished, never old tables beside new ones
 (store/generation.py). A step whose database error aborts the transaction is left out and the
 others are run again in a fresh one.
@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -111,6 +111,11 @@ class RunResult:
         return counted.height
 
 
+# Findings `analyse` lets wait uncommitted (see run_rules): 100k applications' 250k findings commit
+# once, with the run; a million applications' 2.5M commit about ten times.
+FINDINGS_PER_COMMIT = 250_000
+
+
 def run_rules(
     store: Store,
     rules: Sequence[ConfiguredRule],
@@ -177,23 +182,48 @@ def run_rules(
             store, ordered, run_id, as_of, context, result, progress, skipped, start_rules if rules else None
         )
         cap_store()
-        with store.transaction():  # the findings, the timings and the status commit together
-            store.con.execute("DELETE FROM findings")
-            for frame in rules_run.frames():
-                keep(frame)
-                del frame  # not held while the worker finds the next rule's
-            extra = waiving.engine_findings(result.frame.schema)
-            if extra is not None:
-                keep(extra)
-            if frames:
-                result.frame = pl.concat([result.frame, *frames], how="vertical_relaxed")
-                store.insert_frame("findings", result.frame)
-            _store_run(store, result, started, built_from, bool(skipped))
+        # DuckDB holds a transaction's new rows in memory whatever its memory limit: at 1M
+        # applications 2.5M findings in one transaction were 2 GB at the run's peak. So `analyse`
+        # commits the findings whenever FINDINGS_PER_COMMIT wait; the analysis stays marked
+        # running until the last transaction, so no reader (`report`, `explain`) takes part of
+        # them. `check` (hold_findings) stores them all in that last transaction.
+        findings_left = rules_run.frames()
+        limit = None if hold_findings else FINDINGS_PER_COMMIT
+        first, more = True, True
+        while more:
+            with store.transaction():
+                if first:
+                    store.con.execute("DELETE FROM findings")
+                    first = False
+                more = _store_findings(findings_left, keep, limit)
+                if more:
+                    continue  # commit these, store the next rules' in a new transaction
+                extra = waiving.engine_findings(result.frame.schema)
+                if extra is not None:
+                    keep(extra)
+                if frames:
+                    result.frame = pl.concat([result.frame, *frames], how="vertical_relaxed")
+                    store.insert_frame("findings", result.frame)
+                _store_run(store, result, started, built_from, bool(skipped))
     finally:
         rules_run.close()
         if restore is not None:
             store.con.execute("SET memory_limit = '" + str(restore).replace("'", "") + "'")
     return result
+
+
+def _store_findings(
+    frames: Iterator[pl.DataFrame], keep: Callable[[pl.DataFrame], None], limit: int | None
+) -> bool:
+    """Store rules' findings until `limit` are stored (True: more rules left) or none are left."""
+    stored = 0
+    for frame in frames:
+        stored += frame.height
+        keep(frame)
+        del frame  # not held while the next rule runs
+        if limit is not None and stored >= limit:
+            return True
+    return False
 
 
 def _tally(frame: pl.DataFrame) -> pl.DataFrame:

@@ -234,3 +234,60 @@ def test_real_workbooks_read_alike_split_or_whole(path):
         for parts in (2, 3)
     ]
     assert any(used)
+
+
+def test_the_sniff_hands_a_large_sheets_xml_to_the_reader(tmp_path, monkeypatch):
+    import appconsol.ingest.sheet_parts as sheet_parts
+    import appconsol.ingest.sniff as sniff
+
+    layout = {r: {0: ("inline", f"app {r}"), 2: ("number", str(r))} for r in range(1, 120)}
+    path = write_workbook(tmp_path / "large.xlsx", sheet_xml(layout, "", frozenset(), None, False, False))
+    for module in (sniff, sheet_parts):
+        monkeypatch.setattr(module, "default_parts", lambda: 2)  # as on a 2-core machine
+    monkeypatch.setattr(sniff, "SPLIT_MIN_BYTES", 0)
+    monkeypatch.setattr(sheet_parts, "SPLIT_MIN_BYTES", 0)
+    sniffed = sniff.sniff_file(path)
+    assert set(sniffed.sheet_xml) == {"xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"}
+    grid = read_workbook_sheet(path, "Inventory", sniffed.sheet_xml)
+    assert "xl/worksheets/sheet1.xml" not in sniffed.sheet_xml  # taken by the reader
+    assert grid.frame.drop("__row").equals(read_sheet_whole(path, "Inventory").frame)
+    assert grid.frame.get_column("__row").to_list() == list(range(1, 120))
+
+
+def test_loads_store_the_same_rows_whether_sheets_are_split_or_not(tmp_path, monkeypatch):
+    import appconsol.ingest.read as read
+    import appconsol.ingest.sheet_parts as sheet_parts
+    import appconsol.ingest.sniff as sniff
+    from appconsol.ingest.load import load_inventories
+    from appconsol.store import Store
+    from appconsol.store.loads import PROVENANCE_TABLES
+
+    split_reads = []
+
+    def counted(*args, **kwargs):
+        cells = sheet_parts.read_sheet_in_parts(*args, **kwargs)
+        split_reads.append(cells is not None)
+        return cells
+
+    monkeypatch.setattr(read, "read_sheet_in_parts", counted)
+    for module in (sniff, sheet_parts):
+        monkeypatch.setattr(module, "default_parts", lambda: 2)  # as on a 2-core machine
+
+    def stored(split: bool) -> dict[str, list[tuple]]:
+        monkeypatch.setattr(sniff, "SPLIT_MIN_BYTES", 0 if split else 1 << 40)
+        monkeypatch.setattr(sheet_parts, "SPLIT_MIN_BYTES", 0 if split else 1 << 40)
+        split_reads.clear()
+        with Store(tmp_path / f"split-{split}.duckdb") as store:
+            report = load_inventories([*ROOT.glob("sample_inventories/*.xlsx")], store)
+            assert report.ok and len(report.records) == 2
+            assert any(split_reads) == split
+            return {
+                table: sorted(
+                    store.con.execute(f'SELECT * EXCLUDE (load_id) FROM "{table}"').fetchall(), key=repr
+                )
+                for table in PROVENANCE_TABLES
+            }
+
+    split, whole = stored(True), stored(False)
+    assert split["applications"]
+    assert split == whole

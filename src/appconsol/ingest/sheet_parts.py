@@ -51,11 +51,13 @@ class SheetCells:
     errors: list[tuple[int, int, str]]
 
 
-def _cores() -> int:
+def default_parts() -> int:
+    """One part per core this process may use, at most 4; below 2 a sheet is read whole."""
     try:
-        return len(os.sched_getaffinity(0))
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - macOS, Windows
-        return os.cpu_count() or 1
+        cores = os.cpu_count() or 1
+    return min(cores, 4)
 
 
 def _crc32() -> Any:
@@ -81,7 +83,7 @@ def read_sheet_in_parts(
     `parts` defaults to the cores this process may use (at most 4); sheets whose XML is under
     `min_bytes` (default SPLIT_MIN_BYTES) are left to the whole read. `sheet_xml` holds sheet
     parts' XML already inflated and checked (by the sniff); the one read is taken from it."""
-    parts = parts or min(_cores(), 4)
+    parts = parts or default_parts()
     if parts < 2:
         return None
     try:

@@ -26,7 +26,7 @@ import defusedxml.ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 
 from appconsol.errors import ConfigError, InputFileError, Location, UnsafeInputError
-from appconsol.ingest.sheet_parts import SPLIT_MAX_BYTES, SPLIT_MIN_BYTES
+from appconsol.ingest.sheet_parts import SPLIT_MAX_BYTES, SPLIT_MIN_BYTES, default_parts
 from appconsol.ingest.text_encoding import codec, text_encoding
 
 if TYPE_CHECKING:
@@ -286,9 +286,9 @@ def _check_zip_safety(
             f"limit {limits.max_uncompressed_bytes / MiB:.0f} MB)",
             "if the file is genuine, raise APPCONSOL_MAX_UNCOMPRESSED_MB",
         )
-    total, kept = 0, {}
+    total, kept, split = 0, {}, default_parts() >= 2
     for entry in entries:
-        keep = entry.filename.startswith("xl/worksheets/") and entry.file_size >= SPLIT_MIN_BYTES
+        keep = split and entry.filename.startswith("xl/worksheets/") and entry.file_size >= SPLIT_MIN_BYTES
         keep = keep and sum(map(len, kept.values())) + entry.file_size <= SPLIT_MAX_BYTES
         total, xml = _check_entry(f, entry, path, limits, total, keep)
         if xml is not None:

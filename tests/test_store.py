@@ -85,6 +85,17 @@ def test_tables_are_cut_into_row_groups_that_every_core_can_scan(tmp_path):
         assert _count(db, "SELECT count(*) FROM wide") == rows
 
 
+def test_a_duckdb_that_refuses_the_row_group_size_still_opens_the_store(tmp_path, monkeypatch):
+    from appconsol.store import core
+
+    monkeypatch.setattr(core, "ROW_GROUP_SIZE", 1000)  # DuckDB refuses it, as an older one the option
+    db = tmp_path / "s.duckdb"
+    with Store(db) as store:
+        store.con.execute("CREATE TABLE kept AS SELECT 1 AS one")
+    with Store(db, read_only=True) as store:
+        assert store.con.execute("SELECT one FROM kept").fetchall() == [(1,)]
+
+
 def test_a_frame_larger_than_a_row_group_is_stored_whole_and_in_order(tmp_path):
     rows = 2 * ROW_GROUP_SIZE + 17  # stored in three batches, on both cores
     frame = pl.DataFrame(

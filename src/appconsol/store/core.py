@@ -50,10 +50,22 @@ STORE_ALIAS = "store"
 def connect_store(path: Path, *, read_only: bool = False) -> Any:
     """A DuckDB connection whose default database is the store at `path` (or a new in-memory one)."""
     con = duckdb.connect(":memory:", config=dict(CONNECT_CONFIG))
-    options = f"ROW_GROUP_SIZE {ROW_GROUP_SIZE}" + (", READ_ONLY" if read_only else "")
     target = str(path).replace("'", "''")
+    options = ["READ_ONLY"] if read_only else []
+
+    def attach(options: list[str]) -> None:
+        listed = f" ({', '.join(options)})" if options else ""
+        con.execute(f"ATTACH '{target}' AS {STORE_ALIAS}{listed}")
+
     try:
-        con.execute(f"ATTACH '{target}' AS {STORE_ALIAS} ({options})")
+        try:
+            attach([f"ROW_GROUP_SIZE {ROW_GROUP_SIZE}", *options])
+        except duckdb.Error as exc:
+            # A DuckDB before 1.4 may not know the option: its default row groups only cost speed.
+            text = str(exc).lower()
+            if "row_group_size" not in text and "row group size" not in text:
+                raise
+            attach(options)
         con.execute(f"USE {STORE_ALIAS}")
     except BaseException:
         con.close()

@@ -196,3 +196,29 @@ def test_machine_formats_are_identical_for_identical_runs_and_timings_need_profi
     assert all("seconds" in rule for rule in json.loads(profiled.stdout)["rules"])
     junit = _invoke("check", str(inventory), "-f", "junit", "--as-of", "2026-11-25")
     assert ' time="' not in junit.stdout
+
+
+def test_a_sheet_calamine_cannot_parse_is_one_line_naming_file_and_sheet(tmp_path):
+    import zipfile
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Applications"
+    sheet.append(["App ID", "Application Name", "Supplier"])
+    sheet.append(["A1", "Uniform", "Idox"])
+    good = tmp_path / "good.xlsx"
+    book.save(good)
+    broken = tmp_path / "broken.xlsx"
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(broken, "w", zipfile.ZIP_DEFLATED) as out:
+        for entry in source.infolist():
+            data = source.read(entry.filename)
+            if entry.filename == "xl/worksheets/sheet1.xml":  # a cell holding neither v, f nor is
+                data = data.replace(b"</sheetData>", b'<row r="3"><c r="A3"><x/></c></row></sheetData>')
+            out.writestr(entry, data)
+    result = _invoke("load", str(broken), "--db", str(tmp_path / "s.duckdb"))
+    assert result.exit_code == 2
+    (error,) = _errors(result)
+    assert "broken.xlsx" in error and "'Applications'" in error and "could not read the sheet" in error
+    assert "Context" not in result.stderr and "Traceback" not in result.stderr

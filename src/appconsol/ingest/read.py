@@ -98,8 +98,10 @@ def read_sheet_whole(path: Path, sheet: str) -> SheetCells:
             table = reader.load_sheet(sheet, header_row=None, dtypes="string")
         batch, errors = table.to_arrow_with_errors()
     except Exception as exc:  # calamine's errors are not a stable hierarchy; all mean "unreadable"
+        # Its first line says what is wrong; the rest is a "Context:" trail naming the sheet again.
+        detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise InputFileError(
-            f"could not read the sheet: {exc}",
+            f"could not read the sheet: {detail}",
             hint="check the file opens in Excel or LibreOffice",
             location=Location(file=path, sheet=sheet),
         ) from exc

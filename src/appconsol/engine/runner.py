@@ -187,24 +187,21 @@ def run_rules(
         # commits the findings whenever FINDINGS_PER_COMMIT wait; the analysis stays marked
         # running until the last transaction, so no reader (`report`, `explain`) takes part of
         # them. `check` (hold_findings) stores them all in that last transaction.
+        # (The steps' transaction emptied `findings`: start_analysis.)
         findings_left = rules_run.frames()
         limit = None if hold_findings else FINDINGS_PER_COMMIT
-        first, more = True, True
-        while more:
+        more = True
+        while more:  # each pass is one transaction; the last also records the run
             with store.transaction():
-                if first:
-                    store.con.execute("DELETE FROM findings")
-                    first = False
                 more = _store_findings(findings_left, keep, limit)
-                if more:
-                    continue  # commit these, store the next rules' in a new transaction
-                extra = waiving.engine_findings(result.frame.schema)
-                if extra is not None:
-                    keep(extra)
-                if frames:
-                    result.frame = pl.concat([result.frame, *frames], how="vertical_relaxed")
-                    store.insert_frame("findings", result.frame)
-                _store_run(store, result, started, built_from, bool(skipped))
+                if not more:
+                    extra = waiving.engine_findings(result.frame.schema)
+                    if extra is not None:
+                        keep(extra)
+                    if frames:
+                        result.frame = pl.concat([result.frame, *frames], how="vertical_relaxed")
+                        store.insert_frame("findings", result.frame)
+                    _store_run(store, result, started, built_from, bool(skipped))
     finally:
         rules_run.close()
         if restore is not None:

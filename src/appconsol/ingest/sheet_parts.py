@@ -60,7 +60,8 @@ def default_parts() -> int:
     return min(cores, 4)
 
 
-def _crc32() -> Any:
+def _zlib() -> Any:
+    """ISA-L's zlib (faster inflate and crc32), else the standard one."""
     try:
         from isal import isal_zlib
 
@@ -130,7 +131,7 @@ def _inflate(raw: bytes, entry: zipfile.ZipInfo) -> bytes | None:
     if entry.compress_type == zipfile.ZIP_STORED:
         data = raw
     elif entry.compress_type == zipfile.ZIP_DEFLATED:
-        zlib = _crc32()
+        zlib = _zlib()
         try:
             inflater = zlib.decompressobj(-15)
             data = inflater.decompress(raw, entry.file_size + 1)
@@ -138,7 +139,7 @@ def _inflate(raw: bytes, entry: zipfile.ZipInfo) -> bytes | None:
             return None
     else:
         return None
-    if len(data) != entry.file_size or _crc32().crc32(data) != entry.CRC:
+    if len(data) != entry.file_size or _zlib().crc32(data) != entry.CRC:
         return None
     return data
 
@@ -258,7 +259,7 @@ def _write_workbook(
     sheet_xml: list[bytes | memoryview],
 ) -> None:
     """A zip of every entry as it was (compressed bytes copied), with the sheet part stored."""
-    crc_of = _crc32().crc32
+    crc_of = _zlib().crc32
     central: list[bytes] = []
     offset = 0
     for info in infos:

@@ -12,10 +12,13 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import defusedxml.ElementTree as SafeET
+
+from appconsol.ingest.deferred_xml import DeferredXml
 
 _MAIN_NS = (
     "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -90,16 +93,25 @@ def _sheet_part(archive: zipfile.ZipFile, sheet_name: str) -> str | None:
     return None
 
 
-def read_sheet_layout(path: Path, sheet_name: str) -> SheetLayout:
-    """Read where the used range of `sheet_name` starts, and its merged ranges when small enough."""
+def read_sheet_layout(
+    path: Path, sheet_name: str, sheet_xml: Mapping[str, bytes | DeferredXml] | None = None
+) -> SheetLayout:
+    """Read where the used range of `sheet_name` starts, and its merged ranges when small enough.
+
+    `sheet_xml` holds sheet parts' XML the sniff already inflated; the part is read from there
+    when it is, and left there for the sheet reader."""
     with zipfile.ZipFile(path) as archive:
         part = _sheet_part(archive, sheet_name)
         if part is None or part not in archive.namelist():
             return SheetLayout(1, 0, ())
         info = archive.getinfo(part)
-        with archive.open(part) as stream:
-            head = stream.read(_HEAD_BYTES)
-            rest = stream.read() if info.file_size <= _MERGE_SCAN_LIMIT else b""
+        kept = sheet_xml.get(part) if sheet_xml else None
+        if kept is not None:
+            head, rest = _kept_head(kept, info.file_size)
+        else:
+            with archive.open(part) as stream:
+                head = stream.read(_HEAD_BYTES)
+                rest = stream.read() if info.file_size <= _MERGE_SCAN_LIMIT else b""
     first_row: int | None = None
     window: list[int] = []
     for match in _CELL_WITH_VALUE.finditer(head):
@@ -127,3 +139,14 @@ def read_sheet_layout(path: Path, sheet_name: str) -> SheetLayout:
         if m.group(3) == m.group(5) and int(m.group(4)) < int(m.group(6)) < int(m.group(2))
     )
     return SheetLayout(first_row, min(window), merges, totals)
+
+
+def _kept_head(kept: bytes | DeferredXml, size: int) -> tuple[bytes, bytes]:
+    """The head and (for a sheet small enough) the rest of a part's XML the sniff kept: sliced,
+    not inflated again; a deferred inflate is waited for only as far as needed."""
+    if isinstance(kept, DeferredXml):
+        if size > _MERGE_SCAN_LIMIT:
+            kept.wait_for(_HEAD_BYTES)
+            return bytes(kept.data[:_HEAD_BYTES]), b""
+        kept = kept.whole()
+    return bytes(kept[:_HEAD_BYTES]), bytes(kept[_HEAD_BYTES:]) if size <= _MERGE_SCAN_LIMIT else b""

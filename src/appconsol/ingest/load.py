@@ -20,6 +20,7 @@ from appconsol.errors import (
     MappingNeededError,
     NotAnInventoryError,
 )
+from appconsol.ingest.deferred_xml import DeferredXml, checks_first
 from appconsol.ingest.guards import check_input, drop_lock_files
 from appconsol.ingest.header import HeaderChoice, body_profiles, find_header, refuse_case_collisions
 from appconsol.ingest.mapping import (
@@ -186,7 +187,8 @@ def read_inventory(
     lenient: bool = False,
 ) -> InventoryRead:
     """Read one file up to mapped headers; raises an AppconsolError naming file/sheet on failure."""
-    sniffed = sniff_file(path, limits)
+    # A large sheet's XML inflates on a thread while the read starts (see checks_first below).
+    sniffed = sniff_file(path, limits, defer_inflate=True)
     notes = []
     known = frozenset(normalise_header(h) for h in mapping.columns) if mapping else frozenset()
     if sniffed.extension_mismatch:
@@ -204,20 +206,23 @@ def read_inventory(
             grid = read_delimited(path, sniffed.encoding or "utf-8", delimiter)
         header = find_header(grid, path, header_row, known, lenient=lenient)
     else:
-        names = [s.name for s in sniffed.sheets]
-        if sheet is not None and sheet not in names:
-            raise InventoryNotFoundError(
-                f"no sheet named '{sheet}'",
-                hint=f"sheets are: {', '.join(names)}",
-                location=Location(file=path),
-            )
-        candidates = [sheet] if sheet else _sheet_candidates(sniffed, include_hidden)
-        if not candidates:
-            raise InventoryNotFoundError(
-                "the workbook has no visible sheet", hint="pass --sheet NAME", location=Location(file=path)
-            )
-        grid, header = _best_sheet(path, candidates, header_row, known, notes, lenient, sniffed.sheet_xml)
-        sniffed.sheet_xml.clear()  # the sheets' XML is read: free it before the grid is prepared
+        with checks_first(sniffed.sheet_xml):  # no outcome before the deferred checks' own
+            names = [s.name for s in sniffed.sheets]
+            if sheet is not None and sheet not in names:
+                raise InventoryNotFoundError(
+                    f"no sheet named '{sheet}'",
+                    hint=f"sheets are: {', '.join(names)}",
+                    location=Location(file=path),
+                )
+            candidates = [sheet] if sheet else _sheet_candidates(sniffed, include_hidden)
+            if not candidates:
+                raise InventoryNotFoundError(
+                    "the workbook has no visible sheet",
+                    hint="pass --sheet NAME",
+                    location=Location(file=path),
+                )
+            grid, header = _best_sheet(path, candidates, header_row, known, notes, lenient, sniffed.sheet_xml)
+            sniffed.sheet_xml.clear()  # the sheets' XML is read: free it before the grid is prepared
     refuse_case_collisions(header, path, grid.sheet)
     profile = (
         PROFILES_BY_NAME.get(mapping.profile)
@@ -240,7 +245,7 @@ def _best_sheet(
     known: frozenset[str],
     notes: list[str],
     lenient: bool,
-    sheet_xml: dict[str, bytes] | None = None,
+    sheet_xml: dict[str, bytes | DeferredXml] | None = None,
 ) -> tuple[RawGrid, HeaderChoice]:
     """The sheet whose header reads best; empty and header-less sheets are skipped with a note.
 

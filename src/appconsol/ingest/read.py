@@ -19,6 +19,7 @@ from typing import Any
 import polars as pl
 
 from appconsol.errors import InputFileError, Location
+from appconsol.ingest.deferred_xml import DeferredXml
 from appconsol.ingest.sheet_parts import SheetCells, read_sheet_in_parts
 
 ROW_COLUMN = "__row"
@@ -63,15 +64,23 @@ def _grid_columns(n: int) -> list[str]:
     return [f"c{i}" for i in range(n)]
 
 
-def read_workbook_sheet(path: Path, sheet: str, sheet_xml: dict[str, bytes] | None = None) -> RawGrid:
+def read_workbook_sheet(
+    path: Path, sheet: str, sheet_xml: dict[str, bytes | DeferredXml] | None = None
+) -> RawGrid:
     """Read one worksheet as text with fastexcel (calamine), keeping its true row numbers.
 
     A large sheet is read in row ranges on several cores (`sheet_parts`), from the XML the sniff
     kept (`sheet_xml`) when it did."""
     from appconsol.ingest.layout import read_sheet_layout
 
-    layout = read_sheet_layout(path, sheet)
-    cells = read_sheet_in_parts(path, sheet, sheet_xml=sheet_xml) or read_sheet_whole(path, sheet)
+    layout = read_sheet_layout(path, sheet, sheet_xml)
+    cells = read_sheet_in_parts(path, sheet, sheet_xml=sheet_xml)
+    if cells is None:
+        # calamine reads the file itself: every entry must have passed the sniff's checks first.
+        for xml in (sheet_xml or {}).values():
+            if isinstance(xml, DeferredXml):
+                xml.whole()
+        cells = read_sheet_whole(path, sheet)
     frame = cells.frame.with_row_index(ROW_COLUMN, offset=layout.first_row).with_columns(
         pl.col(ROW_COLUMN).cast(pl.Int64)
     )

@@ -19,18 +19,27 @@ from __future__ import annotations
 
 import importlib
 import os
-import re
 import struct
 import tempfile
 import zipfile
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from appconsol.ingest.deferred_xml import DeferredXml
 from appconsol.ingest.layout import _sheet_part
+from appconsol.ingest.sheet_cuts import (
+    SENTINEL,
+    EarlyCut,
+    Xml,
+    cut_points,
+    early_cut,
+    early_part_xml,
+    part_xml,
+)
 
 if TYPE_CHECKING:
     import polars as pl
@@ -39,8 +48,8 @@ if TYPE_CHECKING:
 SPLIT_MIN_BYTES = 24 * 1024 * 1024
 # Above this the sheet's XML and its parts would be held in memory at once (2x the XML).
 SPLIT_MAX_BYTES = 512 * 1024 * 1024
-_SENTINEL = b"appconsol-part-sentinel"
-_ROW_NUMBER = re.compile(rb'<(?:\w+:)?row\b[^>]*?\sr="(\d+)"')
+# Part 0 of a sheet whose XML is still inflating starts parsing first, so it takes a larger share.
+_EARLY_EXTRA_SHARE = 0.04
 
 
 @dataclass(frozen=True)
@@ -77,13 +86,15 @@ def read_sheet_in_parts(
     sheet: str,
     parts: int | None = None,
     min_bytes: int | None = None,
-    sheet_xml: dict[str, bytes] | None = None,
+    sheet_xml: dict[str, bytes | DeferredXml] | None = None,
 ) -> SheetCells | None:
     """The sheet read in `parts` row ranges at once, or None when it should be read whole.
 
     `parts` defaults to the cores this process may use (at most 4); sheets whose XML is under
     `min_bytes` (default SPLIT_MIN_BYTES) are left to the whole read. `sheet_xml` holds sheet
-    parts' XML already inflated and checked (by the sniff); the one read is taken from it."""
+    parts' XML already inflated and checked (by the sniff); the one read is taken from it. When
+    it is still inflating (a DeferredXml), part 0 starts parsing as soon as its rows are in; the
+    entry's failure raises the sniff's error."""
     parts = parts or default_parts()
     if parts < 2:
         return None
@@ -97,21 +108,18 @@ def read_sheet_in_parts(
                 return None
             if any(i.file_size >= 0xFFFFFFFF or i.compress_size >= 0xFFFFFFFF for i in infos):
                 return None  # zip64: not worth writing here
-            with path.open("rb") as f:
-                raw = {i.filename: _raw_entry(f, i) for i in infos}
+            kept = sheet_xml.get(part) if sheet_xml else None
+            with path.open("rb") as f:  # the sheet's own compressed bytes only when not kept
+                raw = {i.filename: _raw_entry(f, i) for i in infos if kept is None or i.filename != part}
     except (OSError, zipfile.BadZipFile, KeyError, ValueError, struct.error):
         return None
-    compressed = raw.pop(part)
-    xml = (sheet_xml.pop(part, None) if sheet_xml else None) or _inflate(compressed, entry)
+    xml = (sheet_xml.pop(part, None) if sheet_xml else None) or _inflate(raw.pop(part), entry)
     if xml is None:
-        return None
-    cuts = _cut_points(xml, parts)
-    if cuts is None:
         return None
     # Handed over in a list, so the XML is freed as soon as the parts' workbooks are written.
     held = [xml]
-    del xml, compressed
-    return _read_parts(held, cuts, sheet, part, infos, raw)
+    del xml
+    return _read_parts(held, parts, sheet, part, infos, raw)
 
 
 def _raw_entry(f: Any, info: zipfile.ZipInfo) -> bytes:
@@ -142,113 +150,6 @@ def _inflate(raw: bytes, entry: zipfile.ZipInfo) -> bytes | None:
     if len(data) != entry.file_size or _zlib().crc32(data) != entry.CRC:
         return None
     return data
-
-
-@dataclass(frozen=True)
-class _Cuts:
-    prefix: bytes  # the main namespace's prefix with its colon ("x:"), or b""
-    start: int  # just after the sheetData start tag
-    end: int  # at the sheetData end tag
-    offsets: list[int]  # where each part after the first starts (a `<row` tag)
-    rows: list[int]  # the sheet row number of each of those tags
-
-
-def _cut_points(xml: bytes, parts: int) -> _Cuts | None:
-    """Where to cut the sheet data into parts, or None when a cut is not clearly safe."""
-    at = xml.find(b"sheetData")
-    if at <= 0:
-        return None
-    open_at = xml.rfind(b"<", 0, at)
-    prefix = xml[open_at + 1 : at]
-    if open_at < 0 or (prefix and not re.fullmatch(rb"\w+:", prefix)):
-        return None
-    close = xml.find(b">", at)
-    if close < 0 or xml[close - 1 : close] == b"/":
-        return None  # <sheetData/>: no rows
-    start, end = close + 1, xml.rfind(b"</" + prefix + b"sheetData>")
-    if end < start:
-        return None
-    # A `<row` inside a comment, CDATA section or processing instruction is no row.
-    if _holds_markup_declaration(xml, start, end):
-        return None
-    tag = b"<" + prefix + b"row"
-    offsets: list[int] = []
-    rows: list[int] = []
-    for k in range(1, parts):
-        target = start + (end - start) * k // parts
-        at = xml.find(tag, target, end)
-        while at >= 0 and xml[at + len(tag) : at + len(tag) + 1] not in (
-            b" ",
-            b">",
-            b"\t",
-            b"\n",
-            b"\r",
-            b"/",
-        ):
-            at = xml.find(tag, at + 1, end)
-        if at < 0:
-            return None
-        row = _row_number(xml, at)
-        before = xml.rfind(tag, start, at)
-        previous = _row_number(xml, before) if before >= 0 else None
-        # Rows must be numbered on both sides of the cut and ascend across it; rows after the
-        # cut without a number are numbered from it the same way in the part and in the whole.
-        if row is None or previous is None or previous >= row or (rows and row <= rows[-1]):
-            return None
-        offsets.append(at)
-        rows.append(row)
-    return _Cuts(prefix, start, end, offsets, rows)
-
-
-def _holds_markup_declaration(xml: bytes, start: int, end: int) -> bool:
-    """Whether a comment, CDATA section or processing instruction lies between start and end.
-
-    One-byte searches (memchr) for '!' and '?', which are rare in sheet XML, each checked for a '<'
-    before it: a search for the two-byte "<!" steps through every '<' of the sheet, ten times slower.
-    """
-    for mark in (b"!", b"?"):
-        at = xml.find(mark, start, end)
-        while at >= 0:
-            if xml[at - 1] == 0x3C:  # '<'
-                return True
-            at = xml.find(mark, at + 1, end)
-    return False
-
-
-def _row_number(xml: bytes, at: int) -> int | None:
-    match = _ROW_NUMBER.match(xml, at)
-    return int(match.group(1)) if match else None
-
-
-def _sentinel_row(prefix: bytes, row: int) -> bytes:
-    p = prefix
-    return b'<%srow r="%d"><%sc r="A%d" t="inlineStr"><%sis><%st>%s</%st></%sis></%sc></%srow>' % (
-        p,
-        row,
-        p,
-        row,
-        p,
-        p,
-        _SENTINEL,
-        p,
-        p,
-        p,
-        p,
-    )
-
-
-def _part_xml(xml: bytes, cuts: _Cuts, k: int) -> list[bytes | memoryview]:
-    """Part k's sheet XML, as pieces: the head, a leading sentinel, its rows, a trailing one, the tail."""
-    view = memoryview(xml)
-    bounds = [cuts.start, *cuts.offsets, cuts.end]
-    pieces: list[bytes | memoryview] = [view[: cuts.start]]
-    if k > 0:
-        pieces.append(_sentinel_row(cuts.prefix, cuts.rows[k - 1] - 1))
-    pieces.append(view[bounds[k] : bounds[k + 1]])
-    if k < len(cuts.offsets):
-        pieces.append(_sentinel_row(cuts.prefix, cuts.rows[k]))
-    pieces.append(view[cuts.end :])
-    return pieces
 
 
 def _write_workbook(
@@ -312,21 +213,38 @@ def _read_part(workbook: str, sheet: str) -> tuple[Any, Any]:
 
 
 def _read_parts(
-    held: list[bytes], cuts: _Cuts, sheet: str, part: str, infos: list[zipfile.ZipInfo], raw: dict[str, bytes]
+    held: list[Xml | DeferredXml],
+    parts: int,
+    sheet: str,
+    part: str,
+    infos: list[zipfile.ZipInfo],
+    raw: dict[str, bytes],
 ) -> SheetCells | None:
     import polars as pl
 
-    n = len(cuts.offsets) + 1
     with (
         tempfile.TemporaryDirectory(prefix="appconsol-") as folder,
-        _scratch_files(n, folder) as files,
-        ThreadPoolExecutor(max_workers=n) as pool,
+        _scratch_files(parts, folder) as files,
+        ThreadPoolExecutor(max_workers=parts) as pool,
     ):
-        futures = []
-        for k, (handle, name) in enumerate(files):
+
+        def start(k: int, sheet_xml: list[bytes | memoryview]) -> None:
             # Each part starts parsing as soon as its workbook is written, while the next is.
-            _write_workbook(handle, infos, raw, part, _part_xml(held[0], cuts, k))
+            handle, name = files[k]
+            _write_workbook(handle, infos, raw, part, sheet_xml)
             futures.append(pool.submit(_read_part, name, sheet))
+
+        futures: list[Future[tuple[Any, Any]]] = []
+        first = _start_early(held[0], parts, start) if isinstance(held[0], DeferredXml) else None
+        xml = held[0].whole() if isinstance(held[0], DeferredXml) else held[0]
+        cuts = cut_points(xml, parts, first)
+        if cuts is None:
+            return None  # the pool waits for an early part 0: its parse is not cut short
+        for k in range(len(futures), parts):
+            start(k, part_xml(xml, cuts, k))
+        del xml
+        if isinstance(held[0], DeferredXml):
+            held[0].release()
         held.clear()
         # pyarrow's first import (0.2 s) overlaps calamine's parse, which releases the GIL.
         importlib.import_module("pyarrow")
@@ -341,12 +259,12 @@ def _read_parts(
         frame = pl.from_arrow(batch)
         assert isinstance(frame, pl.DataFrame)
         first = 1 if k > 0 else 0
-        last = frame.height - (1 if k < n - 1 else 0)
+        last = frame.height - (1 if k < parts - 1 else 0)
         # A part with no rows of its own: the whole sheet's first or last used row lies elsewhere.
         if last - first < 1 or frame.width == 0:
             return None
-        sentinel_rows = ([0] if k > 0 else []) + ([frame.height - 1] if k < n - 1 else [])
-        if any(frame.get_column(frame.columns[0])[r] != _SENTINEL.decode() for r in sentinel_rows):
+        sentinel_rows = ([0] if k > 0 else []) + ([frame.height - 1] if k < parts - 1 else [])
+        if any(frame.get_column(frame.columns[0])[r] != SENTINEL.decode() for r in sentinel_rows):
             return None
         frame = frame.slice(first, last - first)
         frames.append(frame.rename({c: f"c{j}" for j, c in enumerate(frame.columns)}))
@@ -372,3 +290,13 @@ def _read_parts(
     # In the order a whole read lists them: column by column, top to bottom.
     errors = sorted(((row, col - lead, detail) for row, col, detail in errors), key=lambda e: (e[1], e[0]))
     return SheetCells(frame, errors)
+
+
+def _start_early(
+    xml: DeferredXml, parts: int, start: Callable[[int, list[bytes | memoryview]], None]
+) -> EarlyCut | None:
+    """Start part 0 as soon as its rows are inflated, while the rest of the XML is; where it ends."""
+    cut = early_cut(xml.data, xml.size, 1 / parts + _EARLY_EXTRA_SHARE, xml.wait_for)
+    if cut is not None:
+        start(0, early_part_xml(xml.data, cut))
+    return cut

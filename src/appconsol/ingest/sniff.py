@@ -15,47 +15,39 @@ import stat
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import partial
 from pathlib import Path
-from types import ModuleType
 from typing import TYPE_CHECKING, BinaryIO
 
 import defusedxml.ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 
-from appconsol.errors import ConfigError, InputFileError, Location, UnsafeInputError
+from appconsol.errors import ConfigError, InputFileError
+from appconsol.ingest.deferred_xml import DeferredXml, Sink
 from appconsol.ingest.sheet_parts import SPLIT_MAX_BYTES, SPLIT_MIN_BYTES, default_parts
 from appconsol.ingest.text_encoding import codec, text_encoding
+from appconsol.ingest.zip_entries import CHUNK, DTD, INFLATING, RESAVE, MiB, check_entry, refuse, unsafe
 
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
 
-
-def _inflater() -> ModuleType:
-    """ISA-L inflates about twice as fast as zlib and checksums six times as fast, with the same results."""
-    try:
-        from isal import isal_zlib
-    except ImportError:  # pragma: no cover - isal is a dependency; a platform without its wheel
-        return zlib
-    return isal_zlib
-
-
-_inflating = _inflater()
 _ZIP_READ_ERRORS: tuple[type[BaseException], ...] = (
     zipfile.BadZipFile,
     zlib.error,
-    _inflating.error,
+    INFLATING.error,
     EOFError,
     ValueError,
     struct.error,
     OSError,
 )
-
-MiB = 1024**2
-_CHUNK = MiB
-_XML_HEAD = 64 * 1024
+# A deferred inflate hands the reader its sheet's XML about 1 MB at a time (a sheet's XML
+# compresses about 8x). Measured on a 115 MB sheet: 1-2 MB steps cost 0.01 s more than one
+# piece; 8 MB steps 0.02 s, and 16 MB steps 0.07 s (each output buffer is fresh memory).
+_DEFERRED_CHUNK = 2 * MiB
+_DEFERRED_READ = 128 * 1024
 _OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
 _SHEET_NAMESPACES = (
@@ -63,9 +55,7 @@ _SHEET_NAMESPACES = (
     "http://purl.oclc.org/ooxml/spreadsheetml/main",  # strict OOXML
 )
 _STATES = {"hidden": "hidden", "veryhidden": "veryHidden"}  # absent or "visible": visible
-_RESAVE = "open it in Excel or LibreOffice and save as .xlsx"
 _EXPORT = "export the inventory from its source as .xlsx or .csv"
-_DTD = "contains an XML DTD/entity declaration in {part}; entities are never expanded"
 
 
 class FileKind(str, Enum):
@@ -132,25 +122,31 @@ class SniffResult:
     sheets: tuple[SheetInfo, ...]  # empty for CSV
     encoding: str | None  # for CSV only: "utf-8", "utf-8-sig", "utf-16", "cp1252" or "utf-8-lenient"
     # Large worksheet parts' XML by part name, proven sound; the sheet reader takes (pops) them.
-    sheet_xml: dict[str, bytes] = field(default_factory=dict, compare=False, repr=False)
+    # With `defer_inflate`, one of them may still be inflating and checking (a DeferredXml).
+    sheet_xml: dict[str, bytes | DeferredXml] = field(default_factory=dict, compare=False, repr=False)
 
 
-def sniff_file(path: Path, limits: SafetyLimits | None = None) -> SniffResult:
-    """Say what `path` really is, or raise InputFileError (UnsafeInputError if it looks hostile)."""
+def sniff_file(path: Path, limits: SafetyLimits | None = None, *, defer_inflate: bool = False) -> SniffResult:
+    """Say what `path` really is, or raise InputFileError (UnsafeInputError if it looks hostile).
+
+    With `defer_inflate`, the first worksheet part kept for the reader is inflated and checked
+    on a thread, and the result holds it as a DeferredXml: every other entry is checked when
+    this returns, and the caller must see that entry's verdict (`deferred_xml.checks_first`)
+    before it trusts anything read from the file."""
     path = Path(path)
     limits = limits or SafetyLimits.from_env()
     try:
         info = path.stat()
     except FileNotFoundError:
-        raise _refuse(path, "file not found", "check the path and the file name") from None
+        raise refuse(path, "file not found", "check the path and the file name") from None
     except OSError as exc:
         raise _unreadable(path, exc) from None
     if stat.S_ISDIR(info.st_mode):
-        raise _refuse(path, "is a directory, not a file", "pass the spreadsheet or CSV file itself")
+        raise refuse(path, "is a directory, not a file", "pass the spreadsheet or CSV file itself")
     if not stat.S_ISREG(info.st_mode):
-        raise _refuse(path, "is not a regular file", "copy the data to a file first")
+        raise refuse(path, "is not a regular file", "copy the data to a file first")
     if info.st_size == 0:
-        raise _refuse(path, "file is empty (0 bytes)", "check the export or download finished")
+        raise refuse(path, "file is empty (0 bytes)", "check the export or download finished")
     sheets: tuple[SheetInfo, ...] = ()
     encoding, kept = None, {}
     try:
@@ -160,7 +156,7 @@ def sniff_file(path: Path, limits: SafetyLimits | None = None) -> SniffResult:
             if magic == _OLE_MAGIC:
                 raise _refuse_ole(f, path)
             if magic.startswith(_ZIP_MAGICS):
-                kind, sheets, kept = _sniff_zip(f, path, limits)
+                kind, sheets, kept = _sniff_zip(f, path, limits, defer_inflate)
             else:
                 encoding = _sniff_text(f, path)
                 # Text is text: only the extension tells a YAML/JSON record list from a CSV.
@@ -172,20 +168,12 @@ def sniff_file(path: Path, limits: SafetyLimits | None = None) -> SniffResult:
     return SniffResult(kind, mismatch, sheets, encoding, kept)
 
 
-def _refuse(path: Path, message: str, hint: str) -> InputFileError:
-    return InputFileError(message, hint=hint, location=Location(file=path))
-
-
-def _unsafe(path: Path, message: str, hint: str = _RESAVE) -> UnsafeInputError:
-    return UnsafeInputError(message, hint=hint, location=Location(file=path))
-
-
 def _unreadable(path: Path, exc: OSError) -> InputFileError:
-    return _refuse(path, f"cannot read file ({exc.strerror or exc})", "check the file and its permissions")
+    return refuse(path, f"cannot read file ({exc.strerror or exc})", "check the file and its permissions")
 
 
 def _corrupt(path: Path, detail: str) -> InputFileError:
-    return _refuse(path, f"corrupt or truncated workbook ({detail})", "download or export it again")
+    return refuse(path, f"corrupt or truncated workbook ({detail})", "download or export it again")
 
 
 # --- OLE2 compound files: legacy .xls, and any password-protected Office file ---------------
@@ -193,12 +181,12 @@ def _corrupt(path: Path, detail: str) -> InputFileError:
 
 def _refuse_ole(f: BinaryIO, path: Path) -> InputFileError:
     if _ole_stream_names(f, ("EncryptedPackage", "EncryptionInfo")):
-        return _refuse(
+        return refuse(
             path,
             "workbook is encrypted (password-protected)",
             "remove the password in Excel (File > Info > Protect Workbook) and save again",
         )
-    return _refuse(path, "legacy Excel 97-2003 .xls workbook is not supported", _RESAVE)
+    return refuse(path, "legacy Excel 97-2003 .xls workbook is not supported", RESAVE)
 
 
 def _ole_stream_names(f: BinaryIO, wanted: tuple[str, ...]) -> set[str]:
@@ -211,7 +199,7 @@ def _ole_stream_names(f: BinaryIO, wanted: tuple[str, ...]) -> set[str]:
     needles = {name: name.encode("utf-16-le") + b"\0\0" for name in wanted}
     found: set[str] = set()
     f.seek(0)
-    while chunk := f.read(_CHUNK):  # _CHUNK is a multiple of 128, so entries never straddle
+    while chunk := f.read(CHUNK):  # CHUNK is a multiple of 128, so entries never straddle
         for name, needle in needles.items():
             at = chunk.find(needle)
             while at >= 0 and name not in found:
@@ -232,25 +220,49 @@ _OTHER_ZIPS = (  # an entry that gives the format away, what it is, how to fix i
 
 
 def _sniff_zip(
-    f: BinaryIO, path: Path, limits: SafetyLimits
-) -> tuple[FileKind, tuple[SheetInfo, ...], dict[str, bytes]]:
+    f: BinaryIO, path: Path, limits: SafetyLimits, defer: bool
+) -> tuple[FileKind, tuple[SheetInfo, ...], dict[str, bytes | DeferredXml]]:
+    kept: dict[str, bytes | DeferredXml] = {}
+    try:
+        return _sniff_workbook(f, path, limits, kept, defer)
+    except InputFileError:
+        # Entries are checked in order: a deferred entry's failure is the error a sniff that
+        # inflated it in its turn would have raised, before any later entry's or step's.
+        for xml in kept.values():
+            if isinstance(xml, DeferredXml) and (failed := xml.failure()) is not None:
+                raise failed from None
+        raise
+
+
+def _sniff_workbook(
+    f: BinaryIO, path: Path, limits: SafetyLimits, kept: dict[str, bytes | DeferredXml], defer: bool
+) -> tuple[FileKind, tuple[SheetInfo, ...], dict[str, bytes | DeferredXml]]:
     try:
         with zipfile.ZipFile(f) as zf:
             entries = zf.infolist()
             names = {entry.filename for entry in entries}
             _refuse_other_zips(zf, names, path)
-            kept = _check_zip_safety(f, entries, names, path, limits)
+            _check_zip_safety(f, entries, names, path, limits, kept, defer)
             if "xl/workbook.xml" not in names:
                 what = "a zip archive without xl/workbook.xml" if names else "an empty zip archive"
-                raise _refuse(path, f"not an Excel workbook: it is {what}", _EXPORT)
+                raise refuse(path, f"not an Excel workbook: it is {what}", _EXPORT)
             sheets = _read_sheets(zf, "xl/workbook.xml", path)
             content_types = zf.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
             macros = "xl/vbaProject.bin" in names or b"macroenabled" in content_types.lower()
             return (FileKind.XLSM if macros else FileKind.XLSX), sheets, kept
-    except _ZIP_READ_ERRORS as exc:
-        raise _corrupt(path, str(exc) or type(exc).__name__) from None
-    except (NotImplementedError, RuntimeError) as exc:  # zipfile's words for odd methods, encryption
-        raise _refuse(path, f"unreadable zip container ({exc})", _RESAVE) from None
+    except (*_ZIP_READ_ERRORS, NotImplementedError, RuntimeError) as exc:
+        raise _zip_failure(exc, path) from None
+
+
+def _zip_failure(exc: Exception, path: Path) -> InputFileError:
+    """The error to give for an exception met while reading the zip container."""
+    if isinstance(exc, InputFileError):
+        return exc
+    if isinstance(exc, (NotImplementedError, RuntimeError)):  # zipfile's words for odd methods, encryption
+        return refuse(path, f"unreadable zip container ({exc})", RESAVE)
+    if isinstance(exc, _ZIP_READ_ERRORS):
+        return _corrupt(path, str(exc) or type(exc).__name__)
+    raise exc
 
 
 def _refuse_other_zips(zf: zipfile.ZipFile, names: set[str], path: Path) -> None:
@@ -261,158 +273,78 @@ def _refuse_other_zips(zf: zipfile.ZipFile, names: set[str], path: Path) -> None
             mime = fh.read(100).decode("ascii", "replace").strip()
         if mime.startswith("application/vnd.oasis.opendocument"):
             ods = mime.endswith(".spreadsheet")
-            found.insert(0, (_ODS if ods else f"an OpenDocument file ({mime})", _RESAVE if ods else _EXPORT))
+            found.insert(0, (_ODS if ods else f"an OpenDocument file ({mime})", RESAVE if ods else _EXPORT))
     if found:
-        raise _refuse(path, f"not an Excel workbook: it looks like {found[0][0]}", found[0][1])
+        raise refuse(path, f"not an Excel workbook: it looks like {found[0][0]}", found[0][1])
 
 
 def _check_zip_safety(
-    f: BinaryIO, entries: list[zipfile.ZipInfo], names: set[str], path: Path, limits: SafetyLimits
-) -> dict[str, bytes]:
+    f: BinaryIO,
+    entries: list[zipfile.ZipInfo],
+    names: set[str],
+    path: Path,
+    limits: SafetyLimits,
+    kept: dict[str, bytes | DeferredXml],
+    defer: bool = False,
+) -> None:
+    """Check every entry; the XML of worksheet parts large enough to be read in parts goes to `kept`."""
     if len(entries) > limits.max_entries:
-        raise _unsafe(
+        raise unsafe(
             path,
             f"zip container has {len(entries)} entries, over the limit of {limits.max_entries}",
             "if the file is genuine, raise APPCONSOL_MAX_ZIP_ENTRIES",
         )
     if len(names) != len(entries):
         # Readers disagree on which copy of a duplicated entry wins, so each could see other data.
-        raise _unsafe(path, "zip container holds two entries with the same name")
+        raise unsafe(path, "zip container holds two entries with the same name")
     declared = sum(entry.file_size for entry in entries)
     if declared > limits.max_uncompressed_bytes:
-        raise _unsafe(
+        raise unsafe(
             path,
             f"looks like a decompression bomb ({declared / MiB:.0f} MB declared, "
             f"limit {limits.max_uncompressed_bytes / MiB:.0f} MB)",
             "if the file is genuine, raise APPCONSOL_MAX_UNCOMPRESSED_MB",
         )
-    total, kept, split = 0, {}, default_parts() >= 2
+    kept_names, kept_bytes, split = set(), 0, default_parts() >= 2
     for entry in entries:
         keep = split and entry.filename.startswith("xl/worksheets/") and entry.file_size >= SPLIT_MIN_BYTES
-        keep = keep and sum(map(len, kept.values())) + entry.file_size <= SPLIT_MAX_BYTES
-        total, xml = _check_entry(f, entry, path, limits, total, keep)
-        if xml is not None:
+        if keep and kept_bytes + entry.file_size <= SPLIT_MAX_BYTES:
+            kept_names.add(entry.filename)
+            kept_bytes += entry.file_size
+    # Only one entry is deferred, the largest (the one worth reading in parts): the reader copies
+    # every other entry into the workbooks it parses, so all of those must be checked before.
+    deferred = max((e for e in entries if e.filename in kept_names), key=lambda e: e.file_size, default=None)
+    total = 0
+    for entry in entries:
+        if defer and entry is deferred:
+            xml = DeferredXml(entry.file_size)
+            # The other entries' declared sizes bound what they inflate to, as its own size
+            # bounds it (the thread refuses a byte more): the total check holds on both sides.
+            others = sum(e.file_size for e in entries) - entry.file_size
+            xml.start(partial(_check_deferred, path, entry, limits, others), partial(_zip_failure, path=path))
             kept[entry.filename] = xml
-    return kept
-
-
-def _check_entry(
-    f: BinaryIO, entry: zipfile.ZipInfo, path: Path, limits: SafetyLimits, total: int, keep: bool
-) -> tuple[int, bytes | None]:
-    """Inflate one entry, proving its headers tell the truth; the new total, and the bytes if `keep`."""
-    name = entry.filename
-    if entry.flag_bits & 0x1:
-        raise _refuse(path, f"zip entry {name} is encrypted", "remove the password in Excel and save again")
-    if entry.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        raise _refuse(path, f"zip entry {name} uses compression method {entry.compress_type}", _RESAVE)
-    f.seek(entry.header_offset)
-    local = f.read(30)
-    if len(local) < 30 or not local.startswith(b"PK\x03\x04"):
-        raise ValueError(f"no local header for {name}")
-    flags, crc, compressed, size, name_length, extra_length = struct.unpack("<6xH6xIIIHH", local)
-    local_name = f.read(name_length).decode("utf-8" if flags & 0x800 else "cp437", "replace")
-    sizes_in_local = not flags & 0x8 and 0xFFFFFFFF not in (compressed, size)
-    if local_name != entry.orig_filename or (
-        sizes_in_local and (crc, compressed, size) != (entry.CRC, entry.compress_size, entry.file_size)
-    ):
-        # Readers that trust the local header would read something else than the directory says.
-        raise _unsafe(path, f"zip entry {name}: local and central headers disagree")
-    f.seek(extra_length, os.SEEK_CUR)
-
-    head: bytearray | None = bytearray()  # every entry: readers follow rels to parts of any name
-    crc = actual = 0
-    chunks: list[bytes] | None = [] if keep else None
-    # A kept part is inflated in one piece: bounded by its declared size, which passed the limits.
-    for chunk, used in _inflate(f, entry, path, entry.file_size + 1 if keep else _CHUNK):
-        if chunks is not None:
-            chunks.append(chunk)
-        actual += len(chunk)
-        total += len(chunk)
-        crc = _inflating.crc32(chunk, crc)
-        if actual > entry.file_size:
-            raise _unsafe(path, f"zip entry {name} holds more than the {entry.file_size} bytes it declares")
-        # Implied by the declared-size checks; kept so the bound does not rest on them alone.
-        if total > limits.max_uncompressed_bytes:
-            raise _unsafe(path, f"looks like a decompression bomb (over {total / MiB:.0f} MB decompressed)")
-        if actual > MiB and actual > limits.max_compression_ratio * max(used, 1):
-            raise _unsafe(
-                path,
-                f"looks like a decompression bomb ({actual / MiB:.0f} MB decompressed from "
-                f"{used:,} bytes in {name}, over {limits.max_compression_ratio:.0f}x)",
-                "if the file is genuine, raise APPCONSOL_MAX_COMPRESSION_RATIO",
-            )
-        if head is not None:
-            head += chunk[: _XML_HEAD - len(head)]
-            if len(head) >= _XML_HEAD:
-                _check_prolog(bytes(head), name, path, complete=False)
-                head = None
-    if head is not None:
-        _check_prolog(bytes(head), name, path, complete=True)
-    if actual != entry.file_size:
-        raise _unsafe(path, f"zip entry {name} holds {actual} bytes but declares {entry.file_size}")
-    if crc != entry.CRC:
-        raise ValueError(f"bad CRC in {name}")
-    return total, (b"".join(chunks) if chunks is not None else None)
-
-
-def _inflate(
-    f: BinaryIO, entry: zipfile.ZipInfo, path: Path, size: int = _CHUNK
-) -> Iterator[tuple[bytes, int]]:
-    """An entry's decompressed bytes, at most `size` at a time, and the compressed bytes used so far."""
-    left = entry.compress_size
-    if entry.compress_type == zipfile.ZIP_STORED:
-        while left > 0:
-            chunk = f.read(min(size, left))
-            if not chunk:
-                raise EOFError(f"{entry.filename} ends early")
-            left -= len(chunk)
-            yield chunk, entry.compress_size - left
-        return
-    inflater = _inflating.decompressobj(-zlib.MAX_WBITS)
-    while not inflater.eof:
-        data = inflater.unconsumed_tail
-        if not data:
-            data = f.read(min(size, left))
-            left -= len(data)
-            if not data:
-                yield inflater.flush(), entry.compress_size  # what a full output buffer held back
-                if not inflater.eof:
-                    raise EOFError(f"{entry.filename} ends early")
-                break
-        chunk = inflater.decompress(data, size)
-        # The ratio of the bytes so far, so a bomb is caught in its first megabytes, not at its end.
-        yield chunk, entry.compress_size - left - len(inflater.unconsumed_tail) - len(inflater.unused_data)
-    if left or inflater.unused_data:
-        # The declared compressed size is wrong: readers that trust it would see other bytes.
-        raise _unsafe(path, f"zip entry {entry.filename} is followed by undeclared data")
-
-
-def _check_prolog(head: bytes, part: str, path: Path, *, complete: bool) -> None:
-    """Refuse a part whose prolog (before the root element) holds anything but PIs and comments."""
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        text = head.decode("utf-16", "replace")
-    elif 0 in head[:2]:  # expat reads a leading NUL byte as UTF-16 without a BOM
-        text = head.decode("utf-16-be" if head[0] == 0 else "utf-16-le", "replace")
-    else:  # expat only accepts ASCII-compatible encodings here, so markup bytes are ASCII
-        text = head.removeprefix(codecs.BOM_UTF8).decode("latin-1")
-    text = text.lstrip(" \t\r\n")
-    if not text.startswith("<"):
-        return  # not XML (an image, the VBA project, printer settings): no parser reads it as XML
-    position = 0
-    while (start := text.find("<", position)) >= 0:
-        if text.startswith("<?", start):
-            end = text.find("?>", start + 2)
-        elif text.startswith("<!--", start):
-            end = text.find("-->", start + 4)
-        elif text.startswith("<!", start):
-            raise _unsafe(path, _DTD.format(part=part))
+            total += entry.file_size
+        elif entry.filename in kept_names:
+            total, kept[entry.filename] = _check_kept(f, entry, path, limits, total)
         else:
-            return  # the root element: no DTD can follow
-        if end < 0:
-            break
-        position = end + 2
-    if not complete:
-        raise _unsafe(path, f"XML prolog of {part} is longer than 64 KiB; entities are never expanded")
+            total = check_entry(f, entry, path, limits, total)
+
+
+def _check_kept(
+    f: BinaryIO, entry: zipfile.ZipInfo, path: Path, limits: SafetyLimits, total: int
+) -> tuple[int, bytes]:
+    """check_entry, keeping the bytes: in one piece, bounded by its declared size, which passed the limits."""
+    chunks: list[bytes] = []
+    total = check_entry(
+        f, entry, path, limits, total, lambda chunk, _: chunks.append(chunk), entry.file_size + 1
+    )
+    return total, b"".join(chunks)
+
+
+def _check_deferred(path: Path, entry: zipfile.ZipInfo, limits: SafetyLimits, total: int, sink: Sink) -> None:
+    """check_entry on the deferred entry, from a handle of its own (the sniff's goes on with others)."""
+    with path.open("rb") as f:
+        check_entry(f, entry, path, limits, total, sink, _DEFERRED_CHUNK, _DEFERRED_READ)
 
 
 def _read_sheets(zf: zipfile.ZipFile, part: str, path: Path) -> tuple[SheetInfo, ...]:
@@ -423,7 +355,7 @@ def _read_sheets(zf: zipfile.ZipFile, part: str, path: Path) -> tuple[SheetInfo,
         if found:
             break
     if not found:
-        raise _refuse(path, f"workbook lists no sheets in {part}", _RESAVE)
+        raise refuse(path, f"workbook lists no sheets in {part}", RESAVE)
     return tuple(
         SheetInfo(sheet.get("name", ""), _STATES.get((sheet.get("state") or "").lower(), "visible"), index)
         for index, sheet in enumerate(found)
@@ -434,7 +366,7 @@ def _parse_xml(zf: zipfile.ZipFile, part: str, path: Path) -> Element:
     try:
         return SafeET.fromstring(zf.read(part), forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException:
-        raise _unsafe(path, _DTD.format(part=part)) from None
+        raise unsafe(path, DTD.format(part=part)) from None
     except SafeET.ParseError as exc:
         raise _corrupt(path, f"{part} is not well-formed XML: {exc}") from None
 
@@ -463,12 +395,12 @@ _BINARY_CONTROLS = (*range(0, 9), 11, 12, *range(14, 27), *range(28, 32))
 
 
 def _sniff_text(f: BinaryIO, path: Path) -> str:
-    head = f.read(_CHUNK)
+    head = f.read(CHUNK)
     for magic, what in _BINARY_MAGICS:
         if head.startswith(magic):
-            raise _refuse(path, f"not a spreadsheet or delimited text file: it looks like {what}", _EXPORT)
+            raise refuse(path, f"not a spreadsheet or delimited text file: it looks like {what}", _EXPORT)
     if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):  # before UTF-16: FF FE prefixes both
-        raise _refuse(path, "text is UTF-32, which is not supported", "save it as UTF-8 CSV")
+        raise refuse(path, "text is UTF-32, which is not supported", "save it as UTF-8 CSV")
     if head.startswith(codecs.BOM_UTF8):
         encoding = "utf-8-sig"
     elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -476,7 +408,7 @@ def _sniff_text(f: BinaryIO, path: Path) -> str:
     elif sum(head.count(bytes([c])) for c in _BINARY_CONTROLS) > max(2, len(head) // 100):
         # A stray NUL or control character in a text export is cleaned from its cell by the
         # reader; where they are common, the file is binary.
-        raise _refuse(path, "not a spreadsheet or delimited text file (binary content)", _EXPORT)
+        raise refuse(path, "not a spreadsheet or delimited text file (binary content)", _EXPORT)
     else:
         encoding = text_encoding(f)
     start = head[:4096].decode(codec(encoding), "replace").lstrip("\ufeff \t\r\n").lower()
@@ -484,5 +416,5 @@ def _sniff_text(f: BinaryIO, path: Path) -> str:
         if start.startswith(prefix):
             if "urn:schemas-microsoft-com:office:spreadsheet" in start:
                 what = "an Excel 2003 XML spreadsheet"
-            raise _refuse(path, f"not a spreadsheet or delimited text file: it looks like {what}", _RESAVE)
+            raise refuse(path, f"not a spreadsheet or delimited text file: it looks like {what}", RESAVE)
     return encoding

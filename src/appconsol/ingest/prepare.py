@@ -17,6 +17,7 @@ import polars as pl
 
 from appconsol.ingest import normalise as norm
 from appconsol.ingest.components import component_rows
+from appconsol.ingest.dates import parse_date
 from appconsol.ingest.header import HeaderChoice
 from appconsol.ingest.headers import normalise_header
 from appconsol.ingest.mapping import ColumnMatch
@@ -96,7 +97,7 @@ def _parse(fld: Field, series: pl.Series, options: LoadOptions) -> norm.Parsed:
     if kind is Kind.DATE:
         # UK day first unless --month-first, or the column itself proves month first (01/13/2029).
         day_first = infer_day_first(series) if options.day_first else False
-        return norm.parse_date(series, day_first=day_first)
+        return parse_date(series, day_first=day_first)
     if kind is Kind.BOOLEAN:
         return norm.parse_bool(series)
     if kind is Kind.INTEGER:
@@ -127,7 +128,7 @@ class _Builder:
         """Parse many columns at once: polars releases the GIL, so two threads use both cores."""
         from concurrent.futures import ThreadPoolExecutor
 
-        with ThreadPoolExecutor(max_workers=2) as pool:
+        with ThreadPoolExecutor(max_workers=4) as pool:
             futures = {
                 (fld.name, col): pool.submit(_parse, fld, self.data[col], self.options) for fld, col in tasks
             }

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from appconsol.ingest import normalise as norm
+from appconsol.ingest.dates import parse_date
 from appconsol.schema import APPLICATION_FIELDS, FIELDS_BY_NAME, Kind
 
 # Cells per column a value profile reads: shares to within a few points, at a fixed cost per column.
@@ -125,7 +126,7 @@ def cell_flags(series: pl.Series, *, day_first: bool = True) -> pl.DataFrame:
     ).fill_null(False)
     plain = lower.str.contains(_PLAIN_NUMBER).fill_null(False) & known
     money = norm.parse_money(text).values.is_not_null() & known
-    dates = norm.parse_date(text, day_first=day_first).values.is_not_null() & known
+    dates = parse_date(text, day_first=day_first).values.is_not_null() & known
     columns = {
         "text": text,
         "present": text.is_not_null() & (text != ""),

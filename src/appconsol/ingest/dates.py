@@ -129,4 +129,4 @@ def _general_dates(keys: pl.DataFrame, *, day_first: bool, from_number: bool) ->
     valid = ok & (day <= first_of_month.dt.month_end().dt.day())
     from_parts = pl.when(valid).then(first_of_month + pl.duration(days=day - 1))
     value = pl.coalesce(from_serial, from_parts)
-    return frame.select(_in_year_range(value)).collect().to_series()
+    return frame.select(_in_year_range(value)).collect(engine="in-memory").to_series()

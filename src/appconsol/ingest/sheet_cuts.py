@@ -6,24 +6,18 @@ instruction anywhere in the sheet data could hide a `<row`, so none is allowed. 
 sentinel rows just outside its range (see `sheet_parts`).
 
 The first cut may be found in the head of the XML while the rest is still inflating
-(`early_cut`); `cut_points` then checks it against the whole, as if it had found it itself.
+(`early_parts`); `cut_points` then checks it against the whole, as if it had found it itself.
 """
 
 from __future__ import annotations
 
 import mmap
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
 SENTINEL = b"appconsol-part-sentinel"
 _ROW_NUMBER = re.compile(rb'<(?:\w+:)?row\b[^>]*?\sr="(\d+)"')
 _AFTER_TAG = (b" ", b">", b"\t", b"\n", b"\r", b"/")
-# How far past a cut's target the head must reach to hold the `<row` tag the cut falls on: a
-# row of a wide sheet is a few KB; a longer one just means no early cut.
-_LOOKAHEAD = 256 * 1024
-# The sheetData start tag sits after the sheet's properties, column widths and views.
-_HEAD = 1024 * 1024
 
 Xml = bytes | bytearray | mmap.mmap
 
@@ -47,7 +41,7 @@ class EarlyCut:
     row: int
 
 
-def _data_start(xml: Xml, limit: int) -> tuple[bytes, int] | None:
+def data_start(xml: Xml, limit: int) -> tuple[bytes, int] | None:
     """The main namespace's prefix and where the sheet data starts, if its start tag is before `limit`."""
     at = xml.find(b"sheetData", 0, limit)
     if at <= 0:
@@ -62,7 +56,7 @@ def _data_start(xml: Xml, limit: int) -> tuple[bytes, int] | None:
     return prefix, close + 1
 
 
-def _cut_at(xml: Xml, prefix: bytes, start: int, target: int, limit: int) -> tuple[int, int] | None:
+def cut_at(xml: Xml, prefix: bytes, start: int, target: int, limit: int) -> tuple[int, int] | None:
     """The first `<row` tag at or after `target` (and before `limit`), and its row number, when
     that row and the one before it are numbered and ascend."""
     tag = b"<" + prefix + b"row"
@@ -81,28 +75,12 @@ def _cut_at(xml: Xml, prefix: bytes, start: int, target: int, limit: int) -> tup
     return at, row
 
 
-def early_cut(xml: Xml, total: int, share: float, wait_for: Callable[[int], int]) -> EarlyCut | None:
-    """Where part 0 (`share` of the sheet data) can end, found in the head of an XML of `total`
-    bytes while the rest comes in; `wait_for(n)` waits until n bytes are in and says how many are."""
-    bounds = _data_start(xml, wait_for(_HEAD))
-    if bounds is None:
-        return None
-    prefix, start = bounds
-    # The end of the sheet data is not known yet: the XML's end is close enough for a target.
-    target = start + int((total - start) * share)
-    ready = wait_for(target + _LOOKAHEAD)
-    cut = _cut_at(xml, prefix, start, target, ready)
-    if cut is None or _holds_markup_declaration(xml, start, cut[0]):
-        return None
-    return EarlyCut(prefix, start, *cut)
-
-
 def cut_points(xml: Xml, parts: int, first: EarlyCut | None = None) -> Cuts | None:
     """Where to cut the sheet data into parts, or None when a cut is not clearly safe.
 
-    With `first`, part 0 already ends there (found by `early_cut` in the head of these bytes):
+    With `first`, part 0 already ends there (found by `early_parts` in the head of these bytes):
     it is checked against the whole, and the rest is shared evenly among the other parts."""
-    bounds = _data_start(xml, len(xml))
+    bounds = data_start(xml, len(xml))
     if bounds is None:
         return None
     prefix, start = bounds
@@ -118,11 +96,11 @@ def cut_points(xml: Xml, parts: int, first: EarlyCut | None = None) -> Cuts | No
         rows.append(first.row)
     # A `<row` inside a comment, CDATA section or processing instruction is no row
     # (an early cut checked the sheet data before it already).
-    if _holds_markup_declaration(xml, offsets[0] if offsets else start, end):
+    if first_markup(xml, offsets[0] if offsets else start, end) >= 0:
         return None
     origin, left = (offsets[0], parts - 1) if offsets else (start, parts)
     for k in range(1, left):
-        cut = _cut_at(xml, prefix, start, origin + (end - origin) * k // left, end)
+        cut = cut_at(xml, prefix, start, origin + (end - origin) * k // left, end)
         if cut is None or (rows and cut[1] <= rows[-1]):
             return None
         offsets.append(cut[0])
@@ -130,19 +108,21 @@ def cut_points(xml: Xml, parts: int, first: EarlyCut | None = None) -> Cuts | No
     return Cuts(prefix, start, end, offsets, rows)
 
 
-def _holds_markup_declaration(xml: Xml, start: int, end: int) -> bool:
-    """Whether a comment, CDATA section or processing instruction lies between start and end.
+def first_markup(xml: Xml, start: int, end: int) -> int:
+    """Where the first comment, CDATA section or processing instruction between start and end
+    begins ('!' or '?' just after a '<'), or -1.
 
     One-byte searches (memchr) for '!' and '?', which are rare in sheet XML, each checked for a '<'
     before it: a search for the two-byte "<!" steps through every '<' of the sheet, ten times slower.
     """
+    found = -1
     for mark in (b"!", b"?"):
-        at = xml.find(mark, start, end)
-        while at >= 0:
-            if xml[at - 1] == 0x3C:  # '<'
-                return True
-            at = xml.find(mark, at + 1, end)
-    return False
+        at = xml.find(mark, start, end if found < 0 else found)
+        while at >= 0 and xml[at - 1] != 0x3C:  # '<'
+            at = xml.find(mark, at + 1, end if found < 0 else found)
+        if at >= 0:
+            found = at
+    return found
 
 
 def _row_number(xml: Xml, at: int, limit: int) -> int | None:
@@ -150,7 +130,7 @@ def _row_number(xml: Xml, at: int, limit: int) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def _sentinel_row(prefix: bytes, row: int) -> bytes:
+def sentinel_row(prefix: bytes, row: int) -> bytes:
     p = prefix
     return b'<%srow r="%d"><%sc r="A%d" t="inlineStr"><%sis><%st>%s</%st></%sis></%sc></%srow>' % (
         p,
@@ -173,23 +153,16 @@ def part_xml(xml: Xml, cuts: Cuts, k: int) -> list[bytes | memoryview]:
     bounds = [cuts.start, *cuts.offsets, cuts.end]
     pieces: list[bytes | memoryview] = [view[: cuts.start]]
     if k > 0:
-        pieces.append(_sentinel_row(cuts.prefix, cuts.rows[k - 1] - 1))
+        pieces.append(sentinel_row(cuts.prefix, cuts.rows[k - 1] - 1))
     pieces.append(view[bounds[k] : bounds[k + 1]])
     if k < len(cuts.offsets):
-        pieces.append(_sentinel_row(cuts.prefix, cuts.rows[k]))
+        pieces.append(sentinel_row(cuts.prefix, cuts.rows[k]))
     pieces.append(view[cuts.end :])
     return pieces
 
 
-def early_part_xml(xml: Xml, cut: EarlyCut) -> list[bytes | memoryview]:
-    """Part 0's sheet XML before the rest is inflated: the tail after the sheet data is not known
-    yet, so the sheet data and the root are closed here. calamine stops reading a worksheet at
-    the sheet data's end tag, so the part reads as it would with the real tail."""
-    view = memoryview(xml)
-    p = cut.prefix
-    return [
-        view[: cut.start],
-        view[cut.start : cut.offset],
-        _sentinel_row(p, cut.row),
-        b"</%ssheetData></%sworksheet>" % (p, p),
-    ]
+def closing(prefix: bytes) -> bytes:
+    """The end of a part cut before the sheet's tail is known: the sheet data and the root closed.
+    calamine stops reading a worksheet at the sheet data's end tag, so the part reads as it would
+    with the real tail."""
+    return b"</%ssheetData></%sworksheet>" % (prefix, prefix)

@@ -12,7 +12,8 @@ every part's grid starts in column A and at a known row; the sentinel rows are d
 padded, and the columns left of the sheet's first used column (empty in every part, with no error
 cell) dropped. Whenever the cut is not clearly safe (rows without numbers, comments or CDATA in
 the sheet data, a sheet too small to be worth it or too large to hold twice in memory) the caller
-reads the sheet whole.
+reads the sheet whole. When the sniff's thread is still inflating the XML, the parts are written
+and started as their rows come in (`early_parts`).
 """
 
 from __future__ import annotations
@@ -22,24 +23,16 @@ import os
 import struct
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any
 
 from appconsol.ingest.deferred_xml import DeferredXml
+from appconsol.ingest.early_parts import start_early
 from appconsol.ingest.layout import _sheet_part
-from appconsol.ingest.sheet_cuts import (
-    SENTINEL,
-    EarlyCut,
-    Xml,
-    cut_points,
-    early_cut,
-    early_part_xml,
-    part_xml,
-)
+from appconsol.ingest.part_workbooks import PartWriter, raw_entry, scratch_files, write_workbook
+from appconsol.ingest.sheet_cuts import SENTINEL, Xml, cut_points, part_xml
 
 if TYPE_CHECKING:
     import polars as pl
@@ -110,7 +103,7 @@ def read_sheet_in_parts(
                 return None  # zip64: not worth writing here
             kept = sheet_xml.get(part) if sheet_xml else None
             with path.open("rb") as f:  # the sheet's own compressed bytes only when not kept
-                raw = {i.filename: _raw_entry(f, i) for i in infos if kept is None or i.filename != part}
+                raw = {i.filename: raw_entry(f, i) for i in infos if kept is None or i.filename != part}
     except (OSError, zipfile.BadZipFile, KeyError, ValueError, struct.error):
         return None
     xml = (sheet_xml.pop(part, None) if sheet_xml else None) or _inflate(raw.pop(part), entry)
@@ -120,19 +113,6 @@ def read_sheet_in_parts(
     held = [xml]
     del xml
     return _read_parts(held, parts, sheet, part, infos, raw)
-
-
-def _raw_entry(f: Any, info: zipfile.ZipInfo) -> bytes:
-    f.seek(info.header_offset)
-    local = f.read(30)
-    if local[:4] != b"PK\x03\x04":
-        raise ValueError("no local header")
-    name_length, extra_length = struct.unpack("<HH", local[26:30])
-    f.seek(info.header_offset + 30 + name_length + extra_length)
-    data = f.read(info.compress_size)
-    if len(data) != info.compress_size:
-        raise ValueError("entry ends early")
-    return bytes(data)
 
 
 def _inflate(raw: bytes, entry: zipfile.ZipInfo) -> bytes | None:
@@ -150,59 +130,6 @@ def _inflate(raw: bytes, entry: zipfile.ZipInfo) -> bytes | None:
     if len(data) != entry.file_size or _zlib().crc32(data) != entry.CRC:
         return None
     return data
-
-
-def _write_workbook(
-    out: BinaryIO,
-    infos: list[zipfile.ZipInfo],
-    raw: dict[str, bytes],
-    part: str,
-    sheet_xml: list[bytes | memoryview],
-) -> None:
-    """A zip of every entry as it was (compressed bytes copied), with the sheet part stored."""
-    crc_of = _zlib().crc32
-    central: list[bytes] = []
-    offset = 0
-    for info in infos:
-        name = info.filename.encode("utf-8")
-        flags = 0x800 if not info.filename.isascii() else 0
-        if info.filename == part:
-            crc = 0
-            for piece in sheet_xml:
-                crc = crc_of(piece, crc)
-            size = sum(len(piece) for piece in sheet_xml)
-            method, compressed, data = zipfile.ZIP_STORED, size, sheet_xml
-        else:
-            crc, size, method = info.CRC, info.file_size, info.compress_type
-            compressed, data = info.compress_size, [raw[info.filename]]
-        fields = (20, flags, method, 0, 0x21, crc, compressed, size, len(name))
-        out.write(struct.pack("<4s5H3I2H", b"PK\x03\x04", *fields, 0) + name)
-        for piece in data:
-            out.write(piece)
-        central.append(struct.pack("<4s6H3I5H2I", b"PK\x01\x02", 20, *fields, 0, 0, 0, 0, 0, offset) + name)
-        offset += 30 + len(name) + compressed
-    directory = b"".join(central)
-    out.write(directory)
-    out.write(struct.pack("<4s4H2IH", b"PK\x05\x06", 0, 0, len(infos), len(infos), len(directory), offset, 0))
-    out.flush()
-
-
-@contextmanager
-def _scratch_files(count: int, folder: str) -> Iterator[list[tuple[BinaryIO, str]]]:
-    """Files for the parts' workbooks, by path: fastexcel copies a bytes object element by element
-    while holding the GIL, but reads a file on its own thread. In memory where Linux allows."""
-    with ExitStack() as stack:
-        files: list[tuple[BinaryIO, str]] = []
-        for k in range(count):
-            # calamine knows a workbook by its name's extension: a link named .xlsx to the memory file.
-            path = os.path.join(folder, f"part-{k}.xlsx")
-            if hasattr(os, "memfd_create") and os.path.isdir(f"/proc/{os.getpid()}/fd"):
-                handle = stack.enter_context(open(os.memfd_create(f"appconsol-part-{k}"), "w+b"))
-                os.symlink(f"/proc/{os.getpid()}/fd/{handle.fileno()}", path)
-            else:  # pragma: no cover - not Linux
-                handle = stack.enter_context(open(path, "w+b"))
-            files.append((handle, path))
-        yield files
 
 
 def _read_part(workbook: str, sheet: str) -> tuple[Any, Any]:
@@ -224,24 +151,32 @@ def _read_parts(
 
     with (
         tempfile.TemporaryDirectory(prefix="appconsol-") as folder,
-        _scratch_files(parts, folder) as files,
+        scratch_files(parts, folder) as files,
         ThreadPoolExecutor(max_workers=parts) as pool,
     ):
 
-        def start(k: int, sheet_xml: list[bytes | memoryview]) -> None:
+        def writer(k: int) -> PartWriter:
+            return PartWriter(files[k][0], infos, raw, part)
+
+        def submit(k: int) -> None:
             # Each part starts parsing as soon as its workbook is written, while the next is.
-            handle, name = files[k]
-            _write_workbook(handle, infos, raw, part, sheet_xml)
-            futures.append(pool.submit(_read_part, name, sheet))
+            futures.append(pool.submit(_read_part, files[k][1], sheet))
 
         futures: list[Future[tuple[Any, Any]]] = []
-        first = _start_early(held[0], parts, start) if isinstance(held[0], DeferredXml) else None
-        xml = held[0].whole() if isinstance(held[0], DeferredXml) else held[0]
-        cuts = cut_points(xml, parts, first)
+        if isinstance(held[0], DeferredXml):
+            started = start_early(held[0], parts, 1 / parts + _EARLY_EXTRA_SHARE, writer, submit)
+            if started.declined:
+                return None  # the pool waits for part 0: its parse is not cut short
+            xml = held[0].whole()
+            cuts = started.cuts or cut_points(xml, parts, started.first)
+        else:
+            xml = held[0]
+            cuts = cut_points(xml, parts)
         if cuts is None:
-            return None  # the pool waits for an early part 0: its parse is not cut short
+            return None
         for k in range(len(futures), parts):
-            start(k, part_xml(xml, cuts, k))
+            write_workbook(files[k][0], infos, raw, part, part_xml(xml, cuts, k))
+            submit(k)
         del xml
         if isinstance(held[0], DeferredXml):
             held[0].release()
@@ -290,13 +225,3 @@ def _read_parts(
     # In the order a whole read lists them: column by column, top to bottom.
     errors = sorted(((row, col - lead, detail) for row, col, detail in errors), key=lambda e: (e[1], e[0]))
     return SheetCells(frame, errors)
-
-
-def _start_early(
-    xml: DeferredXml, parts: int, start: Callable[[int, list[bytes | memoryview]], None]
-) -> EarlyCut | None:
-    """Start part 0 as soon as its rows are inflated, while the rest of the XML is; where it ends."""
-    cut = early_cut(xml.data, xml.size, 1 / parts + _EARLY_EXTRA_SHARE, xml.wait_for)
-    if cut is not None:
-        start(0, early_part_xml(xml.data, cut))
-    return cut

@@ -126,7 +126,7 @@ class _Builder:
         self.parsed: dict[tuple[str, str], norm.Parsed] = {}
 
     def prefetch(self, tasks: list[tuple[Field, str]]) -> None:
-        """Parse many columns at once: polars releases the GIL, so two threads use both cores."""
+        """Parse many columns at once: polars releases the GIL, and four threads keep its small queries busy."""
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(max_workers=4) as pool:

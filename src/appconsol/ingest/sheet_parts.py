@@ -33,6 +33,7 @@ from appconsol.ingest.early_parts import start_early
 from appconsol.ingest.layout import _sheet_part
 from appconsol.ingest.part_workbooks import PartWriter, raw_entry, scratch_files, write_workbook
 from appconsol.ingest.sheet_cuts import SENTINEL, Xml, cut_points, part_xml
+from appconsol.ingest.zip_entries import INFLATING
 
 if TYPE_CHECKING:
     import polars as pl
@@ -60,18 +61,6 @@ def default_parts() -> int:
     except AttributeError:  # pragma: no cover - macOS, Windows
         cores = os.cpu_count() or 1
     return min(cores, 4)
-
-
-def _zlib() -> Any:
-    """ISA-L's zlib (faster inflate and crc32), else the standard one."""
-    try:
-        from isal import isal_zlib
-
-        return isal_zlib
-    except ImportError:  # pragma: no cover - isal is a dependency
-        import zlib
-
-        return zlib
 
 
 def read_sheet_in_parts(
@@ -119,15 +108,14 @@ def _inflate(raw: bytes, entry: zipfile.ZipInfo) -> bytes | None:
     if entry.compress_type == zipfile.ZIP_STORED:
         data = raw
     elif entry.compress_type == zipfile.ZIP_DEFLATED:
-        zlib = _zlib()
         try:
-            inflater = zlib.decompressobj(-15)
+            inflater = INFLATING.decompressobj(-15)
             data = inflater.decompress(raw, entry.file_size + 1)
-        except zlib.error:
+        except INFLATING.error:
             return None
     else:
         return None
-    if len(data) != entry.file_size or _zlib().crc32(data) != entry.CRC:
+    if len(data) != entry.file_size or INFLATING.crc32(data) != entry.CRC:
         return None
     return data
 
